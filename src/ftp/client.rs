@@ -1,0 +1,686 @@
+//! The FTP client as a sans-IO state machine that runs a script of user actions.
+//!
+//! It plays a user at a command-line `ftp` client: `open`, `user`, `passive on|off`, `ls`,
+//! `get`, `put`, `quit`. Replies and data-connection events go in; commands, "listen / connect
+//! a data connection" requests and the lines the user's terminal would show come out.
+//!
+//! Active mode (RFC 959 §5.2): the client listens on a data port drawn from its range *before*
+//! it sends `PORT`, then sends the transfer command and waits for the server to connect.
+//! Passive mode: `PASV`, read the address from the 227 reply, connect, then send the transfer
+//! command. A passive connect that does not complete within `data_connect_timeout` fails the
+//! command locally, as `ftp: connect: Connection timed out` (the command is never sent).
+
+use super::command::{Command, scan_227};
+use super::reply::{Reply, ReplyParser};
+use super::server::DataFailure;
+use crate::rng::Rng;
+use crate::time::Time;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::net::SocketAddrV4;
+use std::time::Duration;
+
+/// Active (PORT: the server connects to the client) or passive (PASV: the client connects).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    Active,
+    Passive,
+}
+
+/// One thing the user types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserAction {
+    Connect,
+    Login { user: String, pass: String },
+    SetMode(Mode),
+    Ls(Option<String>),
+    Get(String),
+    Put { name: String, data: Vec<u8> },
+    Quit,
+}
+
+impl UserAction {
+    /// As typed at the `ftp>` prompt.
+    pub fn typed(&self, server: SocketAddrV4) -> String {
+        match self {
+            UserAction::Connect if server.port() == 21 => format!("open {}", server.ip()),
+            UserAction::Connect => format!("open {} {}", server.ip(), server.port()),
+            UserAction::Login { user, .. } => format!("user {user}"),
+            UserAction::SetMode(Mode::Passive) => "passive on".to_owned(),
+            UserAction::SetMode(Mode::Active) => "passive off".to_owned(),
+            UserAction::Ls(None) => "ls".to_owned(),
+            UserAction::Ls(Some(p)) => format!("ls {p}"),
+            UserAction::Get(f) => format!("get {f}"),
+            UserAction::Put { name, .. } => format!("put {name}"),
+            UserAction::Quit => "quit".to_owned(),
+        }
+    }
+
+    /// A short name for diagnoses: "ls", "get readme.txt".
+    pub fn short(&self) -> String {
+        match self {
+            UserAction::Connect => "connect".to_owned(),
+            UserAction::Login { .. } => "login".to_owned(),
+            UserAction::SetMode(Mode::Active) => "active mode".to_owned(),
+            UserAction::SetMode(Mode::Passive) => "passive mode".to_owned(),
+            UserAction::Ls(_) => "ls".to_owned(),
+            UserAction::Get(f) => format!("get {f}"),
+            UserAction::Put { name, .. } => format!("put {name}"),
+            UserAction::Quit => "quit".to_owned(),
+        }
+    }
+}
+
+/// The client's settings.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub server: SocketAddrV4,
+    pub mode: Mode,
+    /// Where the PORT data port is drawn from (Linux's ephemeral range by default).
+    pub data_ports: (u16, u16),
+    /// Control connection connect timeout.
+    pub connect_timeout: Duration,
+    /// Passive data connection connect timeout (Linux gives up a SYN after about 127 s).
+    pub data_connect_timeout: Duration,
+    /// How long to wait for any expected reply.
+    pub reply_timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(server: SocketAddrV4) -> ClientConfig {
+        ClientConfig {
+            server,
+            mode: Mode::Active,
+            data_ports: (32768, 60999),
+            connect_timeout: Duration::from_secs(127),
+            data_connect_timeout: Duration::from_secs(127),
+            reply_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// How one user action ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionResult {
+    pub index: usize,
+    pub action: String,
+    pub ok: bool,
+    /// The reply that decided it, if one did.
+    pub reply: Option<u16>,
+    /// Plain words: "listing received (180 bytes)", "425 Failed to establish connection.".
+    pub detail: String,
+    /// Bytes moved on the data connection.
+    pub bytes: u64,
+}
+
+/// What the client asks its host to do, or shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientAction {
+    ConnectControl { to: SocketAddrV4 },
+    SendCommand(Command),
+    ListenData { port: u16 },
+    ConnectData { to: SocketAddrV4 },
+    SendData(Vec<u8>),
+    CloseData,
+    AbortData,
+    CloseControl,
+    /// A line the user's terminal shows (`ftp> ls`, `200 PORT command successful.`).
+    Console(String),
+    /// The user starts action `index`.
+    Started { index: usize, typed: String },
+    Finished(ActionResult),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Xfer {
+    Ls(Option<String>),
+    Get(String),
+    Put(String, Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Wait {
+    /// Ready for the next action.
+    Idle,
+    ControlConnect,
+    Greeting,
+    User,
+    Pass,
+    Type(Xfer),
+    Listen(Xfer),
+    Port(Xfer),
+    Pasv(Xfer),
+    DataConnect(Xfer),
+    /// Transfer command sent; waiting for 150 (or an error).
+    Start(Xfer),
+    /// 150 seen (or not): waiting for the final reply and for the data to end.
+    Finish { xfer: Xfer, reply: Option<Reply>, data_done: bool },
+    Quit,
+    /// Script over (or stopped after a fatal failure).
+    Done,
+}
+
+/// A scripted FTP client session.
+#[derive(Debug)]
+pub struct ClientSession {
+    cfg: ClientConfig,
+    script: Vec<UserAction>,
+    next: usize,
+    current: Option<usize>,
+    mode: Mode,
+    wait: Wait,
+    deadline: Option<Time>,
+    started_at: Time,
+    local: Option<SocketAddrV4>,
+    parser: ReplyParser,
+    rng: Rng,
+    binary: bool,
+    data_open: bool,
+    pending_port: Option<u16>,
+    pending_pass: Option<String>,
+    received: Vec<u8>,
+    out: VecDeque<ClientAction>,
+    results: Vec<ActionResult>,
+}
+
+impl ClientSession {
+    pub fn new(cfg: ClientConfig, script: Vec<UserAction>, rng: Rng) -> ClientSession {
+        ClientSession {
+            mode: cfg.mode,
+            cfg,
+            script,
+            next: 0,
+            current: None,
+            wait: Wait::Idle,
+            deadline: None,
+            started_at: Time::ZERO,
+            local: None,
+            parser: ReplyParser::default(),
+            rng,
+            binary: false,
+            data_open: false,
+            pending_port: None,
+            pending_pass: None,
+            received: Vec::new(),
+            out: VecDeque::new(),
+            results: Vec::new(),
+        }
+    }
+
+    /// Begins the script.
+    pub fn start(&mut self, now: Time) {
+        self.advance(now);
+    }
+
+    pub fn poll_action(&mut self) -> Option<ClientAction> {
+        self.out.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.deadline
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.wait == Wait::Done
+    }
+
+    pub fn results(&self) -> &[ActionResult] {
+        &self.results
+    }
+
+    pub fn handle_timeout(&mut self, now: Time) {
+        let Some(d) = self.deadline else { return };
+        if now < d {
+            return;
+        }
+        self.deadline = None;
+        match std::mem::replace(&mut self.wait, Wait::Idle) {
+            Wait::ControlConnect => {
+                self.console("ftp: connect: Connection timed out");
+                self.out.push_back(ClientAction::CloseControl);
+                self.fatal(None, "the control connection was not established: connect timed out", now);
+            }
+            Wait::DataConnect(_) => {
+                self.console("ftp: connect: Connection timed out");
+                self.out.push_back(ClientAction::AbortData);
+                let secs = self.cfg.data_connect_timeout.as_secs();
+                self.finish(false, None, format!("the data connection was not established: connect timed out after {secs} s"), now);
+            }
+            other => {
+                self.wait = other;
+                self.console("ftp: timed out waiting for the server's reply");
+                self.out.push_back(ClientAction::AbortData);
+                self.out.push_back(ClientAction::CloseControl);
+                self.fatal(None, "no reply from the server", now);
+            }
+        }
+    }
+
+    pub fn control_connected(&mut self, local: SocketAddrV4, now: Time) {
+        if self.wait == Wait::ControlConnect {
+            self.local = Some(local);
+            self.console(format!("Connected to {}.", self.cfg.server.ip()));
+            self.wait = Wait::Greeting;
+            self.deadline = Some(now + self.cfg.reply_timeout);
+        }
+    }
+
+    pub fn control_failed(&mut self, why: DataFailure, now: Time) {
+        if self.wait == Wait::ControlConnect {
+            self.deadline = None;
+            self.console(format!("ftp: connect: {}", failure_words(why)));
+            self.fatal(None, format!("the control connection failed: {}", failure_words(why)), now);
+        }
+    }
+
+    pub fn control_closed(&mut self, now: Time) {
+        match self.wait {
+            Wait::Done | Wait::Idle => {}
+            Wait::Quit => {
+                self.finish(true, Some(221), "closed".to_owned(), now);
+            }
+            _ => {
+                self.console("421 Service not available, remote server has closed connection");
+                self.fatal(None, "the server closed the control connection", now);
+            }
+        }
+    }
+
+    pub fn control_bytes(&mut self, bytes: &[u8], now: Time) {
+        for r in self.parser.feed(bytes) {
+            match r {
+                Ok(reply) => self.on_reply(reply, now),
+                Err(e) => self.console(format!("ftp: {e}")),
+            }
+        }
+    }
+
+    pub fn listen_result(&mut self, result: Result<(), String>, now: Time) {
+        let Wait::Listen(x) = std::mem::replace(&mut self.wait, Wait::Idle) else { return };
+        match (result, self.local, self.pending_port.take()) {
+            (Ok(()), Some(local), Some(port)) => {
+                self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
+                self.wait = Wait::Port(x);
+            }
+            (result, _, _) => {
+                let why = result.err().unwrap_or_else(|| "no local address".to_owned());
+                self.console(format!("ftp: bind: {why}"));
+                self.finish(false, None, format!("could not listen for the data connection: {why}"), now);
+            }
+        }
+    }
+
+    pub fn data_connected(&mut self, _peer: SocketAddrV4, now: Time) {
+        self.data_open = true;
+        if let Wait::DataConnect(x) = std::mem::replace(&mut self.wait, Wait::Idle) {
+            self.deadline = None;
+            self.send_transfer(x, now);
+        } else if let w @ (Wait::Start(_) | Wait::Finish { .. } | Wait::Port(_)) = std::mem::replace(&mut self.wait, Wait::Idle) {
+            self.wait = w;
+        }
+    }
+
+    pub fn data_failed(&mut self, why: DataFailure, now: Time) {
+        self.data_open = false;
+        if let Wait::DataConnect(_) = self.wait {
+            self.deadline = None;
+            self.console(format!("ftp: connect: {}", failure_words(why)));
+            self.out.push_back(ClientAction::AbortData);
+            self.finish(false, None, format!("the data connection failed: {}", failure_words(why)), now);
+        }
+    }
+
+    pub fn data_bytes(&mut self, bytes: &[u8]) {
+        self.received.extend_from_slice(bytes);
+    }
+
+    /// The server closed its side of the data connection: all data has arrived.
+    pub fn data_eof(&mut self, now: Time) {
+        self.data_open = false;
+        self.out.push_back(ClientAction::CloseData);
+        if let Wait::Finish { data_done, .. } = &mut self.wait {
+            *data_done = true;
+        }
+        self.maybe_finish_transfer(now);
+    }
+
+    /// Our close of the data connection (after an upload) finished.
+    pub fn data_closed(&mut self, now: Time) {
+        if let Wait::Finish { xfer: Xfer::Put(..), data_done, .. } = &mut self.wait {
+            *data_done = true;
+        }
+        self.maybe_finish_transfer(now);
+    }
+
+    fn console(&mut self, line: impl Into<String>) {
+        self.out.push_back(ClientAction::Console(line.into()));
+    }
+
+    fn send(&mut self, cmd: Command, now: Time) {
+        self.deadline = Some(now + self.cfg.reply_timeout);
+        self.out.push_back(ClientAction::SendCommand(cmd));
+    }
+
+    fn advance(&mut self, now: Time) {
+        while self.wait == Wait::Idle {
+            let Some(action) = self.script.get(self.next).cloned() else {
+                self.wait = Wait::Done;
+                return;
+            };
+            let index = self.next;
+            self.next += 1;
+            self.current = Some(index);
+            self.started_at = now;
+            self.received.clear();
+            let typed = action.typed(self.cfg.server);
+            self.out.push_back(ClientAction::Started { index, typed: typed.clone() });
+            self.console(format!("ftp> {typed}"));
+            match action {
+                UserAction::Connect => {
+                    self.out.push_back(ClientAction::ConnectControl { to: self.cfg.server });
+                    self.wait = Wait::ControlConnect;
+                    self.deadline = Some(now + self.cfg.connect_timeout);
+                }
+                UserAction::Login { user, pass } => {
+                    self.pending_pass = Some(pass);
+                    self.send(Command::User(user), now);
+                    self.wait = Wait::User;
+                }
+                UserAction::SetMode(m) => {
+                    self.mode = m;
+                    self.console(if m == Mode::Passive { "Passive mode on." } else { "Passive mode off." });
+                    self.finish(true, None, format!("{} mode selected", if m == Mode::Passive { "passive" } else { "active" }), now);
+                }
+                UserAction::Ls(p) => self.begin_transfer(Xfer::Ls(p), now),
+                UserAction::Get(f) => {
+                    self.console(format!("local: {f} remote: {f}"));
+                    self.begin_transfer(Xfer::Get(f), now)
+                }
+                UserAction::Put { name, data } => {
+                    self.console(format!("local: {name} remote: {name}"));
+                    self.begin_transfer(Xfer::Put(name, data), now)
+                }
+                UserAction::Quit => {
+                    self.send(Command::Quit, now);
+                    self.wait = Wait::Quit;
+                }
+            }
+        }
+    }
+}
+
+impl ClientSession {
+    fn begin_transfer(&mut self, x: Xfer, now: Time) {
+        if !self.binary && !matches!(x, Xfer::Ls(_)) {
+            self.send(Command::Type("I".to_owned()), now);
+            self.wait = Wait::Type(x);
+            return;
+        }
+        self.setup_data(x, now);
+    }
+
+    fn setup_data(&mut self, x: Xfer, now: Time) {
+        match self.mode {
+            Mode::Active => {
+                let (lo, hi) = self.cfg.data_ports;
+                let port = self.rng.range_u16(lo, hi);
+                self.pending_port = Some(port);
+                self.out.push_back(ClientAction::ListenData { port });
+                self.wait = Wait::Listen(x);
+            }
+            Mode::Passive => {
+                self.send(Command::Pasv, now);
+                self.wait = Wait::Pasv(x);
+            }
+        }
+    }
+
+    fn send_transfer(&mut self, x: Xfer, now: Time) {
+        let cmd = match &x {
+            Xfer::Ls(p) => Command::List(p.clone()),
+            Xfer::Get(f) => Command::Retr(f.clone()),
+            Xfer::Put(f, _) => Command::Stor(f.clone()),
+        };
+        self.send(cmd, now);
+        self.wait = Wait::Start(x);
+    }
+
+    fn on_reply(&mut self, reply: Reply, now: Time) {
+        self.console(reply.to_string());
+        self.deadline = None;
+        let wait = std::mem::replace(&mut self.wait, Wait::Idle);
+        match wait {
+            Wait::Greeting if reply.code == 220 => self.finish(true, Some(220), "connected".to_owned(), now),
+            Wait::Greeting if reply.is_preliminary() => self.wait = Wait::Greeting,
+            Wait::Greeting => {
+                self.out.push_back(ClientAction::CloseControl);
+                self.fatal(Some(reply.code), format!("the server refused the connection: {reply}"), now)
+            }
+            Wait::User if reply.code == 331 => {
+                let pass = self.pending_pass.take().unwrap_or_default();
+                self.send(Command::Pass(pass), now);
+                self.wait = Wait::Pass;
+            }
+            Wait::User | Wait::Pass if reply.code == 230 => self.finish(true, Some(230), "logged in".to_owned(), now),
+            Wait::User | Wait::Pass => {
+                self.console("Login failed.");
+                self.fatal(Some(reply.code), format!("login refused: {reply}"), now)
+            }
+            Wait::Type(x) if reply.is_success() => {
+                self.binary = true;
+                self.setup_data(x, now);
+            }
+            Wait::Type(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
+            Wait::Port(x) if reply.is_success() => self.send_transfer(x, now),
+            Wait::Port(_) => {
+                self.out.push_back(ClientAction::AbortData);
+                self.finish(false, Some(reply.code), reply.to_string(), now)
+            }
+            Wait::Pasv(x) if reply.code == 227 => match scan_227(&reply.text) {
+                Ok(to) => {
+                    self.out.push_back(ClientAction::ConnectData { to });
+                    self.deadline = Some(now + self.cfg.data_connect_timeout);
+                    self.wait = Wait::DataConnect(x);
+                }
+                Err(e) => {
+                    self.console(format!("ftp: cannot read the 227 reply: {e}"));
+                    self.finish(false, Some(227), format!("unreadable 227 reply: {e}"), now)
+                }
+            },
+            Wait::Pasv(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
+            Wait::Start(x) if reply.is_preliminary() => {
+                if let Xfer::Put(_, data) = &x {
+                    self.out.push_back(ClientAction::SendData(data.clone()));
+                    self.out.push_back(ClientAction::CloseData);
+                }
+                self.deadline = Some(now + self.cfg.reply_timeout);
+                self.wait = Wait::Finish { xfer: x, reply: None, data_done: false };
+            }
+            Wait::Start(_) => {
+                self.out.push_back(ClientAction::AbortData);
+                self.finish(false, Some(reply.code), reply.to_string(), now)
+            }
+            Wait::Finish { xfer, data_done, .. } => {
+                self.wait = Wait::Finish { xfer, reply: Some(reply), data_done };
+                self.maybe_finish_transfer(now);
+            }
+            Wait::Quit => {
+                self.out.push_back(ClientAction::CloseControl);
+                self.finish(reply.code == 221, Some(reply.code), reply.to_string(), now)
+            }
+            other => self.wait = other, // an unsolicited reply (e.g. 421) is only shown
+        }
+    }
+
+    fn maybe_finish_transfer(&mut self, now: Time) {
+        let Wait::Finish { xfer, reply: Some(reply), data_done } = &self.wait else { return };
+        // A failure reply ends the command whatever the data connection is doing.
+        if reply.is_success() && !data_done {
+            self.deadline = Some(now + self.cfg.reply_timeout);
+            return;
+        }
+        let (xfer, reply) = (xfer.clone(), reply.clone());
+        self.wait = Wait::Idle;
+        if !reply.is_success() {
+            self.out.push_back(ClientAction::AbortData);
+            return self.finish(false, Some(reply.code), reply.to_string(), now);
+        }
+        let n = match &xfer {
+            Xfer::Put(_, d) => d.len(),
+            _ => self.received.len(),
+        };
+        if let Xfer::Ls(_) = xfer {
+            let text = String::from_utf8_lossy(&self.received).into_owned();
+            for line in text.lines() {
+                self.console(line.to_owned());
+            }
+        }
+        let secs = now.since(self.started_at).as_secs_f64();
+        if !matches!(xfer, Xfer::Ls(_)) {
+            self.console(format!("{n} bytes {} in {secs:.3} secs", if matches!(xfer, Xfer::Put(..)) { "sent" } else { "received" }));
+        }
+        let what = match xfer {
+            Xfer::Ls(_) => "listing received",
+            Xfer::Get(_) => "file received",
+            Xfer::Put(..) => "file sent",
+        };
+        self.finish_with_bytes(true, Some(reply.code), format!("{what} ({n} bytes)"), n as u64, now);
+    }
+
+    fn finish(&mut self, ok: bool, reply: Option<u16>, detail: String, now: Time) {
+        self.finish_with_bytes(ok, reply, detail, 0, now);
+    }
+
+    fn finish_with_bytes(&mut self, ok: bool, reply: Option<u16>, detail: String, bytes: u64, now: Time) {
+        if let Some(index) = self.current.take() {
+            let action = self.script[index].short();
+            let r = ActionResult { index, action, ok, reply, detail, bytes };
+            self.results.push(r.clone());
+            self.out.push_back(ClientAction::Finished(r));
+        }
+        if self.wait != Wait::Done {
+            self.wait = Wait::Idle;
+            self.deadline = None;
+            self.advance(now);
+        }
+    }
+
+    /// A failure after which the rest of the script cannot run (no connection, no login).
+    fn fatal(&mut self, reply: Option<u16>, detail: impl Into<String>, now: Time) {
+        self.wait = Wait::Done;
+        self.deadline = None;
+        self.finish(false, reply, detail.into(), now);
+        for index in self.next..self.script.len() {
+            let r = ActionResult {
+                index,
+                action: self.script[index].short(),
+                ok: false,
+                reply: None,
+                detail: "not run: an earlier step failed".to_owned(),
+                bytes: 0,
+            };
+            self.results.push(r.clone());
+            self.out.push_back(ClientAction::Finished(r));
+        }
+        self.next = self.script.len();
+    }
+}
+
+fn failure_words(why: DataFailure) -> &'static str {
+    match why {
+        DataFailure::Refused => "Connection refused",
+        DataFailure::Reset => "Connection reset by peer",
+        DataFailure::Unreachable => "No route to host",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(c: &mut ClientSession) -> Vec<ClientAction> {
+        std::iter::from_fn(|| c.poll_action()).collect()
+    }
+
+    fn sent(actions: &[ClientAction]) -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(|a| if let ClientAction::SendCommand(c) = a { Some(c.to_string()) } else { None })
+            .collect()
+    }
+
+    fn client(mode: Mode) -> ClientSession {
+        let mut cfg = ClientConfig::new("203.0.113.10:21".parse().unwrap());
+        cfg.mode = mode;
+        let script = vec![
+            UserAction::Connect,
+            UserAction::Login { user: "anonymous".into(), pass: "guest".into() },
+            UserAction::Ls(None),
+            UserAction::Quit,
+        ];
+        ClientSession::new(cfg, script, Rng::new(3))
+    }
+
+    fn connect_and_login(c: &mut ClientSession) {
+        c.start(Time::ZERO);
+        c.control_connected("198.51.100.7:40000".parse().unwrap(), Time::ZERO);
+        c.control_bytes(b"220 hi\r\n", Time::ZERO);
+        c.control_bytes(b"331 pw\r\n230 ok\r\n", Time::ZERO);
+    }
+
+    #[test]
+    fn active_listens_before_port_and_fails_on_425() {
+        let mut c = client(Mode::Active);
+        connect_and_login(&mut c);
+        let a = drain(&mut c);
+        assert_eq!(sent(&a), ["USER anonymous", "PASS guest"], "PORT waits for the listener");
+        let Some(ClientAction::ListenData { port }) = a.iter().find(|x| matches!(x, ClientAction::ListenData { .. })).cloned() else {
+            panic!("{a:?}")
+        };
+        assert!((32768..=60999).contains(&port));
+        c.listen_result(Ok(()), Time::ZERO);
+        let a = drain(&mut c);
+        assert_eq!(sent(&a), [format!("PORT 198,51,100,7,{},{}", port >> 8, port & 0xff)]);
+        c.control_bytes(b"200 PORT command successful.\r\n", Time::ZERO);
+        assert_eq!(sent(&drain(&mut c)), ["LIST"]);
+        c.control_bytes(b"425 Failed to establish connection.\r\n", Time::from_secs(60));
+        let a = drain(&mut c);
+        assert_eq!(sent(&a), ["QUIT"]);
+        let ls = &c.results()[2];
+        assert_eq!((ls.ok, ls.reply), (false, Some(425)));
+    }
+
+    #[test]
+    fn passive_connects_to_227_address_then_lists() {
+        let mut c = client(Mode::Passive);
+        connect_and_login(&mut c);
+        assert_eq!(sent(&drain(&mut c)), ["USER anonymous", "PASS guest", "PASV"]);
+        c.control_bytes(b"227 Entering Passive Mode (203,0,113,10,39,19).\r\n", Time::ZERO);
+        let a = drain(&mut c);
+        assert!(a.contains(&ClientAction::ConnectData { to: "203.0.113.10:10003".parse().unwrap() }));
+        c.data_connected("203.0.113.10:10003".parse().unwrap(), Time::ZERO);
+        assert_eq!(sent(&drain(&mut c)), ["LIST"]);
+        c.control_bytes(b"150 Here comes the directory listing.\r\n", Time::ZERO);
+        c.data_bytes(b"-rw-r--r-- 1 ftp ftp 6 Jan 01 00:00 readme.txt\r\n");
+        c.control_bytes(b"226 Directory send OK.\r\n", Time::ZERO);
+        assert!(sent(&drain(&mut c)).is_empty(), "must wait for the data to end");
+        c.data_eof(Time::ZERO);
+        assert_eq!(sent(&drain(&mut c)), ["QUIT"]);
+        assert!(c.results()[2].ok);
+    }
+
+    #[test]
+    fn passive_connect_timeout_fails_the_command_locally() {
+        let mut c = client(Mode::Passive);
+        connect_and_login(&mut c);
+        drain(&mut c);
+        c.control_bytes(b"227 =203,0,113,10,39,19\r\n", Time::ZERO);
+        drain(&mut c);
+        assert_eq!(c.poll_timeout(), Some(Time::from_secs(127)));
+        c.handle_timeout(Time::from_secs(127));
+        let a = drain(&mut c);
+        assert!(a.contains(&ClientAction::Console("ftp: connect: Connection timed out".into())));
+        assert_eq!(sent(&a), ["QUIT"], "LIST is never sent");
+        assert!(!c.results()[2].ok);
+    }
+}
