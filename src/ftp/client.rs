@@ -124,6 +124,8 @@ pub enum ClientAction {
     CloseData,
     AbortData,
     CloseControl,
+    /// A reply arrived (for the trace).
+    Received(Reply),
     /// A line the user's terminal shows (`ftp> ls`, `200 PORT command successful.`).
     Console(String),
     /// The user starts action `index`.
@@ -312,11 +314,10 @@ impl ClientSession {
 
     pub fn data_connected(&mut self, _peer: SocketAddrV4, now: Time) {
         self.data_open = true;
-        if let Wait::DataConnect(x) = std::mem::replace(&mut self.wait, Wait::Idle) {
+        if let Wait::DataConnect(x) = &self.wait {
+            let x = x.clone();
             self.deadline = None;
             self.send_transfer(x, now);
-        } else if let w @ (Wait::Start(_) | Wait::Finish { .. } | Wait::Port(_)) = std::mem::replace(&mut self.wait, Wait::Idle) {
-            self.wait = w;
         }
     }
 
@@ -338,8 +339,16 @@ impl ClientSession {
     pub fn data_eof(&mut self, now: Time) {
         self.data_open = false;
         self.out.push_back(ClientAction::CloseData);
-        if let Wait::Finish { data_done, .. } = &mut self.wait {
+        let mut listing = false;
+        if let Wait::Finish { data_done, xfer, .. } = &mut self.wait {
             *data_done = true;
+            listing = matches!(xfer, Xfer::Ls(_));
+        }
+        if listing {
+            let text = String::from_utf8_lossy(&self.received).into_owned();
+            for line in text.lines() {
+                self.console(line.to_owned());
+            }
         }
         self.maybe_finish_transfer(now);
     }
@@ -446,6 +455,7 @@ impl ClientSession {
     }
 
     fn on_reply(&mut self, reply: Reply, now: Time) {
+        self.out.push_back(ClientAction::Received(reply.clone()));
         self.console(reply.to_string());
         self.deadline = None;
         let wait = std::mem::replace(&mut self.wait, Wait::Idle);
@@ -529,12 +539,6 @@ impl ClientSession {
             Xfer::Put(_, d) => d.len(),
             _ => self.received.len(),
         };
-        if let Xfer::Ls(_) = xfer {
-            let text = String::from_utf8_lossy(&self.received).into_owned();
-            for line in text.lines() {
-                self.console(line.to_owned());
-            }
-        }
         let secs = now.since(self.started_at).as_secs_f64();
         if !matches!(xfer, Xfer::Ls(_)) {
             self.console(format!("{n} bytes {} in {secs:.3} secs", if matches!(xfer, Xfer::Put(..)) { "sent" } else { "received" }));

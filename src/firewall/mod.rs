@@ -1,0 +1,315 @@
+//! Firewalls: ordered rules (first match wins), a default policy, connection tracking and an
+//! optional FTP helper.
+//!
+//! A firewall sits on a path and guards one side of it (`protects`): a packet travelling
+//! towards that side is *inbound*, one leaving it is *outbound*. Tracking follows Linux's
+//! conntrack: the first SYN of a connection is NEW, packets after the reply are ESTABLISHED, and
+//! a connection announced on an FTP control connection is RELATED when the helper is attached
+//! (the idea of nf_conntrack_ftp; since Linux 4.7 a helper must be attached explicitly, so it
+//! is off unless the scenario turns it on). Drop is silence; reject answers with a TCP RST.
+//! Every decision names the rule that made it.
+
+pub mod rule;
+
+pub use rule::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
+
+use crate::ftp::command::{decode_host_port, scan_227};
+use crate::trace::{Packet, Verdict};
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// A firewall's configuration, as a scenario states it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FirewallSpec {
+    pub name: String,
+    /// The neighbour on the protected side.
+    pub protects: String,
+    #[serde(default = "yes")]
+    pub stateful: bool,
+    /// Attach the FTP helper to the control port (makes announced data connections RELATED).
+    #[serde(default)]
+    pub ftp_helper: bool,
+    /// The control port the helper watches.
+    #[serde(default = "port_21")]
+    pub helper_port: u32,
+    #[serde(default)]
+    pub default_policy: Action,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn port_21() -> u32 {
+    21
+}
+
+type FlowKey = (SocketAddrV4, SocketAddrV4);
+
+#[derive(Clone, Debug)]
+struct Flow {
+    /// (initiator, responder)
+    orig: FlowKey,
+    reply_seen: bool,
+    related: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Expectation {
+    /// Who is expected to connect (any source port).
+    from: Ipv4Addr,
+    /// Where to.
+    to: SocketAddrV4,
+    /// What announced it ("PORT" or "227").
+    by: &'static str,
+}
+
+/// What the firewall decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub verdict: Verdict,
+}
+
+/// A firewall with its state.
+#[derive(Clone, Debug)]
+pub struct Firewall {
+    pub spec: FirewallSpec,
+    compiled: Vec<Compiled>,
+    pub hits: Vec<u64>,
+    pub default_hits: u64,
+    flows: BTreeMap<FlowKey, Flow>,
+    expectations: Vec<Expectation>,
+}
+
+#[derive(Clone, Debug)]
+struct Compiled {
+    src: Cidr,
+    dst: Cidr,
+}
+
+impl Firewall {
+    /// Builds a firewall; addresses that do not parse match nothing (validation reports them
+    /// before a scenario ever gets here).
+    pub fn new(spec: FirewallSpec) -> Firewall {
+        let compiled = spec
+            .rules
+            .iter()
+            .map(|r| Compiled {
+                src: r.src.parse().unwrap_or(Cidr::NOTHING),
+                dst: r.dst.parse().unwrap_or(Cidr::NOTHING),
+            })
+            .collect();
+        let n = spec.rules.len();
+        Firewall { spec, compiled, hits: vec![0; n], default_hits: 0, flows: BTreeMap::new(), expectations: Vec::new() }
+    }
+
+    /// Decides the fate of `p`, travelling in `direction`, and updates the tracking state.
+    pub fn decide(&mut self, p: &Packet, direction: Direction) -> Decision {
+        let (state, why) = if self.spec.stateful { self.classify(p) } else { (CtState::Untracked, String::new()) };
+        let matched = self
+            .spec
+            .rules
+            .iter()
+            .zip(&self.compiled)
+            .position(|(r, c)| r.matches(p, direction, state, &c.src, &c.dst));
+        let (action, rule, rule_text) = match matched {
+            Some(i) => {
+                self.hits[i] += 1;
+                let r = &self.spec.rules[i];
+                (r.action, Some(i + 1), r.label())
+            }
+            None => {
+                self.default_hits += 1;
+                (self.spec.default_policy, None, "default policy".to_owned())
+            }
+        };
+        if action == Action::Accept && self.spec.stateful {
+            self.track(p, state);
+        }
+        Decision {
+            verdict: Verdict { firewall: self.spec.name.clone(), direction, state, action, rule, rule_text, why },
+        }
+    }
+
+    fn classify(&self, p: &Packet) -> (CtState, String) {
+        let key = canon(p.src, p.dst);
+        if let Some(f) = self.flows.get(&key) {
+            let from_orig = (p.src, p.dst) == f.orig;
+            return match (from_orig, f.reply_seen, f.related) {
+                (true, false, true) => (CtState::Related, "related: the first packets of an expected connection".into()),
+                (true, false, false) => (CtState::New, "new: no reply seen yet on this connection".into()),
+                _ => (CtState::Established, "established: packets have been seen both ways".into()),
+            };
+        }
+        if p.flags.syn && !p.flags.ack {
+            if let Some(e) = self.expectations.iter().find(|e| e.to == p.dst && e.from == *p.src.ip()) {
+                return (CtState::Related, format!("related: the FTP helper expected it after {} announced {}", e.by, e.to));
+            }
+            let why = if self.spec.ftp_helper {
+                "new: a first SYN that no FTP command announced".to_owned()
+            } else {
+                "new: a first SYN (not related: no FTP helper is attached)".to_owned()
+            };
+            return (CtState::New, why);
+        }
+        (CtState::Invalid, "invalid: not a SYN, and no tracked connection".into())
+    }
+
+    fn track(&mut self, p: &Packet, state: CtState) {
+        let key = canon(p.src, p.dst);
+        match self.flows.get_mut(&key) {
+            Some(f) => {
+                if (p.src, p.dst) != f.orig {
+                    f.reply_seen = true;
+                }
+            }
+            None if matches!(state, CtState::New | CtState::Related) => {
+                if state == CtState::Related {
+                    self.expectations.retain(|e| !(e.to == p.dst && e.from == *p.src.ip()));
+                }
+                self.flows.insert(key, Flow { orig: (p.src, p.dst), reply_seen: false, related: state == CtState::Related });
+            }
+            None => {}
+        }
+        if self.spec.ftp_helper {
+            self.helper(p);
+        }
+    }
+
+    /// The FTP helper: reads PORT and 227 on the control connection and expects the data
+    /// connection they announce. Like Linux without `loose=1`, it only trusts an announced
+    /// address equal to the announcer's own.
+    fn helper(&mut self, p: &Packet) {
+        let port = u16::try_from(self.spec.helper_port).unwrap_or(21);
+        let Some(text) = &p.ftp_text else { return };
+        for line in text.lines() {
+            if p.dst.port() == port && line.len() > 5 && line[..5].eq_ignore_ascii_case("PORT ") {
+                if let Ok(to) = decode_host_port(&line[5..])
+                    && to.ip() == p.src.ip()
+                {
+                    self.expectations.push(Expectation { from: *p.dst.ip(), to, by: "PORT" });
+                }
+            } else if p.src.port() == port && line.starts_with("227")
+                && let Ok(to) = scan_227(&line[3..])
+                && to.ip() == p.src.ip()
+            {
+                self.expectations.push(Expectation { from: *p.dst.ip(), to, by: "227" });
+            }
+        }
+    }
+}
+
+fn canon(a: SocketAddrV4, b: SocketAddrV4) -> FlowKey {
+    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Flags;
+
+    fn pkt(src: &str, dst: &str, syn: bool, ack: bool, text: Option<&str>) -> Packet {
+        Packet {
+            id: 0,
+            bytes: Vec::new(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            flags: Flags { syn, ack, ..Flags::default() },
+            seq: 0,
+            ack: 0,
+            window: 0,
+            payload_len: text.map_or(0, str::len),
+            ttl: 64,
+            ip_checksum: 0,
+            tcp_checksum: 0,
+            ftp_text: text.map(str::to_owned),
+        }
+    }
+
+    fn fw(rules: Vec<Rule>, default_policy: Action, helper: bool) -> Firewall {
+        Firewall::new(FirewallSpec {
+            name: "client-fw".into(),
+            protects: "client".into(),
+            stateful: true,
+            ftp_helper: helper,
+            helper_port: 21,
+            default_policy,
+            rules,
+        })
+    }
+
+    fn rule(action: Action, direction: Direction, state: Vec<CtState>) -> Rule {
+        Rule { action, direction, state, ..Rule::default() }
+    }
+
+    #[test]
+    fn first_match_wins_and_default_policy_applies() {
+        let mut f = fw(
+            vec![
+                Rule { dst_port: PortMatch::Port(21), ..rule(Action::Accept, Direction::Inbound, vec![]) },
+                rule(Action::Reject, Direction::Inbound, vec![]),
+                rule(Action::Drop, Direction::Inbound, vec![]),
+            ],
+            Action::Drop,
+            false,
+        );
+        let to21 = pkt("1.1.1.1:4000", "10.0.0.1:21", true, false, None);
+        assert_eq!(f.decide(&to21, Direction::Inbound).verdict.rule, Some(1));
+        let to22 = pkt("1.1.1.1:4000", "10.0.0.1:22", true, false, None);
+        let v = f.decide(&to22, Direction::Inbound).verdict;
+        assert_eq!((v.rule, v.action), (Some(2), Action::Reject));
+        let out = pkt("10.0.0.1:4000", "1.1.1.1:80", true, false, None);
+        let v = f.decide(&out, Direction::Outbound).verdict;
+        assert_eq!((v.rule, v.action), (None, Action::Drop));
+        assert_eq!((f.hits.clone(), f.default_hits), (vec![1, 1, 0], 1));
+    }
+
+    #[test]
+    fn ranges_and_cidrs_match_inclusively() {
+        let r = Rule {
+            src: "198.51.100.0/24".into(),
+            dst_port: PortMatch::Range(10001, 10005),
+            ..rule(Action::Accept, Direction::Any, vec![])
+        };
+        let mut f = fw(vec![r], Action::Drop, false);
+        for (src, port, want) in [
+            ("198.51.100.7", 10001, Some(1)),
+            ("198.51.100.7", 10005, Some(1)),
+            ("198.51.100.7", 10006, None),
+            ("198.51.100.7", 10000, None),
+            ("198.51.101.7", 10003, None),
+        ] {
+            let p = pkt(&format!("{src}:40000"), &format!("203.0.113.10:{port}"), true, false, None);
+            assert_eq!(f.decide(&p, Direction::Inbound).verdict.rule, want, "{src}:{port}");
+        }
+    }
+
+    #[test]
+    fn stateful_allows_replies_but_not_new_inbound_and_helper_makes_related() {
+        let rules = vec![
+            rule(Action::Accept, Direction::Any, vec![CtState::Established, CtState::Related]),
+            rule(Action::Accept, Direction::Outbound, vec![CtState::New]),
+            rule(Action::Drop, Direction::Inbound, vec![CtState::New]),
+        ];
+        for helper in [false, true] {
+            let mut f = fw(rules.clone(), Action::Drop, helper);
+            let syn = pkt("198.51.100.7:40000", "203.0.113.10:21", true, false, None);
+            assert_eq!(f.decide(&syn, Direction::Outbound).verdict.rule, Some(2));
+            let synack = pkt("203.0.113.10:21", "198.51.100.7:40000", true, true, None);
+            let v = f.decide(&synack, Direction::Inbound).verdict;
+            assert_eq!((v.state, v.rule), (CtState::Established, Some(1)));
+            let port = pkt("198.51.100.7:40000", "203.0.113.10:21", false, true, Some("PORT 198,51,100,7,195,211"));
+            f.decide(&port, Direction::Outbound);
+            let data_syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
+            let v = f.decide(&data_syn, Direction::Inbound).verdict;
+            if helper {
+                assert_eq!((v.state, v.action), (CtState::Related, Action::Accept));
+            } else {
+                assert_eq!((v.state, v.action, v.rule), (CtState::New, Action::Drop, Some(3)));
+                assert!(v.why.contains("no FTP helper"));
+            }
+        }
+    }
+}

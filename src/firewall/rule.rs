@@ -1,0 +1,237 @@
+//! One firewall rule: what it matches and what it does. Plain serde data, shared with the
+//! scenario files; ports are `u32` here so that a scenario's `70000` reaches validation and
+//! gets a clear message instead of a parser error.
+
+use crate::trace::Packet;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    #[default]
+    Accept,
+    Drop,
+    Reject,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Accept => "accept",
+            Action::Drop => "drop",
+            Action::Reject => "reject",
+        })
+    }
+}
+
+/// Towards the protected side (inbound) or away from it (outbound).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    #[default]
+    Any,
+    Inbound,
+    Outbound,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Any => "any direction",
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Protocol {
+    #[default]
+    Any,
+    Tcp,
+}
+
+/// Connection-tracking state of a packet (Linux's `ct state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CtState {
+    New,
+    Established,
+    Related,
+    Invalid,
+    /// The firewall does not track connections.
+    Untracked,
+}
+
+impl fmt::Display for CtState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CtState::New => "new",
+            CtState::Established => "established",
+            CtState::Related => "related",
+            CtState::Invalid => "invalid",
+            CtState::Untracked => "untracked",
+        })
+    }
+}
+
+/// A port condition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PortMatch {
+    #[default]
+    Any,
+    Port(u32),
+    Range(u32, u32),
+}
+
+impl PortMatch {
+    pub fn matches(&self, port: u16) -> bool {
+        let p = u32::from(port);
+        match *self {
+            PortMatch::Any => true,
+            PortMatch::Port(x) => p == x,
+            PortMatch::Range(lo, hi) => lo <= p && p <= hi,
+        }
+    }
+}
+
+impl fmt::Display for PortMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortMatch::Any => f.write_str("any"),
+            PortMatch::Port(p) => write!(f, "{p}"),
+            PortMatch::Range(a, b) => write!(f, "{a}-{b}"),
+        }
+    }
+}
+
+/// An IPv4 prefix, or `any`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: Ipv4Addr,
+    pub len: u8,
+    /// Matches nothing (an address that failed to parse).
+    nothing: bool,
+}
+
+impl Cidr {
+    pub const ANY: Cidr = Cidr { addr: Ipv4Addr::UNSPECIFIED, len: 0, nothing: false };
+    pub const NOTHING: Cidr = Cidr { addr: Ipv4Addr::UNSPECIFIED, len: 32, nothing: true };
+
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        if self.nothing {
+            return false;
+        }
+        let mask = if self.len == 0 { 0 } else { u32::MAX << (32 - u32::from(self.len)) };
+        u32::from(ip) & mask == u32::from(self.addr) & mask
+    }
+}
+
+impl FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Cidr, String> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("any") || s.is_empty() {
+            return Ok(Cidr::ANY);
+        }
+        let (a, l) = s.split_once('/').unwrap_or((s, "32"));
+        let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
+        let len: u8 = l.parse().ok().filter(|l| *l <= 32).ok_or_else(|| format!("'/{l}' is not a prefix length from 0 to 32"))?;
+        Ok(Cidr { addr, len, nothing: false })
+    }
+}
+
+fn any() -> String {
+    "any".to_owned()
+}
+
+/// One rule. Unset fields match anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub action: Action,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub protocol: Protocol,
+    #[serde(default = "any")]
+    pub src: String,
+    #[serde(default = "any")]
+    pub dst: String,
+    #[serde(default)]
+    pub src_port: PortMatch,
+    #[serde(default)]
+    pub dst_port: PortMatch,
+    /// Connection states matched; empty = any state.
+    #[serde(default)]
+    pub state: Vec<CtState>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Rule {
+            action: Action::Accept,
+            direction: Direction::Any,
+            protocol: Protocol::Any,
+            src: any(),
+            dst: any(),
+            src_port: PortMatch::Any,
+            dst_port: PortMatch::Any,
+            state: Vec::new(),
+            comment: String::new(),
+        }
+    }
+}
+
+impl Rule {
+    pub(crate) fn matches(&self, p: &Packet, dir: Direction, state: CtState, src: &Cidr, dst: &Cidr) -> bool {
+        (self.direction == Direction::Any || self.direction == dir)
+            && src.contains(*p.src.ip())
+            && dst.contains(*p.dst.ip())
+            && self.src_port.matches(p.src.port())
+            && self.dst_port.matches(p.dst.port())
+            && (self.state.is_empty() || self.state.contains(&state))
+    }
+
+    /// The comment if there is one, else a description.
+    pub fn label(&self) -> String {
+        if self.comment.is_empty() { self.describe() } else { self.comment.clone() }
+    }
+
+    /// `drop inbound tcp from any port any to any port 21, state new`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.action, self.direction);
+        if self.protocol == Protocol::Tcp {
+            s.push_str(" tcp");
+        }
+        if self.src != "any" || self.src_port != PortMatch::Any {
+            s.push_str(&format!(" from {} port {}", self.src, self.src_port));
+        }
+        if self.dst != "any" || self.dst_port != PortMatch::Any {
+            s.push_str(&format!(" to {} port {}", self.dst, self.dst_port));
+        }
+        if !self.state.is_empty() {
+            let st: Vec<String> = self.state.iter().map(ToString::to_string).collect();
+            s.push_str(&format!(", state {}", st.join("/")));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parses_and_matches() {
+        let c: Cidr = "198.51.100.0/24".parse().unwrap();
+        assert!(c.contains("198.51.100.255".parse().unwrap()));
+        assert!(!c.contains("198.51.101.0".parse().unwrap()));
+        assert!("any".parse::<Cidr>().unwrap().contains("1.2.3.4".parse().unwrap()));
+        assert!("10.0.0.1".parse::<Cidr>().unwrap().contains("10.0.0.1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
+        assert!("10.0.0/8".parse::<Cidr>().is_err());
+        assert!(!Cidr::NOTHING.contains("0.0.0.0".parse().unwrap()));
+    }
+}

@@ -1,0 +1,131 @@
+//! Packets as real IPv4/TCP bytes: decoding them for the trace, and building the RST a
+//! rejecting firewall sends.
+//!
+//! The bytes come from smoltcp's own encoder, checksums included; this module only reads them
+//! with smoltcp's wire types (`smoltcp::wire`), and writes one kind of packet itself: a TCP
+//! reset as RFC 793 §3.4 ("Reset Generation") specifies, with both checksums filled in.
+
+use crate::trace::{Flags, Packet};
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber};
+use std::net::SocketAddrV4;
+
+/// Why bytes are not an IPv4/TCP packet we can read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a readable IPv4/TCP packet: {0}")]
+pub struct DecodeError(pub &'static str);
+
+/// Decodes an IPv4/TCP packet. `control_text` asks for the payload as FTP text.
+pub fn decode(id: usize, bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
+    let ip = Ipv4Packet::new_checked(bytes).map_err(|_| DecodeError("IPv4 header"))?;
+    if ip.next_header() != IpProtocol::Tcp {
+        return Err(DecodeError("not TCP"));
+    }
+    let tcp = TcpPacket::new_checked(ip.payload()).map_err(|_| DecodeError("TCP header"))?;
+    let payload = tcp.payload();
+    let ftp_text = (control_text && !payload.is_empty())
+        .then(|| String::from_utf8_lossy(payload).trim_end_matches(['\r', '\n']).replace("\r\n", "\n"));
+    Ok(Packet {
+        id,
+        bytes: bytes.to_vec(),
+        src: SocketAddrV4::new(ip.src_addr(), tcp.src_port()),
+        dst: SocketAddrV4::new(ip.dst_addr(), tcp.dst_port()),
+        flags: Flags { syn: tcp.syn(), ack: tcp.ack(), fin: tcp.fin(), rst: tcp.rst(), psh: tcp.psh() },
+        seq: tcp.seq_number().0 as u32,
+        ack: tcp.ack_number().0 as u32,
+        window: tcp.window_len(),
+        payload_len: payload.len(),
+        ttl: ip.hop_limit(),
+        ip_checksum: ip.checksum(),
+        tcp_checksum: tcp.checksum(),
+        ftp_text,
+    })
+}
+
+/// The RST that answers `p` on behalf of its destination (what iptables' `REJECT --reject-with
+/// tcp-reset` sends): from `p.dst` to `p.src`.
+pub fn build_rst(p: &Packet) -> Vec<u8> {
+    let seg_len = p.payload_len as u32 + u32::from(p.flags.syn) + u32::from(p.flags.fin);
+    // RFC 793: if the incoming segment has an ACK, the reset takes its sequence number from
+    // that ACK; otherwise seq 0 and an ACK of everything the segment occupied.
+    let (seq, ack) = if p.flags.ack {
+        (p.ack, None)
+    } else {
+        (0, Some(TcpSeqNumber(p.seq.wrapping_add(seg_len) as i32)))
+    };
+    let tcp = TcpRepr {
+        src_port: p.dst.port(),
+        dst_port: p.src.port(),
+        control: TcpControl::Rst,
+        seq_number: TcpSeqNumber(seq as i32),
+        ack_number: ack,
+        window_len: 0,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None, None, None],
+        timestamp: None,
+        payload: &[],
+    };
+    let ip = Ipv4Repr {
+        src_addr: *p.dst.ip(),
+        dst_addr: *p.src.ip(),
+        next_header: IpProtocol::Tcp,
+        payload_len: tcp.buffer_len(),
+        hop_limit: 64,
+    };
+    let caps = ChecksumCapabilities::default();
+    let mut buf = vec![0u8; ip.buffer_len() + tcp.buffer_len()];
+    let mut ipp = Ipv4Packet::new_unchecked(&mut buf[..]);
+    ip.emit(&mut ipp, &caps);
+    let mut tcpp = TcpPacket::new_unchecked(ipp.payload_mut());
+    tcp.emit(&mut tcpp, &IpAddress::Ipv4(*p.dst.ip()), &IpAddress::Ipv4(*p.src.ip()), &caps);
+    buf
+}
+
+/// True when both the IPv4 header checksum and the TCP checksum verify.
+pub fn checksums_ok(bytes: &[u8]) -> bool {
+    let Ok(ip) = Ipv4Packet::new_checked(bytes) else { return false };
+    let Ok(tcp) = TcpPacket::new_checked(ip.payload()) else { return false };
+    ip.verify_checksum() && tcp.verify_checksum(&IpAddress::Ipv4(ip.src_addr()), &IpAddress::Ipv4(ip.dst_addr()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rst_answers_a_syn_with_valid_checksums() {
+        // A SYN built by hand through the RST builder's own path is awkward; build a SYN with
+        // smoltcp's encoder instead.
+        let tcp = TcpRepr {
+            src_port: 20,
+            dst_port: 50123,
+            control: TcpControl::Syn,
+            seq_number: TcpSeqNumber(1000),
+            ack_number: None,
+            window_len: 1024,
+            window_scale: None,
+            max_seg_size: Some(1460),
+            sack_permitted: false,
+            sack_ranges: [None, None, None],
+            timestamp: None,
+            payload: &[],
+        };
+        let (s, d) = ("203.0.113.10".parse().unwrap(), "198.51.100.7".parse().unwrap());
+        let ip = Ipv4Repr { src_addr: s, dst_addr: d, next_header: IpProtocol::Tcp, payload_len: tcp.buffer_len(), hop_limit: 64 };
+        let caps = ChecksumCapabilities::default();
+        let mut buf = vec![0u8; ip.buffer_len() + tcp.buffer_len()];
+        let mut ipp = Ipv4Packet::new_unchecked(&mut buf[..]);
+        ip.emit(&mut ipp, &caps);
+        tcp.emit(&mut TcpPacket::new_unchecked(ipp.payload_mut()), &IpAddress::Ipv4(s), &IpAddress::Ipv4(d), &caps);
+
+        let syn = decode(0, &buf, false).unwrap();
+        assert_eq!(syn.summary(), "SYN 203.0.113.10:20 → 198.51.100.7:50123");
+        let rst = decode(1, &build_rst(&syn), false).unwrap();
+        assert!(checksums_ok(&rst.bytes));
+        assert_eq!((rst.src, rst.dst), (syn.dst, syn.src));
+        assert!(rst.flags.rst && rst.flags.ack);
+        assert_eq!(rst.ack, 1001);
+    }
+}

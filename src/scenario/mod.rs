@@ -1,0 +1,302 @@
+//! Scenarios: what a lesson sets up, as RON files in `scenarios/`.
+//!
+//! The model is plain serde data: nodes (FTP clients, FTP servers, firewalls, routers), links
+//! with their delay, the user's actions, the seed, and the outcome the lesson expects. Loading
+//! parses with ron and then validates the whole file, collecting *every* problem with its file,
+//! line, column and field, in words a teacher understands. Nothing here panics on bad input.
+
+mod locate;
+mod validate;
+
+pub use locate::Positions;
+
+use crate::firewall::FirewallSpec;
+use crate::ftp::Mode;
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Seeds ephemeral ports, TCP initial sequence numbers and the passive port choice.
+    #[serde(default)]
+    pub seed: u64,
+    /// Stop the simulation at this virtual time at the latest.
+    #[serde(default = "default_time_limit")]
+    pub time_limit_s: u64,
+    pub nodes: Vec<NodeSpec>,
+    pub links: Vec<LinkSpec>,
+    pub expect: Expectation,
+}
+
+fn default_time_limit() -> u64 {
+    900
+}
+
+/// One node of the topology.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NodeSpec {
+    Client(ClientSpec),
+    Server(ServerSpec),
+    Firewall(FirewallSpec),
+    Router(RouterSpec),
+}
+
+impl NodeSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            NodeSpec::Client(c) => &c.name,
+            NodeSpec::Server(s) => &s.name,
+            NodeSpec::Firewall(f) => &f.name,
+            NodeSpec::Router(r) => &r.name,
+        }
+    }
+}
+
+/// An FTP client host and what its user types.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub name: String,
+    pub address: String,
+    /// The server node it talks to.
+    pub server: String,
+    /// The mode it starts in (a `Mode` action can switch).
+    #[serde(default = "active")]
+    pub mode: Mode,
+    /// Range for the PORT data port.
+    #[serde(default = "ephemeral_range")]
+    pub data_ports: (u32, u32),
+    /// How long a TCP connect may take before the client gives up (Linux: about 127 s).
+    #[serde(default = "secs_127")]
+    pub connect_timeout_s: u64,
+    pub actions: Vec<ActionSpec>,
+}
+
+fn active() -> Mode {
+    Mode::Active
+}
+
+fn ephemeral_range() -> (u32, u32) {
+    (32768, 60999)
+}
+
+fn secs_127() -> u64 {
+    127
+}
+
+fn secs_60() -> u64 {
+    60
+}
+
+/// What the user types at the `ftp>` prompt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActionSpec {
+    Connect,
+    Login { user: String, pass: String },
+    Mode(Mode),
+    Ls,
+    LsDir(String),
+    Get(String),
+    Put { name: String, content: String },
+    Quit,
+}
+
+/// Where an active-mode server connects from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActivePort {
+    /// A fixed source port: 20 (vsftpd's `connect_from_port_20=YES`) or one above 1024.
+    Port(u32),
+    /// Any ephemeral port, as pyftpdlib and vsftpd's upstream default do.
+    Ephemeral,
+}
+
+/// An FTP server host and its settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    pub name: String,
+    pub address: String,
+    #[serde(default = "port_21")]
+    pub control_port: u32,
+    #[serde(default = "port_20")]
+    pub active_data_port: ActivePort,
+    #[serde(default = "full_range")]
+    pub passive_range: (u32, u32),
+    /// Address announced in 227 (vsftpd `pasv_address`); default: its own.
+    #[serde(default)]
+    pub passive_address: Option<String>,
+    #[serde(default = "secs_60")]
+    pub connect_timeout_s: u64,
+    #[serde(default = "secs_60")]
+    pub accept_timeout_s: u64,
+    #[serde(default = "yes")]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub users: Vec<(String, String)>,
+    /// Files served: path → contents.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+fn port_21() -> u32 {
+    21
+}
+
+fn port_20() -> ActivePort {
+    ActivePort::Port(20)
+}
+
+fn full_range() -> (u32, u32) {
+    (1024, 65535)
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A plain router (the Internet between the two sites).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterSpec {
+    pub name: String,
+}
+
+/// A link between two nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub a: String,
+    pub b: String,
+    /// One-way delay in milliseconds.
+    pub delay_ms: f64,
+}
+
+/// Success or failure of the whole script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expected {
+    Success,
+    Failure,
+}
+
+/// What the lesson expects to happen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub result: Expected,
+    /// The first action that fails ("ls", "get readme.txt").
+    #[serde(default)]
+    pub failed_action: Option<String>,
+    /// The reply code that reports it, if any.
+    #[serde(default)]
+    pub reply: Option<u16>,
+    /// The firewall rule that blocks the data channel.
+    #[serde(default)]
+    pub blocked_by: Option<ExpectedBlocker>,
+}
+
+/// A firewall and a 1-based rule number (`None`: its default policy).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedBlocker {
+    pub firewall: String,
+    #[serde(default)]
+    pub rule: Option<usize>,
+}
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The field path, e.g. `nodes[4].passive_range`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioErrors(vec![ScenarioError { file: file.clone(), line: 0, column: 0, field: String::new(), message: format!("cannot read the file: {e}") }])
+        })?;
+        Scenario::parse(&text, &file)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+        let scenario: Scenario = ron_options().from_str(text).map_err(|e| {
+            ScenarioErrors(vec![ScenarioError {
+                file: file.to_owned(),
+                line: e.span.start.line,
+                column: e.span.start.col,
+                field: String::new(),
+                message: format!("not valid scenario RON: {}", e.code),
+            }])
+        })?;
+        let problems = validate::validate(&scenario);
+        if problems.is_empty() {
+            return Ok(scenario);
+        }
+        let pos = Positions::scan(text);
+        Err(ScenarioErrors(
+            problems
+                .into_iter()
+                .map(|(field, message)| {
+                    let (line, column) = pos.locate(&field);
+                    ScenarioError { file: file.to_owned(), line, column, field, message }
+                })
+                .collect(),
+        ))
+    }
+
+    /// Checks an in-memory scenario (one edited in the GUI); errors carry field paths only.
+    pub fn check(&self) -> Vec<(String, String)> {
+        validate::validate(self)
+    }
+
+    /// The scenario as RON text (for "save as").
+    pub fn to_ron(&self) -> String {
+        let cfg = ron::ser::PrettyConfig::new().struct_names(false).extensions(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME);
+        ron::ser::to_string_pretty(self, cfg).unwrap_or_default()
+    }
+}
