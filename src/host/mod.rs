@@ -63,6 +63,8 @@ struct Sock {
     pending: Vec<u8>,
     local: Option<SocketAddrV4>,
     remote: Option<SocketAddrV4>,
+    /// Removed from the socket set (a connect given up, a listener no longer wanted).
+    gone: bool,
 }
 
 /// The server application: its settings, its files, one session per control connection.
@@ -215,11 +217,12 @@ impl EndHost {
             pending: Vec::new(),
             local: None,
             remote: None,
+            gone: false,
         });
     }
 
     fn open_listener(&mut self, role: Role, owner: usize, port: u16) -> Result<(), String> {
-        let busy = self.socks.iter().any(|s| {
+        let busy = self.socks.iter().filter(|s| !s.gone).any(|s| {
             let sock = self.sockets.get::<tcp::Socket>(s.handle);
             sock.state() == State::Listen && sock.listen_endpoint().port == port
         });
@@ -256,6 +259,10 @@ impl EndHost {
         let mut progress = false;
         let mut i = 0;
         while i < self.socks.len() {
+            if self.socks[i].gone {
+                i += 1;
+                continue;
+            }
             let (handle, role) = (self.socks[i].handle, self.socks[i].role);
             let sock = self.sockets.get_mut::<tcp::Socket>(handle);
             let state = sock.state();
@@ -513,7 +520,7 @@ impl EndHost {
     }
 
     fn find(&self, role: Role, owner: usize) -> Option<usize> {
-        self.socks.iter().rposition(|s| s.role == role && s.owner == owner && !s.closing)
+        self.socks.iter().rposition(|s| s.role == role && s.owner == owner && !s.closing && !s.gone)
     }
 
     fn queue_send(&mut self, role: Role, owner: usize, bytes: &[u8]) {
@@ -529,12 +536,17 @@ impl EndHost {
     }
 
     fn abort_data(&mut self, owner: usize) {
-        for s in self.socks.iter_mut().filter(|s| matches!(s.role, Role::Data | Role::DataListen) && s.owner == owner) {
+        for s in self.socks.iter_mut().filter(|s| matches!(s.role, Role::Data | Role::DataListen) && s.owner == owner && !s.gone) {
             if !s.closing {
-                self.sockets.get_mut::<tcp::Socket>(s.handle).abort();
                 s.closing = true;
                 s.closed_reported = true;
                 s.eof_reported = true;
+                let sock = self.sockets.get_mut::<tcp::Socket>(s.handle);
+                if matches!(sock.state(), State::Listen | State::SynSent) {
+                    discard(&mut self.sockets, s);
+                } else {
+                    sock.abort();
+                }
             }
         }
     }
@@ -542,7 +554,7 @@ impl EndHost {
     /// Moves queued bytes into socket buffers; closes sockets whose data is all handed over.
     fn flush(&mut self) -> bool {
         let mut progress = false;
-        for s in &mut self.socks {
+        for s in self.socks.iter_mut().filter(|s| !s.gone) {
             let sock = self.sockets.get_mut::<tcp::Socket>(s.handle);
             if !s.pending.is_empty() && sock.may_send() {
                 if let Ok(n) = sock.send_slice(&s.pending) {
@@ -553,13 +565,13 @@ impl EndHost {
                 }
             }
             if s.close_when_flushed && !s.closing && s.pending.is_empty() {
-                if sock.state() == State::Listen || sock.state() == State::SynSent {
-                    sock.abort();
+                s.closing = true;
+                progress = true;
+                if matches!(sock.state(), State::Listen | State::SynSent) {
+                    discard(&mut self.sockets, s);
                 } else {
                     sock.close();
                 }
-                s.closing = true;
-                progress = true;
             }
         }
         progress
@@ -569,6 +581,9 @@ impl EndHost {
     fn reap(&mut self) {
         let sockets = &mut self.sockets;
         self.socks.retain(|s| {
+            if s.gone {
+                return false;
+            }
             let done = sockets.get::<tcp::Socket>(s.handle).state() == State::Closed && s.last == State::Closed && (s.closing || s.opened || s.role != Role::ControlListen);
             if done {
                 sockets.remove(s.handle);
@@ -576,6 +591,14 @@ impl EndHost {
             !done
         });
     }
+}
+
+/// Deletes a socket that has no synchronised peer (LISTEN or SYN-SENT): nothing is sent, as
+/// when a real stack deletes the TCB (RFC 793, CLOSE in SYN-SENT). smoltcp would otherwise
+/// send an RST from CLOSED.
+fn discard(sockets: &mut SocketSet<'static>, s: &mut Sock) {
+    sockets.remove(s.handle);
+    s.gone = true;
 }
 
 enum Either {

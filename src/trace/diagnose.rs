@@ -116,7 +116,7 @@ pub fn diagnose(trace: &Trace) -> Outcome {
         if *rejected {
             diagnosis.push_str(" The firewall answered with a TCP RST, so the failure was immediate.");
         } else if let Some(c) = conn {
-            let syns: Vec<String> = trace
+            let syns: Vec<Time> = trace
                 .events
                 .iter()
                 .filter(|e| e.conn == Some(c.id))
@@ -124,14 +124,15 @@ pub fn diagnose(trace: &Trace) -> Outcome {
                     EventKind::Packet { packet, fate: PacketFate::Sent { .. } } if trace.packets[*packet].flags.syn && !trace.packets[*packet].flags.ack => Some(e.time),
                     _ => None,
                 })
-                .map(|t| secs(Time::from_micros(t.micros().saturating_sub(start.micros()))))
                 .collect();
-            if syns.len() > 1 {
+            if let (Some(first), true) = (syns.first().copied(), syns.len() > 1) {
+                let at: Vec<String> = syns.iter().skip(1).map(|t| secs(Time::from_micros(t.micros() - first.micros()))).collect();
                 diagnosis.push_str(&format!(
-                    " The SYN was sent {} times (at {} s into the command) and never answered; then {} gave up.",
-                    syns.len(),
-                    syns.join(", "),
-                    who
+                    " Its SYN was never answered: {} retried it {} times (after {} s) and gave up {} s after the first.",
+                    who,
+                    at.len(),
+                    at.join(", "),
+                    secs(Time::from_micros(end.micros().saturating_sub(first.micros())))
                 ));
             }
         }
