@@ -271,8 +271,8 @@ mod tests {
         assert_eq!(p.locate("nodes[0].name"), (5, 18));
         assert_eq!(p.locate("nodes[1].passive_range"), (7, 22));
         assert_eq!(p.locate("nodes[1].passive_range.1"), (7, 30));
-        assert_eq!(p.locate("nodes[1].files.r.txt"), (8, 25));
-        assert_eq!(p.locate("opt"), (11, 13));
+        assert_eq!(p.locate("nodes[1].files.r.txt"), (8, 24));
+        assert_eq!(p.locate("opt"), (11, 8));
         assert_eq!(p.locate("nodes[1].missing"), (6, 5));
     }
 }

@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use ftp_lab::trace::{EventKind, PacketFate, Trace};
+use ftp_lab::{Scenario, simulate};
+use std::path::PathBuf;
+
+pub fn scenario_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.ron"))
+}
+
+pub fn load(name: &str) -> Scenario {
+    Scenario::load(&scenario_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+pub fn run(s: &Scenario) -> Trace {
+    simulate(s).unwrap_or_else(|e| panic!("{}: {e:?}", s.title))
+}
+
+pub fn shipped() -> Vec<(String, Scenario)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let s = Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            (p.file_stem().unwrap_or_default().to_string_lossy().into_owned(), s)
+        })
+        .collect()
+}
+
+/// Times (seconds) at which SYNs of data connections were sent.
+pub fn data_syn_times(t: &Trace) -> Vec<f64> {
+    t.events
+        .iter()
+        .filter(|e| e.channel == Some(ftp_lab::trace::Channel::Data))
+        .filter_map(|e| match &e.kind {
+            EventKind::Packet { packet, fate: PacketFate::Sent { .. } } => {
+                let p = &t.packets[*packet];
+                (p.flags.syn && !p.flags.ack).then(|| e.time.secs_f64())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The time of the first FTP line at any node whose text starts with `prefix`.
+pub fn ftp_line_time(t: &Trace, prefix: &str) -> Option<f64> {
+    t.events.iter().find_map(|e| match &e.kind {
+        EventKind::FtpCommand { line, sent: true } if line.starts_with(prefix) => Some(e.time.secs_f64()),
+        EventKind::FtpReply { code, text, sent: false } if format!("{code} {text}").starts_with(prefix) => Some(e.time.secs_f64()),
+        _ => None,
+    })
+}
