@@ -7,6 +7,8 @@
 //! line, tagged with the step of the four-step handshake it belongs to. Views read only the
 //! trace.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod export;
 pub mod firewall;
 pub mod ftp;
@@ -30,13 +32,20 @@ pub fn expectation_mismatches(expect: &Expectation, outcome: &Outcome) -> Vec<St
         m.push(format!(
             "expected {}, got {}",
             if want_success { "success" } else { "failure" },
-            if outcome.success { "success" } else { "failure" }
+            if outcome.success {
+                "success"
+            } else {
+                "failure"
+            }
         ));
     }
     if let Some(a) = &expect.failed_action
         && outcome.failed_action.as_deref() != Some(a.as_str())
     {
-        m.push(format!("expected '{a}' to fail first, got {:?}", outcome.failed_action));
+        m.push(format!(
+            "expected '{a}' to fail first, got {:?}",
+            outcome.failed_action
+        ));
     }
     if let Some(r) = expect.reply
         && outcome.reply != Some(r)
@@ -44,14 +53,23 @@ pub fn expectation_mismatches(expect: &Expectation, outcome: &Outcome) -> Vec<St
         m.push(format!("expected reply {r}, got {:?}", outcome.reply));
     }
     if let Some(b) = &expect.blocked_by {
-        let got = outcome.blocked_by.as_ref().map(|x| (x.firewall.as_str(), x.rule));
+        let got = outcome
+            .blocked_by
+            .as_ref()
+            .map(|x| (x.firewall.as_str(), x.rule));
         if got != Some((b.firewall.as_str(), b.rule)) {
-            m.push(format!("expected to be blocked by {} rule {:?}, got {:?}", b.firewall, b.rule, got));
+            m.push(format!(
+                "expected to be blocked by {} rule {:?}, got {:?}",
+                b.firewall, b.rule, got
+            ));
         }
     } else if let Some(x) = &outcome.blocked_by
         && want_success
     {
-        m.push(format!("expected no blocking rule, got {} rule {:?}", x.firewall, x.rule));
+        m.push(format!(
+            "expected no blocking rule, got {} rule {:?}",
+            x.firewall, x.rule
+        ));
     }
     m
 }

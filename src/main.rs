@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ftp-lab", version, about = "Simulate FTP active and passive modes through firewalls")]
+#[command(
+    name = "ftp-lab",
+    version,
+    about = "Simulate FTP active and passive modes through firewalls"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -44,10 +48,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(file: &PathBuf) -> Result<Scenario, ExitCode> {
+fn load(file: &std::path::Path) -> Result<Scenario, ExitCode> {
     Scenario::load(file).map_err(|errs| {
         eprintln!("{errs}");
-        eprintln!("{} problem{} found.", errs.0.len(), if errs.0.len() == 1 { "" } else { "s" });
+        eprintln!(
+            "{} problem{} found.",
+            errs.0.len(),
+            if errs.0.len() == 1 { "" } else { "s" }
+        );
         ExitCode::from(2)
     })
 }
@@ -67,7 +75,12 @@ fn real_main() -> Result<ExitCode> {
             println!("{}: valid — {}", file.display(), s.title);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Run { file, json, verbose, seed }) => {
+        Some(Cmd::Run {
+            file,
+            json,
+            verbose,
+            seed,
+        }) => {
             let mut s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
@@ -87,7 +100,10 @@ fn real_main() -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&trace)?);
             } else {
-                print!("{}", transcript::render(&trace, transcript::Options { verbose }));
+                print!(
+                    "{}",
+                    transcript::render(&trace, transcript::Options { verbose })
+                );
             }
             let mismatches = expectation_mismatches(&s.expect, &trace.outcome);
             if mismatches.is_empty() {

@@ -58,7 +58,13 @@ mod tests {
             assert_eq!(x, b.range_u16(10001, 10005));
             assert!((10001..=10005).contains(&x));
         }
-        assert_ne!(Rng::split(1, "client").next_u64(), Rng::split(1, "server").next_u64());
-        assert_eq!(Rng::split(1, "client").next_u64(), Rng::split(1, "client").next_u64());
+        assert_ne!(
+            Rng::split(1, "client").next_u64(),
+            Rng::split(1, "server").next_u64()
+        );
+        assert_eq!(
+            Rng::split(1, "client").next_u64(),
+            Rng::split(1, "client").next_u64()
+        );
     }
 }

@@ -10,7 +10,9 @@ use std::ops::{Add, Sub};
 use std::time::Duration;
 
 /// A point in virtual time: microseconds since the start of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Time(u64);
 
@@ -46,7 +48,10 @@ impl Time {
 impl Add<Duration> for Time {
     type Output = Time;
     fn add(self, d: Duration) -> Time {
-        Time(self.0.saturating_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)))
+        Time(
+            self.0
+                .saturating_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
+        )
     }
 }
 
@@ -60,7 +65,12 @@ impl Sub<Time> for Time {
 impl fmt::Display for Time {
     /// Seconds with millisecond precision: `12.345s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}s", self.0 / 1_000_000, (self.0 % 1_000_000) / 1_000)
+        write!(
+            f,
+            "{}.{:03}s",
+            self.0 / 1_000_000,
+            (self.0 % 1_000_000) / 1_000
+        )
     }
 }
 

@@ -1,10 +1,19 @@
+#![allow(clippy::unwrap_used)]
 //! The command line, run as a user runs it.
 
 use std::process::Command;
 
 fn ftp_lab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -21,10 +30,19 @@ fn run_prints_the_transcript_and_exits_0_when_as_expected() {
 fn the_drop_case_shows_each_syn_retransmission_at_its_virtual_time() {
     let (code, out, _) = ftp_lab(&["run", "scenarios/active-client-fw-drops.ron"]);
     assert_eq!(code, 0);
-    let syn_lines: Vec<&str> = out.lines().filter(|l| l.contains("203.0.113.10:20 →") && l.contains("SYN") && l.contains("DROPPED")).collect();
+    let syn_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("203.0.113.10:20 →") && l.contains("SYN") && l.contains("DROPPED"))
+        .collect();
     assert_eq!(syn_lines.len(), 6, "{out}");
-    let times: Vec<&str> = syn_lines.iter().map(|l| l.split_whitespace().next().unwrap()).collect();
-    assert_eq!(times, ["0.242s", "1.242s", "3.242s", "7.242s", "15.242s", "31.242s"]);
+    let times: Vec<&str> = syn_lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        ["0.242s", "1.242s", "3.242s", "7.242s", "15.242s", "31.242s"]
+    );
     assert!(out.contains("rule 2 'drop inbound new'"));
     assert!(out.contains("425 Failed to establish connection."));
 }
@@ -41,7 +59,11 @@ fn json_is_the_trace() {
 fn exit_1_when_the_outcome_is_not_the_expected_one() {
     let dir = std::env::temp_dir().join(format!("ftp-lab-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/active-client-fw-drops.ron")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/active-client-fw-drops.ron"
+    ))
+    .unwrap();
     let wrong = dir.join("wrong.ron");
     std::fs::write(&wrong, text.replace("expect: (result: Failure, failed_action: \"ls\", reply: 425, blocked_by: (firewall: \"client-fw\", rule: 2))", "expect: (result: Success)")).unwrap();
     let (code, _, err) = ftp_lab(&["run", wrong.to_str().unwrap()]);
@@ -54,12 +76,26 @@ fn exit_2_and_a_located_message_for_an_invalid_file() {
     let dir = std::env::temp_dir().join(format!("ftp-lab-cli2-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.ron");
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/passive-open.ron")).unwrap();
-    std::fs::write(&bad, text.replace("passive_range: (1024, 65535)", "passive_range: (65535, 1024)")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/passive-open.ron"
+    ))
+    .unwrap();
+    std::fs::write(
+        &bad,
+        text.replace(
+            "passive_range: (1024, 65535)",
+            "passive_range: (65535, 1024)",
+        ),
+    )
+    .unwrap();
     for cmd in ["run", "check"] {
         let (code, _, err) = ftp_lab(&[cmd, bad.to_str().unwrap()]);
         assert_eq!(code, 2);
-        assert!(err.contains("bad.ron:") && err.contains("passive_range") && err.contains("reversed"), "{err}");
+        assert!(
+            err.contains("bad.ron:") && err.contains("passive_range") && err.contains("reversed"),
+            "{err}"
+        );
     }
     let (code, out, _) = ftp_lab(&["check", "scenarios/passive-open.ron"]);
     assert_eq!(code, 0);

@@ -15,13 +15,30 @@ pub struct Options {
 fn fate_words(trace: &Trace, fate: &PacketFate) -> String {
     match fate {
         PacketFate::Delivered => "delivered".to_owned(),
-        PacketFate::Dropped { verdict } => format!("DROPPED by {} ({}, {})", verdict.firewall, verdict.rule_words(), verdict.state),
+        PacketFate::Dropped { verdict } => format!(
+            "DROPPED by {} ({}, {})",
+            verdict.firewall,
+            verdict.rule_words(),
+            verdict.state
+        ),
         PacketFate::Rejected { verdict, .. } => {
-            format!("REJECTED by {} ({}, {}) → RST", verdict.firewall, verdict.rule_words(), verdict.state)
+            format!(
+                "REJECTED by {} ({}, {}) → RST",
+                verdict.firewall,
+                verdict.rule_words(),
+                verdict.state
+            )
         }
         PacketFate::Unroutable => "no route".to_owned(),
         PacketFate::Sent { link } => format!("sent on link {link}"),
-        PacketFate::Forwarded { verdict: Some(v), .. } => format!("accepted by {} ({}, {})", v.firewall, v.rule_words(), v.state),
+        PacketFate::Forwarded {
+            verdict: Some(v), ..
+        } => format!(
+            "accepted by {} ({}, {})",
+            v.firewall,
+            v.rule_words(),
+            v.state
+        ),
         PacketFate::Forwarded { .. } => {
             let _ = trace;
             "forwarded".to_owned()
@@ -34,7 +51,11 @@ pub fn render(trace: &Trace, opts: Options) -> String {
     let _ = writeln!(out, "FTP Lab — {}", trace.title);
     let _ = writeln!(out, "seed {} · {}", trace.seed, trace.tcp_profile);
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:>9}  {:<10} {:<44} {:<36} {}", "time", "at", "packet / event", "fate", "step");
+    let _ = writeln!(
+        out,
+        "{:>9}  {:<10} {:<44} {:<36} step",
+        "time", "at", "packet / event", "fate"
+    );
 
     // Each packet's last event: where it ended up.
     let mut fate: BTreeMap<usize, (&PacketFate, crate::time::Time)> = BTreeMap::new();
@@ -54,22 +75,50 @@ pub fn render(trace: &Trace, opts: Options) -> String {
                 let head = format!("{} → {}", p.src, p.dst);
                 let what = match &p.ftp_text {
                     Some(t) => format!("{} {}", p.flags, t.lines().next().unwrap_or("")),
-                    None if p.payload_len > 0 => format!("{} data {} bytes", p.flags, p.payload_len),
+                    None if p.payload_len > 0 => {
+                        format!("{} data {} bytes", p.flags, p.payload_len)
+                    }
                     None => p.flags.to_string(),
                 };
                 if opts.verbose {
-                    let _ = writeln!(out, "{:>9}  {:<10} {:<44} {:<36} {}", e.time.to_string(), at, format!("{head} {what}"), fate_words(trace, f), step);
+                    let _ = writeln!(
+                        out,
+                        "{:>9}  {:<10} {:<44} {:<36} {}",
+                        e.time.to_string(),
+                        at,
+                        format!("{head} {what}"),
+                        fate_words(trace, f),
+                        step
+                    );
                 } else if matches!(f, PacketFate::Sent { .. }) {
                     let end = match fate.get(packet) {
-                        Some((f, t)) if matches!(f, PacketFate::Delivered) => format!("delivered {t}"),
+                        Some((PacketFate::Delivered, t)) => format!("delivered {t}"),
                         Some((f, t)) => format!("{} at {t}", fate_words(trace, f)),
                         None => "in flight when the run ended".to_owned(),
                     };
-                    let _ = writeln!(out, "{:>9}  {:<10} {:<44} {} {}", e.time.to_string(), at, format!("{head}  {what}"), end, step);
+                    let _ = writeln!(
+                        out,
+                        "{:>9}  {:<10} {:<44} {} {}",
+                        e.time.to_string(),
+                        at,
+                        format!("{head}  {what}"),
+                        end,
+                        step
+                    );
                 }
             }
-            EventKind::TcpState { local, remote, from, to } if opts.verbose => {
-                let _ = writeln!(out, "{:>9}  {:<10} TCP {local} ↔ {remote}: {from} → {to} {step}", e.time.to_string(), at);
+            EventKind::TcpState {
+                local,
+                remote,
+                from,
+                to,
+            } if opts.verbose => {
+                let _ = writeln!(
+                    out,
+                    "{:>9}  {:<10} TCP {local} ↔ {remote}: {from} → {to} {step}",
+                    e.time.to_string(),
+                    at
+                );
             }
             EventKind::Console { line } if line.starts_with("ftp> ") => {
                 let _ = writeln!(out, "{:>9}  {:<10} {line}", e.time.to_string(), at);
@@ -94,10 +143,19 @@ pub fn render(trace: &Trace, opts: Options) -> String {
             for (i, (r, h)) in f.rules.iter().zip(&f.hits).enumerate() {
                 let _ = writeln!(out, "    rule {:<2} {:>5} hits  {r}", i + 1, h);
             }
-            let _ = writeln!(out, "    default {:>5} hits  {}", f.default_hits, f.default_policy);
+            let _ = writeln!(
+                out,
+                "    default {:>5} hits  {}",
+                f.default_hits, f.default_policy
+            );
         }
     }
     let o = &trace.outcome;
-    let _ = writeln!(out, "\nOutcome: {} — {}", if o.success { "SUCCESS" } else { "FAILURE" }, o.diagnosis);
+    let _ = writeln!(
+        out,
+        "\nOutcome: {} — {}",
+        if o.success { "SUCCESS" } else { "FAILURE" },
+        o.diagnosis
+    );
     out
 }

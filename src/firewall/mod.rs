@@ -102,12 +102,23 @@ impl Firewall {
             })
             .collect();
         let n = spec.rules.len();
-        Firewall { spec, compiled, hits: vec![0; n], default_hits: 0, flows: BTreeMap::new(), expectations: Vec::new() }
+        Firewall {
+            spec,
+            compiled,
+            hits: vec![0; n],
+            default_hits: 0,
+            flows: BTreeMap::new(),
+            expectations: Vec::new(),
+        }
     }
 
     /// Decides the fate of `p`, travelling in `direction`, and updates the tracking state.
     pub fn decide(&mut self, p: &Packet, direction: Direction) -> Decision {
-        let (state, why) = if self.spec.stateful { self.classify(p) } else { (CtState::Untracked, String::new()) };
+        let (state, why) = if self.spec.stateful {
+            self.classify(p)
+        } else {
+            (CtState::Untracked, String::new())
+        };
         let matched = self
             .spec
             .rules
@@ -129,7 +140,15 @@ impl Firewall {
             self.track(p, state);
         }
         Decision {
-            verdict: Verdict { firewall: self.spec.name.clone(), direction, state, action, rule, rule_text, why },
+            verdict: Verdict {
+                firewall: self.spec.name.clone(),
+                direction,
+                state,
+                action,
+                rule,
+                rule_text,
+                why,
+            },
         }
     }
 
@@ -138,14 +157,33 @@ impl Firewall {
         if let Some(f) = self.flows.get(&key) {
             let from_orig = (p.src, p.dst) == f.orig;
             return match (from_orig, f.reply_seen, f.related) {
-                (true, false, true) => (CtState::Related, "related: the first packets of an expected connection".into()),
-                (true, false, false) => (CtState::New, "new: no reply seen yet on this connection".into()),
-                _ => (CtState::Established, "established: packets have been seen both ways".into()),
+                (true, false, true) => (
+                    CtState::Related,
+                    "related: the first packets of an expected connection".into(),
+                ),
+                (true, false, false) => (
+                    CtState::New,
+                    "new: no reply seen yet on this connection".into(),
+                ),
+                _ => (
+                    CtState::Established,
+                    "established: packets have been seen both ways".into(),
+                ),
             };
         }
         if p.flags.syn && !p.flags.ack {
-            if let Some(e) = self.expectations.iter().find(|e| e.to == p.dst && e.from == *p.src.ip()) {
-                return (CtState::Related, format!("related: the FTP helper expected it after {} announced {}", e.by, e.to));
+            if let Some(e) = self
+                .expectations
+                .iter()
+                .find(|e| e.to == p.dst && e.from == *p.src.ip())
+            {
+                return (
+                    CtState::Related,
+                    format!(
+                        "related: the FTP helper expected it after {} announced {}",
+                        e.by, e.to
+                    ),
+                );
             }
             let why = if self.spec.ftp_helper {
                 "new: a first SYN that no FTP command announced".to_owned()
@@ -154,22 +192,30 @@ impl Firewall {
             };
             return (CtState::New, why);
         }
-        (CtState::Invalid, "invalid: not a SYN, and no tracked connection".into())
+        (
+            CtState::Invalid,
+            "invalid: not a SYN, and no tracked connection".into(),
+        )
     }
 
     fn track(&mut self, p: &Packet, state: CtState) {
         let key = canon(p.src, p.dst);
         match self.flows.get_mut(&key) {
-            Some(f) => {
-                if (p.src, p.dst) != f.orig {
-                    f.reply_seen = true;
-                }
-            }
+            Some(f) if (p.src, p.dst) != f.orig => f.reply_seen = true,
+            Some(_) => {}
             None if matches!(state, CtState::New | CtState::Related) => {
                 if state == CtState::Related {
-                    self.expectations.retain(|e| !(e.to == p.dst && e.from == *p.src.ip()));
+                    self.expectations
+                        .retain(|e| !(e.to == p.dst && e.from == *p.src.ip()));
                 }
-                self.flows.insert(key, Flow { orig: (p.src, p.dst), reply_seen: false, related: state == CtState::Related });
+                self.flows.insert(
+                    key,
+                    Flow {
+                        orig: (p.src, p.dst),
+                        reply_seen: false,
+                        related: state == CtState::Related,
+                    },
+                );
             }
             None => {}
         }
@@ -189,20 +235,33 @@ impl Firewall {
                 if let Ok(to) = decode_host_port(&line[5..])
                     && to.ip() == p.src.ip()
                 {
-                    self.expectations.push(Expectation { from: *p.dst.ip(), to, by: "PORT" });
+                    self.expectations.push(Expectation {
+                        from: *p.dst.ip(),
+                        to,
+                        by: "PORT",
+                    });
                 }
-            } else if p.src.port() == port && line.starts_with("227")
+            } else if p.src.port() == port
+                && line.starts_with("227")
                 && let Ok(to) = scan_227(&line[3..])
                 && to.ip() == p.src.ip()
             {
-                self.expectations.push(Expectation { from: *p.dst.ip(), to, by: "227" });
+                self.expectations.push(Expectation {
+                    from: *p.dst.ip(),
+                    to,
+                    by: "227",
+                });
             }
         }
     }
 }
 
 fn canon(a: SocketAddrV4, b: SocketAddrV4) -> FlowKey {
-    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) { (a, b) } else { (b, a) }
+    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +275,11 @@ mod tests {
             bytes: Vec::new(),
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
-            flags: Flags { syn, ack, ..Flags::default() },
+            flags: Flags {
+                syn,
+                ack,
+                ..Flags::default()
+            },
             seq: 0,
             ack: 0,
             window: 0,
@@ -241,14 +304,22 @@ mod tests {
     }
 
     fn rule(action: Action, direction: Direction, state: Vec<CtState>) -> Rule {
-        Rule { action, direction, state, ..Rule::default() }
+        Rule {
+            action,
+            direction,
+            state,
+            ..Rule::default()
+        }
     }
 
     #[test]
     fn first_match_wins_and_default_policy_applies() {
         let mut f = fw(
             vec![
-                Rule { dst_port: PortMatch::Port(21), ..rule(Action::Accept, Direction::Inbound, vec![]) },
+                Rule {
+                    dst_port: PortMatch::Port(21),
+                    ..rule(Action::Accept, Direction::Inbound, vec![])
+                },
                 rule(Action::Reject, Direction::Inbound, vec![]),
                 rule(Action::Drop, Direction::Inbound, vec![]),
             ],
@@ -281,15 +352,29 @@ mod tests {
             ("198.51.100.7", 10000, None),
             ("198.51.101.7", 10003, None),
         ] {
-            let p = pkt(&format!("{src}:40000"), &format!("203.0.113.10:{port}"), true, false, None);
-            assert_eq!(f.decide(&p, Direction::Inbound).verdict.rule, want, "{src}:{port}");
+            let p = pkt(
+                &format!("{src}:40000"),
+                &format!("203.0.113.10:{port}"),
+                true,
+                false,
+                None,
+            );
+            assert_eq!(
+                f.decide(&p, Direction::Inbound).verdict.rule,
+                want,
+                "{src}:{port}"
+            );
         }
     }
 
     #[test]
     fn stateful_allows_replies_but_not_new_inbound_and_helper_makes_related() {
         let rules = vec![
-            rule(Action::Accept, Direction::Any, vec![CtState::Established, CtState::Related]),
+            rule(
+                Action::Accept,
+                Direction::Any,
+                vec![CtState::Established, CtState::Related],
+            ),
             rule(Action::Accept, Direction::Outbound, vec![CtState::New]),
             rule(Action::Drop, Direction::Inbound, vec![CtState::New]),
         ];
@@ -300,14 +385,23 @@ mod tests {
             let synack = pkt("203.0.113.10:21", "198.51.100.7:40000", true, true, None);
             let v = f.decide(&synack, Direction::Inbound).verdict;
             assert_eq!((v.state, v.rule), (CtState::Established, Some(1)));
-            let port = pkt("198.51.100.7:40000", "203.0.113.10:21", false, true, Some("PORT 198,51,100,7,195,211"));
+            let port = pkt(
+                "198.51.100.7:40000",
+                "203.0.113.10:21",
+                false,
+                true,
+                Some("PORT 198,51,100,7,195,211"),
+            );
             f.decide(&port, Direction::Outbound);
             let data_syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
             let v = f.decide(&data_syn, Direction::Inbound).verdict;
             if helper {
                 assert_eq!((v.state, v.action), (CtState::Related, Action::Accept));
             } else {
-                assert_eq!((v.state, v.action, v.rule), (CtState::New, Action::Drop, Some(3)));
+                assert_eq!(
+                    (v.state, v.action, v.rule),
+                    (CtState::New, Action::Drop, Some(3))
+                );
                 assert!(v.why.contains("no FTP helper"));
             }
         }

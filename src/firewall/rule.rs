@@ -115,14 +115,26 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    pub const ANY: Cidr = Cidr { addr: Ipv4Addr::UNSPECIFIED, len: 0, nothing: false };
-    pub const NOTHING: Cidr = Cidr { addr: Ipv4Addr::UNSPECIFIED, len: 32, nothing: true };
+    pub const ANY: Cidr = Cidr {
+        addr: Ipv4Addr::UNSPECIFIED,
+        len: 0,
+        nothing: false,
+    };
+    pub const NOTHING: Cidr = Cidr {
+        addr: Ipv4Addr::UNSPECIFIED,
+        len: 32,
+        nothing: true,
+    };
 
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         if self.nothing {
             return false;
         }
-        let mask = if self.len == 0 { 0 } else { u32::MAX << (32 - u32::from(self.len)) };
+        let mask = if self.len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.len))
+        };
         u32::from(ip) & mask == u32::from(self.addr) & mask
     }
 }
@@ -135,9 +147,19 @@ impl FromStr for Cidr {
             return Ok(Cidr::ANY);
         }
         let (a, l) = s.split_once('/').unwrap_or((s, "32"));
-        let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
-        let len: u8 = l.parse().ok().filter(|l| *l <= 32).ok_or_else(|| format!("'/{l}' is not a prefix length from 0 to 32"))?;
-        Ok(Cidr { addr, len, nothing: false })
+        let addr: Ipv4Addr = a
+            .parse()
+            .map_err(|_| format!("'{a}' is not an IPv4 address"))?;
+        let len: u8 = l
+            .parse()
+            .ok()
+            .filter(|l| *l <= 32)
+            .ok_or_else(|| format!("'/{l}' is not a prefix length from 0 to 32"))?;
+        Ok(Cidr {
+            addr,
+            len,
+            nothing: false,
+        })
     }
 }
 
@@ -185,7 +207,14 @@ impl Default for Rule {
 }
 
 impl Rule {
-    pub(crate) fn matches(&self, p: &Packet, dir: Direction, state: CtState, src: &Cidr, dst: &Cidr) -> bool {
+    pub(crate) fn matches(
+        &self,
+        p: &Packet,
+        dir: Direction,
+        state: CtState,
+        src: &Cidr,
+        dst: &Cidr,
+    ) -> bool {
         (self.direction == Direction::Any || self.direction == dir)
             && src.contains(*p.src.ip())
             && dst.contains(*p.dst.ip())
@@ -196,7 +225,11 @@ impl Rule {
 
     /// The comment if there is one, else a description.
     pub fn label(&self) -> String {
-        if self.comment.is_empty() { self.describe() } else { self.comment.clone() }
+        if self.comment.is_empty() {
+            self.describe()
+        } else {
+            self.comment.clone()
+        }
     }
 
     /// `drop inbound tcp from any port any to any port 21, state new`.
@@ -228,8 +261,18 @@ mod tests {
         let c: Cidr = "198.51.100.0/24".parse().unwrap();
         assert!(c.contains("198.51.100.255".parse().unwrap()));
         assert!(!c.contains("198.51.101.0".parse().unwrap()));
-        assert!("any".parse::<Cidr>().unwrap().contains("1.2.3.4".parse().unwrap()));
-        assert!("10.0.0.1".parse::<Cidr>().unwrap().contains("10.0.0.1".parse().unwrap()));
+        assert!(
+            "any"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
+        assert!(
+            "10.0.0.1"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains("10.0.0.1".parse().unwrap())
+        );
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("10.0.0/8".parse::<Cidr>().is_err());
         assert!(!Cidr::NOTHING.contains("0.0.0.0".parse().unwrap()));

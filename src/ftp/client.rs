@@ -116,10 +116,16 @@ pub struct ActionResult {
 /// What the client asks its host to do, or shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientAction {
-    ConnectControl { to: SocketAddrV4 },
+    ConnectControl {
+        to: SocketAddrV4,
+    },
     SendCommand(Command),
-    ListenData { port: u16 },
-    ConnectData { to: SocketAddrV4 },
+    ListenData {
+        port: u16,
+    },
+    ConnectData {
+        to: SocketAddrV4,
+    },
     SendData(Vec<u8>),
     CloseData,
     AbortData,
@@ -129,7 +135,10 @@ pub enum ClientAction {
     /// A line the user's terminal shows (`ftp> ls`, `200 PORT command successful.`).
     Console(String),
     /// The user starts action `index`.
-    Started { index: usize, typed: String },
+    Started {
+        index: usize,
+        typed: String,
+    },
     Finished(ActionResult),
 }
 
@@ -156,7 +165,11 @@ enum Wait {
     /// Transfer command sent; waiting for 150 (or an error).
     Start(Xfer),
     /// 150 seen (or not): waiting for the final reply and for the data to end.
-    Finish { xfer: Xfer, reply: Option<Reply>, data_done: bool },
+    Finish {
+        xfer: Xfer,
+        reply: Option<Reply>,
+        data_done: bool,
+    },
     Quit,
     /// Script over (or stopped after a fatal failure).
     Done,
@@ -240,13 +253,24 @@ impl ClientSession {
             Wait::ControlConnect => {
                 self.console("ftp: connect: Connection timed out");
                 self.out.push_back(ClientAction::CloseControl);
-                self.fatal(None, "the control connection was not established: connect timed out", now);
+                self.fatal(
+                    None,
+                    "the control connection was not established: connect timed out",
+                    now,
+                );
             }
             Wait::DataConnect(_) => {
                 self.console("ftp: connect: Connection timed out");
                 self.out.push_back(ClientAction::AbortData);
                 let secs = self.cfg.data_connect_timeout.as_secs();
-                self.finish(false, None, format!("the data connection was not established: connect timed out after {secs} s"), now);
+                self.finish(
+                    false,
+                    None,
+                    format!(
+                        "the data connection was not established: connect timed out after {secs} s"
+                    ),
+                    now,
+                );
             }
             other => {
                 self.wait = other;
@@ -271,7 +295,11 @@ impl ClientSession {
         if self.wait == Wait::ControlConnect {
             self.deadline = None;
             self.console(format!("ftp: connect: {}", failure_words(why)));
-            self.fatal(None, format!("the control connection failed: {}", failure_words(why)), now);
+            self.fatal(
+                None,
+                format!("the control connection failed: {}", failure_words(why)),
+                now,
+            );
         }
     }
 
@@ -298,16 +326,25 @@ impl ClientSession {
     }
 
     pub fn listen_result(&mut self, result: Result<(), String>, now: Time) {
-        let Wait::Listen(x) = std::mem::replace(&mut self.wait, Wait::Idle) else { return };
+        let Wait::Listen(x) = std::mem::replace(&mut self.wait, Wait::Idle) else {
+            return;
+        };
         match (result, self.local, self.pending_port.take()) {
             (Ok(()), Some(local), Some(port)) => {
                 self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
                 self.wait = Wait::Port(x);
             }
             (result, _, _) => {
-                let why = result.err().unwrap_or_else(|| "no local address".to_owned());
+                let why = result
+                    .err()
+                    .unwrap_or_else(|| "no local address".to_owned());
                 self.console(format!("ftp: bind: {why}"));
-                self.finish(false, None, format!("could not listen for the data connection: {why}"), now);
+                self.finish(
+                    false,
+                    None,
+                    format!("could not listen for the data connection: {why}"),
+                    now,
+                );
             }
         }
     }
@@ -327,7 +364,12 @@ impl ClientSession {
             self.deadline = None;
             self.console(format!("ftp: connect: {}", failure_words(why)));
             self.out.push_back(ClientAction::AbortData);
-            self.finish(false, None, format!("the data connection failed: {}", failure_words(why)), now);
+            self.finish(
+                false,
+                None,
+                format!("the data connection failed: {}", failure_words(why)),
+                now,
+            );
         }
     }
 
@@ -340,7 +382,10 @@ impl ClientSession {
         self.data_open = false;
         self.out.push_back(ClientAction::CloseData);
         let mut listing = false;
-        if let Wait::Finish { data_done, xfer, .. } = &mut self.wait {
+        if let Wait::Finish {
+            data_done, xfer, ..
+        } = &mut self.wait
+        {
             *data_done = true;
             listing = matches!(xfer, Xfer::Ls(_));
         }
@@ -355,7 +400,12 @@ impl ClientSession {
 
     /// Our close of the data connection (after an upload) finished.
     pub fn data_closed(&mut self, now: Time) {
-        if let Wait::Finish { xfer: Xfer::Put(..), data_done, .. } = &mut self.wait {
+        if let Wait::Finish {
+            xfer: Xfer::Put(..),
+            data_done,
+            ..
+        } = &mut self.wait
+        {
             *data_done = true;
         }
         self.maybe_finish_transfer(now);
@@ -382,11 +432,16 @@ impl ClientSession {
             self.started_at = now;
             self.received.clear();
             let typed = action.typed(self.cfg.server);
-            self.out.push_back(ClientAction::Started { index, typed: typed.clone() });
+            self.out.push_back(ClientAction::Started {
+                index,
+                typed: typed.clone(),
+            });
             self.console(format!("ftp> {typed}"));
             match action {
                 UserAction::Connect => {
-                    self.out.push_back(ClientAction::ConnectControl { to: self.cfg.server });
+                    self.out.push_back(ClientAction::ConnectControl {
+                        to: self.cfg.server,
+                    });
                     self.wait = Wait::ControlConnect;
                     self.deadline = Some(now + self.cfg.connect_timeout);
                 }
@@ -397,8 +452,24 @@ impl ClientSession {
                 }
                 UserAction::SetMode(m) => {
                     self.mode = m;
-                    self.console(if m == Mode::Passive { "Passive mode on." } else { "Passive mode off." });
-                    self.finish(true, None, format!("{} mode selected", if m == Mode::Passive { "passive" } else { "active" }), now);
+                    self.console(if m == Mode::Passive {
+                        "Passive mode on."
+                    } else {
+                        "Passive mode off."
+                    });
+                    self.finish(
+                        true,
+                        None,
+                        format!(
+                            "{} mode selected",
+                            if m == Mode::Passive {
+                                "passive"
+                            } else {
+                                "active"
+                            }
+                        ),
+                        now,
+                    );
                 }
                 UserAction::Ls(p) => self.begin_transfer(Xfer::Ls(p), now),
                 UserAction::Get(f) => {
@@ -460,18 +531,26 @@ impl ClientSession {
         self.deadline = None;
         let wait = std::mem::replace(&mut self.wait, Wait::Idle);
         match wait {
-            Wait::Greeting if reply.code == 220 => self.finish(true, Some(220), "connected".to_owned(), now),
+            Wait::Greeting if reply.code == 220 => {
+                self.finish(true, Some(220), "connected".to_owned(), now)
+            }
             Wait::Greeting if reply.is_preliminary() => self.wait = Wait::Greeting,
             Wait::Greeting => {
                 self.out.push_back(ClientAction::CloseControl);
-                self.fatal(Some(reply.code), format!("the server refused the connection: {reply}"), now)
+                self.fatal(
+                    Some(reply.code),
+                    format!("the server refused the connection: {reply}"),
+                    now,
+                )
             }
             Wait::User if reply.code == 331 => {
                 let pass = self.pending_pass.take().unwrap_or_default();
                 self.send(Command::Pass(pass), now);
                 self.wait = Wait::Pass;
             }
-            Wait::User | Wait::Pass if reply.code == 230 => self.finish(true, Some(230), "logged in".to_owned(), now),
+            Wait::User | Wait::Pass if reply.code == 230 => {
+                self.finish(true, Some(230), "logged in".to_owned(), now)
+            }
             Wait::User | Wait::Pass => {
                 self.console("Login failed.");
                 self.fatal(Some(reply.code), format!("login refused: {reply}"), now)
@@ -504,14 +583,24 @@ impl ClientSession {
                     self.out.push_back(ClientAction::CloseData);
                 }
                 self.deadline = Some(now + self.cfg.reply_timeout);
-                self.wait = Wait::Finish { xfer: x, reply: None, data_done: false };
+                self.wait = Wait::Finish {
+                    xfer: x,
+                    reply: None,
+                    data_done: false,
+                };
             }
             Wait::Start(_) => {
                 self.out.push_back(ClientAction::AbortData);
                 self.finish(false, Some(reply.code), reply.to_string(), now)
             }
-            Wait::Finish { xfer, data_done, .. } => {
-                self.wait = Wait::Finish { xfer, reply: Some(reply), data_done };
+            Wait::Finish {
+                xfer, data_done, ..
+            } => {
+                self.wait = Wait::Finish {
+                    xfer,
+                    reply: Some(reply),
+                    data_done,
+                };
                 self.maybe_finish_transfer(now);
             }
             Wait::Quit => {
@@ -523,7 +612,14 @@ impl ClientSession {
     }
 
     fn maybe_finish_transfer(&mut self, now: Time) {
-        let Wait::Finish { xfer, reply: Some(reply), data_done } = &self.wait else { return };
+        let Wait::Finish {
+            xfer,
+            reply: Some(reply),
+            data_done,
+        } = &self.wait
+        else {
+            return;
+        };
         // A failure reply ends the command whatever the data connection is doing.
         if reply.is_success() && !data_done {
             self.deadline = Some(now + self.cfg.reply_timeout);
@@ -541,24 +637,51 @@ impl ClientSession {
         };
         let secs = now.since(self.started_at).as_secs_f64();
         if !matches!(xfer, Xfer::Ls(_)) {
-            self.console(format!("{n} bytes {} in {secs:.3} secs", if matches!(xfer, Xfer::Put(..)) { "sent" } else { "received" }));
+            self.console(format!(
+                "{n} bytes {} in {secs:.3} secs",
+                if matches!(xfer, Xfer::Put(..)) {
+                    "sent"
+                } else {
+                    "received"
+                }
+            ));
         }
         let what = match xfer {
             Xfer::Ls(_) => "listing received",
             Xfer::Get(_) => "file received",
             Xfer::Put(..) => "file sent",
         };
-        self.finish_with_bytes(true, Some(reply.code), format!("{what} ({n} bytes)"), n as u64, now);
+        self.finish_with_bytes(
+            true,
+            Some(reply.code),
+            format!("{what} ({n} bytes)"),
+            n as u64,
+            now,
+        );
     }
 
     fn finish(&mut self, ok: bool, reply: Option<u16>, detail: String, now: Time) {
         self.finish_with_bytes(ok, reply, detail, 0, now);
     }
 
-    fn finish_with_bytes(&mut self, ok: bool, reply: Option<u16>, detail: String, bytes: u64, now: Time) {
+    fn finish_with_bytes(
+        &mut self,
+        ok: bool,
+        reply: Option<u16>,
+        detail: String,
+        bytes: u64,
+        now: Time,
+    ) {
         if let Some(index) = self.current.take() {
             let action = self.script[index].short();
-            let r = ActionResult { index, action, ok, reply, detail, bytes };
+            let r = ActionResult {
+                index,
+                action,
+                ok,
+                reply,
+                detail,
+                bytes,
+            };
             self.results.push(r.clone());
             self.out.push_back(ClientAction::Finished(r));
         }
@@ -609,7 +732,13 @@ mod tests {
     fn sent(actions: &[ClientAction]) -> Vec<String> {
         actions
             .iter()
-            .filter_map(|a| if let ClientAction::SendCommand(c) = a { Some(c.to_string()) } else { None })
+            .filter_map(|a| {
+                if let ClientAction::SendCommand(c) = a {
+                    Some(c.to_string())
+                } else {
+                    None
+                }
+            })
             .collect()
     }
 
@@ -618,7 +747,10 @@ mod tests {
         cfg.mode = mode;
         let script = vec![
             UserAction::Connect,
-            UserAction::Login { user: "anonymous".into(), pass: "guest".into() },
+            UserAction::Login {
+                user: "anonymous".into(),
+                pass: "guest".into(),
+            },
             UserAction::Ls(None),
             UserAction::Quit,
         ];
@@ -637,17 +769,31 @@ mod tests {
         let mut c = client(Mode::Active);
         connect_and_login(&mut c);
         let a = drain(&mut c);
-        assert_eq!(sent(&a), ["USER anonymous", "PASS guest"], "PORT waits for the listener");
-        let Some(ClientAction::ListenData { port }) = a.iter().find(|x| matches!(x, ClientAction::ListenData { .. })).cloned() else {
+        assert_eq!(
+            sent(&a),
+            ["USER anonymous", "PASS guest"],
+            "PORT waits for the listener"
+        );
+        let Some(ClientAction::ListenData { port }) = a
+            .iter()
+            .find(|x| matches!(x, ClientAction::ListenData { .. }))
+            .cloned()
+        else {
             panic!("{a:?}")
         };
         assert!((32768..=60999).contains(&port));
         c.listen_result(Ok(()), Time::ZERO);
         let a = drain(&mut c);
-        assert_eq!(sent(&a), [format!("PORT 198,51,100,7,{},{}", port >> 8, port & 0xff)]);
+        assert_eq!(
+            sent(&a),
+            [format!("PORT 198,51,100,7,{},{}", port >> 8, port & 0xff)]
+        );
         c.control_bytes(b"200 PORT command successful.\r\n", Time::ZERO);
         assert_eq!(sent(&drain(&mut c)), ["LIST"]);
-        c.control_bytes(b"425 Failed to establish connection.\r\n", Time::from_secs(60));
+        c.control_bytes(
+            b"425 Failed to establish connection.\r\n",
+            Time::from_secs(60),
+        );
         let a = drain(&mut c);
         assert_eq!(sent(&a), ["QUIT"]);
         let ls = &c.results()[2];
@@ -658,16 +804,27 @@ mod tests {
     fn passive_connects_to_227_address_then_lists() {
         let mut c = client(Mode::Passive);
         connect_and_login(&mut c);
-        assert_eq!(sent(&drain(&mut c)), ["USER anonymous", "PASS guest", "PASV"]);
-        c.control_bytes(b"227 Entering Passive Mode (203,0,113,10,39,19).\r\n", Time::ZERO);
+        assert_eq!(
+            sent(&drain(&mut c)),
+            ["USER anonymous", "PASS guest", "PASV"]
+        );
+        c.control_bytes(
+            b"227 Entering Passive Mode (203,0,113,10,39,19).\r\n",
+            Time::ZERO,
+        );
         let a = drain(&mut c);
-        assert!(a.contains(&ClientAction::ConnectData { to: "203.0.113.10:10003".parse().unwrap() }));
+        assert!(a.contains(&ClientAction::ConnectData {
+            to: "203.0.113.10:10003".parse().unwrap()
+        }));
         c.data_connected("203.0.113.10:10003".parse().unwrap(), Time::ZERO);
         assert_eq!(sent(&drain(&mut c)), ["LIST"]);
         c.control_bytes(b"150 Here comes the directory listing.\r\n", Time::ZERO);
         c.data_bytes(b"-rw-r--r-- 1 ftp ftp 6 Jan 01 00:00 readme.txt\r\n");
         c.control_bytes(b"226 Directory send OK.\r\n", Time::ZERO);
-        assert!(sent(&drain(&mut c)).is_empty(), "must wait for the data to end");
+        assert!(
+            sent(&drain(&mut c)).is_empty(),
+            "must wait for the data to end"
+        );
         c.data_eof(Time::ZERO);
         assert_eq!(sent(&drain(&mut c)), ["QUIT"]);
         assert!(c.results()[2].ok);
@@ -683,7 +840,9 @@ mod tests {
         assert_eq!(c.poll_timeout(), Some(Time::from_secs(127)));
         c.handle_timeout(Time::from_secs(127));
         let a = drain(&mut c);
-        assert!(a.contains(&ClientAction::Console("ftp: connect: Connection timed out".into())));
+        assert!(a.contains(&ClientAction::Console(
+            "ftp: connect: Connection timed out".into()
+        )));
         assert_eq!(sent(&a), ["QUIT"], "LIST is never sent");
         assert!(!c.results()[2].ok);
     }

@@ -26,7 +26,10 @@ pub enum Command {
     Quit,
     Noop,
     /// A verb this implementation does not know (answered with 500 or 502).
-    Other { verb: String, arg: Option<String> },
+    Other {
+        verb: String,
+        arg: Option<String>,
+    },
 }
 
 /// Why a command line could not be parsed.
@@ -65,7 +68,9 @@ impl Command {
         }
         let verb_up = verb.to_ascii_uppercase();
         let need = |arg: Option<String>| {
-            arg.ok_or_else(|| CommandError::MissingArgument { verb: verb_up.clone() })
+            arg.ok_or_else(|| CommandError::MissingArgument {
+                verb: verb_up.clone(),
+            })
         };
         Ok(match verb_up.as_str() {
             "USER" => Command::User(need(arg)?),
@@ -164,7 +169,10 @@ pub fn decode_host_port(s: &str) -> Result<SocketAddrV4, HostPortError> {
     if port == 0 {
         return Err(HostPortError::PortZero);
     }
-    Ok(SocketAddrV4::new(Ipv4Addr::new(n[0], n[1], n[2], n[3]), port))
+    Ok(SocketAddrV4::new(
+        Ipv4Addr::new(n[0], n[1], n[2], n[3]),
+        port,
+    ))
 }
 
 /// Finds the host-port in a 227 reply's text, whatever its punctuation: RFC 1123 §4.1.2.6
@@ -174,7 +182,8 @@ pub fn scan_227(text: &str) -> Result<SocketAddrV4, HostPortError> {
     let bytes = text.as_bytes();
     let mut best = HostPortError::Count(0);
     for start in 0..bytes.len() {
-        let starts_run = bytes[start].is_ascii_digit() && (start == 0 || !bytes[start - 1].is_ascii_digit());
+        let starts_run =
+            bytes[start].is_ascii_digit() && (start == 0 || !bytes[start - 1].is_ascii_digit());
         if !starts_run {
             continue;
         }
@@ -214,14 +223,38 @@ mod tests {
     #[test]
     fn port_argument_rejects_malformed() {
         assert_eq!(decode_host_port("1,2,3,4,5"), Err(HostPortError::Count(5)));
-        assert_eq!(decode_host_port("1,2,3,4,5,6,7"), Err(HostPortError::Count(7)));
-        assert_eq!(decode_host_port("1,2,3,256,0,21"), Err(HostPortError::Number("256".into())));
-        assert_eq!(decode_host_port("1,2,3,-4,0,21"), Err(HostPortError::Number("-4".into())));
-        assert_eq!(decode_host_port("1,2,3,,0,21"), Err(HostPortError::Number("".into())));
-        assert_eq!(decode_host_port("a,2,3,4,0,21"), Err(HostPortError::Number("a".into())));
-        assert_eq!(decode_host_port("1,2,3,4,0,0"), Err(HostPortError::PortZero));
-        assert!(matches!(Command::parse("PORT 1,2,3"), Err(CommandError::BadArgument { .. })));
-        assert!(matches!(Command::parse("PORT"), Err(CommandError::MissingArgument { .. })));
+        assert_eq!(
+            decode_host_port("1,2,3,4,5,6,7"),
+            Err(HostPortError::Count(7))
+        );
+        assert_eq!(
+            decode_host_port("1,2,3,256,0,21"),
+            Err(HostPortError::Number("256".into()))
+        );
+        assert_eq!(
+            decode_host_port("1,2,3,-4,0,21"),
+            Err(HostPortError::Number("-4".into()))
+        );
+        assert_eq!(
+            decode_host_port("1,2,3,,0,21"),
+            Err(HostPortError::Number("".into()))
+        );
+        assert_eq!(
+            decode_host_port("a,2,3,4,0,21"),
+            Err(HostPortError::Number("a".into()))
+        );
+        assert_eq!(
+            decode_host_port("1,2,3,4,0,0"),
+            Err(HostPortError::PortZero)
+        );
+        assert!(matches!(
+            Command::parse("PORT 1,2,3"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert!(matches!(
+            Command::parse("PORT"),
+            Err(CommandError::MissingArgument { .. })
+        ));
     }
 
     #[test]
@@ -242,7 +275,10 @@ mod tests {
 
     #[test]
     fn commands_parse_and_format() {
-        assert_eq!(Command::parse("user anonymous"), Ok(Command::User("anonymous".into())));
+        assert_eq!(
+            Command::parse("user anonymous"),
+            Ok(Command::User("anonymous".into()))
+        );
         assert_eq!(Command::parse("LIST\r\n"), Ok(Command::List(None)));
         assert_eq!(Command::parse("PASS"), Ok(Command::Pass(String::new())));
         assert_eq!(Command::parse(""), Err(CommandError::Empty));

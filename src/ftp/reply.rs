@@ -15,7 +15,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(code: u16, text: impl Into<String>) -> Reply {
-        Reply { code, text: text.into() }
+        Reply {
+            code,
+            text: text.into(),
+        }
     }
 
     /// 1xx: the command started; another reply follows.
@@ -70,7 +73,9 @@ impl ReplyParser {
         let mut out = Vec::new();
         while let Some(nl) = self.buf.iter().position(|&b| b == b'\n') {
             let raw: Vec<u8> = self.buf.drain(..=nl).collect();
-            let line = String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_owned();
+            let line = String::from_utf8_lossy(&raw)
+                .trim_end_matches(['\r', '\n'])
+                .to_owned();
             if let Some(r) = self.line(line) {
                 out.push(r);
             }
@@ -89,7 +94,10 @@ impl ReplyParser {
             (Some((pcode, lines)), Some(c), Some(b' ') | None) if c == *pcode => {
                 lines.push(line.get(4..).unwrap_or("").to_owned());
                 let (code, lines) = self.pending.take()?;
-                Some(Ok(Reply { code, text: lines.join("\n") }))
+                Some(Ok(Reply {
+                    code,
+                    text: lines.join("\n"),
+                }))
             }
             (Some((pcode, lines)), c, Some(b'-')) if c == Some(*pcode) => {
                 lines.push(line[4..].to_owned());
@@ -125,7 +133,10 @@ mod tests {
         let r1 = r[1].as_ref().unwrap();
         assert_eq!(r1.code, 230);
         assert_eq!(r1.text, "Welcome\nto the lab\nLogin successful.");
-        assert_eq!(r1.to_wire(), "230-Welcome\r\n230-to the lab\r\n230 Login successful.\r\n");
+        assert_eq!(
+            r1.to_wire(),
+            "230-Welcome\r\n230-to the lab\r\n230 Login successful.\r\n"
+        );
         assert!(p.feed(b"hello\r\n")[0].is_err());
     }
 }

@@ -91,7 +91,10 @@ pub enum ServerAction {
     /// Send this reply on the control connection.
     Reply(Reply),
     /// Active mode: open a TCP connection to `to`, from `from_port` (None = ephemeral).
-    ConnectData { from_port: Option<u16>, to: SocketAddrV4 },
+    ConnectData {
+        from_port: Option<u16>,
+        to: SocketAddrV4,
+    },
     /// Passive mode: listen on `port`; answer with `listen_result`.
     ListenData { port: u16 },
     /// Send these bytes on the data connection.
@@ -118,7 +121,11 @@ enum DataSetup {
     None,
     Active(SocketAddrV4),
     /// Listening on `port`; `ready` once the host confirmed; `peer` once a client connected.
-    Passive { port: u16, ready: bool, peer: Option<SocketAddrV4> },
+    Passive {
+        port: u16,
+        ready: bool,
+        peer: Option<SocketAddrV4>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,8 +140,15 @@ enum Phase {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Work {
-    Send { data: Vec<u8>, start: Reply, done: Reply },
-    Receive { path: String, buf: Vec<u8> },
+    Send {
+        data: Vec<u8>,
+        start: Reply,
+        done: Reply,
+    },
+    Receive {
+        path: String,
+        buf: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -163,7 +177,12 @@ pub struct ServerSession {
 
 impl ServerSession {
     /// A new session on a control connection from `peer` to `local`; queues the 220 greeting.
-    pub fn new(cfg: ServerConfig, local: SocketAddrV4, peer: SocketAddrV4, rng: Rng) -> ServerSession {
+    pub fn new(
+        cfg: ServerConfig,
+        local: SocketAddrV4,
+        peer: SocketAddrV4,
+        rng: Rng,
+    ) -> ServerSession {
         let mut s = ServerSession {
             local,
             peer,
@@ -201,13 +220,19 @@ impl ServerSession {
     /// The next deadline, if any: the host calls `handle_timeout` at or after it.
     pub fn poll_timeout(&self) -> Option<Time> {
         match &self.transfer {
-            Some(Transfer { phase: Phase::Connecting { deadline }, .. }) => Some(*deadline),
+            Some(Transfer {
+                phase: Phase::Connecting { deadline },
+                ..
+            }) => Some(*deadline),
             _ => None,
         }
     }
 
     pub fn handle_timeout(&mut self, now: Time, store: &mut dyn FileStore) {
-        if let Some(Transfer { phase: Phase::Connecting { deadline }, .. }) = &self.transfer
+        if let Some(Transfer {
+            phase: Phase::Connecting { deadline },
+            ..
+        }) = &self.transfer
             && now >= *deadline
         {
             let what = match self.data {
@@ -277,7 +302,13 @@ impl ServerSession {
             }
             *p = Some(peer);
         }
-        if matches!(self.transfer, Some(Transfer { phase: Phase::Connecting { .. }, .. })) {
+        if matches!(
+            self.transfer,
+            Some(Transfer {
+                phase: Phase::Connecting { .. },
+                ..
+            })
+        ) {
             self.start_transfer();
         }
         self.drain_lines(now, store);
@@ -286,7 +317,10 @@ impl ServerSession {
     /// The data connection could not be made, or broke.
     pub fn data_failed(&mut self, why: DataFailure, now: Time, store: &mut dyn FileStore) {
         match &self.transfer {
-            Some(Transfer { phase: Phase::Connecting { .. }, .. }) => {
+            Some(Transfer {
+                phase: Phase::Connecting { .. },
+                ..
+            }) => {
                 let to = match self.data {
                     DataSetup::Active(to) => to.to_string(),
                     _ => "the client".to_owned(),
@@ -296,7 +330,9 @@ impl ServerSession {
                     DataFailure::Reset => "was reset",
                     DataFailure::Unreachable => "could not be started",
                 };
-                self.out.push_back(ServerAction::Note(format!("the data connection to {to} {how}")));
+                self.out.push_back(ServerAction::Note(format!(
+                    "the data connection to {to} {how}"
+                )));
                 self.fail_transfer(425, "Failed to establish connection.");
             }
             Some(_) => self.fail_transfer(426, "Failure writing network stream."),
@@ -308,8 +344,15 @@ impl ServerSession {
     }
 
     /// Passive listener result.
-    pub fn listen_result(&mut self, result: Result<(), String>, now: Time, store: &mut dyn FileStore) {
-        let DataSetup::Passive { port, ready, .. } = &mut self.data else { return };
+    pub fn listen_result(
+        &mut self,
+        result: Result<(), String>,
+        now: Time,
+        store: &mut dyn FileStore,
+    ) {
+        let DataSetup::Passive { port, ready, .. } = &mut self.data else {
+            return;
+        };
         match result {
             Ok(()) => {
                 *ready = true;
@@ -318,7 +361,9 @@ impl ServerSession {
                 self.reply(227, format!("Entering Passive Mode ({hp})."));
             }
             Err(e) => {
-                self.out.push_back(ServerAction::Note(format!("could not listen on port {port}: {e}")));
+                self.out.push_back(ServerAction::Note(format!(
+                    "could not listen on port {port}: {e}"
+                )));
                 self.data = DataSetup::None;
                 self.reply(425, "Can't open passive connection.");
             }
@@ -328,14 +373,22 @@ impl ServerSession {
 
     /// Bytes from the client on the data connection (uploads).
     pub fn data_received(&mut self, bytes: &[u8]) {
-        if let Some(Transfer { work: Work::Receive { buf, .. }, .. }) = &mut self.transfer {
+        if let Some(Transfer {
+            work: Work::Receive { buf, .. },
+            ..
+        }) = &mut self.transfer
+        {
             buf.extend_from_slice(bytes);
         }
     }
 
     /// The client closed its side of the data connection: an upload is complete.
     pub fn data_eof(&mut self, now: Time, store: &mut dyn FileStore) {
-        if let Some(Transfer { work: Work::Receive { path, buf }, phase: Phase::Transferring }) = &self.transfer {
+        if let Some(Transfer {
+            work: Work::Receive { path, buf },
+            phase: Phase::Transferring,
+        }) = &self.transfer
+        {
             let result = store.write(path, buf);
             self.transfer = None;
             self.data = DataSetup::None;
@@ -351,7 +404,11 @@ impl ServerSession {
 
     /// Our close of the data connection finished: all data was delivered.
     pub fn data_closed(&mut self, now: Time, store: &mut dyn FileStore) {
-        if let Some(Transfer { work: Work::Send { done, .. }, phase: Phase::Closing }) = &self.transfer {
+        if let Some(Transfer {
+            work: Work::Send { done, .. },
+            phase: Phase::Closing,
+        }) = &self.transfer
+        {
             let done = done.clone();
             self.transfer = None;
             self.data = DataSetup::None;
@@ -361,7 +418,8 @@ impl ServerSession {
     }
 
     fn reply(&mut self, code: u16, text: impl Into<String>) {
-        self.out.push_back(ServerAction::Reply(Reply::new(code, text)));
+        self.out
+            .push_back(ServerAction::Reply(Reply::new(code, text)));
     }
 
     fn fail_transfer(&mut self, code: u16, text: &str) {
@@ -391,7 +449,9 @@ impl ServerSession {
     /// at a time; a command sent during a transfer is answered after it).
     fn drain_lines(&mut self, now: Time, store: &mut dyn FileStore) {
         while self.transfer.is_none() && !self.closed {
-            let Some(raw) = self.lines.pop_front() else { break };
+            let Some(raw) = self.lines.pop_front() else {
+                break;
+            };
             let Ok(text) = String::from_utf8(raw) else {
                 self.reply(500, "Command not understood: not UTF-8.");
                 continue;
@@ -449,10 +509,9 @@ impl ServerSession {
             }
             Command::Noop => self.reply(200, "NOOP ok."),
             Command::Other { verb, .. } => match verb.as_str() {
-                "EPRT" | "EPSV" | "ABOR" | "FEAT" | "SIZE" | "MDTM" | "REST" | "DELE" | "MKD" | "RMD" | "STAT"
-                | "HELP" | "MODE" | "STRU" | "ALLO" | "APPE" | "RNFR" | "RNTO" | "SITE" | "AUTH" | "OPTS" => {
-                    self.reply(502, "Command not implemented.")
-                }
+                "EPRT" | "EPSV" | "ABOR" | "FEAT" | "SIZE" | "MDTM" | "REST" | "DELE" | "MKD"
+                | "RMD" | "STAT" | "HELP" | "MODE" | "STRU" | "ALLO" | "APPE" | "RNFR" | "RNTO"
+                | "SITE" | "AUTH" | "OPTS" => self.reply(502, "Command not implemented."),
                 _ => self.reply(500, "Unknown command."),
             },
             _ if !logged_in => self.reply(530, "Please login with USER and PASS."),
@@ -501,9 +560,14 @@ impl ServerSession {
                 match store.read(&path) {
                     Ok(data) => {
                         let n = data.len();
-                        let start = format!("Opening BINARY mode data connection for {name} ({n} bytes).");
+                        let start =
+                            format!("Opening BINARY mode data connection for {name} ({n} bytes).");
                         self.begin(
-                            Work::Send { data, start: Reply::new(150, start), done: Reply::new(226, "Transfer complete.") },
+                            Work::Send {
+                                data,
+                                start: Reply::new(150, start),
+                                done: Reply::new(226, "Transfer complete."),
+                            },
                             now,
                         );
                     }
@@ -515,7 +579,13 @@ impl ServerSession {
                     return self.reply(550, "Permission denied.");
                 }
                 let path = resolve(&self.cwd, &name);
-                self.begin(Work::Receive { path, buf: Vec::new() }, now);
+                self.begin(
+                    Work::Receive {
+                        path,
+                        buf: Vec::new(),
+                    },
+                    now,
+                );
             }
             Command::List(_) | Command::Nlst(_) => self.reply(500, "Unknown command."),
         }
@@ -550,7 +620,11 @@ impl ServerSession {
         }
         let (lo, hi) = self.cfg.passive_range;
         let port = self.rng.range_u16(lo, hi);
-        self.data = DataSetup::Passive { port, ready: false, peer: None };
+        self.data = DataSetup::Passive {
+            port,
+            ready: false,
+            peer: None,
+        };
         self.out.push_back(ServerAction::ListenData { port });
     }
 
@@ -558,12 +632,25 @@ impl ServerSession {
         match self.data.clone() {
             DataSetup::None => self.reply(425, "Use PORT or PASV first."),
             DataSetup::Active(to) => {
-                self.transfer = Some(Transfer { work, phase: Phase::Connecting { deadline: now + self.cfg.connect_timeout } });
-                self.out.push_back(ServerAction::ConnectData { from_port: self.cfg.active_data_port, to });
+                self.transfer = Some(Transfer {
+                    work,
+                    phase: Phase::Connecting {
+                        deadline: now + self.cfg.connect_timeout,
+                    },
+                });
+                self.out.push_back(ServerAction::ConnectData {
+                    from_port: self.cfg.active_data_port,
+                    to,
+                });
             }
             DataSetup::Passive { ready: false, .. } => self.reply(425, "Use PORT or PASV first."),
             DataSetup::Passive { peer, .. } => {
-                self.transfer = Some(Transfer { work, phase: Phase::Connecting { deadline: now + self.cfg.accept_timeout } });
+                self.transfer = Some(Transfer {
+                    work,
+                    phase: Phase::Connecting {
+                        deadline: now + self.cfg.accept_timeout,
+                    },
+                });
                 if peer.is_some() {
                     self.start_transfer();
                 }
@@ -581,7 +668,10 @@ mod tests {
         let mut store = MemStore::new();
         store.insert("/readme.txt", "hello\n");
         let s = ServerSession::new(
-            ServerConfig { passive_range: (10001, 10005), ..ServerConfig::default() },
+            ServerConfig {
+                passive_range: (10001, 10005),
+                ..ServerConfig::default()
+            },
             "203.0.113.10:21".parse().unwrap(),
             "198.51.100.7:40000".parse().unwrap(),
             Rng::new(1),
@@ -594,7 +684,16 @@ mod tests {
     }
 
     fn replies(actions: &[ServerAction]) -> Vec<u16> {
-        actions.iter().filter_map(|a| if let ServerAction::Reply(r) = a { Some(r.code) } else { None }).collect()
+        actions
+            .iter()
+            .filter_map(|a| {
+                if let ServerAction::Reply(r) = a {
+                    Some(r.code)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     fn login(s: &mut ServerSession, st: &mut MemStore) {
@@ -607,7 +706,11 @@ mod tests {
     fn active_list_connects_after_list_and_times_out_with_425() {
         let (mut s, mut st) = session();
         login(&mut s, &mut st);
-        s.handle_control_bytes(b"PORT 198,51,100,7,195,211\r\nLIST\r\n", Time::ZERO, &mut st);
+        s.handle_control_bytes(
+            b"PORT 198,51,100,7,195,211\r\nLIST\r\n",
+            Time::ZERO,
+            &mut st,
+        );
         let a = drain(&mut s);
         assert_eq!(replies(&a), [200]);
         assert!(a.contains(&ServerAction::ConnectData {
@@ -625,13 +728,19 @@ mod tests {
         login(&mut s, &mut st);
         s.handle_control_bytes(b"PASV\r\n", Time::ZERO, &mut st);
         let a = drain(&mut s);
-        let Some(ServerAction::ListenData { port }) = a.iter().find(|x| matches!(x, ServerAction::ListenData { .. })).cloned() else {
+        let Some(ServerAction::ListenData { port }) = a
+            .iter()
+            .find(|x| matches!(x, ServerAction::ListenData { .. }))
+            .cloned()
+        else {
             panic!("no listen: {a:?}")
         };
         assert!((10001..=10005).contains(&port));
         s.listen_result(Ok(()), Time::ZERO, &mut st);
         let a = drain(&mut s);
-        let ServerAction::Reply(r) = &a[0] else { panic!() };
+        let ServerAction::Reply(r) = &a[0] else {
+            panic!()
+        };
         assert_eq!(r.code, 227);
         assert_eq!(crate::ftp::command::scan_227(&r.text).unwrap().port(), port);
         s.data_connected("198.51.100.7:45000".parse().unwrap(), Time::ZERO, &mut st);
@@ -649,7 +758,11 @@ mod tests {
         s.handle_control_bytes(b"LIST\r\n", Time::ZERO, &mut st);
         assert_eq!(replies(&drain(&mut s)), [530]);
         login(&mut s, &mut st);
-        s.handle_control_bytes(b"PORT 10,0,0,1,195,211\r\nPORT 198,51,100,7,0,80\r\nPORT 1,2\r\nXYZZY\r\n", Time::ZERO, &mut st);
+        s.handle_control_bytes(
+            b"PORT 10,0,0,1,195,211\r\nPORT 198,51,100,7,0,80\r\nPORT 1,2\r\nXYZZY\r\n",
+            Time::ZERO,
+            &mut st,
+        );
         assert_eq!(replies(&drain(&mut s)), [500, 500, 501, 500]);
     }
 

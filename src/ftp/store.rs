@@ -35,7 +35,11 @@ pub trait FileStore {
 
 /// Joins `arg` to `cwd` and normalises it; `..` above the root stays at the root.
 pub fn resolve(cwd: &str, arg: &str) -> String {
-    let joined = if arg.starts_with('/') { arg.to_owned() } else { format!("{cwd}/{arg}") };
+    let joined = if arg.starts_with('/') {
+        arg.to_owned()
+    } else {
+        format!("{cwd}/{arg}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
         match p {
@@ -71,28 +75,53 @@ impl MemStore {
 
 impl FileStore for MemStore {
     fn is_dir(&self, path: &str) -> bool {
-        let prefix = if path == "/" { "/".to_owned() } else { format!("{path}/") };
+        let prefix = if path == "/" {
+            "/".to_owned()
+        } else {
+            format!("{path}/")
+        };
         self.files.keys().any(|k| k.starts_with(&prefix))
     }
 
     fn list(&self, path: &str) -> Result<Vec<Entry>, StoreError> {
         if let Some(data) = self.files.get(path) {
             let name = path.rsplit('/').next().unwrap_or(path).to_owned();
-            return Ok(vec![Entry { name, is_dir: false, size: data.len() as u64 }]);
+            return Ok(vec![Entry {
+                name,
+                is_dir: false,
+                size: data.len() as u64,
+            }]);
         }
         if !self.is_dir(path) && path != "/" {
             return Err(StoreError::NotFound);
         }
-        let prefix = if path == "/" { "/".to_owned() } else { format!("{path}/") };
+        let prefix = if path == "/" {
+            "/".to_owned()
+        } else {
+            format!("{path}/")
+        };
         let mut out: BTreeMap<String, Entry> = BTreeMap::new();
         for (k, v) in self.files.range(prefix.clone()..) {
-            let Some(rest) = k.strip_prefix(&prefix) else { break };
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                break;
+            };
             match rest.split_once('/') {
                 Some((dir, _)) => {
-                    out.entry(dir.to_owned()).or_insert(Entry { name: dir.to_owned(), is_dir: true, size: 0 });
+                    out.entry(dir.to_owned()).or_insert(Entry {
+                        name: dir.to_owned(),
+                        is_dir: true,
+                        size: 0,
+                    });
                 }
                 None => {
-                    out.insert(rest.to_owned(), Entry { name: rest.to_owned(), is_dir: false, size: v.len() as u64 });
+                    out.insert(
+                        rest.to_owned(),
+                        Entry {
+                            name: rest.to_owned(),
+                            is_dir: false,
+                            size: v.len() as u64,
+                        },
+                    );
                 }
             }
         }
@@ -117,8 +146,15 @@ pub fn format_list(entries: &[Entry]) -> String {
     entries
         .iter()
         .map(|e| {
-            let (mode, links) = if e.is_dir { ("drwxr-xr-x", 2) } else { ("-rw-r--r--", 1) };
-            format!("{mode} {links:>4} ftp      ftp      {:>10} Jan 01 00:00 {}\r\n", e.size, e.name)
+            let (mode, links) = if e.is_dir {
+                ("drwxr-xr-x", 2)
+            } else {
+                ("-rw-r--r--", 1)
+            };
+            format!(
+                "{mode} {links:>4} ftp      ftp      {:>10} Jan 01 00:00 {}\r\n",
+                e.size, e.name
+            )
         })
         .collect()
 }
@@ -145,8 +181,16 @@ mod tests {
         let mut s = MemStore::new();
         s.insert("/readme.txt", "hi");
         s.insert("/pub/data.bin", vec![0u8; 10]);
-        let names: Vec<_> = s.list("/").unwrap().into_iter().map(|e| (e.name, e.is_dir)).collect();
-        assert_eq!(names, [("pub".to_owned(), true), ("readme.txt".to_owned(), false)]);
+        let names: Vec<_> = s
+            .list("/")
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.is_dir))
+            .collect();
+        assert_eq!(
+            names,
+            [("pub".to_owned(), true), ("readme.txt".to_owned(), false)]
+        );
         assert!(s.is_dir("/pub"));
         assert_eq!(s.list("/nope"), Err(StoreError::NotFound));
         assert!(format_list(&s.list("/pub").unwrap()).contains("        10 Jan 01 00:00 data.bin"));

@@ -24,11 +24,18 @@ impl Device for SimDevice {
 
     fn receive(&mut self, _t: Instant) -> Option<(RxToken, TxToken<'_>)> {
         let buffer = self.rx.pop_front()?;
-        Some((RxToken { buffer }, TxToken { queue: &mut self.tx }))
+        Some((
+            RxToken { buffer },
+            TxToken {
+                queue: &mut self.tx,
+            },
+        ))
     }
 
     fn transmit(&mut self, _t: Instant) -> Option<TxToken<'_>> {
-        Some(TxToken { queue: &mut self.tx })
+        Some(TxToken {
+            queue: &mut self.tx,
+        })
     }
 }
 

@@ -11,7 +11,9 @@
 mod device;
 
 use crate::ftp::server::DataFailure;
-use crate::ftp::{ClientAction, ClientSession, MemStore, ServerAction, ServerConfig, ServerSession};
+use crate::ftp::{
+    ClientAction, ClientSession, MemStore, ServerAction, ServerConfig, ServerSession,
+};
 use crate::rng::Rng;
 use crate::time::Time;
 use device::SimDevice;
@@ -27,11 +29,26 @@ pub const EPHEMERAL: (u16, u16) = (32768, 60999);
 /// What a host tells the world during a poll.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostEvent {
-    TcpState { local: SocketAddrV4, remote: SocketAddrV4, from: State, to: State },
-    FtpCommand { line: String, sent: bool },
-    FtpReply { code: u16, text: String, sent: bool },
+    TcpState {
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        from: State,
+        to: State,
+    },
+    FtpCommand {
+        line: String,
+        sent: bool,
+    },
+    FtpReply {
+        code: u16,
+        text: String,
+        sent: bool,
+    },
     Console(String),
-    ActionStarted { index: usize, typed: String },
+    ActionStarted {
+        index: usize,
+        typed: String,
+    },
     ActionFinished(crate::ftp::ActionResult),
     Note(String),
 }
@@ -107,8 +124,19 @@ impl EndHost {
         EndHost::new(name, addr, App::Client(Box::new(session)), seed)
     }
 
-    pub fn server(name: &str, addr: Ipv4Addr, cfg: ServerConfig, store: MemStore, seed: u64) -> EndHost {
-        let app = ServerApp { cfg, store, sessions: Vec::new(), seed };
+    pub fn server(
+        name: &str,
+        addr: Ipv4Addr,
+        cfg: ServerConfig,
+        store: MemStore,
+        seed: u64,
+    ) -> EndHost {
+        let app = ServerApp {
+            cfg,
+            store,
+            sessions: Vec::new(),
+            seed,
+        };
         EndHost::new(name, addr, App::Server(Box::new(app)), seed)
     }
 
@@ -124,7 +152,17 @@ impl EndHost {
         });
         let gw = Ipv4Addr::from(u32::from(addr) ^ 1);
         let _ = iface.routes_mut().add_default_ipv4_route(gw);
-        EndHost { name: name.to_owned(), addr, iface, dev, sockets: SocketSet::new(Vec::new()), socks: Vec::new(), app, rng, started: false }
+        EndHost {
+            name: name.to_owned(),
+            addr,
+            iface,
+            dev,
+            sockets: SocketSet::new(Vec::new()),
+            socks: Vec::new(),
+            app,
+            rng,
+            started: false,
+        }
     }
 
     pub fn app(&self) -> &App {
@@ -143,10 +181,17 @@ impl EndHost {
 
     /// When the host next wants to be polled.
     pub fn next_wake(&mut self, now: Time) -> Option<Time> {
-        let tcp = self.iface.poll_at(to_smol(now), &self.sockets).map(from_smol);
+        let tcp = self
+            .iface
+            .poll_at(to_smol(now), &self.sockets)
+            .map(from_smol);
         let app = match &self.app {
             App::Client(c) => c.poll_timeout(),
-            App::Server(s) => s.sessions.iter().filter_map(ServerSession::poll_timeout).min(),
+            App::Server(s) => s
+                .sessions
+                .iter()
+                .filter_map(ServerSession::poll_timeout)
+                .min(),
         };
         match (tcp, app) {
             (Some(a), Some(b)) => Some(a.min(b).max(now)),
@@ -168,7 +213,8 @@ impl EndHost {
         }
         self.app_timeouts(now);
         for _ in 0..10_000 {
-            self.iface.poll(to_smol(now), &mut self.dev, &mut self.sockets);
+            self.iface
+                .poll(to_smol(now), &mut self.dev, &mut self.sockets);
             let mut progress = self.observe(now, out);
             progress |= self.run_app(now, out);
             progress |= self.flush();
@@ -187,7 +233,9 @@ impl EndHost {
                 }
             }
             App::Server(s) => {
-                let ServerApp { sessions, store, .. } = &mut **s;
+                let ServerApp {
+                    sessions, store, ..
+                } = &mut **s;
                 for sess in sessions.iter_mut() {
                     if sess.poll_timeout().is_some_and(|t| t <= now) {
                         sess.handle_timeout(now, store);
@@ -198,7 +246,10 @@ impl EndHost {
     }
 
     fn new_socket(&mut self) -> SocketHandle {
-        let s = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; BUF]), tcp::SocketBuffer::new(vec![0; BUF]));
+        let s = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; BUF]),
+            tcp::SocketBuffer::new(vec![0; BUF]),
+        );
         self.sockets.add(s)
     }
 
@@ -230,7 +281,10 @@ impl EndHost {
             return Err(format!("port {port} is already in use"));
         }
         let h = self.new_socket();
-        self.sockets.get_mut::<tcp::Socket>(h).listen(port).map_err(|e| e.to_string())?;
+        self.sockets
+            .get_mut::<tcp::Socket>(h)
+            .listen(port)
+            .map_err(|e| e.to_string())?;
         self.track(h, role, owner);
         Ok(())
     }
@@ -238,18 +292,30 @@ impl EndHost {
     fn ephemeral_port(&mut self) -> u16 {
         loop {
             let p = self.rng.range_u16(EPHEMERAL.0, EPHEMERAL.1);
-            let used = self.socks.iter().any(|s| s.local.is_some_and(|l| l.port() == p));
+            let used = self
+                .socks
+                .iter()
+                .any(|s| s.local.is_some_and(|l| l.port() == p));
             if !used {
                 return p;
             }
         }
     }
 
-    fn connect(&mut self, role: Role, owner: usize, to: SocketAddrV4, from_port: Option<u16>) -> Result<(), String> {
+    fn connect(
+        &mut self,
+        role: Role,
+        owner: usize,
+        to: SocketAddrV4,
+        from_port: Option<u16>,
+    ) -> Result<(), String> {
         let port = from_port.unwrap_or_else(|| self.ephemeral_port());
         let h = self.new_socket();
         let cx = self.iface.context();
-        self.sockets.get_mut::<tcp::Socket>(h).connect(cx, to, port).map_err(|e| e.to_string())?;
+        self.sockets
+            .get_mut::<tcp::Socket>(h)
+            .connect(cx, to, port)
+            .map_err(|e| e.to_string())?;
         self.track(h, role, owner);
         Ok(())
     }
@@ -276,7 +342,15 @@ impl EndHost {
                     Ok(n) => data.extend_from_slice(&buf[..n]),
                 }
             }
-            let peer_done = !sock.may_recv() && matches!(state, State::CloseWait | State::LastAck | State::Closing | State::TimeWait | State::Closed);
+            let peer_done = !sock.may_recv()
+                && matches!(
+                    state,
+                    State::CloseWait
+                        | State::LastAck
+                        | State::Closing
+                        | State::TimeWait
+                        | State::Closed
+                );
             let s = &mut self.socks[i];
             if local.is_some() {
                 s.local = local;
@@ -289,11 +363,19 @@ impl EndHost {
                 progress = true;
                 s.last = state;
                 if let (Some(l), Some(r)) = (s.local, s.remote) {
-                    out.push(HostEvent::TcpState { local: l, remote: r, from, to: state });
+                    out.push(HostEvent::TcpState {
+                        local: l,
+                        remote: r,
+                        from,
+                        to: state,
+                    });
                 }
             }
             let became_open = !s.opened && matches!(state, State::Established | State::CloseWait);
-            let failed = !s.opened && from != State::Listen && from != State::Closed && state == State::Closed;
+            let failed = !s.opened
+                && from != State::Listen
+                && from != State::Closed
+                && state == State::Closed;
             if became_open {
                 s.opened = true;
             }
@@ -302,10 +384,14 @@ impl EndHost {
                 s.role = Role::Control;
                 if let App::Server(srv) = &mut self.app {
                     let port = srv.cfg.control_port;
-                    let (Some(l), Some(r)) = (local, remote) else { i += 1; continue };
+                    let (Some(l), Some(r)) = (local, remote) else {
+                        i += 1;
+                        continue;
+                    };
                     let idx = srv.sessions.len();
                     let rng = Rng::split(srv.seed, &format!("session/{idx}"));
-                    srv.sessions.push(ServerSession::new(srv.cfg.clone(), l, r, rng));
+                    srv.sessions
+                        .push(ServerSession::new(srv.cfg.clone(), l, r, rng));
                     self.socks[i].owner = idx;
                     let _ = self.open_listener(Role::ControlListen, 0, port);
                 }
@@ -316,13 +402,34 @@ impl EndHost {
                 self.socks[i].role = Role::Data;
             }
             let s = &self.socks[i];
-            let (opened, eof_reported, closing, closed_reported) = (s.opened, s.eof_reported, s.closing, s.closed_reported);
-            let our_close_done = closing && !closed_reported && matches!(state, State::FinWait2 | State::TimeWait | State::Closed);
+            let (opened, eof_reported, closing, closed_reported) =
+                (s.opened, s.eof_reported, s.closing, s.closed_reported);
+            let our_close_done = closing
+                && !closed_reported
+                && matches!(state, State::FinWait2 | State::TimeWait | State::Closed);
             let reset = opened && !closing && state == State::Closed && !eof_reported;
-            if became_open || failed || !data.is_empty() || (peer_done && !eof_reported) || our_close_done || reset {
+            if became_open
+                || failed
+                || !data.is_empty()
+                || (peer_done && !eof_reported)
+                || our_close_done
+                || reset
+            {
                 progress = true;
             }
-            self.tell_app(i, role, owner, now, became_open, failed, &data, peer_done && !eof_reported, our_close_done, reset, remote);
+            self.tell_app(
+                i,
+                role,
+                owner,
+                now,
+                became_open,
+                failed,
+                &data,
+                peer_done && !eof_reported,
+                our_close_done,
+                reset,
+                remote,
+            );
             if peer_done {
                 self.socks[i].eof_reported = true;
             }
@@ -350,7 +457,9 @@ impl EndHost {
         remote: Option<SocketAddrV4>,
     ) {
         let local = self.socks[i].local;
-        let peer = remote.or(self.socks[i].remote).unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+        let peer = remote
+            .or(self.socks[i].remote)
+            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
         match &mut self.app {
             App::Client(c) => match role {
                 Role::Control => {
@@ -391,8 +500,12 @@ impl EndHost {
                 Role::ControlListen => {}
             },
             App::Server(srv) => {
-                let ServerApp { sessions, store, .. } = &mut **srv;
-                let Some(sess) = sessions.get_mut(owner) else { return };
+                let ServerApp {
+                    sessions, store, ..
+                } = &mut **srv;
+                let Some(sess) = sessions.get_mut(owner) else {
+                    return;
+                };
                 match role {
                     Role::Control => {
                         if !data.is_empty() {
@@ -437,7 +550,11 @@ impl EndHost {
         loop {
             let next = match &mut self.app {
                 App::Client(c) => c.poll_action().map(|a| (0, Either::C(a))),
-                App::Server(s) => s.sessions.iter_mut().enumerate().find_map(|(i, x)| x.poll_action().map(|a| (i, Either::S(a)))),
+                App::Server(s) => s
+                    .sessions
+                    .iter_mut()
+                    .enumerate()
+                    .find_map(|(i, x)| x.poll_action().map(|a| (i, Either::S(a)))),
             };
             let Some((owner, action)) = next else { break };
             progress = true;
@@ -460,10 +577,17 @@ impl EndHost {
                 }
             }
             ClientAction::SendCommand(cmd) => {
-                out.push(HostEvent::FtpCommand { line: cmd.to_string(), sent: true });
+                out.push(HostEvent::FtpCommand {
+                    line: cmd.to_string(),
+                    sent: true,
+                });
                 self.queue_send(Role::Control, 0, cmd.to_line().as_bytes());
             }
-            ClientAction::Received(r) => out.push(HostEvent::FtpReply { code: r.code, text: r.text, sent: false }),
+            ClientAction::Received(r) => out.push(HostEvent::FtpReply {
+                code: r.code,
+                text: r.text,
+                sent: false,
+            }),
             ClientAction::ListenData { port } => {
                 let r = self.open_listener(Role::DataListen, 0, port);
                 if let App::Client(c) = &mut self.app {
@@ -483,23 +607,37 @@ impl EndHost {
             ClientAction::AbortData => self.abort_data(0),
             ClientAction::CloseControl => self.close_role(Role::Control, 0),
             ClientAction::Console(l) => out.push(HostEvent::Console(l)),
-            ClientAction::Started { index, typed } => out.push(HostEvent::ActionStarted { index, typed }),
+            ClientAction::Started { index, typed } => {
+                out.push(HostEvent::ActionStarted { index, typed })
+            }
             ClientAction::Finished(r) => out.push(HostEvent::ActionFinished(r)),
         }
     }
 
-    fn server_action(&mut self, owner: usize, a: ServerAction, now: Time, out: &mut Vec<HostEvent>) {
+    fn server_action(
+        &mut self,
+        owner: usize,
+        a: ServerAction,
+        now: Time,
+        out: &mut Vec<HostEvent>,
+    ) {
         match a {
             ServerAction::Received(line) => out.push(HostEvent::FtpCommand { line, sent: false }),
             ServerAction::Reply(r) => {
                 self.queue_send(Role::Control, owner, r.to_wire().as_bytes());
-                out.push(HostEvent::FtpReply { code: r.code, text: r.text, sent: true });
+                out.push(HostEvent::FtpReply {
+                    code: r.code,
+                    text: r.text,
+                    sent: true,
+                });
             }
             ServerAction::ConnectData { from_port, to } => {
                 if let Err(e) = self.connect(Role::Data, owner, to, from_port) {
                     out.push(HostEvent::Note(format!("data connect failed: {e}")));
                     if let App::Server(s) = &mut self.app {
-                        let ServerApp { sessions, store, .. } = &mut **s;
+                        let ServerApp {
+                            sessions, store, ..
+                        } = &mut **s;
                         sessions[owner].data_failed(DataFailure::Unreachable, now, store);
                     }
                 }
@@ -507,7 +645,9 @@ impl EndHost {
             ServerAction::ListenData { port } => {
                 let r = self.open_listener(Role::DataListen, owner, port);
                 if let App::Server(s) = &mut self.app {
-                    let ServerApp { sessions, store, .. } = &mut **s;
+                    let ServerApp {
+                        sessions, store, ..
+                    } = &mut **s;
                     sessions[owner].listen_result(r, now, store);
                 }
             }
@@ -520,7 +660,9 @@ impl EndHost {
     }
 
     fn find(&self, role: Role, owner: usize) -> Option<usize> {
-        self.socks.iter().rposition(|s| s.role == role && s.owner == owner && !s.closing && !s.gone)
+        self.socks
+            .iter()
+            .rposition(|s| s.role == role && s.owner == owner && !s.closing && !s.gone)
     }
 
     fn queue_send(&mut self, role: Role, owner: usize, bytes: &[u8]) {
@@ -536,7 +678,9 @@ impl EndHost {
     }
 
     fn abort_data(&mut self, owner: usize) {
-        for s in self.socks.iter_mut().filter(|s| matches!(s.role, Role::Data | Role::DataListen) && s.owner == owner && !s.gone) {
+        for s in self.socks.iter_mut().filter(|s| {
+            matches!(s.role, Role::Data | Role::DataListen) && s.owner == owner && !s.gone
+        }) {
             if !s.closing {
                 s.closing = true;
                 s.closed_reported = true;
@@ -584,7 +728,9 @@ impl EndHost {
             if s.gone {
                 return false;
             }
-            let done = sockets.get::<tcp::Socket>(s.handle).state() == State::Closed && s.last == State::Closed && (s.closing || s.opened || s.role != Role::ControlListen);
+            let done = sockets.get::<tcp::Socket>(s.handle).state() == State::Closed
+                && s.last == State::Closed
+                && (s.closing || s.opened || s.role != Role::ControlListen);
             if done {
                 sockets.remove(s.handle);
             }

@@ -7,7 +7,9 @@
 
 use crate::trace::{Flags, Packet};
 use smoltcp::phy::ChecksumCapabilities;
-use smoltcp::wire::{IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber};
+use smoltcp::wire::{
+    IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber,
+};
 use std::net::SocketAddrV4;
 
 /// Why bytes are not an IPv4/TCP packet we can read.
@@ -23,14 +25,23 @@ pub fn decode(id: usize, bytes: &[u8], control_text: bool) -> Result<Packet, Dec
     }
     let tcp = TcpPacket::new_checked(ip.payload()).map_err(|_| DecodeError("TCP header"))?;
     let payload = tcp.payload();
-    let ftp_text = (control_text && !payload.is_empty())
-        .then(|| String::from_utf8_lossy(payload).trim_end_matches(['\r', '\n']).replace("\r\n", "\n"));
+    let ftp_text = (control_text && !payload.is_empty()).then(|| {
+        String::from_utf8_lossy(payload)
+            .trim_end_matches(['\r', '\n'])
+            .replace("\r\n", "\n")
+    });
     Ok(Packet {
         id,
         bytes: bytes.to_vec(),
         src: SocketAddrV4::new(ip.src_addr(), tcp.src_port()),
         dst: SocketAddrV4::new(ip.dst_addr(), tcp.dst_port()),
-        flags: Flags { syn: tcp.syn(), ack: tcp.ack(), fin: tcp.fin(), rst: tcp.rst(), psh: tcp.psh() },
+        flags: Flags {
+            syn: tcp.syn(),
+            ack: tcp.ack(),
+            fin: tcp.fin(),
+            rst: tcp.rst(),
+            psh: tcp.psh(),
+        },
         seq: tcp.seq_number().0 as u32,
         ack: tcp.ack_number().0 as u32,
         window: tcp.window_len(),
@@ -79,15 +90,28 @@ pub fn build_rst(p: &Packet) -> Vec<u8> {
     let mut ipp = Ipv4Packet::new_unchecked(&mut buf[..]);
     ip.emit(&mut ipp, &caps);
     let mut tcpp = TcpPacket::new_unchecked(ipp.payload_mut());
-    tcp.emit(&mut tcpp, &IpAddress::Ipv4(*p.dst.ip()), &IpAddress::Ipv4(*p.src.ip()), &caps);
+    tcp.emit(
+        &mut tcpp,
+        &IpAddress::Ipv4(*p.dst.ip()),
+        &IpAddress::Ipv4(*p.src.ip()),
+        &caps,
+    );
     buf
 }
 
 /// True when both the IPv4 header checksum and the TCP checksum verify.
 pub fn checksums_ok(bytes: &[u8]) -> bool {
-    let Ok(ip) = Ipv4Packet::new_checked(bytes) else { return false };
-    let Ok(tcp) = TcpPacket::new_checked(ip.payload()) else { return false };
-    ip.verify_checksum() && tcp.verify_checksum(&IpAddress::Ipv4(ip.src_addr()), &IpAddress::Ipv4(ip.dst_addr()))
+    let Ok(ip) = Ipv4Packet::new_checked(bytes) else {
+        return false;
+    };
+    let Ok(tcp) = TcpPacket::new_checked(ip.payload()) else {
+        return false;
+    };
+    ip.verify_checksum()
+        && tcp.verify_checksum(
+            &IpAddress::Ipv4(ip.src_addr()),
+            &IpAddress::Ipv4(ip.dst_addr()),
+        )
 }
 
 #[cfg(test)]
@@ -112,13 +136,27 @@ mod tests {
             timestamp: None,
             payload: &[],
         };
-        let (s, d) = ("203.0.113.10".parse().unwrap(), "198.51.100.7".parse().unwrap());
-        let ip = Ipv4Repr { src_addr: s, dst_addr: d, next_header: IpProtocol::Tcp, payload_len: tcp.buffer_len(), hop_limit: 64 };
+        let (s, d) = (
+            "203.0.113.10".parse().unwrap(),
+            "198.51.100.7".parse().unwrap(),
+        );
+        let ip = Ipv4Repr {
+            src_addr: s,
+            dst_addr: d,
+            next_header: IpProtocol::Tcp,
+            payload_len: tcp.buffer_len(),
+            hop_limit: 64,
+        };
         let caps = ChecksumCapabilities::default();
         let mut buf = vec![0u8; ip.buffer_len() + tcp.buffer_len()];
         let mut ipp = Ipv4Packet::new_unchecked(&mut buf[..]);
         ip.emit(&mut ipp, &caps);
-        tcp.emit(&mut TcpPacket::new_unchecked(ipp.payload_mut()), &IpAddress::Ipv4(s), &IpAddress::Ipv4(d), &caps);
+        tcp.emit(
+            &mut TcpPacket::new_unchecked(ipp.payload_mut()),
+            &IpAddress::Ipv4(s),
+            &IpAddress::Ipv4(d),
+            &caps,
+        );
 
         let syn = decode(0, &buf, false).unwrap();
         assert_eq!(syn.summary(), "SYN 203.0.113.10:20 → 198.51.100.7:50123");

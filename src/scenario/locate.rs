@@ -16,7 +16,13 @@ pub struct Positions {
 
 impl Positions {
     pub fn scan(src: &str) -> Positions {
-        let mut s = Scanner { chars: src.chars().collect(), i: 0, line: 1, col: 1, out: BTreeMap::new() };
+        let mut s = Scanner {
+            chars: src.chars().collect(),
+            i: 0,
+            line: 1,
+            col: 1,
+            out: BTreeMap::new(),
+        };
         s.skip_ws();
         while s.peek() == Some('#') {
             // `#![enable(...)]` attributes
@@ -55,7 +61,11 @@ struct Scanner {
 }
 
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 impl Scanner {
@@ -89,7 +99,9 @@ impl Scanner {
                 (Some('/'), Some('*')) => {
                     self.bump();
                     self.bump();
-                    while self.peek().is_some() && !(self.peek() == Some('*') && self.chars.get(self.i + 1) == Some(&'/')) {
+                    while self.peek().is_some()
+                        && !(self.peek() == Some('*') && self.chars.get(self.i + 1) == Some(&'/'))
+                    {
                         self.bump();
                     }
                     self.bump();
@@ -132,7 +144,9 @@ impl Scanner {
 
     fn value(&mut self, path: String) {
         self.skip_ws();
-        self.out.entry(path.clone()).or_insert((self.line, self.col));
+        self.out
+            .entry(path.clone())
+            .or_insert((self.line, self.col));
         match self.peek() {
             Some('"') => {
                 self.string();
@@ -251,7 +265,11 @@ impl Scanner {
                     }
                 }
                 _ => {
-                    self.value(if path.is_empty() { n.to_string() } else { format!("{path}.{n}") });
+                    self.value(if path.is_empty() {
+                        n.to_string()
+                    } else {
+                        format!("{path}.{n}")
+                    });
                     n += 1;
                 }
             }

@@ -249,7 +249,8 @@ impl fmt::Display for ScenarioErrors {
 }
 
 fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+    ron::Options::default()
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
 }
 
 impl Scenario {
@@ -257,7 +258,13 @@ impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioErrors(vec![ScenarioError { file: file.clone(), line: 0, column: 0, field: String::new(), message: format!("cannot read the file: {e}") }])
+            ScenarioErrors(vec![ScenarioError {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+                message: format!("cannot read the file: {e}"),
+            }])
         })?;
         Scenario::parse(&text, &file)
     }
@@ -283,7 +290,13 @@ impl Scenario {
                 .into_iter()
                 .map(|(field, message)| {
                     let (line, column) = pos.locate(&field);
-                    ScenarioError { file: file.to_owned(), line, column, field, message }
+                    ScenarioError {
+                        file: file.to_owned(),
+                        line,
+                        column,
+                        field,
+                        message,
+                    }
                 })
                 .collect(),
         ))
@@ -296,7 +309,9 @@ impl Scenario {
 
     /// The scenario as RON text (for "save as").
     pub fn to_ron(&self) -> String {
-        let cfg = ron::ser::PrettyConfig::new().struct_names(false).extensions(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME);
+        let cfg = ron::ser::PrettyConfig::new()
+            .struct_names(false)
+            .extensions(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME);
         ron::ser::to_string_pretty(self, cfg).unwrap_or_default()
     }
 }

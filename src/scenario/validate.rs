@@ -10,7 +10,10 @@ type Problems = Vec<(String, String)>;
 
 fn port(p: &mut Problems, field: String, v: u32) {
     if !(1..=65535).contains(&v) {
-        p.push((field, format!("port {v} is out of range: a TCP port is a number from 1 to 65535")));
+        p.push((
+            field,
+            format!("port {v} is out of range: a TCP port is a number from 1 to 65535"),
+        ));
     }
 }
 
@@ -18,7 +21,10 @@ fn range(p: &mut Problems, field: String, (lo, hi): (u32, u32)) {
     port(p, format!("{field}.0"), lo);
     port(p, format!("{field}.1"), hi);
     if lo > hi {
-        p.push((field, format!("the range {lo}-{hi} is reversed: write the lower port first ({hi}, {lo})")));
+        p.push((
+            field,
+            format!("the range {lo}-{hi} is reversed: write the lower port first ({hi}, {lo})"),
+        ));
     }
 }
 
@@ -45,14 +51,20 @@ pub fn validate(s: &Scenario) -> Problems {
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     let mut addrs: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
     if s.time_limit_s == 0 {
-        p.push(("time_limit_s".into(), "the time limit must be at least 1 second".into()));
+        p.push((
+            "time_limit_s".into(),
+            "the time limit must be at least 1 second".into(),
+        ));
     }
     for (i, n) in s.nodes.iter().enumerate() {
         let f = |x: &str| format!("nodes[{i}].{x}");
         if n.name().trim().is_empty() {
             p.push((f("name"), "a node needs a name".into()));
         } else if let Some(j) = names.insert(n.name(), i) {
-            p.push((f("name"), format!("the name '{}' is already used by nodes[{j}]", n.name())));
+            p.push((
+                f("name"),
+                format!("the name '{}' is already used by nodes[{j}]", n.name()),
+            ));
         }
         let addr = match n {
             NodeSpec::Client(c) => address(&mut p, f("address"), &c.address),
@@ -62,16 +74,33 @@ pub fn validate(s: &Scenario) -> Problems {
         if let Some(a) = addr
             && let Some(j) = addrs.insert(a, i)
         {
-            p.push((f("address"), format!("the address {a} is already used by nodes[{j}]")));
+            p.push((
+                f("address"),
+                format!("the address {a} is already used by nodes[{j}]"),
+            ));
         }
     }
-    let clients = s.nodes.iter().filter(|n| matches!(n, NodeSpec::Client(_))).count();
-    let servers = s.nodes.iter().filter(|n| matches!(n, NodeSpec::Server(_))).count();
+    let clients = s
+        .nodes
+        .iter()
+        .filter(|n| matches!(n, NodeSpec::Client(_)))
+        .count();
+    let servers = s
+        .nodes
+        .iter()
+        .filter(|n| matches!(n, NodeSpec::Server(_)))
+        .count();
     if clients == 0 {
-        p.push(("nodes".into(), "there is no Client node: a scenario needs one FTP client".into()));
+        p.push((
+            "nodes".into(),
+            "there is no Client node: a scenario needs one FTP client".into(),
+        ));
     }
     if servers == 0 {
-        p.push(("nodes".into(), "there is no Server node: a scenario needs an FTP server".into()));
+        p.push((
+            "nodes".into(),
+            "there is no Server node: a scenario needs an FTP server".into(),
+        ));
     }
 
     // Links, and each node's neighbours.
@@ -80,19 +109,34 @@ pub fn validate(s: &Scenario) -> Problems {
         let a = names.get(l.a.as_str()).copied();
         let b = names.get(l.b.as_str()).copied();
         if a.is_none() {
-            p.push((format!("links[{i}].a"), format!("no node is called '{}'", l.a)));
+            p.push((
+                format!("links[{i}].a"),
+                format!("no node is called '{}'", l.a),
+            ));
         }
         if b.is_none() {
-            p.push((format!("links[{i}].b"), format!("no node is called '{}'", l.b)));
+            p.push((
+                format!("links[{i}].b"),
+                format!("no node is called '{}'", l.b),
+            ));
         }
         if !(l.delay_ms.is_finite() && l.delay_ms >= 0.0) {
-            p.push((format!("links[{i}].delay_ms"), format!("the delay {} ms must be zero or more", l.delay_ms)));
+            p.push((
+                format!("links[{i}].delay_ms"),
+                format!("the delay {} ms must be zero or more", l.delay_ms),
+            ));
         }
         if let (Some(a), Some(b)) = (a, b) {
             if a == b {
-                p.push((format!("links[{i}].b"), "a link must join two different nodes".into()));
+                p.push((
+                    format!("links[{i}].b"),
+                    "a link must join two different nodes".into(),
+                ));
             } else if neigh[a].contains(&b) {
-                p.push((format!("links[{i}]"), format!("'{}' and '{}' are already linked", l.a, l.b)));
+                p.push((
+                    format!("links[{i}]"),
+                    format!("'{}' and '{}' are already linked", l.a, l.b),
+                ));
             } else {
                 neigh[a].push(b);
                 neigh[b].push(a);
@@ -106,23 +150,37 @@ pub fn validate(s: &Scenario) -> Problems {
             NodeSpec::Client(c) => {
                 range(&mut p, f("data_ports"), c.data_ports);
                 if c.connect_timeout_s == 0 {
-                    p.push((f("connect_timeout_s"), "the timeout must be at least 1 second".into()));
+                    p.push((
+                        f("connect_timeout_s"),
+                        "the timeout must be at least 1 second".into(),
+                    ));
                 }
                 match names.get(c.server.as_str()).map(|&j| &s.nodes[j]) {
                     Some(NodeSpec::Server(_)) => {
                         if let Some(&j) = names.get(c.server.as_str())
                             && !connected(&neigh, i, j)
                         {
-                            p.push((f("server"), format!("no chain of links leads from '{}' to '{}'", c.name, c.server)));
+                            p.push((
+                                f("server"),
+                                format!(
+                                    "no chain of links leads from '{}' to '{}'",
+                                    c.name, c.server
+                                ),
+                            ));
                         }
                     }
-                    Some(_) => p.push((f("server"), format!("'{}' is not a Server node", c.server))),
+                    Some(_) => {
+                        p.push((f("server"), format!("'{}' is not a Server node", c.server)))
+                    }
                     None => p.push((f("server"), format!("no node is called '{}'", c.server))),
                 }
                 if c.actions.is_empty() {
                     p.push((f("actions"), "the action list is empty: give the user something to type, starting with Connect".into()));
                 } else if c.actions[0] != ActionSpec::Connect {
-                    p.push((format!("nodes[{i}].actions[0]"), "the first action must be Connect".into()));
+                    p.push((
+                        format!("nodes[{i}].actions[0]"),
+                        "the first action must be Connect".into(),
+                    ));
                 }
                 for (k, a) in c.actions.iter().enumerate() {
                     let name = match a {
@@ -131,11 +189,21 @@ pub fn validate(s: &Scenario) -> Problems {
                         _ => None,
                     };
                     if name.is_some_and(|n| n.trim().is_empty() || n.contains(['\r', '\n'])) {
-                        p.push((format!("nodes[{i}].actions[{k}]"), "the file name is empty or has a line break".into()));
+                        p.push((
+                            format!("nodes[{i}].actions[{k}]"),
+                            "the file name is empty or has a line break".into(),
+                        ));
                     }
                 }
                 if neigh[i].len() != 1 {
-                    p.push((f("name"), format!("a client has exactly one link; '{}' has {}", c.name, neigh[i].len())));
+                    p.push((
+                        f("name"),
+                        format!(
+                            "a client has exactly one link; '{}' has {}",
+                            c.name,
+                            neigh[i].len()
+                        ),
+                    ));
                 }
             }
             NodeSpec::Server(sv) => {
@@ -143,35 +211,67 @@ pub fn validate(s: &Scenario) -> Problems {
                 if let ActivePort::Port(x) = sv.active_data_port {
                     port(&mut p, f("active_data_port"), x);
                     if x == sv.control_port {
-                        p.push((f("active_data_port"), "the active data port must differ from the control port".into()));
+                        p.push((
+                            f("active_data_port"),
+                            "the active data port must differ from the control port".into(),
+                        ));
                     }
                 }
                 range(&mut p, f("passive_range"), sv.passive_range);
                 let (lo, hi) = sv.passive_range;
                 if lo <= sv.control_port && sv.control_port <= hi {
-                    p.push((f("passive_range"), format!("the passive range {lo}-{hi} includes the control port {}", sv.control_port)));
+                    p.push((
+                        f("passive_range"),
+                        format!(
+                            "the passive range {lo}-{hi} includes the control port {}",
+                            sv.control_port
+                        ),
+                    ));
                 }
                 if let Some(a) = &sv.passive_address {
                     address(&mut p, f("passive_address"), a);
                 }
-                for (k, v) in [("connect_timeout_s", sv.connect_timeout_s), ("accept_timeout_s", sv.accept_timeout_s)] {
+                for (k, v) in [
+                    ("connect_timeout_s", sv.connect_timeout_s),
+                    ("accept_timeout_s", sv.accept_timeout_s),
+                ] {
                     if v == 0 {
                         p.push((f(k), "the timeout must be at least 1 second".into()));
                     }
                 }
                 if neigh[i].len() != 1 {
-                    p.push((f("name"), format!("a server has exactly one link; '{}' has {}", sv.name, neigh[i].len())));
+                    p.push((
+                        f("name"),
+                        format!(
+                            "a server has exactly one link; '{}' has {}",
+                            sv.name,
+                            neigh[i].len()
+                        ),
+                    ));
                 }
             }
             NodeSpec::Firewall(fw) => {
                 if neigh[i].len() != 2 {
-                    p.push((f("name"), format!("a firewall sits between exactly two links; '{}' has {}", fw.name, neigh[i].len())));
+                    p.push((
+                        f("name"),
+                        format!(
+                            "a firewall sits between exactly two links; '{}' has {}",
+                            fw.name,
+                            neigh[i].len()
+                        ),
+                    ));
                 }
                 match names.get(fw.protects.as_str()) {
-                    None => p.push((f("protects"), format!("no node is called '{}'", fw.protects))),
+                    None => p.push((
+                        f("protects"),
+                        format!("no node is called '{}'", fw.protects),
+                    )),
                     Some(j) if !neigh[i].contains(j) => p.push((
                         f("protects"),
-                        format!("'{}' is not linked to '{}': name the neighbour on the protected side", fw.protects, fw.name),
+                        format!(
+                            "'{}' is not linked to '{}': name the neighbour on the protected side",
+                            fw.protects, fw.name
+                        ),
                     )),
                     _ => {}
                 }
@@ -180,7 +280,12 @@ pub fn validate(s: &Scenario) -> Problems {
                     let rf = |x: &str| format!("nodes[{i}].rules[{k}].{x}");
                     for (field, a) in [("src", &r.src), ("dst", &r.dst)] {
                         if let Err(e) = a.parse::<Cidr>() {
-                            p.push((rf(field), format!("{e}; write 'any', an address, or a prefix like 10.0.0.0/8")));
+                            p.push((
+                                rf(field),
+                                format!(
+                                    "{e}; write 'any', an address, or a prefix like 10.0.0.0/8"
+                                ),
+                            ));
                         }
                     }
                     port_match(&mut p, rf("src_port"), &r.src_port);
@@ -204,10 +309,20 @@ pub fn validate(s: &Scenario) -> Problems {
                 if let Some(r) = b.rule
                     && (r == 0 || r > fw.rules.len())
                 {
-                    p.push(("expect.blocked_by.rule".into(), format!("'{}' has rules 1 to {}; there is no rule {r}", fw.name, fw.rules.len())));
+                    p.push((
+                        "expect.blocked_by.rule".into(),
+                        format!(
+                            "'{}' has rules 1 to {}; there is no rule {r}",
+                            fw.name,
+                            fw.rules.len()
+                        ),
+                    ));
                 }
             }
-            _ => p.push(("expect.blocked_by.firewall".into(), format!("no firewall is called '{}'", b.firewall))),
+            _ => p.push((
+                "expect.blocked_by.firewall".into(),
+                format!("no firewall is called '{}'", b.firewall),
+            )),
         }
     }
     p

@@ -14,7 +14,8 @@ use crate::rng::Rng;
 use crate::scenario::{ActionSpec, ActivePort, NodeSpec, Scenario};
 use crate::time::Time;
 use crate::trace::{
-    Channel, Connection, Event, EventKind, FirewallReport, LinkInfo, NodeInfo, NodeKind, Outcome, Packet, PacketFate, Trace,
+    Channel, Connection, Event, EventKind, FirewallReport, LinkInfo, NodeInfo, NodeKind, Outcome,
+    Packet, PacketFate, Trace,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -37,7 +38,11 @@ enum Node {
 
 enum Ev {
     Poll(usize),
-    Arrive { node: usize, link: usize, packet: usize },
+    Arrive {
+        node: usize,
+        link: usize,
+        packet: usize,
+    },
 }
 
 struct Link {
@@ -66,7 +71,11 @@ struct Recorder {
 }
 
 fn key(a: SocketAddrV4, b: SocketAddrV4) -> (SocketAddrV4, SocketAddrV4) {
-    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) { (a, b) } else { (b, a) }
+    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 impl Recorder {
@@ -76,11 +85,25 @@ impl Recorder {
             return c;
         }
         let id = self.conns.len();
-        let channel = if self.control.contains(&responder) || self.control.contains(&initiator) { Channel::Control } else { Channel::Data };
+        let channel = if self.control.contains(&responder) || self.control.contains(&initiator) {
+            Channel::Control
+        } else {
+            Channel::Data
+        };
         let mode = (channel == Channel::Data).then(|| {
-            if self.servers.contains(initiator.ip()) { crate::ftp::Mode::Active } else { crate::ftp::Mode::Passive }
+            if self.servers.contains(initiator.ip()) {
+                crate::ftp::Mode::Active
+            } else {
+                crate::ftp::Mode::Passive
+            }
         });
-        self.conns.push(Connection { id, channel, initiator, responder, mode });
+        self.conns.push(Connection {
+            id,
+            channel,
+            initiator,
+            responder,
+            mode,
+        });
         self.conn_index.insert(k, id);
         id
     }
@@ -97,13 +120,27 @@ impl Recorder {
 
     fn push(&mut self, time: Time, node: usize, kind: EventKind, conn: Option<usize>) {
         let channel = conn.and_then(|c| self.conns.get(c)).map(|c| c.channel);
-        self.events.push(Event { time, node, kind, conn, channel, step: None });
+        self.events.push(Event {
+            time,
+            node,
+            kind,
+            conn,
+            channel,
+            step: None,
+        });
     }
 
     fn packet_event(&mut self, time: Time, node: usize, packet: usize, fate: PacketFate) {
         let p = &self.packets[packet];
         let (src, dst, syn_only) = (p.src, p.dst, p.flags.syn && !p.flags.ack);
-        let conn = if syn_only { self.conn(src, dst) } else { self.conn_index.get(&key(src, dst)).copied().unwrap_or_else(|| self.conn(src, dst)) };
+        let conn = if syn_only {
+            self.conn(src, dst)
+        } else {
+            self.conn_index
+                .get(&key(src, dst))
+                .copied()
+                .unwrap_or_else(|| self.conn(src, dst))
+        };
         self.push(time, node, EventKind::Packet { packet, fate }, Some(conn));
     }
 }
@@ -111,12 +148,18 @@ impl Recorder {
 fn action(a: &ActionSpec) -> UserAction {
     match a {
         ActionSpec::Connect => UserAction::Connect,
-        ActionSpec::Login { user, pass } => UserAction::Login { user: user.clone(), pass: pass.clone() },
+        ActionSpec::Login { user, pass } => UserAction::Login {
+            user: user.clone(),
+            pass: pass.clone(),
+        },
         ActionSpec::Mode(m) => UserAction::SetMode(*m),
         ActionSpec::Ls => UserAction::Ls(None),
         ActionSpec::LsDir(d) => UserAction::Ls(Some(d.clone())),
         ActionSpec::Get(f) => UserAction::Get(f.clone()),
-        ActionSpec::Put { name, content } => UserAction::Put { name: name.clone(), data: content.clone().into_bytes() },
+        ActionSpec::Put { name, content } => UserAction::Put {
+            name: name.clone(),
+            data: content.clone().into_bytes(),
+        },
         ActionSpec::Quit => UserAction::Quit,
     }
 }
@@ -132,7 +175,12 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let index: BTreeMap<&str, usize> = s.nodes.iter().enumerate().map(|(i, n)| (n.name(), i)).collect();
+    let index: BTreeMap<&str, usize> = s
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name(), i))
+        .collect();
     let addr_of = |name: &str| -> Ipv4Addr {
         match index.get(name).map(|&i| &s.nodes[i]) {
             Some(NodeSpec::Server(sv)) => sv.address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
@@ -182,10 +230,22 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                 cfg.data_connect_timeout = Duration::from_secs(c.connect_timeout_s);
                 let script: Vec<UserAction> = c.actions.iter().map(action).collect();
                 scripts.insert(i, script.iter().map(UserAction::short).collect::<Vec<_>>());
-                let session = ClientSession::new(cfg, script, Rng::split(s.seed, &format!("ftp-client/{}", c.name)));
+                let session = ClientSession::new(
+                    cfg,
+                    script,
+                    Rng::split(s.seed, &format!("ftp-client/{}", c.name)),
+                );
                 let addr = addr_of(&c.name);
                 let host = EndHost::client(&c.name, addr, session, s.seed);
-                (Node::Host(Box::new(host), None), NodeInfo { name: c.name.clone(), kind: NodeKind::Client, address: Some(addr), protects: None })
+                (
+                    Node::Host(Box::new(host), None),
+                    NodeInfo {
+                        name: c.name.clone(),
+                        kind: NodeKind::Client,
+                        address: Some(addr),
+                        protects: None,
+                    },
+                )
             }
             NodeSpec::Server(sv) => {
                 let addr = addr_of(&sv.name);
@@ -203,22 +263,51 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                     users: sv.users.clone(),
                     ..ServerConfig::default()
                 };
-                rec.control.insert(SocketAddrV4::new(addr, cfg.control_port));
+                rec.control
+                    .insert(SocketAddrV4::new(addr, cfg.control_port));
                 rec.servers.insert(addr);
                 let mut store = MemStore::new();
                 for (path, content) in &sv.files {
                     store.insert(path, content.as_bytes());
                 }
                 let host = EndHost::server(&sv.name, addr, cfg, store, s.seed);
-                (Node::Host(Box::new(host), None), NodeInfo { name: sv.name.clone(), kind: NodeKind::Server, address: Some(addr), protects: None })
+                (
+                    Node::Host(Box::new(host), None),
+                    NodeInfo {
+                        name: sv.name.clone(),
+                        kind: NodeKind::Server,
+                        address: Some(addr),
+                        protects: None,
+                    },
+                )
             }
             NodeSpec::Firewall(f) => {
                 let inside = index[f.protects.as_str()];
-                let inside_link = node_links[i].iter().copied().find(|&l| links[l].a == inside || links[l].b == inside).unwrap_or(0);
-                let info = NodeInfo { name: f.name.clone(), kind: NodeKind::Firewall, address: None, protects: Some(f.protects.clone()) };
-                (Node::Firewall(Box::new(Firewall::new(f.clone())), inside_link), info)
+                let inside_link = node_links[i]
+                    .iter()
+                    .copied()
+                    .find(|&l| links[l].a == inside || links[l].b == inside)
+                    .unwrap_or(0);
+                let info = NodeInfo {
+                    name: f.name.clone(),
+                    kind: NodeKind::Firewall,
+                    address: None,
+                    protects: Some(f.protects.clone()),
+                };
+                (
+                    Node::Firewall(Box::new(Firewall::new(f.clone())), inside_link),
+                    info,
+                )
             }
-            NodeSpec::Router(r) => (Node::Router, NodeInfo { name: r.name.clone(), kind: NodeKind::Router, address: None, protects: None }),
+            NodeSpec::Router(r) => (
+                Node::Router,
+                NodeInfo {
+                    name: r.name.clone(),
+                    kind: NodeKind::Router,
+                    address: None,
+                    protects: None,
+                },
+            ),
         };
         nodes.push(node);
         infos.push(info);
@@ -233,7 +322,11 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         let mut q = VecDeque::from([h]);
         while let Some(n) = q.pop_front() {
             for &l in &node_links[n] {
-                let m = if links[l].a == n { links[l].b } else { links[l].a };
+                let m = if links[l].a == n {
+                    links[l].b
+                } else {
+                    links[l].a
+                };
                 if !seen[m] {
                     seen[m] = true;
                     routes[m].insert(addr, l);
@@ -246,7 +339,14 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         }
     }
 
-    let mut w = World { nodes, links, routes, queue: EventQueue::default(), rec, now: Time::ZERO };
+    let mut w = World {
+        nodes,
+        links,
+        routes,
+        queue: EventQueue::default(),
+        rec,
+        now: Time::ZERO,
+    };
     for i in 0..w.nodes.len() {
         w.schedule_poll(i, Time::ZERO);
     }
@@ -287,7 +387,10 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                     action: name.clone(),
                     ok: false,
                     reply: None,
-                    detail: format!("did not finish within the time limit of {} s", s.time_limit_s),
+                    detail: format!(
+                        "did not finish within the time limit of {} s",
+                        s.time_limit_s
+                    ),
                     bytes: 0,
                 });
             }
@@ -314,13 +417,28 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         seed: s.seed,
         tcp_profile: TCP_PROFILE.to_owned(),
         nodes: infos,
-        links: w.links.iter().map(|l| LinkInfo { a: l.a, b: l.b, delay_us: l.delay.as_micros() as u64 }).collect(),
+        links: w
+            .links
+            .iter()
+            .map(|l| LinkInfo {
+                a: l.a,
+                b: l.b,
+                delay_us: l.delay.as_micros() as u64,
+            })
+            .collect(),
         packets: w.rec.packets,
         connections: w.rec.conns,
         events: w.rec.events,
         firewalls,
         actions,
-        outcome: Outcome { success: false, failed_action: None, reply: None, blocked_by: None, diagnosis: String::new(), finished_at },
+        outcome: Outcome {
+            success: false,
+            failed_action: None,
+            reply: None,
+            blocked_by: None,
+            diagnosis: String::new(),
+            finished_at,
+        },
     };
     crate::trace::classify::classify(&mut trace);
     trace.outcome = crate::trace::diagnose::diagnose(&trace);
@@ -349,7 +467,9 @@ impl World {
 
     fn run_host(&mut self, n: usize) {
         let now = self.now;
-        let Node::Host(h, next) = &mut self.nodes[n] else { return };
+        let Node::Host(h, next) = &mut self.nodes[n] else {
+            return;
+        };
         *next = None;
         let mut evs = Vec::new();
         h.poll(now, &mut evs);
@@ -360,32 +480,75 @@ impl World {
             self.host_event(n, ip, e);
         }
         for bytes in out {
-            let Some(p) = self.rec.packet(bytes) else { continue };
+            let Some(p) = self.rec.packet(bytes) else {
+                continue;
+            };
             self.send(n, p, None);
         }
         if let Some(t) = wake {
             // smoltcp may ask for "now" again; a microsecond later is as good and cannot spin.
-            let t = if t <= now { now + Duration::from_micros(1) } else { t };
+            let t = if t <= now {
+                now + Duration::from_micros(1)
+            } else {
+                t
+            };
             self.schedule_poll(n, t);
         }
     }
 
     fn host_event(&mut self, n: usize, ip: Ipv4Addr, e: HostEvent) {
         let now = self.now;
-        let control_conn = |rec: &Recorder| rec.conns.iter().rev().find(|c| c.channel == Channel::Control && (c.initiator.ip() == &ip || c.responder.ip() == &ip)).map(|c| c.id);
+        let control_conn = |rec: &Recorder| {
+            rec.conns
+                .iter()
+                .rev()
+                .find(|c| {
+                    c.channel == Channel::Control
+                        && (c.initiator.ip() == &ip || c.responder.ip() == &ip)
+                })
+                .map(|c| c.id)
+        };
         let (kind, conn) = match e {
-            HostEvent::TcpState { local, remote, from, to } => {
+            HostEvent::TcpState {
+                local,
+                remote,
+                from,
+                to,
+            } => {
                 let conn = match (from, to) {
-                    (smoltcp::socket::tcp::State::Closed, smoltcp::socket::tcp::State::SynSent) => self.rec.conn(local, remote),
+                    (smoltcp::socket::tcp::State::Closed, smoltcp::socket::tcp::State::SynSent) => {
+                        self.rec.conn(local, remote)
+                    }
                     (smoltcp::socket::tcp::State::Listen, _) => self.rec.conn(remote, local),
-                    _ => self.rec.conn_index.get(&key(local, remote)).copied().unwrap_or_else(|| self.rec.conn(local, remote)),
+                    _ => self
+                        .rec
+                        .conn_index
+                        .get(&key(local, remote))
+                        .copied()
+                        .unwrap_or_else(|| self.rec.conn(local, remote)),
                 };
-                (EventKind::TcpState { local, remote, from: from.to_string(), to: to.to_string() }, Some(conn))
+                (
+                    EventKind::TcpState {
+                        local,
+                        remote,
+                        from: from.to_string(),
+                        to: to.to_string(),
+                    },
+                    Some(conn),
+                )
             }
-            HostEvent::FtpCommand { line, sent } => (EventKind::FtpCommand { line, sent }, control_conn(&self.rec)),
-            HostEvent::FtpReply { code, text, sent } => (EventKind::FtpReply { code, text, sent }, control_conn(&self.rec)),
+            HostEvent::FtpCommand { line, sent } => (
+                EventKind::FtpCommand { line, sent },
+                control_conn(&self.rec),
+            ),
+            HostEvent::FtpReply { code, text, sent } => (
+                EventKind::FtpReply { code, text, sent },
+                control_conn(&self.rec),
+            ),
             HostEvent::Console(line) => (EventKind::Console { line }, None),
-            HostEvent::ActionStarted { index, typed } => (EventKind::ActionStarted { index, typed }, None),
+            HostEvent::ActionStarted { index, typed } => {
+                (EventKind::ActionStarted { index, typed }, None)
+            }
             HostEvent::ActionFinished(result) => (EventKind::ActionFinished { result }, None),
             HostEvent::Note(text) => (EventKind::Note { text }, None),
         };
@@ -394,10 +557,16 @@ impl World {
 
     /// Puts packet `p` on the wire from node `n` (`from_link`: the link it came in on, if it
     /// is being forwarded; `None` for a packet the node sends itself).
-    fn send(&mut self, n: usize, p: usize, verdict: Option<(usize, Option<crate::trace::Verdict>)>) {
+    fn send(
+        &mut self,
+        n: usize,
+        p: usize,
+        verdict: Option<(usize, Option<crate::trace::Verdict>)>,
+    ) {
         let dst = *self.rec.packets[p].dst.ip();
         let Some(&link) = self.routes[n].get(&dst) else {
-            self.rec.packet_event(self.now, n, p, PacketFate::Unroutable);
+            self.rec
+                .packet_event(self.now, n, p, PacketFate::Unroutable);
             return;
         };
         let fate = match verdict {
@@ -407,7 +576,14 @@ impl World {
         self.rec.packet_event(self.now, n, p, fate);
         let l = &self.links[link];
         let other = if l.a == n { l.b } else { l.a };
-        self.queue.push(self.now + l.delay, Ev::Arrive { node: other, link, packet: p });
+        self.queue.push(
+            self.now + l.delay,
+            Ev::Arrive {
+                node: other,
+                link,
+                packet: p,
+            },
+        );
     }
 
     fn arrive(&mut self, n: usize, link: usize, p: usize) {
@@ -424,25 +600,55 @@ impl World {
             }
             Node::Router => self.send(n, p, Some((link, None))),
             Node::Firewall(fw, inside) => {
-                let dir = if link == *inside { Direction::Outbound } else { Direction::Inbound };
+                let dir = if link == *inside {
+                    Direction::Outbound
+                } else {
+                    Direction::Inbound
+                };
                 let d = fw.decide(&self.rec.packets[p], dir);
                 match d.verdict.action {
                     Action::Accept => self.send(n, p, Some((link, Some(d.verdict)))),
-                    Action::Drop => self.rec.packet_event(now, n, p, PacketFate::Dropped { verdict: d.verdict }),
+                    Action::Drop => {
+                        self.rec
+                            .packet_event(now, n, p, PacketFate::Dropped { verdict: d.verdict })
+                    }
                     Action::Reject => {
                         let original = self.rec.packets[p].clone();
                         if original.flags.rst {
                             // Never answer a reset with a reset.
-                            self.rec.packet_event(now, n, p, PacketFate::Dropped { verdict: d.verdict });
+                            self.rec.packet_event(
+                                now,
+                                n,
+                                p,
+                                PacketFate::Dropped { verdict: d.verdict },
+                            );
                             return;
                         }
-                        let Some(rst) = self.rec.packet(crate::net::build_rst(&original)) else { return };
-                        self.rec.packet_event(now, n, p, PacketFate::Rejected { verdict: d.verdict, rst });
+                        let Some(rst) = self.rec.packet(crate::net::build_rst(&original)) else {
+                            return;
+                        };
+                        self.rec.packet_event(
+                            now,
+                            n,
+                            p,
+                            PacketFate::Rejected {
+                                verdict: d.verdict,
+                                rst,
+                            },
+                        );
                         // The RST goes back out the way the packet came.
-                        self.rec.packet_event(now, n, rst, PacketFate::Sent { link });
+                        self.rec
+                            .packet_event(now, n, rst, PacketFate::Sent { link });
                         let l = &self.links[link];
                         let other = if l.a == n { l.b } else { l.a };
-                        self.queue.push(now + l.delay, Ev::Arrive { node: other, link, packet: rst });
+                        self.queue.push(
+                            now + l.delay,
+                            Ev::Arrive {
+                                node: other,
+                                link,
+                                packet: rst,
+                            },
+                        );
                     }
                 }
             }

@@ -12,22 +12,41 @@ use crate::ftp::Mode;
 use std::collections::BTreeMap;
 
 fn command_step(line: &str) -> Option<Step> {
-    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    let verb = line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
     match verb.as_str() {
-        "PORT" | "EPRT" => Some(Step { mode: Mode::Active, n: 1 }),
-        "PASV" | "EPSV" => Some(Step { mode: Mode::Passive, n: 1 }),
+        "PORT" | "EPRT" => Some(Step {
+            mode: Mode::Active,
+            n: 1,
+        }),
+        "PASV" | "EPSV" => Some(Step {
+            mode: Mode::Passive,
+            n: 1,
+        }),
         _ => None,
     }
 }
 
 fn verb(line: &str) -> String {
-    line.split_whitespace().next().unwrap_or("").to_ascii_uppercase()
+    line.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
 }
 
 fn reply_step(pending: Option<&String>) -> Option<Step> {
     match pending.map(String::as_str) {
-        Some("PORT" | "EPRT") => Some(Step { mode: Mode::Active, n: 2 }),
-        Some("PASV" | "EPSV") => Some(Step { mode: Mode::Passive, n: 2 }),
+        Some("PORT" | "EPRT") => Some(Step {
+            mode: Mode::Active,
+            n: 2,
+        }),
+        Some("PASV" | "EPSV") => Some(Step {
+            mode: Mode::Passive,
+            n: 2,
+        }),
         _ => None,
     }
 }
@@ -98,11 +117,19 @@ pub fn classify(trace: &mut Trace) {
             }
             EventKind::FtpReply { .. } => reply_step(pending_by_node.remove(&e.node).as_ref()),
             EventKind::TcpState { to, .. } if e.channel == Some(Channel::Data) => {
-                let mode = e.conn.and_then(|c| trace.connections[c].mode).unwrap_or(Mode::Passive);
+                let mode = e
+                    .conn
+                    .and_then(|c| trace.connections[c].mode)
+                    .unwrap_or(Mode::Passive);
                 match to.as_str() {
                     "SYN-SENT" => Some(Step { mode, n: 3 }),
                     "SYN-RECEIVED" => Some(Step { mode, n: 4 }),
-                    "ESTABLISHED" if e.conn.is_some_and(|c| data.get(&c).is_some_and(|d| d.synack_seen)) => Some(Step { mode, n: 4 }),
+                    "ESTABLISHED"
+                        if e.conn
+                            .is_some_and(|c| data.get(&c).is_some_and(|d| d.synack_seen)) =>
+                    {
+                        Some(Step { mode, n: 4 })
+                    }
                     _ => None,
                 }
             }

@@ -70,7 +70,13 @@ pub struct Flags {
 impl fmt::Display for Flags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
-        for (on, name) in [(self.syn, "SYN"), (self.fin, "FIN"), (self.rst, "RST"), (self.psh, "PSH"), (self.ack, "ACK")] {
+        for (on, name) in [
+            (self.syn, "SYN"),
+            (self.fin, "FIN"),
+            (self.rst, "RST"),
+            (self.psh, "PSH"),
+            (self.ack, "ACK"),
+        ] {
             if on {
                 parts.push(name);
             }
@@ -104,7 +110,9 @@ impl Packet {
     pub fn summary(&self) -> String {
         match &self.ftp_text {
             Some(t) => t.lines().next().unwrap_or("").to_owned(),
-            None if self.payload_len > 0 => format!("{} data {} bytes", self.flags, self.payload_len),
+            None if self.payload_len > 0 => {
+                format!("{} data {} bytes", self.flags, self.payload_len)
+            }
             None => format!("{} {} → {}", self.flags, self.src, self.dst),
         }
     }
@@ -176,7 +184,10 @@ pub enum PacketFate {
     /// Left its origin host on `link`.
     Sent { link: usize },
     /// Passed a middlebox and left on `link` (verdict for firewalls).
-    Forwarded { link: usize, verdict: Option<Verdict> },
+    Forwarded {
+        link: usize,
+        verdict: Option<Verdict>,
+    },
     /// Arrived at its destination host.
     Delivered,
     /// Silently discarded by a firewall.
@@ -190,18 +201,42 @@ pub enum PacketFate {
 /// What an event is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
-    Packet { packet: usize, fate: PacketFate },
-    TcpState { local: SocketAddrV4, remote: SocketAddrV4, from: String, to: String },
+    Packet {
+        packet: usize,
+        fate: PacketFate,
+    },
+    TcpState {
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        from: String,
+        to: String,
+    },
     /// An FTP command line: sent by the client, or received by the server.
-    FtpCommand { line: String, sent: bool },
+    FtpCommand {
+        line: String,
+        sent: bool,
+    },
     /// An FTP reply: sent by the server, or received by the client.
-    FtpReply { code: u16, text: String, sent: bool },
+    FtpReply {
+        code: u16,
+        text: String,
+        sent: bool,
+    },
     /// A line on the user's terminal.
-    Console { line: String },
-    ActionStarted { index: usize, typed: String },
-    ActionFinished { result: ActionResult },
+    Console {
+        line: String,
+    },
+    ActionStarted {
+        index: usize,
+        typed: String,
+    },
+    ActionFinished {
+        result: ActionResult,
+    },
     /// A host's own remark (a server note such as "the data connection was refused").
-    Note { text: String },
+    Note {
+        text: String,
+    },
 }
 
 /// One thing that happened, at one node, at one virtual time.
@@ -254,7 +289,9 @@ impl Trace {
     /// A stable hash of the whole trace (FNV-1a over its JSON), for determinism checks.
     pub fn digest(&self) -> u64 {
         let json = serde_json::to_vec(self).unwrap_or_default();
-        json.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01B3))
+        json.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01B3)
+        })
     }
 }
 
@@ -269,7 +306,10 @@ mod hex_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
         (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2).unwrap_or("zz"), 16).map_err(serde::de::Error::custom))
+            .map(|i| {
+                u8::from_str_radix(s.get(2 * i..2 * i + 2).unwrap_or("zz"), 16)
+                    .map_err(serde::de::Error::custom)
+            })
             .collect()
     }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
@@ -6,7 +7,9 @@ use ftp_lab::{Scenario, simulate};
 use std::path::PathBuf;
 
 pub fn scenario_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.ron"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.ron"))
 }
 
 pub fn load(name: &str) -> Scenario {
@@ -29,7 +32,13 @@ pub fn shipped() -> Vec<(String, Scenario)> {
         .into_iter()
         .map(|p| {
             let s = Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            (p.file_stem().unwrap_or_default().to_string_lossy().into_owned(), s)
+            (
+                p.file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                s,
+            )
         })
         .collect()
 }
@@ -40,7 +49,10 @@ pub fn data_syn_times(t: &Trace) -> Vec<f64> {
         .iter()
         .filter(|e| e.channel == Some(ftp_lab::trace::Channel::Data))
         .filter_map(|e| match &e.kind {
-            EventKind::Packet { packet, fate: PacketFate::Sent { .. } } => {
+            EventKind::Packet {
+                packet,
+                fate: PacketFate::Sent { .. },
+            } => {
                 let p = &t.packets[*packet];
                 (p.flags.syn && !p.flags.ack).then(|| e.time.secs_f64())
             }
@@ -52,8 +64,14 @@ pub fn data_syn_times(t: &Trace) -> Vec<f64> {
 /// The time of the first FTP line at any node whose text starts with `prefix`.
 pub fn ftp_line_time(t: &Trace, prefix: &str) -> Option<f64> {
     t.events.iter().find_map(|e| match &e.kind {
-        EventKind::FtpCommand { line, sent: true } if line.starts_with(prefix) => Some(e.time.secs_f64()),
-        EventKind::FtpReply { code, text, sent: false } if format!("{code} {text}").starts_with(prefix) => Some(e.time.secs_f64()),
+        EventKind::FtpCommand { line, sent: true } if line.starts_with(prefix) => {
+            Some(e.time.secs_f64())
+        }
+        EventKind::FtpReply {
+            code,
+            text,
+            sent: false,
+        } if format!("{code} {text}").starts_with(prefix) => Some(e.time.secs_f64()),
         _ => None,
     })
 }
