@@ -33,6 +33,12 @@ enum Cmd {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Also write the packets seen at one capture point to this pcap file.
+        #[arg(long, value_name = "OUT.pcap")]
+        pcap: Option<PathBuf>,
+        /// The capture point for --pcap: `client`, `server`, or a node's name (a firewall).
+        #[arg(long, default_value = "client", requires = "pcap")]
+        at: String,
     },
     /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
     Check { file: PathBuf },
@@ -75,12 +81,7 @@ fn real_main() -> Result<ExitCode> {
             println!("{}: valid — {}", file.display(), s.title);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Run {
-            file,
-            json,
-            verbose,
-            seed,
-        }) => {
+        Some(Cmd::Run { file, json, verbose, seed, pcap, at }) => {
             let mut s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
@@ -97,6 +98,13 @@ fn real_main() -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
+            if let Some(out) = &pcap {
+                let node = ftp_lab::export::pcap::capture_point(&trace, &at)?;
+                let tmp = out.with_extension("pcap.part");
+                let n = ftp_lab::export::pcap::write(&trace, node, std::io::BufWriter::new(std::fs::File::create(&tmp)?))?;
+                std::fs::rename(&tmp, out)?;
+                eprintln!("wrote {n} packets seen at {} to {}", trace.node_name(node), out.display());
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&trace)?);
             } else {

@@ -1,0 +1,184 @@
+#![allow(clippy::unwrap_used)]
+//! Captures written by `ftp-lab run --pcap`, checked by a tool nobody here wrote: tshark.
+//!
+//! Without tshark these tests say so and skip; under CI (CI=true) a missing tshark fails.
+
+mod common;
+
+use common::*;
+use ftp_lab::export::pcap;
+use ftp_lab::trace::Channel;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn have_tshark() -> bool {
+    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var("CI").is_err(), "tshark is not installed, and CI=true: .ci/run must install it");
+        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark); these checks did not run");
+    }
+    ok
+}
+
+fn tmpdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ftp-lab-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn capture(t: &ftp_lab::Trace, at: &str, file: &Path) {
+    let node = pcap::capture_point(t, at).unwrap();
+    let n = pcap::write(t, node, std::fs::File::create(file).unwrap()).unwrap();
+    assert!(n > 0);
+}
+
+/// One row per frame, the given fields in order.
+fn fields(file: &Path, fs: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-r"]).arg(file).args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-T", "fields", "-E", "separator=|"]);
+    for f in fs {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('|').map(str::to_owned).collect()).collect()
+}
+
+fn count(file: &Path, filter: &str) -> usize {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-Y", filter])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tmpdir();
+    for (name, s) in shipped() {
+        let t = run(&s);
+        for at in ["client", "server"] {
+            let f = dir.join(format!("{name}-{at}.pcap"));
+            capture(&t, at, &f);
+            let rows = fields(&f, &["frame.number", "ip.checksum.status", "tcp.checksum.status", "ftp.request.command", "ftp.response.code"]);
+            assert_eq!(rows.len(), pcap::seen_at(&t, pcap::capture_point(&t, at).unwrap()).len(), "{name}@{at}");
+            for r in &rows {
+                assert_eq!((r[1].as_str(), r[2].as_str()), ("1", "1"), "{name}@{at} frame {}: checksum not good", r[0]);
+            }
+            assert_eq!(count(&f, "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0"), 0, "{name}@{at}");
+            let cmds: Vec<&str> = rows.iter().map(|r| r[3].as_str()).filter(|c| !c.is_empty()).collect();
+            let codes: Vec<&str> = rows.iter().map(|r| r[4].as_str()).filter(|c| !c.is_empty()).collect();
+            assert!(cmds.contains(&"USER") && cmds.contains(&"PASS"), "{name}@{at}: {cmds:?}");
+            assert!(codes.contains(&"220") && codes.contains(&"230"), "{name}@{at}: {codes:?}");
+        }
+    }
+}
+
+#[test]
+fn port_and_227_ports_decoded_by_tshark_equal_the_trace() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tmpdir();
+    for (name, s) in shipped() {
+        let t = run(&s);
+        let f = dir.join(format!("{name}-ports.pcap"));
+        capture(&t, "client", &f);
+        let rows = fields(&f, &["ftp.active.port", "ftp.passive.port"]);
+        let tshark_ports: Vec<u16> = rows.iter().flat_map(|r| r.iter()).filter(|x| !x.is_empty()).map(|x| x.parse().unwrap()).collect();
+        let trace_ports: Vec<u16> = t
+            .packets
+            .iter()
+            .filter(|p| pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap()).iter().any(|(_, i)| *i == p.id))
+            .filter_map(|p| p.ftp_text.as_deref())
+            .filter_map(|x| {
+                if let Some(a) = x.strip_prefix("PORT ") {
+                    ftp_lab::ftp::decode_host_port(a).ok()
+                } else if x.starts_with("227") {
+                    ftp_lab::ftp::scan_227(x).ok()
+                } else {
+                    None
+                }
+            })
+            .map(|a| a.port())
+            .collect();
+        assert!(!trace_ports.is_empty(), "{name}");
+        assert_eq!(tshark_ports, trace_ports, "{name}");
+    }
+}
+
+#[test]
+fn drops_show_syn_retransmissions_and_open_runs_show_no_warnings() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tmpdir();
+    for (name, s) in shipped() {
+        let t = run(&s);
+        let syns = data_syn_times(&t).len();
+        let data = t.connections.iter().find(|c| c.channel == Channel::Data);
+        let f = dir.join(format!("{name}-analysis.pcap"));
+        // Capture on the side that sends the data SYN, where every retry is seen.
+        let sender = match data.and_then(|c| c.mode) {
+            Some(ftp_lab::ftp::Mode::Active) => "server",
+            _ => "client",
+        };
+        capture(&t, sender, &f);
+        let retrans = count(&f, "tcp.analysis.retransmission");
+        if s.expect.result == ftp_lab::Expected::Success {
+            assert_eq!(count(&f, "_ws.expert.severity >= warning"), 0, "{name}: tshark warns about an open run");
+            assert_eq!(retrans, 0, "{name}");
+        } else if t.outcome.blocked_by.as_ref().is_some_and(|b| b.action == ftp_lab::firewall::Action::Drop) {
+            assert_eq!(retrans, syns - 1, "{name}: {syns} SYNs in the trace");
+            assert!(retrans >= 5, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_passive_success_capture_shows_the_whole_session() {
+    if !have_tshark() {
+        return;
+    }
+    let t = run(&load("passive-open"));
+    let f = tmpdir().join("passive-open-whole.pcap");
+    capture(&t, "client", &f);
+    let rows = fields(&f, &["ftp.request.command", "ftp.response.code", "ftp.passive.port", "tcp.dstport", "tcp.flags.syn", "tcp.flags.ack", "ftp-data.setup-frame", "tcp.len"]);
+    let seq: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            if !r[0].is_empty() {
+                Some(r[0].clone())
+            } else if !r[1].is_empty() {
+                Some(r[1].clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(seq, ["220", "USER", "331", "PASS", "230", "PASV", "227", "LIST", "150", "226", "QUIT", "221"]);
+    let announced: u16 = rows.iter().find(|r| !r[2].is_empty()).unwrap()[2].parse().unwrap();
+    let syn_to = rows.iter().find(|r| r[4] == "1" && r[5] == "0" && r[3] != "21").unwrap();
+    assert_eq!(syn_to[3].parse::<u16>().unwrap(), announced, "the data SYN goes to the 227 port");
+    let data: Vec<&Vec<String>> = rows.iter().filter(|r| !r[6].is_empty()).collect();
+    assert!(!data.is_empty(), "no ftp-data frames");
+    let bytes: usize = data.iter().map(|r| r[7].parse::<usize>().unwrap_or(0)).sum();
+    assert!(bytes > 0, "the listing bytes are in the capture");
+}
+
+#[test]
+fn a_dropped_packet_appears_only_where_it_was_seen() {
+    let t = run(&load("active-client-fw-drops"));
+    let client = pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap());
+    let fw = pcap::seen_at(&t, pcap::capture_point(&t, "client-fw").unwrap());
+    let server = pcap::seen_at(&t, pcap::capture_point(&t, "server").unwrap());
+    let syn20 = |v: &[(ftp_lab::time::Time, usize)]| v.iter().filter(|(_, p)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn).count();
+    assert_eq!((syn20(&server), syn20(&fw), syn20(&client)), (6, 6, 0));
+    assert!(pcap::capture_point(&t, "nowhere").is_err());
+}
