@@ -6,10 +6,19 @@ use std::time::Instant;
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("scenarios/").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     files.sort();
-    println!("{:<40} {:>8} {:>8} {:>12} {:>12} {:>12}", "scenario", "packets", "events", "median µs", "p10 µs", "p90 µs");
-    for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "ron")) {
+    println!(
+        "{:<40} {:>8} {:>8} {:>12} {:>12} {:>12}",
+        "scenario", "packets", "events", "median µs", "p10 µs", "p90 µs"
+    );
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "ron"))
+    {
         let s = Scenario::load(f).expect("valid scenario");
         let t = simulate(&s).expect("runs");
         let runs = 200;

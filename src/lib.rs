@@ -13,6 +13,7 @@ pub mod export;
 pub mod firewall;
 pub mod ftp;
 pub mod host;
+pub mod live;
 pub mod net;
 pub mod rng;
 pub mod scenario;

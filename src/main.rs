@@ -42,6 +42,61 @@ enum Cmd {
     },
     /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
     Check { file: PathBuf },
+    /// Serve a directory with FTP Lab's FTP server over real sockets (for your own clients).
+    Serve {
+        /// The directory to serve (nothing outside it is ever read or written).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Address and port to listen on (ports below 1024, such as 21, need root).
+        #[arg(long, default_value = "127.0.0.1:2121")]
+        listen: std::net::SocketAddrV4,
+        /// Passive port range, e.g. 10001-10005.
+        #[arg(long, default_value = "1024-65535", value_parser = parse_range)]
+        pasv_range: (u16, u16),
+        /// Active-mode source port: a number (20 needs root) or `any` for an ephemeral port.
+        #[arg(long, default_value = "any")]
+        active_port: String,
+        /// A named account, NAME:PASS (repeatable). Anonymous login is always allowed.
+        #[arg(long)]
+        user: Vec<String>,
+        /// Refuse uploads.
+        #[arg(long)]
+        read_only: bool,
+        /// Seconds to wait for a data connection (vsftpd's connect/accept timeout).
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Try a real FTP server in active and/or passive mode, and say which works and why.
+    /// Exit 0 when every mode tried works, 1 when one fails, 2 when the server is unreachable.
+    Probe {
+        /// ftp://[user[:pass]@]host[:port][/path]
+        url: String,
+        #[arg(long, default_value = "both", value_parser = ["active", "passive", "both"])]
+        mode: String,
+        /// Seconds to wait for each connection and reply.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+}
+
+fn parse_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or("write the range as LOW-HIGH, e.g. 10001-10005")?;
+    let lo: u16 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{a}' is not a port"))?;
+    let hi: u16 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{b}' is not a port"))?;
+    if lo == 0 || lo > hi {
+        return Err(format!(
+            "{lo}-{hi} is not a range of ports from 1 to 65535, low first"
+        ));
+    }
+    Ok((lo, hi))
 }
 
 fn main() -> ExitCode {
@@ -73,6 +128,91 @@ fn real_main() -> Result<ExitCode> {
             println!("ftp-lab: use `ftp-lab run scenarios/<name>.ron` (see `ftp-lab --help`).");
             Ok(ExitCode::SUCCESS)
         }
+        Some(Cmd::Serve {
+            root,
+            listen,
+            pasv_range,
+            active_port,
+            user,
+            read_only,
+            timeout,
+        }) => {
+            let active_data_port = match active_port.as_str() {
+                "any" => None,
+                p => Some(p.parse::<u16>().map_err(|_| {
+                    anyhow::anyhow!("--active-port takes a port number or 'any', not '{p}'")
+                })?),
+            };
+            let mut users = Vec::new();
+            for u in user {
+                let (n, p) = u
+                    .split_once(':')
+                    .ok_or_else(|| anyhow::anyhow!("--user takes NAME:PASS, not '{u}'"))?;
+                users.push((n.to_owned(), p.to_owned()));
+            }
+            let cfg = ftp_lab::ftp::ServerConfig {
+                control_port: listen.port(),
+                active_data_port,
+                passive_range: pasv_range,
+                connect_timeout: std::time::Duration::from_secs(timeout),
+                accept_timeout: std::time::Duration::from_secs(timeout),
+                users,
+                read_only,
+                ..ftp_lab::ftp::ServerConfig::default()
+            };
+            ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions { root, listen, cfg })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Probe { url, mode, timeout }) => {
+            use ftp_lab::ftp::Mode;
+            let target = match ftp_lab::live::probe::parse_url(&url) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("ftp-lab probe: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let modes = match mode.as_str() {
+                "active" => vec![Mode::Active],
+                "passive" => vec![Mode::Passive],
+                _ => vec![Mode::Passive, Mode::Active],
+            };
+            let mut all_work = true;
+            let mut verdicts = Vec::new();
+            for m in modes {
+                let r = ftp_lab::live::probe::probe(
+                    &target,
+                    m,
+                    std::time::Duration::from_secs(timeout),
+                );
+                println!(
+                    "--- {} mode ---",
+                    if m == Mode::Active {
+                        "active"
+                    } else {
+                        "passive"
+                    }
+                );
+                for l in &r.transcript {
+                    println!("  {l}");
+                }
+                if !r.reached {
+                    eprintln!("{}", r.verdict);
+                    return Ok(ExitCode::from(2));
+                }
+                all_work &= r.works;
+                verdicts.push(r.verdict);
+            }
+            println!();
+            for v in verdicts {
+                println!("{v}");
+            }
+            Ok(if all_work {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Some(Cmd::Check { file }) => {
             let s = match load(&file) {
                 Ok(s) => s,
@@ -81,7 +221,14 @@ fn real_main() -> Result<ExitCode> {
             println!("{}: valid — {}", file.display(), s.title);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Run { file, json, verbose, seed, pcap, at }) => {
+        Some(Cmd::Run {
+            file,
+            json,
+            verbose,
+            seed,
+            pcap,
+            at,
+        }) => {
             let mut s = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
@@ -101,9 +248,17 @@ fn real_main() -> Result<ExitCode> {
             if let Some(out) = &pcap {
                 let node = ftp_lab::export::pcap::capture_point(&trace, &at)?;
                 let tmp = out.with_extension("pcap.part");
-                let n = ftp_lab::export::pcap::write(&trace, node, std::io::BufWriter::new(std::fs::File::create(&tmp)?))?;
+                let n = ftp_lab::export::pcap::write(
+                    &trace,
+                    node,
+                    std::io::BufWriter::new(std::fs::File::create(&tmp)?),
+                )?;
                 std::fs::rename(&tmp, out)?;
-                eprintln!("wrote {n} packets seen at {} to {}", trace.node_name(node), out.display());
+                eprintln!(
+                    "wrote {n} packets seen at {} to {}",
+                    trace.node_name(node),
+                    out.display()
+                );
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&trace)?);

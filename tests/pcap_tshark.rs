@@ -12,10 +12,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn have_tshark() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(std::env::var("CI").is_err(), "tshark is not installed, and CI=true: .ci/run must install it");
-        eprintln!("SKIPPED: tshark is not installed (apt-get install tshark); these checks did not run");
+        assert!(
+            std::env::var("CI").is_err(),
+            "tshark is not installed, and CI=true: .ci/run must install it"
+        );
+        eprintln!(
+            "SKIPPED: tshark is not installed (apt-get install tshark); these checks did not run"
+        );
     }
     ok
 }
@@ -35,23 +43,50 @@ fn capture(t: &ftp_lab::Trace, at: &str, file: &Path) {
 /// One row per frame, the given fields in order.
 fn fields(file: &Path, fs: &[&str]) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
-    cmd.args(["-r"]).arg(file).args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-T", "fields", "-E", "separator=|"]);
+    cmd.args(["-r"]).arg(file).args([
+        "-o",
+        "tcp.check_checksum:TRUE",
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+    ]);
     for f in fs {
         cmd.args(["-e", f]);
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('|').map(str::to_owned).collect()).collect()
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('|').map(str::to_owned).collect())
+        .collect()
 }
 
 fn count(file: &Path, filter: &str) -> usize {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
-        .args(["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-Y", filter])
+        .args([
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-Y",
+            filter,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
@@ -66,16 +101,55 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
         for at in ["client", "server"] {
             let f = dir.join(format!("{name}-{at}.pcap"));
             capture(&t, at, &f);
-            let rows = fields(&f, &["frame.number", "ip.checksum.status", "tcp.checksum.status", "ftp.request.command", "ftp.response.code"]);
-            assert_eq!(rows.len(), pcap::seen_at(&t, pcap::capture_point(&t, at).unwrap()).len(), "{name}@{at}");
+            let rows = fields(
+                &f,
+                &[
+                    "frame.number",
+                    "ip.checksum.status",
+                    "tcp.checksum.status",
+                    "ftp.request.command",
+                    "ftp.response.code",
+                ],
+            );
+            assert_eq!(
+                rows.len(),
+                pcap::seen_at(&t, pcap::capture_point(&t, at).unwrap()).len(),
+                "{name}@{at}"
+            );
             for r in &rows {
-                assert_eq!((r[1].as_str(), r[2].as_str()), ("1", "1"), "{name}@{at} frame {}: checksum not good", r[0]);
+                assert_eq!(
+                    (r[1].as_str(), r[2].as_str()),
+                    ("1", "1"),
+                    "{name}@{at} frame {}: checksum not good",
+                    r[0]
+                );
             }
-            assert_eq!(count(&f, "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0"), 0, "{name}@{at}");
-            let cmds: Vec<&str> = rows.iter().map(|r| r[3].as_str()).filter(|c| !c.is_empty()).collect();
-            let codes: Vec<&str> = rows.iter().map(|r| r[4].as_str()).filter(|c| !c.is_empty()).collect();
-            assert!(cmds.contains(&"USER") && cmds.contains(&"PASS"), "{name}@{at}: {cmds:?}");
-            assert!(codes.contains(&"220") && codes.contains(&"230"), "{name}@{at}: {codes:?}");
+            assert_eq!(
+                count(
+                    &f,
+                    "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0"
+                ),
+                0,
+                "{name}@{at}"
+            );
+            let cmds: Vec<&str> = rows
+                .iter()
+                .map(|r| r[3].as_str())
+                .filter(|c| !c.is_empty())
+                .collect();
+            let codes: Vec<&str> = rows
+                .iter()
+                .map(|r| r[4].as_str())
+                .filter(|c| !c.is_empty())
+                .collect();
+            assert!(
+                cmds.contains(&"USER") && cmds.contains(&"PASS"),
+                "{name}@{at}: {cmds:?}"
+            );
+            assert!(
+                codes.contains(&"220") && codes.contains(&"230"),
+                "{name}@{at}: {codes:?}"
+            );
         }
     }
 }
@@ -91,11 +165,20 @@ fn port_and_227_ports_decoded_by_tshark_equal_the_trace() {
         let f = dir.join(format!("{name}-ports.pcap"));
         capture(&t, "client", &f);
         let rows = fields(&f, &["ftp.active.port", "ftp.passive.port"]);
-        let tshark_ports: Vec<u16> = rows.iter().flat_map(|r| r.iter()).filter(|x| !x.is_empty()).map(|x| x.parse().unwrap()).collect();
+        let tshark_ports: Vec<u16> = rows
+            .iter()
+            .flat_map(|r| r.iter())
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().unwrap())
+            .collect();
         let trace_ports: Vec<u16> = t
             .packets
             .iter()
-            .filter(|p| pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap()).iter().any(|(_, i)| *i == p.id))
+            .filter(|p| {
+                pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap())
+                    .iter()
+                    .any(|(_, i)| *i == p.id)
+            })
             .filter_map(|p| p.ftp_text.as_deref())
             .filter_map(|x| {
                 if let Some(a) = x.strip_prefix("PORT ") {
@@ -132,9 +215,18 @@ fn drops_show_syn_retransmissions_and_open_runs_show_no_warnings() {
         capture(&t, sender, &f);
         let retrans = count(&f, "tcp.analysis.retransmission");
         if s.expect.result == ftp_lab::Expected::Success {
-            assert_eq!(count(&f, "_ws.expert.severity >= warning"), 0, "{name}: tshark warns about an open run");
+            assert_eq!(
+                count(&f, "_ws.expert.severity >= warning"),
+                0,
+                "{name}: tshark warns about an open run"
+            );
             assert_eq!(retrans, 0, "{name}");
-        } else if t.outcome.blocked_by.as_ref().is_some_and(|b| b.action == ftp_lab::firewall::Action::Drop) {
+        } else if t
+            .outcome
+            .blocked_by
+            .as_ref()
+            .is_some_and(|b| b.action == ftp_lab::firewall::Action::Drop)
+        {
             assert_eq!(retrans, syns - 1, "{name}: {syns} SYNs in the trace");
             assert!(retrans >= 5, "{name}");
         }
@@ -149,7 +241,19 @@ fn the_passive_success_capture_shows_the_whole_session() {
     let t = run(&load("passive-open"));
     let f = tmpdir().join("passive-open-whole.pcap");
     capture(&t, "client", &f);
-    let rows = fields(&f, &["ftp.request.command", "ftp.response.code", "ftp.passive.port", "tcp.dstport", "tcp.flags.syn", "tcp.flags.ack", "ftp-data.setup-frame", "tcp.len"]);
+    let rows = fields(
+        &f,
+        &[
+            "ftp.request.command",
+            "ftp.response.code",
+            "ftp.passive.port",
+            "tcp.dstport",
+            "tcp.flags.syn",
+            "tcp.flags.ack",
+            "ftp-data.setup-frame",
+            "tcp.len",
+        ],
+    );
     let seq: Vec<String> = rows
         .iter()
         .filter_map(|r| {
@@ -162,13 +266,30 @@ fn the_passive_success_capture_shows_the_whole_session() {
             }
         })
         .collect();
-    assert_eq!(seq, ["220", "USER", "331", "PASS", "230", "PASV", "227", "LIST", "150", "226", "QUIT", "221"]);
-    let announced: u16 = rows.iter().find(|r| !r[2].is_empty()).unwrap()[2].parse().unwrap();
-    let syn_to = rows.iter().find(|r| r[4] == "1" && r[5] == "0" && r[3] != "21").unwrap();
-    assert_eq!(syn_to[3].parse::<u16>().unwrap(), announced, "the data SYN goes to the 227 port");
+    assert_eq!(
+        seq,
+        [
+            "220", "USER", "331", "PASS", "230", "PASV", "227", "LIST", "150", "226", "QUIT", "221"
+        ]
+    );
+    let announced: u16 = rows.iter().find(|r| !r[2].is_empty()).unwrap()[2]
+        .parse()
+        .unwrap();
+    let syn_to = rows
+        .iter()
+        .find(|r| r[4] == "1" && r[5] == "0" && r[3] != "21")
+        .unwrap();
+    assert_eq!(
+        syn_to[3].parse::<u16>().unwrap(),
+        announced,
+        "the data SYN goes to the 227 port"
+    );
     let data: Vec<&Vec<String>> = rows.iter().filter(|r| !r[6].is_empty()).collect();
     assert!(!data.is_empty(), "no ftp-data frames");
-    let bytes: usize = data.iter().map(|r| r[7].parse::<usize>().unwrap_or(0)).sum();
+    let bytes: usize = data
+        .iter()
+        .map(|r| r[7].parse::<usize>().unwrap_or(0))
+        .sum();
     assert!(bytes > 0, "the listing bytes are in the capture");
 }
 
@@ -178,7 +299,11 @@ fn a_dropped_packet_appears_only_where_it_was_seen() {
     let client = pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap());
     let fw = pcap::seen_at(&t, pcap::capture_point(&t, "client-fw").unwrap());
     let server = pcap::seen_at(&t, pcap::capture_point(&t, "server").unwrap());
-    let syn20 = |v: &[(ftp_lab::time::Time, usize)]| v.iter().filter(|(_, p)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn).count();
+    let syn20 = |v: &[(ftp_lab::time::Time, usize)]| {
+        v.iter()
+            .filter(|(_, p)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn)
+            .count()
+    };
     assert_eq!((syn20(&server), syn20(&fw), syn20(&client)), (6, 6, 0));
     assert!(pcap::capture_point(&t, "nowhere").is_err());
 }

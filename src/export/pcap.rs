@@ -32,10 +32,11 @@ pub fn capture_point(trace: &Trace, at: &str) -> Result<usize, PcapError> {
         "server" => Some(NodeKind::Server),
         _ => None,
     };
-    kind.and_then(|k| trace.nodes.iter().position(|n| n.kind == k)).ok_or_else(|| {
-        let names: Vec<&str> = trace.nodes.iter().map(|n| n.name.as_str()).collect();
-        PcapError::UnknownNode(at.to_owned(), names.join(", "))
-    })
+    kind.and_then(|k| trace.nodes.iter().position(|n| n.kind == k))
+        .ok_or_else(|| {
+            let names: Vec<&str> = trace.nodes.iter().map(|n| n.name.as_str()).collect();
+            PcapError::UnknownNode(at.to_owned(), names.join(", "))
+        })
 }
 
 /// The packets seen at node `at`, in order: (time, packet index).
@@ -62,13 +63,20 @@ pub fn seen_at(trace: &Trace, at: usize) -> Vec<(crate::time::Time, usize)> {
 
 /// Writes the capture at node `at` to `out`; returns the number of packets written.
 pub fn write<W: Write>(trace: &Trace, at: usize, out: W) -> Result<usize, PcapError> {
-    let header = PcapHeader { datalink: DataLink::RAW, ..PcapHeader::default() };
+    let header = PcapHeader {
+        datalink: DataLink::RAW,
+        ..PcapHeader::default()
+    };
     let mut w = PcapWriter::with_header(out, header)?;
     let seen = seen_at(trace, at);
     for (t, p) in &seen {
         let bytes = &trace.packets[*p].bytes;
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        w.write_packet(&PcapPacket::new(Duration::from_micros(t.micros()), len, bytes))?;
+        w.write_packet(&PcapPacket::new(
+            Duration::from_micros(t.micros()),
+            len,
+            bytes,
+        ))?;
     }
     Ok(seen.len())
 }
