@@ -1,0 +1,389 @@
+#![allow(clippy::unwrap_used)]
+//! The same FTP code over real loopback sockets, against peers nobody here wrote: curl and
+//! Python's ftplib against `ftp-lab serve`, and `ftp-lab probe` against pyftpdlib.
+//!
+//! A missing peer is named and the test skips loudly; under CI (CI=true) it fails.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn peer(name: &str, ok: bool) -> bool {
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{name} is missing and CI=true: .ci/run must install it"
+        );
+        eprintln!("SKIPPED: {name} is not installed; this interop test did not run");
+    }
+    ok
+}
+
+fn have_curl() -> bool {
+    peer(
+        "curl",
+        Command::new("curl")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    )
+}
+
+fn have_python(module: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    peer(&format!("python3 with {module}"), ok)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "server on {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    root: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn root(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ftp-lab-interop-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("pub")).unwrap();
+    std::fs::write(d.join("readme.txt"), "hello from ftp-lab serve\n").unwrap();
+    let blob: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(d.join("pub/blob.bin"), blob).unwrap();
+    d
+}
+
+fn serve(tag: &str, pasv: &str) -> Server {
+    let root = root(tag);
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["serve", "--root"])
+        .arg(&root)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--pasv-range",
+            pasv,
+            "--timeout",
+            "5",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(port);
+    Server { child, port, root }
+}
+
+fn curl(args: &[&str]) -> (bool, Vec<u8>) {
+    let out = Command::new("curl")
+        .args(["-s", "-S", "--max-time", "20"])
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.success(), out.stdout)
+}
+
+#[test]
+fn curl_lists_retrieves_and_stores_in_both_modes() {
+    if !have_curl() {
+        return;
+    }
+    let s = serve("curl", "20001-20010");
+    let url = format!("ftp://127.0.0.1:{}", s.port);
+    let want = std::fs::read(s.root.join("pub/blob.bin")).unwrap();
+    for mode in [["--ftp-pasv", "--disable-epsv"], ["-P", "127.0.0.1"]] {
+        let extra = if mode[0] == "-P" {
+            "--disable-eprt"
+        } else {
+            "--disable-epsv"
+        };
+        let (ok, list) = curl(&[mode[0], mode[1], extra, &format!("{url}/")]);
+        assert!(ok, "{mode:?} LIST");
+        let list = String::from_utf8_lossy(&list);
+        assert!(
+            list.contains("readme.txt") && list.contains("pub"),
+            "{list}"
+        );
+        let (ok, got) = curl(&[mode[0], mode[1], extra, &format!("{url}/pub/blob.bin")]);
+        assert!(ok, "{mode:?} RETR");
+        assert_eq!(got, want, "{mode:?}: RETR not byte-identical");
+        let up = s
+            .root
+            .join(format!("up-{}.bin", mode[0].trim_start_matches('-')));
+        let local = std::env::temp_dir().join(format!(
+            "ftp-lab-up-{}-{}",
+            std::process::id(),
+            mode[0].trim_start_matches('-')
+        ));
+        std::fs::write(&local, &want[..123_457]).unwrap();
+        let name = up.file_name().unwrap().to_string_lossy().into_owned();
+        let (ok, _) = curl(&[
+            mode[0],
+            mode[1],
+            extra,
+            "-T",
+            local.to_str().unwrap(),
+            &format!("{url}/{name}"),
+        ]);
+        assert!(ok, "{mode:?} STOR");
+        assert_eq!(
+            std::fs::read(&up).unwrap(),
+            &want[..123_457],
+            "{mode:?}: STOR not byte-identical"
+        );
+    }
+}
+
+#[test]
+fn ftplib_works_in_both_modes() {
+    if !have_python("ftplib") {
+        return;
+    }
+    let s = serve("ftplib", "20011-20020");
+    let script = r#"
+import ftplib, io, sys
+port, root = int(sys.argv[1]), sys.argv[2]
+want = open(root + "/pub/blob.bin", "rb").read()
+for pasv in (True, False):
+    f = ftplib.FTP()
+    f.connect("127.0.0.1", port, timeout=10)
+    f.login()
+    f.set_pasv(pasv)
+    names = f.nlst()
+    assert "pub" in names and "readme.txt" in names, names
+    lines = []
+    f.retrlines("LIST", lines.append)
+    assert any(l.endswith("readme.txt") for l in lines), lines
+    buf = io.BytesIO()
+    f.retrbinary("RETR pub/blob.bin", buf.write)
+    assert buf.getvalue() == want
+    name = "stored-%s.bin" % pasv
+    f.storbinary("STOR " + name, io.BytesIO(want[:99999]))
+    assert open(root + "/" + name, "rb").read() == want[:99999]
+    f.quit()
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &s.port.to_string(), s.root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range() {
+    if !have_python("pyftpdlib") {
+        return;
+    }
+    let dir = root("pyftpdlib");
+    let port = free_port();
+    let script = r#"
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+a = DummyAuthorizer(); a.add_anonymous(sys.argv[2])
+h = FTPHandler; h.authorizer = a; h.passive_ports = range(20021, 20026)
+FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
+"#;
+    let child = Command::new("python3")
+        .args(["-c", script, &port.to_string(), dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _guard = Server {
+        child,
+        port,
+        root: dir,
+    };
+    wait_for(port);
+    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args([
+            "probe",
+            &format!("ftp://127.0.0.1:{port}/readme.txt"),
+            "--timeout",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pasv = text
+        .lines()
+        .find(|l| l.starts_with("passive: works, 227 announced 127.0.0.1:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let announced: u16 = pasv.rsplit(':').next().unwrap().parse().unwrap();
+    assert!((20021..=20025).contains(&announced), "{pasv}");
+    assert!(
+        text.lines().any(|l| l.starts_with("active: works")),
+        "{text}"
+    );
+    assert!(
+        text.contains("25 bytes received"),
+        "the file was retrieved: {text}"
+    );
+}
+
+#[test]
+fn probe_exits_2_when_nothing_listens() {
+    let port = free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args([
+            "probe",
+            &format!("ftp://127.0.0.1:{port}/"),
+            "--timeout",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be reached"));
+    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["probe", "http://example.org/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A raw control connection that reads one reply per command.
+struct Raw {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Raw {
+    fn open(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut r = Raw {
+            r: BufReader::new(s.try_clone().unwrap()),
+            w: s,
+        };
+        assert!(r.reply().starts_with("220"));
+        r
+    }
+
+    fn reply(&mut self) -> String {
+        let mut l = String::new();
+        self.r.read_line(&mut l).unwrap();
+        l
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> String {
+        self.w.write_all(bytes).unwrap();
+        self.reply()
+    }
+
+    fn login(&mut self) {
+        assert!(self.send(b"USER anonymous\r\n").starts_with("331"));
+        assert!(self.send(b"PASS x\r\n").starts_with("230"));
+    }
+}
+
+#[test]
+fn serve_refuses_port_bounce_and_privileged_ports() {
+    let s = serve("bounce", "20031-20035");
+    let mut c = Raw::open(s.port);
+    c.login();
+    assert!(
+        c.send(b"PORT 10,0,0,1,195,211\r\n").starts_with("500"),
+        "third-party address"
+    );
+    assert!(
+        c.send(b"PORT 127,0,0,1,0,80\r\n").starts_with("500"),
+        "port 80"
+    );
+    assert!(
+        c.send(b"PORT 127,0,0,1,195,211\r\n").starts_with("200"),
+        "a proper PORT still works"
+    );
+}
+
+#[test]
+fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
+    let s = serve("badinput", "20036-20040");
+    let mut c = Raw::open(s.port);
+    assert!(c.send(b"LIST\r\n").starts_with("530"), "before login");
+    let mut long = vec![b'A'; 10_000];
+    long.extend_from_slice(b"\r\n");
+    assert!(c.send(&long).starts_with("500"), "10,000-byte line");
+    assert!(c.send(b"\xff\xfe\xfd\r\n").starts_with("500"), "not UTF-8");
+    assert!(c.send(b"XYZZY\r\n").starts_with("500"), "unknown command");
+    c.login();
+    assert!(
+        c.send(b"RETR ../../../../etc/passwd\r\n")
+            .starts_with("550"),
+        "outside the root"
+    );
+    // A client that disconnects in the middle of a transfer.
+    let reply = c.send(b"PASV\r\n");
+    let addr = ftp_lab::ftp::scan_227(&reply).unwrap();
+    let data = TcpStream::connect(addr).unwrap();
+    assert!(c.send(b"RETR pub/blob.bin\r\n").starts_with("150"));
+    drop(data);
+    drop(c);
+    // Others are still served.
+    let mut d = Raw::open(s.port);
+    d.login();
+    assert!(d.send(b"NOOP\r\n").starts_with("200"));
+    let mut buf = String::new();
+    d.w.write_all(b"QUIT\r\n").unwrap();
+    d.r.read_to_string(&mut buf).unwrap();
+    assert!(buf.starts_with("221"));
+}
+
+#[test]
+fn symlinks_out_of_the_root_are_refused() {
+    let s = serve("symlink", "20041-20045");
+    let outside = std::env::temp_dir().join(format!("ftp-lab-outside-{}", std::process::id()));
+    std::fs::write(&outside, "secret").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, s.root.join("escape.txt")).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let reply = c.send(b"PASV\r\n");
+    let _addr = ftp_lab::ftp::scan_227(&reply).unwrap();
+    assert!(c.send(b"RETR escape.txt\r\n").starts_with("550"));
+    let _ = Path::new(&outside);
+}
