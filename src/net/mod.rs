@@ -10,7 +10,7 @@ use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     IpAddress, IpProtocol, Ipv4Packet, Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber,
 };
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Why bytes are not an IPv4/TCP packet we can read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -78,9 +78,14 @@ pub fn build_rst(p: &Packet) -> Vec<u8> {
         timestamp: None,
         payload: &[],
     };
+    emit(*p.dst.ip(), *p.src.ip(), &tcp)
+}
+
+/// An IPv4 packet carrying `tcp` from `src` to `dst`, both checksums filled in.
+pub fn emit(src: Ipv4Addr, dst: Ipv4Addr, tcp: &TcpRepr) -> Vec<u8> {
     let ip = Ipv4Repr {
-        src_addr: *p.dst.ip(),
-        dst_addr: *p.src.ip(),
+        src_addr: src,
+        dst_addr: dst,
         next_header: IpProtocol::Tcp,
         payload_len: tcp.buffer_len(),
         hop_limit: 64,
@@ -92,8 +97,8 @@ pub fn build_rst(p: &Packet) -> Vec<u8> {
     let mut tcpp = TcpPacket::new_unchecked(ipp.payload_mut());
     tcp.emit(
         &mut tcpp,
-        &IpAddress::Ipv4(*p.dst.ip()),
-        &IpAddress::Ipv4(*p.src.ip()),
+        &IpAddress::Ipv4(src),
+        &IpAddress::Ipv4(dst),
         &caps,
     );
     buf
@@ -120,8 +125,7 @@ mod tests {
 
     #[test]
     fn rst_answers_a_syn_with_valid_checksums() {
-        // A SYN built by hand through the RST builder's own path is awkward; build a SYN with
-        // smoltcp's encoder instead.
+        // A SYN from smoltcp's encoder, then the reset that answers it.
         let tcp = TcpRepr {
             src_port: 20,
             dst_port: 50123,
@@ -136,28 +140,11 @@ mod tests {
             timestamp: None,
             payload: &[],
         };
-        let (s, d) = (
+        let buf = emit(
             "203.0.113.10".parse().unwrap(),
             "198.51.100.7".parse().unwrap(),
+            &tcp,
         );
-        let ip = Ipv4Repr {
-            src_addr: s,
-            dst_addr: d,
-            next_header: IpProtocol::Tcp,
-            payload_len: tcp.buffer_len(),
-            hop_limit: 64,
-        };
-        let caps = ChecksumCapabilities::default();
-        let mut buf = vec![0u8; ip.buffer_len() + tcp.buffer_len()];
-        let mut ipp = Ipv4Packet::new_unchecked(&mut buf[..]);
-        ip.emit(&mut ipp, &caps);
-        tcp.emit(
-            &mut TcpPacket::new_unchecked(ipp.payload_mut()),
-            &IpAddress::Ipv4(s),
-            &IpAddress::Ipv4(d),
-            &caps,
-        );
-
         let syn = decode(0, &buf, false).unwrap();
         assert_eq!(syn.summary(), "SYN 203.0.113.10:20 → 198.51.100.7:50123");
         let rst = decode(1, &build_rst(&syn), false).unwrap();
