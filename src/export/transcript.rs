@@ -12,7 +12,7 @@ pub struct Options {
     pub verbose: bool,
 }
 
-fn fate_words(trace: &Trace, fate: &PacketFate) -> String {
+fn fate_words(fate: &PacketFate) -> String {
     match fate {
         PacketFate::Delivered => "delivered".to_owned(),
         PacketFate::Dropped { verdict } => format!(
@@ -39,10 +39,7 @@ fn fate_words(trace: &Trace, fate: &PacketFate) -> String {
             v.rule_words(),
             v.state
         ),
-        PacketFate::Forwarded { .. } => {
-            let _ = trace;
-            "forwarded".to_owned()
-        }
+        PacketFate::Forwarded { .. } => "forwarded".to_owned(),
     }
 }
 
@@ -87,13 +84,13 @@ pub fn render(trace: &Trace, opts: Options) -> String {
                         e.time.to_string(),
                         at,
                         format!("{head} {what}"),
-                        fate_words(trace, f),
+                        fate_words(f),
                         step
                     );
                 } else if matches!(f, PacketFate::Sent { .. }) {
                     let end = match fate.get(packet) {
                         Some((PacketFate::Delivered, t)) => format!("delivered {t}"),
-                        Some((f, t)) => format!("{} at {t}", fate_words(trace, f)),
+                        Some((f, t)) => format!("{} at {t}", fate_words(f)),
                         None => "in flight when the run ended".to_owned(),
                     };
                     let _ = writeln!(
