@@ -387,3 +387,24 @@ fn symlinks_out_of_the_root_are_refused() {
     assert!(c.send(b"RETR escape.txt\r\n").starts_with("550"));
     let _ = Path::new(&outside);
 }
+
+#[test]
+fn serve_handles_several_clients_at_once() {
+    let s = serve("several", "20046-20050");
+    let mut a = Raw::open(s.port);
+    let mut b = Raw::open(s.port);
+    let mut c = Raw::open(s.port);
+    // Interleaved: each session keeps its own state.
+    assert!(a.send(b"USER anonymous\r\n").starts_with("331"));
+    assert!(b.send(b"LIST\r\n").starts_with("530"), "b is not logged in");
+    assert!(c.send(b"USER anonymous\r\n").starts_with("331"));
+    assert!(a.send(b"PASS x\r\n").starts_with("230"));
+    assert!(c.send(b"PASS y\r\n").starts_with("230"));
+    assert!(a.send(b"CWD pub\r\n").starts_with("250"));
+    assert!(
+        c.send(b"PWD\r\n").contains("\"/\""),
+        "c's directory is its own"
+    );
+    assert!(a.send(b"PWD\r\n").contains("\"/pub\""));
+    assert!(b.send(b"NOOP\r\n").starts_with("200"));
+}
