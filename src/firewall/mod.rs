@@ -66,12 +66,6 @@ struct Expectation {
     by: &'static str,
 }
 
-/// What the firewall decided.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub verdict: Verdict,
-}
-
 /// A firewall with its state.
 #[derive(Clone, Debug)]
 pub struct Firewall {
@@ -113,7 +107,7 @@ impl Firewall {
     }
 
     /// Decides the fate of `p`, travelling in `direction`, and updates the tracking state.
-    pub fn decide(&mut self, p: &Packet, direction: Direction) -> Decision {
+    pub fn decide(&mut self, p: &Packet, direction: Direction) -> Verdict {
         let (state, why) = if self.spec.stateful {
             self.classify(p)
         } else {
@@ -139,16 +133,14 @@ impl Firewall {
         if action == Action::Accept && self.spec.stateful {
             self.track(p, state);
         }
-        Decision {
-            verdict: Verdict {
-                firewall: self.spec.name.clone(),
-                direction,
-                state,
-                action,
-                rule,
-                rule_text,
-                why,
-            },
+        Verdict {
+            firewall: self.spec.name.clone(),
+            direction,
+            state,
+            action,
+            rule,
+            rule_text,
+            why,
         }
     }
 
@@ -327,12 +319,12 @@ mod tests {
             false,
         );
         let to21 = pkt("1.1.1.1:4000", "10.0.0.1:21", true, false, None);
-        assert_eq!(f.decide(&to21, Direction::Inbound).verdict.rule, Some(1));
+        assert_eq!(f.decide(&to21, Direction::Inbound).rule, Some(1));
         let to22 = pkt("1.1.1.1:4000", "10.0.0.1:22", true, false, None);
-        let v = f.decide(&to22, Direction::Inbound).verdict;
+        let v = f.decide(&to22, Direction::Inbound);
         assert_eq!((v.rule, v.action), (Some(2), Action::Reject));
         let out = pkt("10.0.0.1:4000", "1.1.1.1:80", true, false, None);
-        let v = f.decide(&out, Direction::Outbound).verdict;
+        let v = f.decide(&out, Direction::Outbound);
         assert_eq!((v.rule, v.action), (None, Action::Drop));
         assert_eq!((f.hits.clone(), f.default_hits), (vec![1, 1, 0], 1));
     }
@@ -359,11 +351,7 @@ mod tests {
                 false,
                 None,
             );
-            assert_eq!(
-                f.decide(&p, Direction::Inbound).verdict.rule,
-                want,
-                "{src}:{port}"
-            );
+            assert_eq!(f.decide(&p, Direction::Inbound).rule, want, "{src}:{port}");
         }
     }
 
@@ -381,9 +369,9 @@ mod tests {
         for helper in [false, true] {
             let mut f = fw(rules.clone(), Action::Drop, helper);
             let syn = pkt("198.51.100.7:40000", "203.0.113.10:21", true, false, None);
-            assert_eq!(f.decide(&syn, Direction::Outbound).verdict.rule, Some(2));
+            assert_eq!(f.decide(&syn, Direction::Outbound).rule, Some(2));
             let synack = pkt("203.0.113.10:21", "198.51.100.7:40000", true, true, None);
-            let v = f.decide(&synack, Direction::Inbound).verdict;
+            let v = f.decide(&synack, Direction::Inbound);
             assert_eq!((v.state, v.rule), (CtState::Established, Some(1)));
             let port = pkt(
                 "198.51.100.7:40000",
@@ -394,7 +382,7 @@ mod tests {
             );
             f.decide(&port, Direction::Outbound);
             let data_syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
-            let v = f.decide(&data_syn, Direction::Inbound).verdict;
+            let v = f.decide(&data_syn, Direction::Inbound);
             if helper {
                 assert_eq!((v.state, v.action), (CtState::Related, Action::Accept));
             } else {

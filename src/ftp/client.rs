@@ -190,7 +190,6 @@ pub struct ClientSession {
     parser: ReplyParser,
     rng: Rng,
     binary: bool,
-    data_open: bool,
     pending_port: Option<u16>,
     pending_pass: Option<String>,
     received: Vec<u8>,
@@ -213,7 +212,6 @@ impl ClientSession {
             parser: ReplyParser::default(),
             rng,
             binary: false,
-            data_open: false,
             pending_port: None,
             pending_pass: None,
             received: Vec::new(),
@@ -350,7 +348,6 @@ impl ClientSession {
     }
 
     pub fn data_connected(&mut self, _peer: SocketAddrV4, now: Time) {
-        self.data_open = true;
         if let Wait::DataConnect(x) = &self.wait {
             let x = x.clone();
             self.deadline = None;
@@ -359,7 +356,6 @@ impl ClientSession {
     }
 
     pub fn data_failed(&mut self, why: DataFailure, now: Time) {
-        self.data_open = false;
         if let Wait::DataConnect(_) = self.wait {
             self.deadline = None;
             self.console(format!("ftp: connect: {}", failure_words(why)));
@@ -379,7 +375,6 @@ impl ClientSession {
 
     /// The server closed its side of the data connection: all data has arrived.
     pub fn data_eof(&mut self, now: Time) {
-        self.data_open = false;
         self.out.push_back(ClientAction::CloseData);
         let mut listing = false;
         if let Wait::Finish {

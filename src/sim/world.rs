@@ -606,36 +606,25 @@ impl World {
                     Direction::Inbound
                 };
                 let d = fw.decide(&self.rec.packets[p], dir);
-                match d.verdict.action {
-                    Action::Accept => self.send(n, p, Some((link, Some(d.verdict)))),
+                match d.action {
+                    Action::Accept => self.send(n, p, Some((link, Some(d)))),
                     Action::Drop => {
                         self.rec
-                            .packet_event(now, n, p, PacketFate::Dropped { verdict: d.verdict })
+                            .packet_event(now, n, p, PacketFate::Dropped { verdict: d })
                     }
                     Action::Reject => {
                         let original = self.rec.packets[p].clone();
                         if original.flags.rst {
                             // Never answer a reset with a reset.
-                            self.rec.packet_event(
-                                now,
-                                n,
-                                p,
-                                PacketFate::Dropped { verdict: d.verdict },
-                            );
+                            self.rec
+                                .packet_event(now, n, p, PacketFate::Dropped { verdict: d });
                             return;
                         }
                         let Some(rst) = self.rec.packet(crate::net::build_rst(&original)) else {
                             return;
                         };
-                        self.rec.packet_event(
-                            now,
-                            n,
-                            p,
-                            PacketFate::Rejected {
-                                verdict: d.verdict,
-                                rst,
-                            },
-                        );
+                        self.rec
+                            .packet_event(now, n, p, PacketFate::Rejected { verdict: d, rst });
                         // The RST goes back out the way the packet came.
                         self.rec
                             .packet_event(now, n, rst, PacketFate::Sent { link });
