@@ -12,6 +12,7 @@
 pub mod export;
 pub mod firewall;
 pub mod ftp;
+pub mod gui;
 pub mod host;
 pub mod live;
 pub mod net;

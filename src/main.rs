@@ -1,4 +1,5 @@
-//! `ftp-lab`: the command line. `run` and `check` a scenario.
+//! `ftp-lab`: with no arguments (or a scenario file) it opens the window; `run` and `check` a
+//! scenario headless; `serve` and `probe` use the same FTP code over real sockets.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -11,11 +12,15 @@ use std::process::ExitCode;
 #[command(
     name = "ftp-lab",
     version,
-    about = "Simulate FTP active and passive modes through firewalls"
+    about = "Simulate FTP active and passive modes through firewalls",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// A scenario to open in the window (default: the last one, or active mode through a
+    /// client firewall that drops inbound connections).
+    file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -125,7 +130,14 @@ fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         None => {
-            println!("ftp-lab: use `ftp-lab run scenarios/<name>.ron` (see `ftp-lab --help`).");
+            if let Some(f) = &cli.file {
+                // Refuse a bad file here, with the file:line message, before opening a window.
+                if let Err(code) = load(f) {
+                    return Ok(code);
+                }
+            }
+            ftp_lab::gui::run(cli.file)
+                .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Serve {

@@ -282,6 +282,30 @@ pub struct Outcome {
 }
 
 impl Trace {
+    /// A trace of nothing (what a view shows before any scenario has run).
+    pub fn empty() -> Trace {
+        Trace {
+            title: String::new(),
+            seed: 0,
+            tcp_profile: String::new(),
+            nodes: Vec::new(),
+            links: Vec::new(),
+            packets: Vec::new(),
+            connections: Vec::new(),
+            events: Vec::new(),
+            firewalls: Vec::new(),
+            actions: Vec::new(),
+            outcome: Outcome {
+                success: false,
+                failed_action: None,
+                reply: None,
+                blocked_by: None,
+                diagnosis: "Nothing has run.".to_owned(),
+                finished_at: Time::ZERO,
+            },
+        }
+    }
+
     pub fn node_name(&self, i: usize) -> &str {
         self.nodes.get(i).map_or("?", |n| n.name.as_str())
     }

@@ -1,0 +1,131 @@
+//! The scenarios the picker offers: the `.ron` files in `scenarios/` (next to the program's
+//! working directory and next to the open file), and built-in copies of the shipped ones so the
+//! window still opens with a lesson when started from elsewhere.
+
+use super::Document;
+use crate::scenario::Scenario;
+use crate::simulate;
+use crate::trace::Trace;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_SCENARIO: &str = "active-client-fw-drops.ron";
+
+macro_rules! shipped {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../scenarios/", $name)))),*]
+    };
+}
+
+/// The shipped scenarios, compiled in.
+pub const SHIPPED: &[(&str, &str)] = shipped!(
+    "active-client-fw-drops.ron",
+    "active-client-fw-ftp-helper.ron",
+    "active-client-fw-rejects.ron",
+    "active-high-data-port.ron",
+    "active-open.ron",
+    "active-server-fw-blocks-port-20.ron",
+    "passive-open.ron",
+    "passive-range-mismatch.ron",
+    "passive-range-opened.ron",
+    "passive-server-fw-blocks-range.ron",
+    "passive-stateful-client-fw.ron",
+);
+
+/// A scenario the picker can open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    File(PathBuf),
+    Builtin(&'static str),
+}
+
+impl Entry {
+    pub fn name(&self) -> String {
+        match self {
+            Entry::File(p) => p
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            Entry::Builtin(n) => n.trim_end_matches(".ron").to_owned(),
+        }
+    }
+
+    pub fn load(&self) -> Result<Document, String> {
+        match self {
+            Entry::File(p) => super::load_document(p),
+            Entry::Builtin(n) => builtin_document(n).ok_or_else(|| format!("no built-in {n}")),
+        }
+    }
+}
+
+fn builtin_document(name: &str) -> Option<Document> {
+    let (n, text) = SHIPPED.iter().find(|(n, _)| *n == name)?;
+    let scenario = Scenario::parse(text, n).ok()?;
+    Some(Document {
+        path: None,
+        name: n.trim_end_matches(".ron").to_owned(),
+        saved: scenario.clone(),
+        scenario,
+    })
+}
+
+/// The default lesson, from the built-in copy.
+pub fn default_document() -> Document {
+    builtin_document(DEFAULT_SCENARIO).unwrap_or_else(|| {
+        // The shipped file is checked by the tests; this is only reached if it stops parsing.
+        let scenario = Scenario {
+            title: "(no scenario)".to_owned(),
+            description: String::new(),
+            seed: 0,
+            time_limit_s: 1,
+            nodes: Vec::new(),
+            links: Vec::new(),
+            expect: crate::Expectation {
+                result: crate::Expected::Success,
+                failed_action: None,
+                reply: None,
+                blocked_by: None,
+            },
+        };
+        Document {
+            path: None,
+            name: "empty".to_owned(),
+            saved: scenario.clone(),
+            scenario,
+        }
+    })
+}
+
+/// A trace to show when nothing valid has run yet.
+pub fn default_trace() -> Trace {
+    simulate(&default_document().scenario).unwrap_or_else(|_| Trace::empty())
+}
+
+/// The `.ron` files in `scenarios/` here and beside `current`, or the built-ins if there are none.
+pub fn entries(current: Option<&Path>) -> Vec<Entry> {
+    let mut dirs = vec![PathBuf::from("scenarios")];
+    if let Some(dir) = current.and_then(Path::parent) {
+        dirs.push(dir.to_path_buf());
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for f in rd.flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "ron") {
+                let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+                if !files
+                    .iter()
+                    .any(|x| std::fs::canonicalize(x).unwrap_or_else(|_| x.clone()) == canon)
+                {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    if files.is_empty() {
+        return SHIPPED.iter().map(|(n, _)| Entry::Builtin(n)).collect();
+    }
+    files.sort();
+    files.into_iter().map(Entry::File).collect()
+}

@@ -1,0 +1,136 @@
+//! Time–sequence plot (egui_plot): for each connection, the bytes each side has sent over
+//! virtual time, and every SYN attempt as a marker, so the back-off of a blocked data
+//! connection (1, 3, 7, 15, 31 s…) is visible at a glance. The cursor time is a vertical line.
+
+use super::model::{Command, Playback};
+use super::style::Palette;
+use crate::trace::{Channel, EventKind, PacketFate, Trace};
+use eframe::egui;
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine};
+use std::collections::BTreeMap;
+
+/// One named series: (name, channel, points).
+pub type Named = (String, Option<Channel>, Vec<[f64; 2]>);
+
+/// Series of the plot: bytes over time, and SYN markers.
+pub struct Series {
+    pub bytes: Vec<Named>,
+    pub syns: Vec<Named>,
+}
+
+pub fn series(trace: &Trace) -> Series {
+    // (connection, sent by the initiator) → the series and the running byte count.
+    let mut bytes: BTreeMap<(usize, bool), (Named, u64)> = BTreeMap::new();
+    let mut syns: BTreeMap<usize, Named> = BTreeMap::new();
+    for e in &trace.events {
+        let EventKind::Packet { packet, fate } = &e.kind else {
+            continue;
+        };
+        if !matches!(fate, PacketFate::Sent { .. }) {
+            continue;
+        }
+        let p = &trace.packets[*packet];
+        let Some(cid) = e.conn else { continue };
+        let Some(c) = trace.connections.get(cid) else {
+            continue;
+        };
+        let chan = match c.channel {
+            Channel::Control => "control",
+            Channel::Data => "data",
+        };
+        let t = e.time.secs_f64();
+        if p.flags.syn && !p.flags.ack {
+            syns.entry(cid)
+                .or_insert_with(|| {
+                    (
+                        format!("{chan} SYN attempts {} → {}", c.initiator, c.responder),
+                        Some(c.channel),
+                        Vec::new(),
+                    )
+                })
+                .2
+                .push([t, 0.0]);
+        }
+        if p.payload_len > 0 {
+            let fwd = p.src == c.initiator;
+            let (series, total) = bytes.entry((cid, fwd)).or_insert_with(|| {
+                (
+                    (
+                        format!("{chan} bytes {} → {}", p.src, p.dst),
+                        Some(c.channel),
+                        vec![[t, 0.0]],
+                    ),
+                    0,
+                )
+            });
+            series.2.push([t, *total as f64]);
+            *total += p.payload_len as u64;
+            series.2.push([t, *total as f64]);
+        }
+    }
+    Series {
+        bytes: bytes.into_values().map(|(s, _)| s).collect(),
+        syns: syns.into_values().collect(),
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> Option<Command> {
+    let s = series(trace);
+    let resp = Plot::new("time_sequence")
+        .legend(Legend::default())
+        .x_axis_label("virtual time (s)")
+        .y_axis_label("bytes sent")
+        .include_y(0.0)
+        .include_x(0.0)
+        .allow_scroll(false)
+        .show(ui, |pui| {
+            for (name, ch, pts) in s.bytes {
+                pui.line(
+                    Line::new(name, PlotPoints::from(pts))
+                        .color(pal.channel(ch))
+                        .width(pal.line),
+                );
+            }
+            for (name, ch, pts) in s.syns {
+                pui.points(
+                    Points::new(name, PlotPoints::from(pts))
+                        .color(pal.channel(ch))
+                        .shape(MarkerShape::Diamond)
+                        .filled(true)
+                        .radius(6.0),
+                );
+            }
+            pui.vline(VLine::new("cursor", pb.time).color(pal.bad).width(1.5));
+            pui.pointer_coordinate()
+        });
+    if resp.response.clicked()
+        && let Some(p) = resp.inner
+    {
+        return Some(Command::SeekTime(p.x));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scenario, simulate};
+
+    #[test]
+    fn syn_markers_show_the_back_off() {
+        let path = format!(
+            "{}/scenarios/active-client-fw-drops.ron",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let t = simulate(&Scenario::load(std::path::Path::new(&path)).unwrap()).unwrap();
+        let s = series(&t);
+        let data = s.syns.iter().find(|x| x.1 == Some(Channel::Data)).unwrap();
+        let first = data.2[0][0];
+        let gaps: Vec<i64> = data
+            .2
+            .iter()
+            .map(|p| (p[0] - first).round() as i64)
+            .collect();
+        assert_eq!(gaps, [0, 1, 3, 7, 15, 31]);
+    }
+}

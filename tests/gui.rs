@@ -1,0 +1,180 @@
+//! UI flows, driven headless with egui_kittest the way a person uses the window: by the
+//! labels they see.
+
+#![allow(clippy::unwrap_used)]
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ftp_lab::gui::FtpLabApp;
+use std::path::Path;
+
+fn scenario(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn harness(app: FtpLabApp) -> Harness<'static, FtpLabApp> {
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_max_steps(30)
+        .build_ui_state(|ui, app: &mut FtpLabApp| app.show(ui), app);
+    h.run();
+    h
+}
+
+fn default_app() -> FtpLabApp {
+    FtpLabApp::new(Some(&scenario("active-client-fw-drops.ron")))
+}
+
+#[test]
+fn screenshot_for_looking() {
+    let mut h = harness(default_app());
+    h.get_by_label("Step 3").click();
+    h.run();
+    let img = h.render().unwrap();
+    img.save("/tmp/gui-step3.png").unwrap();
+}
+
+fn narration(h: &Harness<'_, FtpLabApp>) -> String {
+    let (head, detail) = ftp_lab::gui::model::narrate(h.state().trace(), h.state().playback.cursor);
+    // What the narration panel shows must be on screen, not only in the model.
+    h.get_by_label(&detail);
+    format!("{head} {detail}")
+}
+
+#[test]
+fn step_3_of_the_default_scenario_narrates_the_drop() {
+    let mut h = harness(FtpLabApp::new(None));
+    assert!(h.state().doc.name.contains("active-client-fw-drops"));
+    h.get_by_label("Step 3").click();
+    h.run();
+    h.get_by_label_contains(
+        "Step 3: the server connects from its data port to the port the client announced",
+    );
+    // Step forward, event by event, until the SYN reaches the client's firewall.
+    let mut text = narration(&h);
+    for _ in 0..10 {
+        if text.contains("DROPPED") {
+            break;
+        }
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+        text = narration(&h);
+    }
+    assert!(
+        text.contains("SYN 203.0.113.10:20 → 198.51.100.7:"),
+        "{text}"
+    );
+    assert!(text.contains("is DROPPED at client-fw"), "{text}");
+    assert!(text.contains("rule 2 'drop inbound new'"), "{text}");
+    assert!(text.contains("a new connection"), "{text}");
+    // The picture marks it too, and the rule table marks the rule.
+    h.get_by_label_contains("Rule 2 blocked the data channel");
+    // At the end, the diagnosis names the rule.
+    h.get_by_label("End ⏭").click();
+    h.run();
+    h.get_by_label_contains("End of the run: It failed.");
+    let diag = &h.state().trace().outcome.diagnosis;
+    assert!(diag.contains("client-fw"), "{diag}");
+    h.get_by_label(diag);
+}
+
+#[test]
+fn accepting_the_blocking_rule_turns_the_outcome_to_success() {
+    let mut h = harness(default_app());
+    h.get_by_label_contains("Outcome: failure");
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    h.get_by_label("accept").click();
+    h.run();
+    assert!(h.state().trace().outcome.success);
+    h.get_by_label("Outcome: success ✔");
+    h.get_by_label_contains("2. [accept] drop inbound new");
+    assert!(h.state().doc.dirty());
+    h.get_by_label_contains("unsaved changes");
+}
+
+#[test]
+fn switching_to_passive_shows_the_227_and_success() {
+    let mut h = harness(default_app());
+    h.get_by_label("Passive").click();
+    h.run();
+    let t = h.state().trace();
+    assert!(t.outcome.success, "{}", t.outcome.diagnosis);
+    // The ladder has the 227 reply, and jumping to step 2 narrates it.
+    h.get_by_label_contains("227 Entering Passive Mode");
+    h.get_by_label("Step 2").click();
+    h.run();
+    let text = narration(&h);
+    assert!(
+        text.contains("Step 2: the server responds with the data port to use"),
+        "{text}"
+    );
+    h.get_by_label("Outcome: success ✔");
+}
+
+#[test]
+fn step_back_returns_to_the_previous_event_exactly() {
+    let mut h = harness(default_app());
+    h.get_by_label("Step 3").click();
+    h.run();
+    let before = (h.state().playback.cursor, h.state().playback.time);
+    let text_before = narration(&h);
+    h.get_by_label("Forward ▶").click();
+    h.run();
+    assert_eq!(h.state().playback.cursor, before.0 + 1);
+    assert_ne!(narration(&h), text_before);
+    h.key_press(egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!((h.state().playback.cursor, h.state().playback.time), before);
+    assert_eq!(narration(&h), text_before);
+}
+
+#[test]
+fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
+    let mut h = harness(default_app());
+    let scenario_before = h.state().doc.scenario.clone();
+    let digest_before = h.state().trace().digest();
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    let field = h.get_by_label("Destination port");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Destination port").type_text("70000");
+    h.run();
+    assert_eq!(
+        h.get_by_label("Destination port").value().as_deref(),
+        Some("70000")
+    );
+    h.get_by_label_contains("70000 is not a port: ports go from 1 to 65535");
+    h.get_by_label_contains("(not applied)");
+    assert_eq!(h.state().doc.scenario, scenario_before);
+    assert_eq!(h.state().trace().digest(), digest_before);
+    assert!(!h.state().doc.dirty());
+}
+
+#[test]
+fn keys_and_buttons_drive_the_same_playback() {
+    let mut h = harness(default_app());
+    h.key_press(egui::Key::Num3);
+    h.run();
+    let by_key = h.state().playback.cursor;
+    h.get_by_label("⏮ Start").click();
+    h.run();
+    assert_eq!(h.state().playback.cursor, 0);
+    h.get_by_label("Step 3").click();
+    h.run();
+    assert_eq!(h.state().playback.cursor, by_key);
+    // Space plays; playing requests repaints; pausing stops them.
+    h.key_press(egui::Key::Space);
+    h.run_steps(3);
+    assert!(h.state().playback.playing);
+    h.key_press(egui::Key::Space);
+    h.run();
+    assert!(!h.state().playback.playing);
+}
