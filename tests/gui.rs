@@ -28,13 +28,44 @@ fn default_app() -> FtpLabApp {
     FtpLabApp::new(Some(&scenario("active-client-fw-drops.ron")))
 }
 
+/// Renders the README's screenshots. With `FTP_LAB_SCREENSHOTS=assets` they are written there
+/// (see the README); otherwise to `target/screenshots`, so every run checks that the screens render.
 #[test]
-fn screenshot_for_looking() {
+fn screenshots() {
+    let dir = std::env::var("FTP_LAB_SCREENSHOTS").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"),
+        std::path::PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = |h: &mut Harness<'_, FtpLabApp>, name: &str| {
+        h.remove_cursor();
+        h.run();
+        let img = h.render().unwrap();
+        assert_eq!((img.width(), img.height()), (1280, 800));
+        img.save(dir.join(format!("{name}.png"))).unwrap();
+    };
+    // Active mode through the client firewall that drops: just after the drop.
     let mut h = harness(default_app());
-    h.get_by_label("Step 3").click();
+    h.key_press(egui::Key::Num3);
     h.run();
-    let img = h.render().unwrap();
-    img.save("/tmp/gui-step3.png").unwrap();
+    while !narration(&h).contains("DROPPED") {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    shot(&mut h, "active-fail");
+    h.key_press(egui::Key::F);
+    h.run();
+    shot(&mut h, "active-fail-presentation");
+    // Passive mode through the same firewall: at step 4, then at the end.
+    let mut h = harness(FtpLabApp::new(Some(&scenario(
+        "passive-stateful-client-fw.ron",
+    ))));
+    h.key_press(egui::Key::Num4);
+    h.run();
+    shot(&mut h, "passive-success");
+    h.key_press(egui::Key::F);
+    h.run();
+    shot(&mut h, "passive-success-presentation");
 }
 
 fn narration(h: &Harness<'_, FtpLabApp>) -> String {

@@ -164,7 +164,7 @@ pub fn show(
 }
 
 fn scenario_section(ui: &mut egui::Ui, doc: &mut Document, out: &mut ControlsOut) {
-    ui.heading("Scenario");
+    ui.heading("Lesson");
     let entries = builtin::entries(doc.path.as_deref());
     let mut chosen: Option<Entry> = None;
     egui::ComboBox::from_label("Scenario")
@@ -203,7 +203,7 @@ fn client_section(ui: &mut egui::Ui, doc: &mut Document) -> bool {
     let mut changed = false;
     for n in &mut doc.scenario.nodes {
         if let NodeSpec::Client(c) = n {
-            ui.heading(format!("Client {} ({})", c.name, c.address));
+            ui.heading(format!("FTP client {}", c.address));
             ui.horizontal(|ui| {
                 ui.label("Mode:");
                 changed |= ui
@@ -229,7 +229,7 @@ fn server_section(
     let mut changed = false;
     for (i, n) in doc.scenario.nodes.iter_mut().enumerate() {
         let NodeSpec::Server(s) = n else { continue };
-        ui.heading(format!("Server {} ({})", s.name, s.address));
+        ui.heading(format!("FTP server {}", s.address));
         if let Some(p) = field(
             ui,
             st,

@@ -15,6 +15,8 @@ pub struct LadderState {
     followed: Option<usize>,
     /// Rows visible in the last frame.
     visible: std::ops::Range<usize>,
+    /// Row height of the last frame (it changes with presentation mode).
+    row_h: f32,
 }
 
 const GUTTER: f32 = 74.0;
@@ -60,9 +62,10 @@ pub fn show(
     let mut area = egui::ScrollArea::vertical()
         .id_salt("ladder")
         .auto_shrink([false, false]);
-    if current != st.followed {
+    if current != st.followed || row_h != st.row_h {
+        st.row_h = row_h;
         if let Some(c) = current
-            && !(st.visible.start + 1..st.visible.end.saturating_sub(1)).contains(&c)
+            && !(st.visible.start + 1..st.visible.end.saturating_sub(3)).contains(&c)
         {
             let span = st.visible.len().max(1);
             let top = c.saturating_sub(span / 3);

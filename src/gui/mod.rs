@@ -235,7 +235,7 @@ impl FtpLabApp {
             }
         });
         if toggle_pres {
-            self.presentation = !self.presentation;
+            self.toggle_presentation();
         }
         for c in cmds {
             self.apply(c);
@@ -273,7 +273,7 @@ impl FtpLabApp {
         if self.show_controls {
             egui::Panel::left("controls")
                 .resizable(true)
-                .default_size(if self.presentation { 300.0 } else { 330.0 })
+                .default_size(if self.presentation { 300.0 } else { 310.0 })
                 .show(ui, |ui| {
                     let out = controls::show(
                         ui,
@@ -304,7 +304,7 @@ impl FtpLabApp {
         }
         egui::Panel::right("story")
             .resizable(true)
-            .default_size(if self.presentation { 330.0 } else { 360.0 })
+            .default_size(if self.presentation { 300.0 } else { 330.0 })
             .show(ui, |ui| {
                 narration::show(ui, &self.run.trace, &self.playback, &pal);
                 ui.separator();
@@ -359,14 +359,37 @@ impl FtpLabApp {
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
-        ui.horizontal_wrapped(|ui| {
-            ui.heading("FTP Lab");
-            ui.separator();
-            let mut title = self.doc.scenario.title.clone();
-            if self.doc.dirty() {
-                title.push_str("  ● unsaved changes");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("Help (?)").clicked() {
+                self.show_help = !self.show_help;
             }
-            ui.label(egui::RichText::new(title).strong());
+            let label = if self.presentation {
+                "Normal view (F)"
+            } else {
+                "Presentation (F)"
+            };
+            if ui.button(label).clicked() {
+                self.toggle_presentation();
+            }
+            ui.toggle_value(&mut self.show_controls, "Controls");
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                self.top_bar_left(ui, pal);
+            });
+        });
+        if let Some((err, msg)) = self.banner.clone() {
+            ui.horizontal_wrapped(|ui| {
+                let col = if err { pal.bad } else { pal.ok };
+                ui.label(egui::RichText::new(msg).color(col));
+                if ui.small_button("Dismiss").clicked() {
+                    self.banner = None;
+                }
+            });
+        }
+    }
+
+    fn top_bar_left(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        {
+            ui.heading("FTP Lab");
             ui.separator();
             let o = &self.run.trace.outcome;
             let (txt, col) = if o.success {
@@ -380,30 +403,24 @@ impl FtpLabApp {
                 (format!("Outcome: failure ✖{what}"), pal.bad)
             };
             ui.label(egui::RichText::new(txt).color(col).strong());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Help (?)").clicked() {
-                    self.show_help = !self.show_help;
-                }
-                let label = if self.presentation {
-                    "Normal view (F)"
-                } else {
-                    "Presentation (F)"
-                };
-                if ui.button(label).clicked() {
-                    self.presentation = !self.presentation;
-                }
-                ui.toggle_value(&mut self.show_controls, "Controls");
-            });
-        });
-        if let Some((err, msg)) = self.banner.clone() {
-            ui.horizontal_wrapped(|ui| {
-                let col = if err { pal.bad } else { pal.ok };
-                ui.label(egui::RichText::new(msg).color(col));
-                if ui.small_button("Dismiss").clicked() {
-                    self.banner = None;
-                }
-            });
+            ui.separator();
+            if self.doc.dirty() {
+                ui.label(
+                    egui::RichText::new("● unsaved changes")
+                        .color(pal.data)
+                        .strong(),
+                );
+            }
+            ui.add(
+                egui::Label::new(egui::RichText::new(&self.doc.scenario.title).strong()).truncate(),
+            );
         }
+    }
+
+    /// Presentation mode hides the controls (the "Controls" button brings them back).
+    pub fn toggle_presentation(&mut self) {
+        self.presentation = !self.presentation;
+        self.show_controls = !self.presentation;
     }
 
     fn prefs(&self) -> Prefs {
@@ -468,7 +485,9 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
                 .unwrap_or_default();
             let chosen = path.or_else(|| prefs.last_scenario.clone().filter(|p| p.exists()));
             let mut app = FtpLabApp::new(chosen.as_deref());
-            app.presentation = prefs.presentation;
+            if prefs.presentation {
+                app.toggle_presentation();
+            }
             if let Some(s) = prefs.speed {
                 app.playback.speed = s.min(model::SPEEDS.len() - 1);
             }

@@ -355,13 +355,18 @@ impl Playback {
 /// last step 1 at or before the cursor), or the first in the trace.
 pub fn step_target(trace: &Trace, cursor: usize, n: u8) -> Option<usize> {
     let is = |i: usize, k: u8| trace.events[i].step.is_some_and(|s| s.n == k);
+    // A packet of the step is what a student expects to see; a TCP state change of the same
+    // step (the listener turning SYN-RECEIVED) is only the fallback.
+    let packet = |i: usize| matches!(trace.events[i].kind, EventKind::Packet { .. });
     let from = (0..=cursor.min(trace.events.len().saturating_sub(1)))
         .rev()
         .find(|i| is(*i, 1))
         .unwrap_or(0);
+    let all = 0..trace.events.len();
     (from..trace.events.len())
-        .find(|i| is(*i, n))
-        .or_else(|| (0..trace.events.len()).find(|i| is(*i, n)))
+        .find(|i| is(*i, n) && packet(*i))
+        .or_else(|| all.clone().find(|i| is(*i, n) && packet(*i)))
+        .or_else(|| all.clone().find(|i| is(*i, n)))
 }
 
 /// The step words of the seed article.
@@ -431,7 +436,7 @@ pub fn host_port_words(ftp_line: &str) -> Option<String> {
     ))
 }
 
-fn verdict_sentence(v: &Verdict, what: &str) -> String {
+fn verdict_sentence(v: &Verdict) -> String {
     let state = match v.state {
         CtState::New => "a new connection",
         CtState::Established => "part of an established connection",
@@ -439,16 +444,16 @@ fn verdict_sentence(v: &Verdict, what: &str) -> String {
         CtState::Invalid => "invalid",
         CtState::Untracked => "not tracked",
     };
-    let mut s = format!(
-        "{} {what} it: {} matched. The firewall saw it as {state}",
-        v.firewall,
-        v.rule_words()
-    );
-    if !v.why.is_empty() {
-        s.push_str(&format!(" ({})", v.why));
-    }
-    s.push('.');
-    s
+    let seen = if v.why.is_empty() {
+        state.to_owned()
+    } else {
+        v.why.clone()
+    };
+    format!(
+        "Why: {} of {} matched it. Connection tracking saw {seen}.",
+        v.rule_words(),
+        v.firewall
+    )
 }
 
 /// The narration of event `i`: a headline (the step, or what happened) and the detail.
@@ -477,19 +482,16 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                 PacketFate::Sent { .. } => format!("{node} sends {what} ({chan} connection)."),
                 PacketFate::Forwarded {
                     verdict: Some(v), ..
-                } => format!(
-                    "{what} passes {node}. {}",
-                    verdict_sentence(v, "lets it through because")
-                ),
+                } => format!("{what} passes {node}. {}", verdict_sentence(v)),
                 PacketFate::Forwarded { .. } => format!("{what} passes {node}."),
                 PacketFate::Delivered => format!("{what} arrives at {node}."),
                 PacketFate::Dropped { verdict } => format!(
                     "{what} is DROPPED at {node}. {} Nothing goes back: the sender only sees silence and will retry.",
-                    verdict_sentence(verdict, "drops it because")
+                    verdict_sentence(verdict)
                 ),
                 PacketFate::Rejected { verdict, .. } => format!(
                     "{what} is REJECTED at {node}. {} The firewall answers with a TCP RST, so the sender learns at once.",
-                    verdict_sentence(verdict, "rejects it because")
+                    verdict_sentence(verdict)
                 ),
                 PacketFate::Unroutable => format!("{what} has no route at {node}."),
             };

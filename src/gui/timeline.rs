@@ -79,7 +79,7 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback) -> Vec<Command> {
             end
         );
         let mut t = pb.time;
-        ui.spacing_mut().slider_width = (ui.available_width() - 330.0).max(120.0);
+        ui.spacing_mut().slider_width = (ui.available_width() - 430.0).max(120.0);
         let r = ui.add(
             egui::Slider::new(&mut t, 0.0..=end)
                 .show_value(false)

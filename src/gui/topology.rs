@@ -72,7 +72,14 @@ pub fn show(
     let xs = columns(rect.shrink(8.0), &run.order, trace.nodes.len());
     let link_y = rect.top() + height * 0.52;
     let n = run.order.len().max(1) as f32;
-    let box_w = ((rect.width() / n) * 0.82).min(170.0);
+    let spacing = if n > 1.0 {
+        let xmax = xs.iter().copied().fold(f32::MIN, f32::max);
+        let xmin = xs.iter().copied().fold(f32::MAX, f32::min);
+        (xmax - xmin) / (n - 1.0)
+    } else {
+        rect.width()
+    };
+    let box_w = (spacing * 0.72).clamp(60.0, 150.0);
     let box_h = 62.0;
     let node_rect =
         |i: usize| Rect::from_center_size(Pos2::new(xs[i], link_y), Vec2::new(box_w, box_h));
@@ -90,7 +97,7 @@ pub fn show(
             Stroke::new(pal.line, pal.faint),
         );
         painter.text(
-            Pos2::new((a + b) / 2.0, link_y + 6.0),
+            Pos2::new((a + b) / 2.0, link_y + box_h / 2.0 + 4.0),
             Align2::CENTER_TOP,
             format!("{} ms", l.delay_us as f64 / 1000.0),
             egui::FontId::proportional(pal.font - 2.0),
@@ -157,7 +164,7 @@ pub fn show(
     let cursor_j = run.journeys.at_cursor(pb.cursor);
     // Packets on the links.
     let mut stack = 0usize;
-    let label_top = rect.top() + 6.0;
+    let label_bottom = link_y - box_h / 2.0 - 12.0;
     for (ji, j) in run.journeys.list.iter().enumerate() {
         if j.start.secs_f64() > now || j.end_time.secs_f64() + 0.5 < now {
             continue;
@@ -189,7 +196,7 @@ pub fn show(
                 trace,
                 pal,
                 stack,
-                label_top,
+                label_bottom,
                 Some(ji) == cursor_j,
             );
             stack += 1;
@@ -205,7 +212,7 @@ pub fn show(
             let x = if from_left { r.left() } else { r.right() };
             let pos = Pos2::new(x, link_y);
             if stack == 0 {
-                draw_packet(&painter, rect, pos, j, trace, pal, 0, label_top, true);
+                draw_packet(&painter, rect, pos, j, trace, pal, 0, label_bottom, true);
             }
         }
     }
@@ -280,6 +287,15 @@ pub fn show(
         }
     }
 
+    // The virtual clock, large, for the back of the room.
+    painter.text(
+        rect.left_top() + Vec2::new(10.0, 8.0),
+        Align2::LEFT_TOP,
+        format!("t = {:.3} s", now),
+        egui::FontId::monospace(pal.font + 5.0),
+        pal.text,
+    );
+
     // Legend.
     let lx = rect.right() - 8.0;
     painter.text(
@@ -308,7 +324,7 @@ fn draw_packet(
     trace: &Trace,
     pal: &Palette,
     stack: usize,
-    label_top: f32,
+    label_bottom: f32,
     current: bool,
 ) {
     let col = pal.channel(j.channel);
@@ -323,7 +339,7 @@ fn draw_packet(
         return;
     }
     let text = trace.packets[j.packet].summary();
-    let y = label_top + stack as f32 * (pal.font + 9.0);
+    let y = label_bottom - stack as f32 * (pal.font + 9.0);
     let font = if current {
         egui::FontId::proportional(pal.font + 1.0)
     } else {
@@ -333,7 +349,7 @@ fn draw_packet(
         painter,
         bounds.shrink(4.0),
         Pos2::new(pos.x, y),
-        Align2::CENTER_TOP,
+        Align2::CENTER_BOTTOM,
         &text,
         font,
         col,
