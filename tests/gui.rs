@@ -53,7 +53,18 @@ fn screenshots() {
         h.run();
     }
     shot(&mut h, "active-fail");
+    // The inspector on the dropped SYN, beside the event list.
+    h.get_by_label("Packet inspector").click();
+    h.get_by_label("Event list").click();
+    h.run();
+    h.get_by_label("Destination port").click();
+    h.run();
+    shot(&mut h, "inspector-drop");
     h.key_press(egui::Key::F);
+    h.run();
+    shot(&mut h, "inspector-drop-presentation");
+    h.get_by_label("Story").click();
+    h.get_by_label("Ladder diagram").click();
     h.run();
     shot(&mut h, "active-fail-presentation");
     // Passive mode through the same firewall: at step 4, then at the end.
@@ -100,7 +111,7 @@ fn step_3_of_the_default_scenario_narrates_the_drop() {
     );
     assert!(text.contains("is DROPPED at client-fw"), "{text}");
     assert!(text.contains("rule 2 'drop inbound new'"), "{text}");
-    assert!(text.contains("a new connection"), "{text}");
+    assert!(text.contains("Connection tracking saw new"), "{text}");
     // The picture marks it too, and the rule table marks the rule.
     h.get_by_label_contains("Rule 2 blocked the data channel");
     // At the end, the diagnosis names the rule.
@@ -208,4 +219,117 @@ fn keys_and_buttons_drive_the_same_playback() {
     h.key_press(egui::Key::Space);
     h.run();
     assert!(!h.state().playback.playing);
+}
+
+// ---- #8: event list and packet inspector ----
+
+fn dropped_events(app: &FtpLabApp) -> Vec<usize> {
+    let t = app.trace();
+    t.events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            matches!(
+                e.kind,
+                ftp_lab::trace::EventKind::Packet {
+                    fate: ftp_lab::trace::PacketFate::Dropped { .. },
+                    ..
+                }
+            )
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[test]
+fn dropped_only_filter_lists_exactly_the_dropped_packets() {
+    let mut h = harness(default_app());
+    h.get_by_label("Event list").click();
+    h.run();
+    let total = h.state().trace().events.len();
+    h.get_by_label(&format!("{total} of {total} events shown"));
+    h.get_by_label("Dropped or rejected only").click();
+    h.run();
+    let dropped = dropped_events(h.state());
+    assert_eq!(dropped.len(), 6);
+    h.get_by_label(&format!("{} of {total} events shown", dropped.len()));
+    // Every row on screen is one of them: each names the drop and its rule.
+    let rows = h.query_all_by_label_contains("(DROPPED)").count();
+    assert_eq!(rows, dropped.len());
+    let verdicts = h
+        .query_all_by_label_contains("drop · rule 2 'drop inbound new' · new")
+        .count();
+    assert_eq!(verdicts, dropped.len());
+}
+
+#[test]
+fn inspector_on_the_dropped_syn_shows_the_rule_and_the_state() {
+    let mut h = harness(default_app());
+    h.get_by_label("Event list").click();
+    h.run();
+    h.get_by_label("Dropped or rejected only").click();
+    h.run();
+    // Select the first dropped SYN in the list; the cursor moves there.
+    h.get_all_by_label_contains("(DROPPED)")
+        .next()
+        .unwrap()
+        .click();
+    h.run();
+    let first = dropped_events(h.state())[0];
+    assert_eq!(h.state().playback.cursor, first);
+    h.get_by_label("Packet inspector").click();
+    h.run();
+    h.get_by_label("client-fw (inbound): DROP");
+    h.get_by_label_contains("Rule 2: drop inbound new\nState: new\nWhy: new: a first SYN");
+    // The headers are there, with the SYN's relative sequence number 0.
+    h.get_by_label("Destination port");
+    h.get_by_label_contains("0 (relative; absolute");
+    h.get_by_label("Copy as text");
+}
+
+#[test]
+fn from_the_data_syn_the_link_leads_to_its_port_line() {
+    let mut h = harness(FtpLabApp::new(Some(&scenario("active-open.ron"))));
+    h.get_by_label("Step 3").click();
+    h.run();
+    h.get_by_label("Packet inspector").click();
+    h.run();
+    h.get_by_label_contains("Announced by: PORT ").click();
+    h.run();
+    let t = h.state().trace();
+    let cur = &t.events[h.state().playback.cursor];
+    assert_eq!(
+        cur.step.map(|s| s.n),
+        Some(1),
+        "the cursor is on the PORT (step 1)"
+    );
+    // The arithmetic shown equals the port of the data connection in the trace.
+    let data = t
+        .connections
+        .iter()
+        .find(|c| c.channel == ftp_lab::trace::Channel::Data)
+        .unwrap();
+    let (port, data_id) = (data.responder.port(), data.id);
+    let shown = format!(
+        "PORT announces 198.51.100.7 port {}·256+{} = {port}",
+        port / 256,
+        port % 256
+    );
+    h.get_by_label_contains(&shown);
+    // And back: from the PORT to the data connection it announced.
+    h.get_by_label_contains("The data connection it announced: SYN 203.0.113.10:20")
+        .click();
+    h.run();
+    let t = h.state().trace();
+    assert_eq!(t.events[h.state().playback.cursor].conn, Some(data_id));
+}
+
+#[test]
+fn right_clicking_a_ladder_arrow_opens_the_inspector() {
+    let mut h = harness(default_app());
+    h.get_by_label_contains("Arrow 1: SYN 198.51.100.7:")
+        .click_secondary();
+    h.run();
+    assert_eq!(h.state().right, ftp_lab::gui::RightTab::Inspector);
+    h.get_by_label("Copy as text");
 }

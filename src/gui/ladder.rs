@@ -27,7 +27,7 @@ pub fn show(
     run: &Run,
     pb: &Playback,
     pal: &Palette,
-) -> Option<Command> {
+) -> Option<(Command, bool)> {
     let trace = &run.trace;
     let row_h = pal.font + 13.0;
     let width = ui.available_width();
@@ -166,13 +166,15 @@ pub fn show(
             }
             p.rect_filled(lr, 2.0, pal.label_bg.gamma_multiply(0.8));
             p.galley(lr.min, galley, text_col);
-            if resp.clicked() {
-                cmd = Some(Command::SeekEvent(j.last_event));
+            if resp.double_clicked() || resp.secondary_clicked() {
+                cmd = Some((Command::SeekEvent(j.last_event), true));
+            } else if resp.clicked() {
+                cmd = Some((Command::SeekEvent(j.last_event), false));
             }
             let name = format!("Arrow {}: {}", ji + 1, trace.packets[j.packet].summary());
             resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
             resp.on_hover_text(format!(
-                "{} — click to move the cursor here",
+                "{} — click to move the cursor here; double-click to inspect it",
                 trace.packets[j.packet].summary()
             ));
         }

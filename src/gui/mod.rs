@@ -9,7 +9,10 @@
 mod builtin;
 mod controls;
 mod dialogs;
+mod events;
 mod help;
+pub mod inspect;
+mod inspector;
 mod ladder;
 pub mod model;
 mod narration;
@@ -66,7 +69,15 @@ impl Run {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CentreTab {
     Ladder,
+    Events,
     Plot,
+}
+
+/// What the right-hand panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RightTab {
+    Story,
+    Inspector,
 }
 
 /// Settings that survive a restart (eframe persistence).
@@ -90,11 +101,16 @@ pub struct FtpLabApp {
     pub show_help: bool,
     pub show_controls: bool,
     pub centre: CentreTab,
+    pub right: RightTab,
     controls: controls::ControlsState,
+    events: events::EventsState,
+    inspector: inspector::InspectorState,
     ladder: ladder::LadderState,
     dialog: Option<dialogs::Dialog>,
     allow_close: bool,
     style_applied: Option<bool>,
+    /// The window title last sent (sending it every frame would keep the window repainting).
+    title: String,
 }
 
 impl FtpLabApp {
@@ -127,11 +143,15 @@ impl FtpLabApp {
             show_help: false,
             show_controls: true,
             centre: CentreTab::Ladder,
+            right: RightTab::Story,
             controls: controls::ControlsState::default(),
+            events: events::EventsState::default(),
+            inspector: inspector::InspectorState::default(),
             ladder: ladder::LadderState::default(),
             dialog: None,
             allow_close: false,
             style_applied: None,
+            title: String::new(),
         }
     }
 
@@ -273,6 +293,7 @@ impl FtpLabApp {
         if self.show_controls {
             egui::Panel::left("controls")
                 .resizable(true)
+                .size_range(240.0..=440.0)
                 .default_size(if self.presentation { 300.0 } else { 310.0 })
                 .show(ui, |ui| {
                     let out = controls::show(
@@ -304,20 +325,45 @@ impl FtpLabApp {
         }
         egui::Panel::right("story")
             .resizable(true)
+            .size_range(260.0..=480.0)
             .default_size(if self.presentation { 300.0 } else { 330.0 })
             .show(ui, |ui| {
-                narration::show(ui, &self.run.trace, &self.playback, &pal);
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.right, RightTab::Story, "Story");
+                    ui.selectable_value(&mut self.right, RightTab::Inspector, "Packet inspector");
+                });
                 ui.separator();
-                transcript::show(ui, &self.run.trace, &self.playback, &pal);
+                match self.right {
+                    RightTab::Story => {
+                        narration::show(ui, &self.run.trace, &self.playback, &pal);
+                        ui.separator();
+                        transcript::show(ui, &self.run.trace, &self.playback, &pal);
+                    }
+                    RightTab::Inspector => {
+                        let cmd = inspector::show(
+                            ui,
+                            &mut self.inspector,
+                            &self.run.trace,
+                            &self.playback,
+                            &pal,
+                        );
+                        if let Some(c) = cmd {
+                            self.apply(c);
+                        }
+                    }
+                }
             });
         egui::CentralPanel::default().show(ui, |ui| {
             let h = (ui.available_height() * 0.42).clamp(180.0, 300.0);
-            let cmd = topology::show(ui, h, &self.run, &self.playback, &pal);
-            if let Some(c) = cmd {
+            if let Some((c, inspect)) = topology::show(ui, h, &self.run, &self.playback, &pal) {
                 self.apply(c);
+                if inspect {
+                    self.right = RightTab::Inspector;
+                }
             }
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.centre, CentreTab::Ladder, "Ladder diagram");
+                ui.selectable_value(&mut self.centre, CentreTab::Events, "Event list");
                 ui.selectable_value(&mut self.centre, CentreTab::Plot, "Time–sequence plot");
             });
             ui.separator();
@@ -325,10 +371,19 @@ impl FtpLabApp {
                 CentreTab::Ladder => {
                     ladder::show(ui, &mut self.ladder, &self.run, &self.playback, &pal)
                 }
-                CentreTab::Plot => plot::show(ui, &self.run.trace, &self.playback, &pal),
+                CentreTab::Events => {
+                    events::show(ui, &mut self.events, &self.run.trace, &self.playback, &pal)
+                        .map(|c| (c, false))
+                }
+                CentreTab::Plot => {
+                    plot::show(ui, &self.run.trace, &self.playback, &pal).map(|c| (c, false))
+                }
             };
-            if let Some(c) = cmd {
+            if let Some((c, inspect)) = cmd {
                 self.apply(c);
+                if inspect {
+                    self.right = RightTab::Inspector;
+                }
             }
         });
 
@@ -443,7 +498,10 @@ impl eframe::App for FtpLabApp {
         if self.doc.dirty() {
             title.push_str(" ●");
         }
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        if title != self.title {
+            self.title.clone_from(&title);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        }
         self.show(ui);
     }
 

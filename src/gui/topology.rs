@@ -63,7 +63,7 @@ pub fn show(
     run: &Run,
     pb: &Playback,
     pal: &Palette,
-) -> Option<Command> {
+) -> Option<(Command, bool)> {
     let trace = &run.trace;
     let width = ui.available_width();
     let (resp, painter) = ui.allocate_painter(Vec2::new(width, height), Sense::click());
@@ -79,7 +79,7 @@ pub fn show(
     } else {
         rect.width()
     };
-    let box_w = (spacing * 0.72).clamp(60.0, 150.0);
+    let box_w = (spacing * 0.8).clamp(60.0, 150.0);
     let box_h = 62.0;
     let node_rect =
         |i: usize| Rect::from_center_size(Pos2::new(xs[i], link_y), Vec2::new(box_w, box_h));
@@ -151,18 +151,28 @@ pub fn show(
             Some(a) => a.to_string(),
             None => kind.to_owned(),
         };
+        // Shrink the address to fit a narrow box rather than spill over its edge.
+        let mut size = pal.font - 1.0;
+        let w = painter
+            .layout_no_wrap(sub.clone(), egui::FontId::proportional(size), pal.text)
+            .size()
+            .x;
+        if w > box_w - 8.0 {
+            size = (size * (box_w - 8.0) / w).max(8.0);
+        }
         painter.text(
             Pos2::new(c.x, c.y + 10.0),
             Align2::CENTER_CENTER,
             sub,
-            egui::FontId::proportional(pal.font - 1.0),
+            egui::FontId::proportional(size),
             pal.text,
         );
     }
 
     let now = pb.time;
     let cursor_j = run.journeys.at_cursor(pb.cursor);
-    // Packets on the links.
+    // Packets on the links (and where each was drawn, for clicks).
+    let mut drawn: Vec<(Pos2, usize)> = Vec::new();
     let mut stack = 0usize;
     let label_bottom = link_y - box_h / 2.0 - 12.0;
     for (ji, j) in run.journeys.list.iter().enumerate() {
@@ -199,6 +209,7 @@ pub fn show(
                 label_bottom,
                 Some(ji) == cursor_j,
             );
+            drawn.push((pos, h.event));
             stack += 1;
         }
     }
@@ -213,6 +224,7 @@ pub fn show(
             let pos = Pos2::new(x, link_y);
             if stack == 0 {
                 draw_packet(&painter, rect, pos, j, trace, pal, 0, label_bottom, true);
+                drawn.push((pos, j.last_event));
             }
         }
     }
@@ -296,23 +308,42 @@ pub fn show(
         pal.text,
     );
 
+    // Clicking a packet opens it in the inspector.
+    let mut clicked = None;
+    if resp.clicked()
+        && let Some(at) = resp.interact_pointer_pos()
+    {
+        clicked = drawn
+            .iter()
+            .filter(|(p, _)| p.distance(at) < 24.0)
+            .min_by(|a, b| a.0.distance(at).total_cmp(&b.0.distance(at)))
+            .map(|(_, e)| (Command::SeekEvent(*e), true));
+    }
+    resp.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Image,
+            true,
+            "Topology: click a packet to inspect it",
+        )
+    });
+
     // Legend.
     let lx = rect.right() - 8.0;
     painter.text(
-        Pos2::new(lx, rect.bottom() - 8.0 - pal.font - 3.0),
-        Align2::RIGHT_BOTTOM,
+        Pos2::new(lx, rect.top() + 8.0),
+        Align2::RIGHT_TOP,
         "■ control",
         egui::FontId::proportional(pal.font - 1.0),
         pal.control,
     );
     painter.text(
-        Pos2::new(lx, rect.bottom() - 8.0),
-        Align2::RIGHT_BOTTOM,
+        Pos2::new(lx, rect.top() + 8.0 + pal.font + 3.0),
+        Align2::RIGHT_TOP,
         "■ data",
         egui::FontId::proportional(pal.font - 1.0),
         pal.data,
     );
-    None
+    clicked
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,526 @@
+//! What the event list and the packet inspector show, computed from the trace alone: the
+//! filters, one row per event, each packet's header fields with their byte ranges, the link
+//! between a data connection and the PORT or 227 line that announced it (Wireshark's
+//! `ftp-data.setup-frame`), and the inspector as plain text for a lab report.
+
+use super::model::{host_port_words, reply_meaning, step_title};
+use crate::trace::{Channel, EventKind, Packet, PacketFate, Trace, Verdict};
+use std::fmt::Write;
+use std::ops::Range;
+
+/// Which events the list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub channel: Option<Channel>,
+    pub ftp_only: bool,
+    pub packets_only: bool,
+    pub stopped_only: bool,
+    pub conn: Option<usize>,
+}
+
+fn is_ftp_line(k: &EventKind) -> bool {
+    matches!(k, EventKind::FtpCommand { .. } | EventKind::FtpReply { .. })
+}
+
+pub fn is_stopped(k: &EventKind) -> bool {
+    matches!(
+        k,
+        EventKind::Packet {
+            fate: PacketFate::Dropped { .. } | PacketFate::Rejected { .. },
+            ..
+        }
+    )
+}
+
+/// The indices of the events `f` lets through, in trace order.
+pub fn filter_events(trace: &Trace, f: &Filter) -> Vec<usize> {
+    trace
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| f.channel.is_none() || e.channel == f.channel)
+        .filter(|(_, e)| !f.ftp_only || is_ftp_line(&e.kind))
+        .filter(|(_, e)| !f.packets_only || matches!(e.kind, EventKind::Packet { .. }))
+        .filter(|(_, e)| !f.stopped_only || is_stopped(&e.kind))
+        .filter(|(_, e)| f.conn.is_none() || e.conn == f.conn)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// One row of the event list.
+pub struct Row {
+    pub time: String,
+    pub at: String,
+    pub from_to: String,
+    pub summary: String,
+    pub channel: &'static str,
+    pub step: String,
+    pub verdict: String,
+}
+
+fn verdict_of(fate: &PacketFate) -> Option<&Verdict> {
+    match fate {
+        PacketFate::Forwarded { verdict, .. } => verdict.as_ref(),
+        PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(verdict),
+        _ => None,
+    }
+}
+
+pub fn row(trace: &Trace, i: usize) -> Row {
+    let e = &trace.events[i];
+    let at = trace.node_name(e.node).to_owned();
+    let (from_to, summary, verdict) = match &e.kind {
+        EventKind::Packet { packet, fate } => {
+            let p = &trace.packets[*packet];
+            let (where_to, v) = match fate {
+                PacketFate::Sent { link } | PacketFate::Forwarded { link, .. } => {
+                    let to = trace
+                        .links
+                        .get(*link)
+                        .map(|l| if l.a == e.node { l.b } else { l.a })
+                        .map_or("?", |n| trace.node_name(n));
+                    let word = if matches!(fate, PacketFate::Sent { .. }) {
+                        "sent"
+                    } else {
+                        "forwarded"
+                    };
+                    (format!("{word} → {to}"), verdict_of(fate))
+                }
+                PacketFate::Delivered => ("delivered".to_owned(), None),
+                PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(verdict)),
+                PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(verdict)),
+                PacketFate::Unroutable => ("no route".to_owned(), None),
+            };
+            let verdict = v.map_or_else(String::new, |v| {
+                format!("{} · {} · {}", v.action, v.rule_words(), v.state)
+            });
+            (
+                format!("{} → {}", p.src, p.dst),
+                format!("{}  ({where_to})", p.summary()),
+                verdict,
+            )
+        }
+        EventKind::FtpCommand { line, sent } => (
+            String::new(),
+            format!(
+                "{} {}",
+                if *sent {
+                    "command sent:"
+                } else {
+                    "command read:"
+                },
+                mask_pass(line)
+            ),
+            String::new(),
+        ),
+        EventKind::FtpReply { code, text, sent } => (
+            String::new(),
+            format!(
+                "{} {code} {text}",
+                if *sent { "reply sent:" } else { "reply read:" }
+            ),
+            String::new(),
+        ),
+        EventKind::Console { line } => (String::new(), format!("terminal: {line}"), String::new()),
+        EventKind::TcpState {
+            local,
+            remote,
+            from,
+            to,
+        } => (
+            format!("{local} ↔ {remote}"),
+            format!("TCP {from} → {to}"),
+            String::new(),
+        ),
+        EventKind::ActionStarted { typed, .. } => {
+            (String::new(), format!("user types: {typed}"), String::new())
+        }
+        EventKind::ActionFinished { result } => (
+            String::new(),
+            format!(
+                "'{}' {}: {}",
+                result.action,
+                if result.ok { "worked" } else { "failed" },
+                result.detail
+            ),
+            String::new(),
+        ),
+        EventKind::Note { text } => (String::new(), format!("note: {text}"), String::new()),
+    };
+    Row {
+        time: format!("{:.3}", e.time.secs_f64()),
+        at,
+        from_to,
+        summary,
+        channel: match e.channel {
+            Some(Channel::Control) => "control",
+            Some(Channel::Data) => "data",
+            None => "",
+        },
+        step: e.step.map_or_else(String::new, |s| s.to_string()),
+        verdict,
+    }
+}
+
+fn mask_pass(line: &str) -> String {
+    if line.len() >= 5 && line[..5].eq_ignore_ascii_case("PASS ") {
+        "PASS ****".to_owned()
+    } else {
+        line.to_owned()
+    }
+}
+
+/// The packet event the inspector shows for the cursor: the cursor's own packet event, or the
+/// last packet event before it.
+pub fn packet_event_at(trace: &Trace, cursor: usize) -> Option<usize> {
+    let last = trace.events.len().checked_sub(1)?;
+    (0..=cursor.min(last))
+        .rev()
+        .find(|i| matches!(trace.events[*i].kind, EventKind::Packet { .. }))
+}
+
+/// A header field: its layer, name, value in words, and where it is in the bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldInfo {
+    pub layer: &'static str,
+    pub name: &'static str,
+    pub value: String,
+    pub bytes: Range<usize>,
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+/// The first SYN each side sent on connection `conn` (initial sequence numbers).
+fn isns(trace: &Trace, conn: usize) -> Vec<(std::net::SocketAddrV4, u32)> {
+    let mut out: Vec<(std::net::SocketAddrV4, u32)> = Vec::new();
+    for e in &trace.events {
+        if e.conn != Some(conn) {
+            continue;
+        }
+        if let EventKind::Packet { packet, .. } = &e.kind {
+            let p = &trace.packets[*packet];
+            if p.flags.syn && !out.iter().any(|(a, _)| *a == p.src) {
+                out.push((p.src, p.seq));
+            }
+        }
+    }
+    out
+}
+
+/// The fields of `p`, IPv4 first then TCP, with relative sequence numbers on `conn`.
+pub fn fields(trace: &Trace, p: &Packet, conn: Option<usize>) -> Vec<FieldInfo> {
+    let b = &p.bytes;
+    let mut v = Vec::new();
+    if b.len() < 20 {
+        return v;
+    }
+    let ihl = usize::from(b[0] & 0x0f) * 4;
+    let f = |layer, name, value: String, bytes: Range<usize>| FieldInfo {
+        layer,
+        name,
+        value,
+        bytes,
+    };
+    v.push(f(
+        "IPv4",
+        "Version, header length",
+        format!("4, {ihl} bytes"),
+        0..1,
+    ));
+    v.push(f(
+        "IPv4",
+        "Total length",
+        format!("{} bytes", be16(b, 2)),
+        2..4,
+    ));
+    v.push(f("IPv4", "TTL", p.ttl.to_string(), 8..9));
+    v.push(f("IPv4", "Protocol", format!("{} (TCP)", b[9]), 9..10));
+    v.push(f(
+        "IPv4",
+        "Header checksum",
+        format!("0x{:04x}", p.ip_checksum),
+        10..12,
+    ));
+    v.push(f("IPv4", "Source address", p.src.ip().to_string(), 12..16));
+    v.push(f(
+        "IPv4",
+        "Destination address",
+        p.dst.ip().to_string(),
+        16..20,
+    ));
+    let t = ihl;
+    if b.len() < t + 20 {
+        return v;
+    }
+    let doff = usize::from(b[t + 12] >> 4) * 4;
+    let isn = conn.map(|c| isns(trace, c)).unwrap_or_default();
+    let rel = |who: std::net::SocketAddrV4, n: u32| {
+        isn.iter()
+            .find(|(a, _)| *a == who)
+            .map(|(_, s)| n.wrapping_sub(*s))
+    };
+    let seq_words = match rel(p.src, p.seq) {
+        Some(r) => format!("{r} (relative; absolute {})", p.seq),
+        None => p.seq.to_string(),
+    };
+    let ack_words = if p.flags.ack {
+        match rel(p.dst, p.ack) {
+            Some(r) => format!("{r} (relative; absolute {})", p.ack),
+            None => p.ack.to_string(),
+        }
+    } else {
+        "(not set)".to_owned()
+    };
+    v.push(f("TCP", "Source port", p.src.port().to_string(), t..t + 2));
+    v.push(f(
+        "TCP",
+        "Destination port",
+        p.dst.port().to_string(),
+        t + 2..t + 4,
+    ));
+    v.push(f("TCP", "Sequence number", seq_words, t + 4..t + 8));
+    v.push(f("TCP", "Acknowledgment number", ack_words, t + 8..t + 12));
+    v.push(f(
+        "TCP",
+        "Header length, flags",
+        format!("{doff} bytes, {}", p.flags),
+        t + 12..t + 14,
+    ));
+    v.push(f("TCP", "Window", p.window.to_string(), t + 14..t + 16));
+    v.push(f(
+        "TCP",
+        "Checksum",
+        format!("0x{:04x}", p.tcp_checksum),
+        t + 16..t + 18,
+    ));
+    if p.payload_len > 0 {
+        v.push(f(
+            "TCP",
+            "Payload",
+            format!("{} bytes", p.payload_len),
+            t + doff..b.len(),
+        ));
+    }
+    v
+}
+
+/// The FTP layer in words: the line and what it means.
+pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
+    let text = p.ftp_text.as_ref()?;
+    let line = text.lines().next().unwrap_or("").to_owned();
+    let line = mask_pass(&line);
+    let meaning = if let Some(w) = host_port_words(&line) {
+        if line.starts_with("227") {
+            format!("227 announces {w}: the client is to connect there")
+        } else {
+            format!("PORT announces {w}: the server is to connect there")
+        }
+    } else if let Ok(code) = line.get(..3).unwrap_or("").parse::<u16>() {
+        format!("Reply {code}: {}", reply_meaning(code))
+    } else {
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        match verb.as_str() {
+            "USER" => "the user name".to_owned(),
+            "PASS" => "the password (sent in clear text!)".to_owned(),
+            "PASV" => "asks the server to listen and tell which port (passive mode)".to_owned(),
+            "LIST" => "asks for a directory listing over the data connection".to_owned(),
+            "NLST" => "asks for a list of names over the data connection".to_owned(),
+            "RETR" => "asks for a file over the data connection".to_owned(),
+            "STOR" => "sends a file over the data connection".to_owned(),
+            "TYPE" => "sets the transfer type".to_owned(),
+            "QUIT" => "ends the session".to_owned(),
+            _ => "an FTP command (RFC 959)".to_owned(),
+        }
+    };
+    Some((line, meaning))
+}
+
+/// The event where packet `packet` was first sent.
+fn first_event_of(trace: &Trace, packet: usize) -> Option<usize> {
+    trace
+        .events
+        .iter()
+        .position(|e| matches!(&e.kind, EventKind::Packet { packet: p, .. } if *p == packet))
+}
+
+/// For a packet of a data connection: the event of the PORT or 227 packet that announced it.
+pub fn setup_event(trace: &Trace, event: usize) -> Option<usize> {
+    let e = trace.events.get(event)?;
+    if e.channel != Some(Channel::Data) {
+        return None;
+    }
+    let conn = trace.connections.get(e.conn?)?;
+    let port = conn.responder.port();
+    let first = trace.events.iter().position(|x| x.conn == e.conn)?;
+    (0..first).rev().find_map(|i| {
+        let EventKind::Packet {
+            packet,
+            fate: PacketFate::Sent { .. },
+        } = &trace.events[i].kind
+        else {
+            return None;
+        };
+        let p = &trace.packets[*packet];
+        let text = p.ftp_text.as_deref()?;
+        let announced = if let Some(arg) = text.strip_prefix("PORT ") {
+            crate::ftp::decode_host_port(arg.trim()).ok()?
+        } else if text.starts_with("227") {
+            crate::ftp::scan_227(text).ok()?
+        } else {
+            return None;
+        };
+        (announced.port() == port).then_some(i)
+    })
+}
+
+/// For a PORT or 227 packet: the event of the first SYN of the data connection it announced.
+pub fn announced_event(trace: &Trace, event: usize) -> Option<usize> {
+    let EventKind::Packet { .. } = trace.events.get(event)?.kind else {
+        return None;
+    };
+    trace
+        .connections
+        .iter()
+        .filter(|c| c.channel == Channel::Data)
+        .find_map(|c| {
+            let first = trace.events.iter().position(|x| x.conn == Some(c.id))?;
+            let setup = setup_event(trace, first)?;
+            let same_packet =
+                |a: usize, b: usize| match (&trace.events[a].kind, &trace.events[b].kind) {
+                    (EventKind::Packet { packet: x, .. }, EventKind::Packet { packet: y, .. }) => {
+                        x == y
+                    }
+                    _ => false,
+                };
+            if !same_packet(setup, event) {
+                return None;
+            }
+            match &trace.events[first].kind {
+                EventKind::Packet { packet, .. } => first_event_of(trace, *packet),
+                _ => Some(first),
+            }
+        })
+}
+
+/// The firewall decisions on packet `packet` along its way.
+pub fn decisions(trace: &Trace, packet: usize) -> Vec<(usize, &Verdict)> {
+    trace
+        .events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            EventKind::Packet { packet: p, fate } if *p == packet => {
+                verdict_of(fate).map(|v| (i, v))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The inspector's content as text, for a lab report.
+pub fn as_text(trace: &Trace, event: usize) -> String {
+    let mut s = String::new();
+    let Some(e) = trace.events.get(event) else {
+        return s;
+    };
+    let EventKind::Packet { packet, .. } = &e.kind else {
+        return s;
+    };
+    let p = &trace.packets[*packet];
+    let r = row(trace, event);
+    let _ = writeln!(
+        s,
+        "Packet {} at t = {} s, {}: {}",
+        p.id, r.time, r.at, r.summary
+    );
+    if let Some(st) = e.step {
+        let _ = writeln!(s, "Step: {st} — {}", step_title(st));
+    }
+    if let Some((line, meaning)) = ftp_words(p) {
+        let _ = writeln!(s, "FTP: {line}\n  {meaning}");
+    }
+    let mut layer = "";
+    for f in fields(trace, p, e.conn) {
+        if f.layer != layer {
+            layer = f.layer;
+            let _ = writeln!(s, "{layer}:");
+        }
+        let _ = writeln!(s, "  {}: {}", f.name, f.value);
+    }
+    for (_, v) in decisions(trace, *packet) {
+        let _ = writeln!(
+            s,
+            "Firewall {} ({}): {} — {}; state {}{}",
+            v.firewall,
+            v.direction,
+            v.action,
+            v.rule_words(),
+            v.state,
+            if v.why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.why)
+            }
+        );
+    }
+    let _ = writeln!(s, "Bytes:");
+    for (k, chunk) in p.bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        let _ = writeln!(s, "  {:04x}  {}", k * 16, hex.join(" "));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scenario, simulate};
+
+    fn trace(name: &str) -> Trace {
+        let path = format!("{}/scenarios/{name}.ron", env!("CARGO_MANIFEST_DIR"));
+        simulate(&Scenario::load(std::path::Path::new(&path)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn field_ranges_cover_the_right_bytes() {
+        let t = trace("active-open");
+        let p = &t.packets[0];
+        let fs = fields(&t, p, Some(0));
+        let sport = fs.iter().find(|f| f.name == "Source port").unwrap();
+        let b = &p.bytes[sport.bytes.clone()];
+        assert_eq!(u16::from_be_bytes([b[0], b[1]]), p.src.port());
+        let src = fs.iter().find(|f| f.name == "Source address").unwrap();
+        assert_eq!(&p.bytes[src.bytes.clone()], &p.src.ip().octets());
+        // The SYN's relative sequence number is 0.
+        let seq = fs.iter().find(|f| f.name == "Sequence number").unwrap();
+        assert!(seq.value.starts_with("0 (relative"), "{}", seq.value);
+    }
+
+    #[test]
+    fn data_connections_link_to_their_announcement_and_back() {
+        for name in ["active-open", "passive-open", "active-client-fw-drops"] {
+            let t = trace(name);
+            let data_syn = t
+                .events
+                .iter()
+                .position(|e| e.channel == Some(Channel::Data))
+                .unwrap();
+            let setup = setup_event(&t, data_syn).unwrap();
+            let EventKind::Packet { packet, .. } = &t.events[setup].kind else {
+                panic!()
+            };
+            let text = t.packets[*packet].ftp_text.clone().unwrap();
+            assert!(
+                text.starts_with("PORT") || text.starts_with("227"),
+                "{name}: {text}"
+            );
+            assert_eq!(announced_event(&t, setup), Some(data_syn), "{name}");
+        }
+    }
+}

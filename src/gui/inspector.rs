@@ -1,0 +1,184 @@
+//! The packet inspector: the packet at the cursor, layer by layer as a student reads it —
+//! the FTP line and its meaning, TCP, IPv4, the raw bytes in hex with the selected field
+//! highlighted — and every firewall decision on it (rule, connection-tracking state, why).
+//! A data-connection packet links to the PORT or 227 that announced it, and back.
+
+use super::inspect::{
+    FieldInfo, announced_event, as_text, decisions, fields, ftp_words, packet_event_at, setup_event,
+};
+use super::model::{Command, Playback, step_title};
+use super::style::Palette;
+use crate::trace::{EventKind, Trace};
+use eframe::egui::{self, RichText, text::LayoutJob};
+
+#[derive(Default)]
+pub struct InspectorState {
+    /// The selected field (name), highlighted in the hex view.
+    field: Option<&'static str>,
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    st: &mut InspectorState,
+    trace: &Trace,
+    pb: &Playback,
+    pal: &Palette,
+) -> Option<Command> {
+    let mut cmd = None;
+    let Some(ev) = packet_event_at(trace, pb.cursor) else {
+        ui.label("No packet yet: step forward to the first one.");
+        return None;
+    };
+    let e = &trace.events[ev];
+    let EventKind::Packet { packet, .. } = &e.kind else {
+        return None;
+    };
+    let p = &trace.packets[*packet];
+    let fs = fields(trace, p, e.conn);
+    egui::ScrollArea::vertical()
+        .id_salt("inspector")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("Packet {}", p.id)).strong());
+                ui.label(
+                    RichText::new(p.summary())
+                        .color(pal.channel(e.channel))
+                        .strong(),
+                );
+                if ui.button("Copy as text").clicked() {
+                    ui.ctx().copy_text(as_text(trace, ev));
+                }
+            });
+            if ev != pb.cursor {
+                ui.label(
+                    RichText::new(format!(
+                        "(the last packet before the cursor, at t = {})",
+                        e.time
+                    ))
+                    .small(),
+                );
+            }
+            if let Some(s) = e.step {
+                ui.label(format!("Step {}: {}", s.n, step_title(s)));
+            }
+            // Links between the two connections.
+            if let Some(s) = setup_event(trace, ev) {
+                let text = match &trace.events[s].kind {
+                    EventKind::Packet { packet, .. } => trace.packets[*packet].summary(),
+                    _ => String::new(),
+                };
+                if ui
+                    .link(format!(
+                        "Announced by: {text} (t = {}) — go there",
+                        trace.events[s].time
+                    ))
+                    .clicked()
+                {
+                    cmd = Some(Command::SeekEvent(s));
+                }
+            }
+            if let Some(d) = announced_event(trace, ev) {
+                let text = match &trace.events[d].kind {
+                    EventKind::Packet { packet, .. } => trace.packets[*packet].summary(),
+                    _ => String::new(),
+                };
+                if ui
+                    .link(format!(
+                        "The data connection it announced: {text} (t = {}) — go there",
+                        trace.events[d].time
+                    ))
+                    .clicked()
+                {
+                    cmd = Some(Command::SeekEvent(d));
+                }
+            }
+
+            let decided = decisions(trace, *packet);
+            if !decided.is_empty() {
+                ui.separator();
+                ui.label(RichText::new("Firewall decisions").strong());
+                for (_, v) in decided {
+                    let col = match v.action {
+                        crate::firewall::Action::Accept => pal.ok,
+                        _ => pal.bad,
+                    };
+                    let rule = match v.rule {
+                        Some(n) => format!("Rule {n}: {}", v.rule_text),
+                        None => format!("Default policy: {}", v.action),
+                    };
+                    ui.label(
+                        RichText::new(format!(
+                            "{} ({}): {}",
+                            v.firewall,
+                            v.direction,
+                            v.action.to_string().to_uppercase()
+                        ))
+                        .color(col)
+                        .strong(),
+                    );
+                    let mut detail = format!("{rule}\nState: {}", v.state);
+                    if !v.why.is_empty() {
+                        detail.push_str(&format!("\nWhy: {}", v.why));
+                    }
+                    ui.indent(("decision", &v.firewall), |ui| ui.label(detail));
+                }
+            }
+
+            if let Some((line, meaning)) = ftp_words(p) {
+                ui.separator();
+                ui.label(RichText::new("FTP").strong());
+                ui.label(RichText::new(line).monospace());
+                ui.label(meaning);
+            }
+            let mut layer = "";
+            egui::Grid::new("fields")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for f in &fs {
+                        if f.layer != layer {
+                            layer = f.layer;
+                            ui.label(RichText::new(layer).strong());
+                            ui.end_row();
+                        }
+                        let selected = st.field == Some(f.name);
+                        if ui.selectable_label(selected, f.name).clicked() {
+                            st.field = if selected { None } else { Some(f.name) };
+                        }
+                        ui.label(&f.value);
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());
+            let sel = fs.iter().find(|f| Some(f.name) == st.field);
+            hex(ui, &p.bytes, sel, pal);
+        });
+    cmd
+}
+
+fn hex(ui: &mut egui::Ui, bytes: &[u8], sel: Option<&FieldInfo>, pal: &Palette) {
+    let font = egui::FontId::monospace(pal.font - 1.0);
+    let hl = egui::Color32::from_rgb(255, 215, 0);
+    for (k, chunk) in bytes.chunks(16).enumerate() {
+        let mut job = LayoutJob::default();
+        let plain = egui::TextFormat::simple(font.clone(), pal.text);
+        job.append(
+            &format!("{:04x}  ", k * 16),
+            0.0,
+            egui::TextFormat::simple(font.clone(), pal.faint),
+        );
+        for (j, b) in chunk.iter().enumerate() {
+            let at = k * 16 + j;
+            let mut fmt = plain.clone();
+            if sel.is_some_and(|f| f.bytes.contains(&at)) {
+                fmt.background = hl;
+                fmt.color = egui::Color32::BLACK;
+            }
+            job.append(&format!("{b:02x}"), 0.0, fmt);
+            job.append(if j == 7 { "  " } else { " " }, 0.0, plain.clone());
+        }
+        ui.label(job);
+    }
+}
