@@ -101,3 +101,23 @@ fn exit_2_and_a_located_message_for_an_invalid_file() {
     assert_eq!(code, 0);
     assert!(out.contains("valid"));
 }
+
+#[test]
+fn opening_a_bad_file_in_the_window_reports_it_and_opens_nothing() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(
+        &bad,
+        "(title: \"x\", nodes: [], links: [], expect: (result: Maybe))",
+    )
+    .unwrap();
+    // No DISPLAY is needed: the file is refused before a window is made.
+    let (code, _, err) = ftp_lab(&[bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.ron:1:"), "{err}");
+    let (code, _, err) = ftp_lab(&["no-such-file.ron"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-such-file.ron"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

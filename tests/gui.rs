@@ -77,6 +77,29 @@ fn screenshots() {
     h.key_press(egui::Key::F);
     h.run();
     shot(&mut h, "passive-success-presentation");
+    // Not in the README, but looked at: the plot, the help overlay, a reject.
+    let mut h = harness(default_app());
+    h.get_by_label("Time–sequence plot").click();
+    h.key_press(egui::Key::End);
+    h.run();
+    shot(&mut h, "plot");
+    h.key_press(egui::Key::F1);
+    h.run();
+    shot(&mut h, "help");
+    let mut h = harness(FtpLabApp::new(Some(&scenario(
+        "active-client-fw-rejects.ron",
+    ))));
+    h.key_press(egui::Key::Num3);
+    h.run();
+    while !narration(&h).contains("REJECTED") {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    for _ in 0..2 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    shot(&mut h, "reject");
 }
 
 fn narration(h: &Harness<'_, FtpLabApp>) -> String {
@@ -332,4 +355,83 @@ fn right_clicking_a_ladder_arrow_opens_the_inspector() {
     h.run();
     assert_eq!(h.state().right, ftp_lab::gui::RightTab::Inspector);
     h.get_by_label("Copy as text");
+}
+
+#[test]
+fn after_an_edit_the_cursor_stays_at_the_same_step() {
+    let mut h = harness(default_app());
+    h.get_by_label("Step 3").click();
+    h.run();
+    let step = |h: &Harness<'_, FtpLabApp>| {
+        let app = h.state();
+        app.trace().events[app.playback.cursor].step
+    };
+    let before = step(&h).unwrap();
+    assert_eq!(before.n, 3);
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    h.get_by_label("reject").click();
+    h.run();
+    // A new trace (the SYN is now rejected at once), the same step under the cursor.
+    assert_eq!(h.state().trace().outcome.reply, Some(425));
+    assert_eq!(step(&h), Some(before));
+}
+
+#[test]
+fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("opened.ron");
+    let mut h = harness(default_app());
+    h.get_by_label("Passive").click();
+    h.run();
+    assert!(h.state().doc.dirty());
+    h.get_by_label("Save as…").click();
+    h.run();
+    let field = h.get_by_label("File:");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File:").type_text(target.to_str().unwrap());
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    assert!(!h.state().doc.dirty());
+    assert!(h.query_by_label_contains("unsaved changes").is_none());
+    let back = ftp_lab::Scenario::load(&target).unwrap();
+    assert_eq!(back, h.state().doc.scenario);
+    // No temp file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["opened.ron"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn picking_another_scenario_with_unsaved_edits_asks_first() {
+    let mut h = harness(default_app());
+    h.get_by_label("Passive").click();
+    h.run();
+    h.get_by_label("Scenario").click();
+    h.run();
+    h.get_by_label("active-open").click();
+    h.run();
+    h.get_by_label("Unsaved changes");
+    // Cancel keeps the edits.
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.state().doc.dirty());
+    assert!(h.state().doc.name.contains("active-client-fw-drops"));
+    // Discard opens the other one.
+    h.get_by_label("Scenario").click();
+    h.run();
+    h.get_by_label("active-open").click();
+    h.run();
+    h.get_by_label("Discard changes").click();
+    h.run();
+    assert_eq!(h.state().doc.name, "active-open");
+    assert!(h.state().trace().outcome.success);
 }

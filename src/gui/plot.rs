@@ -12,10 +12,30 @@ use std::collections::BTreeMap;
 /// One named series: (name, channel, points).
 pub type Named = (String, Option<Channel>, Vec<[f64; 2]>);
 
+/// Bytes sent by the side that answered the connection are drawn dashed.
+fn answered(name: &str, trace: &Trace) -> bool {
+    trace.connections.iter().any(|c| {
+        name.ends_with(&format!(
+            "{} → {}",
+            who(trace, c.responder),
+            who(trace, c.initiator)
+        ))
+    })
+}
+
 /// Series of the plot: bytes over time, and SYN markers.
 pub struct Series {
     pub bytes: Vec<Named>,
     pub syns: Vec<Named>,
+}
+
+/// The node name of an address ("client", "server"), or the address itself.
+fn who(trace: &Trace, a: std::net::SocketAddrV4) -> String {
+    trace
+        .nodes
+        .iter()
+        .find(|n| n.address == Some(*a.ip()))
+        .map_or_else(|| a.ip().to_string(), |n| n.name.clone())
 }
 
 pub fn series(trace: &Trace) -> Series {
@@ -43,7 +63,12 @@ pub fn series(trace: &Trace) -> Series {
             syns.entry(cid)
                 .or_insert_with(|| {
                     (
-                        format!("{chan} SYN attempts {} → {}", c.initiator, c.responder),
+                        format!(
+                            "{chan} SYNs {} → {}:{}",
+                            who(trace, c.initiator),
+                            who(trace, c.responder),
+                            c.responder.port()
+                        ),
                         Some(c.channel),
                         Vec::new(),
                     )
@@ -56,7 +81,7 @@ pub fn series(trace: &Trace) -> Series {
             let (series, total) = bytes.entry((cid, fwd)).or_insert_with(|| {
                 (
                     (
-                        format!("{chan} bytes {} → {}", p.src, p.dst),
+                        format!("{chan} bytes {} → {}", who(trace, p.src), who(trace, p.dst)),
                         Some(c.channel),
                         vec![[t, 0.0]],
                     ),
@@ -77,7 +102,7 @@ pub fn series(trace: &Trace) -> Series {
 pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> Option<Command> {
     let s = series(trace);
     let resp = Plot::new("time_sequence")
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_axis_label("virtual time (s)")
         .y_axis_label("bytes sent")
         .include_y(0.0)
@@ -85,10 +110,17 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> O
         .allow_scroll(false)
         .show(ui, |pui| {
             for (name, ch, pts) in s.bytes {
+                let style = if answered(&name, trace) {
+                    egui_plot::LineStyle::dashed_loose()
+                } else {
+                    egui_plot::LineStyle::Solid
+                };
                 pui.line(
                     Line::new(name, PlotPoints::from(pts))
+                        .style(style)
                         .color(pal.channel(ch))
-                        .width(pal.line),
+                        .width(pal.line)
+                        .allow_band(false),
                 );
             }
             for (name, ch, pts) in s.syns {
