@@ -503,6 +503,34 @@ mod tests {
     }
 
     #[test]
+    fn copied_text_has_the_rule_the_state_and_the_port_arithmetic() {
+        let t = trace("active-client-fw-drops");
+        let drop = t.events.iter().position(|e| is_stopped(&e.kind)).unwrap();
+        let text = as_text(&t, drop);
+        assert!(
+            text.contains(
+                "Firewall client-fw (inbound): drop — rule 2 'drop inbound new'; state new"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("Step: active step 3"), "{text}");
+        assert!(text.contains("  0000  45 00 "), "{text}");
+        let port_ev = setup_event(&t, drop).unwrap();
+        let text = as_text(&t, port_ev);
+        let port = t
+            .connections
+            .iter()
+            .find(|c| c.channel == Channel::Data)
+            .unwrap()
+            .responder
+            .port();
+        assert!(
+            text.contains(&format!("= {port}: the server is to connect there")),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn data_connections_link_to_their_announcement_and_back() {
         for name in ["active-open", "passive-open", "active-client-fw-drops"] {
             let t = trace(name);

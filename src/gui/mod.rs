@@ -516,8 +516,10 @@ fn load_document(path: &Path) -> Result<Document, String> {
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
+    // Remember it by its full path, so "the last scenario" opens from any directory.
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(Document {
-        path: Some(path.to_path_buf()),
+        path: Some(path.clone()),
         name,
         saved: scenario.clone(),
         scenario,

@@ -171,10 +171,19 @@ pub fn show(
 
     let now = pb.time;
     let cursor_j = run.journeys.at_cursor(pb.cursor);
-    // Packets on the links (and where each was drawn, for clicks).
-    let mut drawn: Vec<(Pos2, usize)> = Vec::new();
-    let mut stack = 0usize;
-    let label_bottom = link_y - box_h / 2.0 - 12.0;
+    // Packets on the links: (position, journey, event). The cursor's packet comes first, so
+    // its label gets the place nearest the picture when there is room for only one.
+    let mut items: Vec<(Pos2, usize, usize)> = Vec::new();
+    if let Some(ji) = cursor_j {
+        let j = &run.journeys.list[ji];
+        if j.last_event == pb.cursor && !matches!(j.end, End::InFlight) {
+            // Where it ended (delivered, or stopped at a firewall).
+            let r = node_rect(j.to);
+            let from_left = j.hops.last().is_some_and(|h| xs[h.from] < xs[h.to]);
+            let x = if from_left { r.left() } else { r.right() };
+            items.push((Pos2::new(x, link_y), ji, j.last_event));
+        }
+    }
     for (ji, j) in run.journeys.list.iter().enumerate() {
         if j.start.secs_f64() > now || j.end_time.secs_f64() + 0.5 < now {
             continue;
@@ -182,51 +191,34 @@ pub fn show(
         for h in &j.hops {
             let (t0, t1) = (h.t0.secs_f64(), h.t1.secs_f64());
             let on_link = (t0 <= now && now < t1) || (h.event == pb.cursor && now == t0);
-            if !on_link {
+            if !on_link || items.iter().any(|(_, x, _)| *x == ji) {
                 continue;
             }
             let p = smoothstep(((now - t0) / (t1 - t0).max(1e-9)) as f32);
             let (ra, rb) = (node_rect(h.from), node_rect(h.to));
-            let sx = if ra.center().x < rb.center().x {
-                ra.right()
-            } else {
-                ra.left()
-            };
-            let ex = if ra.center().x < rb.center().x {
-                rb.left()
-            } else {
-                rb.right()
-            };
-            let pos = Pos2::new(sx + (ex - sx) * p, link_y);
-            draw_packet(
-                &painter,
-                rect,
-                pos,
-                j,
-                trace,
-                pal,
-                stack,
-                label_bottom,
-                Some(ji) == cursor_j,
-            );
-            drawn.push((pos, h.event));
-            stack += 1;
+            let rightwards = ra.center().x < rb.center().x;
+            let sx = if rightwards { ra.right() } else { ra.left() };
+            let ex = if rightwards { rb.left() } else { rb.right() };
+            items.push((Pos2::new(sx + (ex - sx) * p, link_y), ji, h.event));
         }
     }
-
-    // The packet the cursor is on, where it ended.
-    if let Some(ji) = cursor_j {
+    items.sort_by_key(|(_, ji, _)| Some(*ji) != cursor_j);
+    let label_bottom = link_y - box_h / 2.0 - 12.0;
+    let mut drawn: Vec<(Pos2, usize)> = Vec::new();
+    for (stack, (pos, ji, ev)) in items.into_iter().enumerate() {
         let j = &run.journeys.list[ji];
-        if j.last_event == pb.cursor && !matches!(j.end, End::InFlight) {
-            let r = node_rect(j.to);
-            let from_left = j.hops.last().is_some_and(|h| xs[h.from] < xs[h.to]);
-            let x = if from_left { r.left() } else { r.right() };
-            let pos = Pos2::new(x, link_y);
-            if stack == 0 {
-                draw_packet(&painter, rect, pos, j, trace, pal, 0, label_bottom, true);
-                drawn.push((pos, j.last_event));
-            }
-        }
+        draw_packet(
+            &painter,
+            rect,
+            pos,
+            j,
+            trace,
+            pal,
+            stack,
+            label_bottom,
+            Some(ji) == cursor_j,
+        );
+        drawn.push((pos, ev));
     }
 
     // The last packet stopped by a firewall so far: a red mark and the rule.
@@ -237,10 +229,11 @@ pub fn show(
     if let Some(j) = stopped {
         let r = node_rect(j.to);
         let from_left = j.hops.last().is_some_and(|h| xs[h.from] < xs[h.to]);
+        // On the link, just outside the box, on the side the packet came from.
         let mx = if from_left {
-            r.left() - 2.0
+            r.left() - 13.0
         } else {
-            r.right() + 2.0
+            r.right() + 13.0
         };
         let m = Pos2::new(mx, link_y);
         let s = Stroke::new(pal.line + 1.5, pal.bad);
@@ -292,7 +285,8 @@ pub fn show(
             pal.bad,
             pal.label_bg,
         );
-        let anchor = Pos2::new(mx, m.y + 12.0);
+        // A leader from under the firewall's box (where no label sits) to the words.
+        let anchor = Pos2::new(r.center().x, r.bottom() + 2.0);
         let to = Pos2::new(anchor.x.clamp(l1.left(), l1.right()), l1.top() - 2.0);
         if to.y > anchor.y {
             painter.line_segment([anchor, to], Stroke::new(1.0, pal.bad));
@@ -366,11 +360,14 @@ fn draw_packet(
         [r.right_top(), r.center()],
         Stroke::new(1.0, Color32::WHITE),
     );
-    if stack > 2 {
+    // Labels stack upwards above the boxes, but never into the clock at the top.
+    let slot = pal.font + 9.0;
+    let room = ((label_bottom - (bounds.top() + pal.font + 22.0)) / slot).floor();
+    if stack as f32 >= room.clamp(1.0, 3.0) {
         return;
     }
     let text = trace.packets[j.packet].summary();
-    let y = label_bottom - stack as f32 * (pal.font + 9.0);
+    let y = label_bottom - stack as f32 * slot;
     let font = if current {
         egui::FontId::proportional(pal.font + 1.0)
     } else {

@@ -30,7 +30,15 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
                 .stick_to_bottom(true)
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    for l in lines_until(trace, pb.cursor) {
+                    let lines = lines_until(trace, pb.cursor);
+                    if lines.is_empty() {
+                        ui.label(
+                            RichText::new("(nothing typed yet: press → or Space)")
+                                .monospace()
+                                .color(egui::Color32::from_gray(160)),
+                        );
+                    }
+                    for l in lines {
                         let col = if l.starts_with("ftp>") {
                             egui::Color32::from_rgb(140, 220, 255)
                         } else if l.starts_with('4') || l.starts_with('5') {
