@@ -435,3 +435,35 @@ fn picking_another_scenario_with_unsaved_edits_asks_first() {
     assert_eq!(h.state().doc.name, "active-open");
     assert!(h.state().trace().outcome.success);
 }
+
+#[test]
+fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-gui-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("at-client.pcap");
+    let mut h = harness(default_app());
+    h.get_by_label("Export capture…").click();
+    h.run();
+    let field = h.get_by_label("File:");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("File:").type_text(target.to_str().unwrap());
+    h.run();
+    h.get_by_label("Export").click();
+    h.run();
+    let t = h.state().trace();
+    let client = t.nodes.iter().position(|n| n.name == "client").unwrap();
+    let seen = ftp_lab::export::pcap::seen_at(t, client).len();
+    h.get_by_label_contains(&format!("Wrote {seen} packets seen at client"));
+    let mut reader =
+        pcap_file::pcap::PcapReader::new(std::fs::File::open(&target).unwrap()).unwrap();
+    let mut n = 0;
+    while let Some(p) = reader.next_packet() {
+        p.unwrap();
+        n += 1;
+    }
+    assert_eq!(n, seen);
+    assert!(seen > 10);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,7 @@
 //! between a data connection and the PORT or 227 line that announced it (Wireshark's
 //! `ftp-data.setup-frame`), and the inspector as plain text for a lab report.
 
-use super::model::{host_port_words, reply_meaning, step_title};
+use super::model::{host_port_words, mask_pass, reply_meaning, step_title};
 use crate::trace::{Channel, EventKind, Packet, PacketFate, Trace, Verdict};
 use std::fmt::Write;
 use std::ops::Range;
@@ -159,14 +159,6 @@ pub fn row(trace: &Trace, i: usize) -> Row {
         },
         step: e.step.map_or_else(String::new, |s| s.to_string()),
         verdict,
-    }
-}
-
-fn mask_pass(line: &str) -> String {
-    if line.len() >= 5 && line[..5].eq_ignore_ascii_case("PASS ") {
-        "PASS ****".to_owned()
-    } else {
-        line.to_owned()
     }
 }
 

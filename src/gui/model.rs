@@ -543,7 +543,8 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
     (headline, detail)
 }
 
-fn mask_pass(line: &str) -> String {
+/// A PASS line with the password hidden (for screens and copied text).
+pub fn mask_pass(line: &str) -> String {
     if line.len() >= 5 && line[..5].eq_ignore_ascii_case("PASS ") {
         "PASS ****".to_owned()
     } else {
