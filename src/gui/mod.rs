@@ -109,6 +109,8 @@ pub struct FtpLabApp {
     dialog: Option<dialogs::Dialog>,
     allow_close: bool,
     style_applied: Option<bool>,
+    /// Input time of the last frame drawn while playing.
+    last_frame: Option<f64>,
     /// The window title last sent (sending it every frame would keep the window repainting).
     title: String,
 }
@@ -152,6 +154,7 @@ impl FtpLabApp {
             allow_close: false,
             style_applied: None,
             title: String::new(),
+            last_frame: None,
         }
     }
 
@@ -273,11 +276,19 @@ impl FtpLabApp {
             self.style_applied = Some(self.presentation);
         }
         self.shortcuts(&ctx);
+        let now = ctx.input(|i| i.time);
         if self.playback.playing {
-            let dt = f64::from(ctx.input(|i| i.stable_dt).min(0.1));
+            // Real time since the last frame (frames may come slowly on a software renderer;
+            // a long stall counts as at most a quarter second).
+            let dt = self.last_frame.map_or(0.0, |t| (now - t).clamp(0.0, 0.25));
+            self.last_frame = Some(now);
             self.playback
                 .advance(&self.run.trace, &self.run.journeys, dt);
-            ctx.request_repaint();
+            // 30 frames a second is smooth enough for packets crossing a link, and halves the
+            // cost on a machine that renders in software.
+            ctx.request_repaint_after(std::time::Duration::from_millis(33));
+        } else {
+            self.last_frame = None;
         }
         let pal = style::Palette::new(self.presentation, ui.visuals().dark_mode);
 
