@@ -467,3 +467,45 @@ fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
     assert!(seen > 10);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_shipped_scenario_opens_plays_to_the_end_and_shows_every_view() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 11);
+    for path in names {
+        let mut h = harness(FtpLabApp::new(Some(&path)));
+        let n = h.state().trace().events.len();
+        assert!(n > 50, "{}", path.display());
+        for k in ["1", "2", "3", "4"] {
+            if let Some(b) = h.query_by_label(&format!("Step {k}")) {
+                b.click();
+                h.run();
+            }
+        }
+        for tab in ["Event list", "Time–sequence plot", "Ladder diagram"] {
+            h.get_by_label(tab).click();
+            h.run();
+        }
+        h.get_by_label("Packet inspector").click();
+        h.key_press(egui::Key::End);
+        h.run();
+        assert_eq!(h.state().playback.cursor, n - 1);
+        h.get_by_label("Story").click();
+        h.run();
+        // The outcome on screen is the trace's.
+        let ok = h.state().trace().outcome.success;
+        h.get_by_label_contains(if ok {
+            "End of the run: It worked."
+        } else {
+            "End of the run: It failed."
+        });
+        let img = h.render().unwrap();
+        assert_eq!(img.width(), 1280, "{}", path.display());
+    }
+}
