@@ -350,6 +350,11 @@ fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
     assert!(c.send(&long).starts_with("500"), "10,000-byte line");
     assert!(c.send(b"\xff\xfe\xfd\r\n").starts_with("500"), "not UTF-8");
     assert!(c.send(b"XYZZY\r\n").starts_with("500"), "unknown command");
+    // Multi-byte characters where the log looks for "PASS ": once, this killed the session.
+    assert!(
+        c.send("ééé\r\n".as_bytes()).starts_with("500"),
+        "multi-byte UTF-8"
+    );
     c.login();
     assert!(
         c.send(b"RETR ../../../../etc/passwd\r\n")

@@ -144,6 +144,19 @@ impl fmt::Display for Command {
     }
 }
 
+/// A command line as it may be shown or logged: `PASS secret` becomes `PASS ****`.
+/// (Slices by `get`, so a line of multi-byte characters cannot make it panic.)
+pub fn masked(line: &str) -> String {
+    if line
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("PASS "))
+    {
+        "PASS ****".to_owned()
+    } else {
+        line.to_owned()
+    }
+}
+
 /// `198.51.100.7:50131` → `198,51,100,7,195,211`.
 pub fn encode_host_port(addr: SocketAddrV4) -> String {
     let [a, b, c, d] = addr.ip().octets();
@@ -205,6 +218,16 @@ pub fn scan_227(text: &str) -> Result<SocketAddrV4, HostPortError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn masked_hides_passwords_and_survives_multibyte_lines() {
+        assert_eq!(masked("PASS secret"), "PASS ****");
+        assert_eq!(masked("pass x"), "PASS ****");
+        assert_eq!(masked("USER bob"), "USER bob");
+        assert_eq!(masked("ééé"), "ééé");
+        assert_eq!(masked("PASS"), "PASS");
+    }
+
     use super::*;
 
     #[test]

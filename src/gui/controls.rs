@@ -165,13 +165,13 @@ pub fn show(
 
 fn scenario_section(ui: &mut egui::Ui, doc: &mut Document, out: &mut ControlsOut) {
     ui.heading("Lesson");
-    let entries = builtin::entries(doc.path.as_deref());
     let mut chosen: Option<Entry> = None;
     egui::ComboBox::from_label("Scenario")
         .selected_text(&doc.name)
         .width(220.0)
         .show_ui(ui, |ui| {
-            for e in entries {
+            // The directory is read only while the list is open, not on every frame.
+            for e in builtin::entries(doc.path.as_deref()) {
                 let name = e.name();
                 if ui.selectable_label(name == doc.name, &name).clicked() {
                     chosen = Some(e);

@@ -3,7 +3,8 @@
 //! between a data connection and the PORT or 227 line that announced it (Wireshark's
 //! `ftp-data.setup-frame`), and the inspector as plain text for a lab report.
 
-use super::model::{host_port_words, mask_pass, reply_meaning, step_title};
+use super::model::{host_port_words, reply_meaning, step_title};
+use crate::ftp::command::masked;
 use crate::trace::{Channel, EventKind, Packet, PacketFate, Trace, Verdict};
 use std::fmt::Write;
 use std::ops::Range;
@@ -109,7 +110,7 @@ pub fn row(trace: &Trace, i: usize) -> Row {
                 } else {
                     "command read:"
                 },
-                mask_pass(line)
+                masked(line)
             ),
             String::new(),
         ),
@@ -302,7 +303,7 @@ pub fn fields(trace: &Trace, p: &Packet, conn: Option<usize>) -> Vec<FieldInfo> 
 pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
     let text = p.ftp_text.as_ref()?;
     let line = text.lines().next().unwrap_or("").to_owned();
-    let line = mask_pass(&line);
+    let line = masked(&line);
     let meaning = if let Some(w) = host_port_words(&line) {
         if line.starts_with("227") {
             format!("227 announces {w}: the client is to connect there")

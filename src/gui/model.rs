@@ -7,6 +7,7 @@
 //! because the trace is complete: nothing is recomputed.
 
 use crate::firewall::CtState;
+use crate::ftp::command::masked;
 use crate::ftp::{Mode, decode_host_port, scan_227};
 use crate::time::Time;
 use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Step, Trace, Verdict};
@@ -503,7 +504,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
             s
         }
         EventKind::FtpCommand { line, sent } => {
-            let l = mask_pass(line);
+            let l = masked(line);
             if *sent {
                 format!("The client sends the command {l}.")
             } else {
@@ -541,15 +542,6 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         EventKind::Note { text } => format!("{node} notes: {text}"),
     };
     (headline, detail)
-}
-
-/// A PASS line with the password hidden (for screens and copied text).
-pub fn mask_pass(line: &str) -> String {
-    if line.len() >= 5 && line[..5].eq_ignore_ascii_case("PASS ") {
-        "PASS ****".to_owned()
-    } else {
-        line.to_owned()
-    }
 }
 
 #[cfg(test)]

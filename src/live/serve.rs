@@ -96,12 +96,7 @@ fn session(ctl: TcpStream, opts: &ServeOptions, id: u64) -> std::io::Result<()> 
         while let Some(a) = sess.poll_action() {
             match a {
                 ServerAction::Received(line) => {
-                    let shown = if line.len() > 5 && line[..5].eq_ignore_ascii_case("PASS ") {
-                        "PASS ****".to_owned()
-                    } else {
-                        line
-                    };
-                    println!("{tag} > {shown}");
+                    println!("{tag} > {}", crate::ftp::command::masked(&line));
                 }
                 ServerAction::Reply(r) => {
                     println!("{tag} < {r}");
