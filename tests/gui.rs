@@ -24,6 +24,15 @@ fn harness(app: FtpLabApp) -> Harness<'static, FtpLabApp> {
     h
 }
 
+/// Select all the text of the field labelled `label` and type `text` over it, as a person does.
+fn replace_text(h: &mut Harness<'_, FtpLabApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
 fn default_app() -> FtpLabApp {
     FtpLabApp::new(Some(&scenario("active-client-fw-drops.ron")))
 }
@@ -206,12 +215,7 @@ fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
     h.get_by_label_contains("2. [drop] drop inbound new")
         .click();
     h.run();
-    let field = h.get_by_label("Destination port");
-    field.focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("Destination port").type_text("70000");
-    h.run();
+    replace_text(&mut h, "Destination port", "70000");
     assert_eq!(
         h.get_by_label("Destination port").value().as_deref(),
         Some("70000")
@@ -389,12 +393,7 @@ fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
     assert!(h.state().doc.dirty());
     h.get_by_label("Save as…").click();
     h.run();
-    let field = h.get_by_label("File:");
-    field.focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("File:").type_text(target.to_str().unwrap());
-    h.run();
+    replace_text(&mut h, "File:", target.to_str().unwrap());
     h.get_by_label("Save").click();
     h.run();
     assert!(!h.state().doc.dirty());
@@ -444,12 +443,7 @@ fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
     let mut h = harness(default_app());
     h.get_by_label("Export capture…").click();
     h.run();
-    let field = h.get_by_label("File:");
-    field.focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("File:").type_text(target.to_str().unwrap());
-    h.run();
+    replace_text(&mut h, "File:", target.to_str().unwrap());
     h.get_by_label("Export").click();
     h.run();
     let t = h.state().trace();

@@ -144,6 +144,15 @@ impl fmt::Display for Command {
     }
 }
 
+/// The command word of a line, upper-cased (`"port 1,2"` → `"PORT"`), even for a line that
+/// does not parse as a command.
+pub fn verb(line: &str) -> String {
+    line.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
 /// A command line as it may be shown or logged: `PASS secret` becomes `PASS ****`.
 /// (Slices by `get`, so a line of multi-byte characters cannot make it panic.)
 pub fn masked(line: &str) -> String {

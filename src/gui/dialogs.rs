@@ -119,6 +119,18 @@ pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The "File:" field of a dialog, with the last error under it.
+fn file_field(ui: &mut egui::Ui, path: &mut String, error: Option<&str>) {
+    ui.horizontal(|ui| {
+        let l = ui.label("File:");
+        ui.add(egui::TextEdit::singleline(path).desired_width(360.0))
+            .labelled_by(l.id);
+    });
+    if let Some(e) = error {
+        ui.label(RichText::new(e).color(egui::Color32::from_rgb(205, 20, 30)));
+    }
+}
+
 pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -> Outcome {
     match d {
         Dialog::SaveAs {
@@ -129,14 +141,7 @@ pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -
             let mut result = None;
             egui::Modal::new(egui::Id::unique("save_as")).show(ctx, |ui| {
                 ui.heading("Save scenario as");
-                ui.horizontal(|ui| {
-                    let l = ui.label("File:");
-                    ui.add(egui::TextEdit::singleline(&mut path).desired_width(360.0))
-                        .labelled_by(l.id);
-                });
-                if let Some(e) = &error {
-                    ui.label(RichText::new(e).color(egui::Color32::from_rgb(205, 20, 30)));
-                }
+                file_field(ui, &mut path, error.as_deref());
                 ui.horizontal(|ui| {
                     if ui.button("Save").clicked() {
                         let p = PathBuf::from(path.trim());
@@ -199,14 +204,7 @@ pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -
                             ui.selectable_value(&mut at, i, &n.name);
                         }
                     });
-                ui.horizontal(|ui| {
-                    let l = ui.label("File:");
-                    ui.add(egui::TextEdit::singleline(&mut path).desired_width(360.0))
-                        .labelled_by(l.id);
-                });
-                if let Some(e) = &error {
-                    ui.label(RichText::new(e).color(egui::Color32::from_rgb(205, 20, 30)));
-                }
+                file_field(ui, &mut path, error.as_deref());
                 ui.horizontal(|ui| {
                     if ui.button("Export").clicked() {
                         let p = PathBuf::from(path.trim());

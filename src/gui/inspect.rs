@@ -313,12 +313,7 @@ pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
     } else if let Ok(code) = line.get(..3).unwrap_or("").parse::<u16>() {
         format!("Reply {code}: {}", reply_meaning(code))
     } else {
-        let verb = line
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        match verb.as_str() {
+        match crate::ftp::command::verb(&line).as_str() {
             "USER" => "the user name".to_owned(),
             "PASS" => "the password (sent in clear text!)".to_owned(),
             "PASV" => "asks the server to listen and tell which port (passive mode)".to_owned(),
@@ -473,12 +468,8 @@ pub fn as_text(trace: &Trace, event: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scenario, simulate};
 
-    fn trace(name: &str) -> Trace {
-        let path = format!("{}/scenarios/{name}.ron", env!("CARGO_MANIFEST_DIR"));
-        simulate(&Scenario::load(std::path::Path::new(&path)).unwrap()).unwrap()
-    }
+    use crate::gui::shipped_trace as trace;
 
     #[test]
     fn field_ranges_cover_the_right_bytes() {

@@ -521,6 +521,15 @@ impl eframe::App for FtpLabApp {
     }
 }
 
+/// The trace of a shipped scenario, for the unit tests of the panels' models.
+#[cfg(test)]
+pub(crate) fn shipped_trace(name: &str) -> Trace {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.ron"));
+    simulate(&Scenario::load(&path).unwrap()).unwrap()
+}
+
 fn load_document(path: &Path) -> Result<Document, String> {
     let scenario = Scenario::load(path).map_err(|e| e.to_string())?;
     let name = path.file_stem().map_or_else(

@@ -547,12 +547,8 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scenario, simulate};
 
-    fn trace(name: &str) -> Trace {
-        let path = format!("{}/scenarios/{name}.ron", env!("CARGO_MANIFEST_DIR"));
-        simulate(&Scenario::load(std::path::Path::new(&path)).unwrap()).unwrap()
-    }
+    use crate::gui::shipped_trace as trace;
 
     #[test]
     fn journeys_end_where_the_trace_says() {

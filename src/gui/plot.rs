@@ -146,15 +146,10 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scenario, simulate};
 
     #[test]
     fn syn_markers_show_the_back_off() {
-        let path = format!(
-            "{}/scenarios/active-client-fw-drops.ron",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let t = simulate(&Scenario::load(std::path::Path::new(&path)).unwrap()).unwrap();
+        let t = crate::gui::shipped_trace("active-client-fw-drops");
         let s = series(&t);
         let data = s.syns.iter().find(|x| x.1 == Some(Channel::Data)).unwrap();
         let first = data.2[0][0];

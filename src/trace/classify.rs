@@ -9,15 +9,11 @@
 
 use super::{Channel, EventKind, Step, Trace};
 use crate::ftp::Mode;
+use crate::ftp::command::verb;
 use std::collections::BTreeMap;
 
 fn command_step(line: &str) -> Option<Step> {
-    let verb = line
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    match verb.as_str() {
+    match verb(line).as_str() {
         "PORT" | "EPRT" => Some(Step {
             mode: Mode::Active,
             n: 1,
@@ -28,13 +24,6 @@ fn command_step(line: &str) -> Option<Step> {
         }),
         _ => None,
     }
-}
-
-fn verb(line: &str) -> String {
-    line.split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
 }
 
 fn reply_step(pending: Option<&String>) -> Option<Step> {
