@@ -63,34 +63,18 @@ pub fn show(
                 ui.label(format!("Step {}: {}", s.n, step_title(s)));
             }
             // Links between the two connections.
-            if let Some(s) = setup_event(trace, ev) {
-                let text = match &trace.events[s].kind {
-                    EventKind::Packet { packet, .. } => trace.packets[*packet].summary(),
-                    _ => String::new(),
-                };
-                if ui
-                    .link(format!(
-                        "Announced by: {text} (t = {}) — go there",
-                        trace.events[s].time
-                    ))
-                    .clicked()
+            let links = [
+                ("Announced by", setup_event(trace, ev)),
+                (
+                    "The data connection it announced",
+                    announced_event(trace, ev),
+                ),
+            ];
+            for (words, target) in links {
+                if let Some(t) = target
+                    && link_to(ui, trace, words, t)
                 {
-                    cmd = Some(Command::SeekEvent(s));
-                }
-            }
-            if let Some(d) = announced_event(trace, ev) {
-                let text = match &trace.events[d].kind {
-                    EventKind::Packet { packet, .. } => trace.packets[*packet].summary(),
-                    _ => String::new(),
-                };
-                if ui
-                    .link(format!(
-                        "The data connection it announced: {text} (t = {}) — go there",
-                        trace.events[d].time
-                    ))
-                    .clicked()
-                {
-                    cmd = Some(Command::SeekEvent(d));
+                    cmd = Some(Command::SeekEvent(t));
                 }
             }
 
@@ -156,6 +140,19 @@ pub fn show(
             hex(ui, &p.bytes, sel, pal);
         });
     cmd
+}
+
+/// "{words}: {packet} (t = …) — go there", as a link; true when clicked.
+fn link_to(ui: &mut egui::Ui, trace: &Trace, words: &str, event: usize) -> bool {
+    let text = match &trace.events[event].kind {
+        EventKind::Packet { packet, .. } => trace.packets[*packet].summary(),
+        _ => String::new(),
+    };
+    ui.link(format!(
+        "{words}: {text} (t = {}) — go there",
+        trace.events[event].time
+    ))
+    .clicked()
 }
 
 fn hex(ui: &mut egui::Ui, bytes: &[u8], sel: Option<&FieldInfo>, pal: &Palette) {
