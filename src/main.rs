@@ -5,8 +5,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use ftp_lab::export::transcript;
 use ftp_lab::{Scenario, expectation_mismatches, simulate};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -64,12 +66,33 @@ enum Cmd {
         /// A named account, NAME:PASS (repeatable). Anonymous login is always allowed.
         #[arg(long)]
         user: Vec<String>,
-        /// Refuse uploads.
+        /// Refuse all uploads.
         #[arg(long)]
         read_only: bool,
+        /// Let anonymous users upload (vsftpd's anon_upload_enable; off by default).
+        #[arg(long)]
+        anon_upload: bool,
         /// Seconds to wait for a data connection (vsftpd's connect/accept timeout).
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
+        /// Seconds without a command before a session is closed (vsftpd's idle_session_timeout).
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+        idle_timeout: u64,
+        /// Seconds a transfer may move no data before it is ended (data_connection_timeout).
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+        data_timeout: u64,
+        /// Sessions at once (vsftpd's max_clients).
+        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        max_clients: u64,
+        /// Sessions at once from one address (vsftpd's max_per_ip).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        max_per_ip: u64,
+        /// Seconds a wrong password waits for its 530 (vsftpd's delay_failed_login).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=60))]
+        delay_failed_login: u64,
+        /// Failed logins after which a session is closed (vsftpd's max_login_fails; 0 = never).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
+        max_login_fails: u32,
     },
     /// Try a real FTP server in active and/or passive mode, and say which works and why.
     /// Exit 0 when every mode tried works, 1 when one fails, 2 when the server is unreachable.
@@ -78,8 +101,8 @@ enum Cmd {
         url: String,
         #[arg(long, default_value = "both", value_parser = ["active", "passive", "both"])]
         mode: String,
-        /// Seconds to wait for each connection and reply.
-        #[arg(long, default_value_t = 10)]
+        /// Seconds to wait for each connection and reply (1 to 3600).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
     },
 }
@@ -102,6 +125,45 @@ fn parse_range(s: &str) -> Result<(u16, u16), String> {
         ));
     }
     Ok((lo, hi))
+}
+
+/// Writes to standard output and flushes, so a full disk or a closed pipe is an error (exit 2
+/// with a message), not a silent success.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
+}
+
+/// Writes the capture to a temporary file beside `out`, flushed and synced, then renames it:
+/// a full disk leaves no half capture and reports the error.
+fn write_pcap(trace: &ftp_lab::Trace, node: usize, out: &std::path::Path) -> Result<usize> {
+    if out.metadata().is_ok_and(|m| !m.is_file()) {
+        // A device or a pipe (`/dev/stdout`, a FIFO): write straight to it.
+        let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(out)?);
+        let n = ftp_lab::export::pcap::write(trace, node, &mut w)?;
+        w.flush()?;
+        return Ok(n);
+    }
+    let tmp = out.with_extension("pcap.part");
+    let result = (|| -> Result<usize> {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let n = ftp_lab::export::pcap::write(trace, node, &mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        Ok(n)
+    })();
+    match result {
+        Ok(n) => {
+            std::fs::rename(&tmp, out)?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -147,7 +209,14 @@ fn real_main() -> Result<ExitCode> {
             active_port,
             user,
             read_only,
+            anon_upload,
             timeout,
+            idle_timeout,
+            data_timeout,
+            max_clients,
+            max_per_ip,
+            delay_failed_login,
+            max_login_fails,
         }) => {
             let active_data_port = match active_port.as_str() {
                 "any" => None,
@@ -166,13 +235,24 @@ fn real_main() -> Result<ExitCode> {
                 control_port: listen.port(),
                 active_data_port,
                 passive_range: pasv_range,
-                connect_timeout: std::time::Duration::from_secs(timeout),
-                accept_timeout: std::time::Duration::from_secs(timeout),
+                connect_timeout: Duration::from_secs(timeout),
+                accept_timeout: Duration::from_secs(timeout),
+                idle_timeout: Duration::from_secs(idle_timeout),
+                data_timeout: Duration::from_secs(data_timeout),
+                delay_failed_login: Duration::from_secs(delay_failed_login),
+                max_login_fails,
                 users,
                 read_only,
+                anon_upload,
                 ..ftp_lab::ftp::ServerConfig::default()
             };
-            ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions { root, listen, cfg })?;
+            ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions {
+                root,
+                listen,
+                cfg,
+                max_clients: usize::try_from(max_clients).unwrap_or(usize::MAX),
+                max_per_ip: usize::try_from(max_per_ip).unwrap_or(usize::MAX),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Probe { url, mode, timeout }) => {
@@ -192,11 +272,7 @@ fn real_main() -> Result<ExitCode> {
             let mut all_work = true;
             let mut verdicts = Vec::new();
             for m in modes {
-                let r = ftp_lab::live::probe::probe(
-                    &target,
-                    m,
-                    std::time::Duration::from_secs(timeout),
-                );
+                let r = ftp_lab::live::probe::probe(&target, m, Duration::from_secs(timeout));
                 println!(
                     "--- {} mode ---",
                     if m == Mode::Active {
@@ -230,7 +306,7 @@ fn real_main() -> Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            println!("{}: valid — {}", file.display(), s.title);
+            write_stdout(&format!("{}: valid — {}\n", file.display(), s.title))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Run {
@@ -259,32 +335,25 @@ fn real_main() -> Result<ExitCode> {
             };
             if let Some(out) = &pcap {
                 let node = ftp_lab::export::pcap::capture_point(&trace, &at)?;
-                let tmp = out.with_extension("pcap.part");
-                let n = ftp_lab::export::pcap::write(
-                    &trace,
-                    node,
-                    std::io::BufWriter::new(std::fs::File::create(&tmp)?),
-                )?;
-                std::fs::rename(&tmp, out)?;
+                let n = write_pcap(&trace, node, out)
+                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
                 eprintln!(
                     "wrote {n} packets seen at {} to {}",
                     trace.node_name(node),
                     out.display()
                 );
             }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&trace)?);
-            } else {
-                print!(
-                    "{}",
-                    transcript::render(&trace, transcript::Options { verbose })
-                );
-            }
             let mismatches = expectation_mismatches(&s.expect, &trace.outcome);
+            let mut text = if json {
+                serde_json::to_string_pretty(&trace)? + "\n"
+            } else {
+                transcript::render(&trace, transcript::Options { verbose })
+            };
+            if !json && mismatches.is_empty() {
+                text.push_str("As expected by the scenario.\n");
+            }
+            write_stdout(&text)?;
             if mismatches.is_empty() {
-                if !json {
-                    println!("As expected by the scenario.");
-                }
                 Ok(ExitCode::SUCCESS)
             } else {
                 for m in &mismatches {

@@ -23,12 +23,14 @@ impl Time {
         Time(us)
     }
 
+    /// (Saturates: a number of milliseconds from a file cannot wrap around.)
     pub const fn from_millis(ms: u64) -> Time {
-        Time(ms * 1_000)
+        Time(ms.saturating_mul(1_000))
     }
 
+    /// (Saturates, like `from_millis`.)
     pub const fn from_secs(s: u64) -> Time {
-        Time(s * 1_000_000)
+        Time(s.saturating_mul(1_000_000))
     }
 
     pub const fn micros(self) -> u64 {
@@ -85,5 +87,6 @@ mod tests {
         assert_eq!(t.to_string(), "1.750s");
         assert_eq!(t - Time::from_secs(1), Duration::from_millis(750));
         assert_eq!(Time::ZERO - t, Duration::ZERO);
+        assert_eq!(Time::from_secs(18_446_744_073_710).micros(), u64::MAX);
     }
 }

@@ -4,22 +4,13 @@
 //!
 //! A missing peer is named and the test skips loudly; under CI (CI=true) it fails.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn peer(name: &str, ok: bool) -> bool {
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{name} is missing and CI=true: .ci/run must install it"
-        );
-        eprintln!("SKIPPED: {name} is not installed; this interop test did not run");
-    }
-    ok
-}
+use common::live::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 fn have_curl() -> bool {
     peer(
@@ -39,71 +30,6 @@ fn have_python(module: &str) -> bool {
     peer(&format!("python3 with {module}"), ok)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server on {port} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    root: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn root(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ftp-lab-interop-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(d.join("pub")).unwrap();
-    std::fs::write(d.join("readme.txt"), "hello from ftp-lab serve\n").unwrap();
-    let blob: Vec<u8> = (0..200_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    std::fs::write(d.join("pub/blob.bin"), blob).unwrap();
-    d
-}
-
-fn serve(tag: &str, pasv: &str) -> Server {
-    let root = root(tag);
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
-        .args(["serve", "--root"])
-        .arg(&root)
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--pasv-range",
-            pasv,
-            "--timeout",
-            "5",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for(port);
-    Server { child, port, root }
-}
-
 fn curl(args: &[&str]) -> (bool, Vec<u8>) {
     let out = Command::new("curl")
         .args(["-s", "-S", "--max-time", "20"])
@@ -118,7 +44,7 @@ fn curl_lists_retrieves_and_stores_in_both_modes() {
     if !have_curl() {
         return;
     }
-    let s = serve("curl", "20001-20010");
+    let s = serve("curl", "20001-20010", &[]);
     let url = format!("ftp://127.0.0.1:{}", s.port);
     let want = std::fs::read(s.root.join("pub/blob.bin")).unwrap();
     for mode in [["--ftp-pasv", "--disable-epsv"], ["-P", "127.0.0.1"]] {
@@ -169,7 +95,7 @@ fn ftplib_works_in_both_modes() {
     if !have_python("ftplib") {
         return;
     }
-    let s = serve("ftplib", "20011-20020");
+    let s = serve("ftplib", "20011-20020", &[]);
     let script = r#"
 import ftplib, io, sys
 port, root = int(sys.argv[1]), sys.argv[2]
@@ -286,44 +212,9 @@ fn probe_exits_2_when_nothing_listens() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A raw control connection that reads one reply per command.
-struct Raw {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Raw {
-    fn open(port: u16) -> Raw {
-        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut r = Raw {
-            r: BufReader::new(s.try_clone().unwrap()),
-            w: s,
-        };
-        assert!(r.reply().starts_with("220"));
-        r
-    }
-
-    fn reply(&mut self) -> String {
-        let mut l = String::new();
-        self.r.read_line(&mut l).unwrap();
-        l
-    }
-
-    fn send(&mut self, bytes: &[u8]) -> String {
-        self.w.write_all(bytes).unwrap();
-        self.reply()
-    }
-
-    fn login(&mut self) {
-        assert!(self.send(b"USER anonymous\r\n").starts_with("331"));
-        assert!(self.send(b"PASS x\r\n").starts_with("230"));
-    }
-}
-
 #[test]
 fn serve_refuses_port_bounce_and_privileged_ports() {
-    let s = serve("bounce", "20031-20035");
+    let s = serve("bounce", "20031-20035", &[]);
     let mut c = Raw::open(s.port);
     c.login();
     assert!(
@@ -342,7 +233,7 @@ fn serve_refuses_port_bounce_and_privileged_ports() {
 
 #[test]
 fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
-    let s = serve("badinput", "20036-20040");
+    let s = serve("badinput", "20036-20040", &[]);
     let mut c = Raw::open(s.port);
     assert!(c.send(b"LIST\r\n").starts_with("530"), "before login");
     let mut long = vec![b'A'; 10_000];
@@ -380,7 +271,7 @@ fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
 
 #[test]
 fn symlinks_out_of_the_root_are_refused() {
-    let s = serve("symlink", "20041-20045");
+    let s = serve("symlink", "20041-20045", &[]);
     let outside = std::env::temp_dir().join(format!("ftp-lab-outside-{}", std::process::id()));
     std::fs::write(&outside, "secret").unwrap();
     #[cfg(unix)]
@@ -395,7 +286,7 @@ fn symlinks_out_of_the_root_are_refused() {
 
 #[test]
 fn serve_handles_several_clients_at_once() {
-    let s = serve("several", "20046-20050");
+    let s = serve("several", "20046-20050", &[]);
     let mut a = Raw::open(s.port);
     let mut b = Raw::open(s.port);
     let mut c = Raw::open(s.port);

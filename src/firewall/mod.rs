@@ -13,13 +13,14 @@ pub mod rule;
 
 pub use rule::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
 
-use crate::ftp::command::{decode_host_port, scan_227};
+use crate::ftp::announce::{self, Kind};
 use crate::trace::{Packet, Verdict};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// A firewall's configuration, as a scenario states it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FirewallSpec {
     pub name: String,
     /// The neighbour on the protected side.
@@ -62,8 +63,8 @@ struct Expectation {
     from: Ipv4Addr,
     /// Where to.
     to: SocketAddrV4,
-    /// What announced it ("PORT" or "227").
-    by: &'static str,
+    /// What announced it.
+    by: Kind,
 }
 
 /// A firewall with its state.
@@ -173,7 +174,8 @@ impl Firewall {
                     CtState::Related,
                     format!(
                         "related: the FTP helper expected it after {} announced {}",
-                        e.by, e.to
+                        e.by.words(),
+                        e.to
                     ),
                 );
             }
@@ -216,34 +218,30 @@ impl Firewall {
         }
     }
 
-    /// The FTP helper: reads PORT and 227 on the control connection and expects the data
-    /// connection they announce. Like Linux without `loose=1`, it only trusts an announced
-    /// address equal to the announcer's own.
+    /// The FTP helper: reads PORT/EPRT and 227/229 on the control connection (through the
+    /// one announcement parser) and expects the data connection they announce. Like Linux
+    /// without `loose=1`, it only trusts an announced address equal to the announcer's own.
     fn helper(&mut self, p: &Packet) {
         let port = u16::try_from(self.spec.helper_port).unwrap_or(21);
         let Some(text) = &p.ftp_text else { return };
+        let from_client = p.dst.port() == port;
+        if !from_client && p.src.port() != port {
+            return;
+        }
         for line in text.lines() {
-            if p.dst.port() == port && line.len() > 5 && line[..5].eq_ignore_ascii_case("PORT ") {
-                if let Ok(to) = decode_host_port(&line[5..])
-                    && to.ip() == p.src.ip()
-                {
-                    self.expectations.push(Expectation {
-                        from: *p.dst.ip(),
-                        to,
-                        by: "PORT",
-                    });
-                }
-            } else if p.src.port() == port
-                && line.starts_with("227")
-                && let Ok(to) = scan_227(&line[3..])
-                && to.ip() == p.src.ip()
-            {
-                self.expectations.push(Expectation {
-                    from: *p.dst.ip(),
-                    to,
-                    by: "227",
-                });
+            let Some(Ok(a)) = announce::parse_line(line, from_client) else {
+                continue;
+            };
+            // 229 names no address: the data connection goes to the announcer's address.
+            let to = a.target(*p.src.ip());
+            if to.ip() != p.src.ip() {
+                continue;
             }
+            self.expectations.push(Expectation {
+                from: *p.dst.ip(),
+                to,
+                by: a.kind,
+            });
         }
     }
 }

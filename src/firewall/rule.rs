@@ -169,6 +169,7 @@ fn any() -> String {
 
 /// One rule. Unset fields match anything.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     pub action: Action,
     #[serde(default)]

@@ -10,8 +10,9 @@
 //! command. A passive connect that does not complete within `data_connect_timeout` fails the
 //! command locally, as `ftp: connect: Connection timed out` (the command is never sent).
 
-use super::command::{Command, scan_227};
-use super::reply::{Reply, ReplyParser};
+use super::announce::scan_227;
+use super::command::Command;
+use super::reply::{Reply, ReplyError, ReplyParser};
 use super::server::DataFailure;
 use crate::rng::Rng;
 use crate::time::Time;
@@ -19,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::net::SocketAddrV4;
 use std::time::Duration;
+
+/// Bytes of a transfer the client keeps (to show a listing); the rest are counted only.
+pub const KEPT_BYTES: usize = 1024 * 1024;
 
 /// Active (PORT: the server connects to the client) or passive (PASV: the client connects).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +197,7 @@ pub struct ClientSession {
     pending_port: Option<u16>,
     pending_pass: Option<String>,
     received: Vec<u8>,
+    received_len: u64,
     out: VecDeque<ClientAction>,
     results: Vec<ActionResult>,
 }
@@ -215,6 +220,7 @@ impl ClientSession {
             pending_port: None,
             pending_pass: None,
             received: Vec::new(),
+            received_len: 0,
             out: VecDeque::new(),
             results: Vec::new(),
         }
@@ -316,8 +322,17 @@ impl ClientSession {
 
     pub fn control_bytes(&mut self, bytes: &[u8], now: Time) {
         for r in self.parser.feed(bytes) {
+            if self.wait == Wait::Done {
+                return;
+            }
             match r {
                 Ok(reply) => self.on_reply(reply, now),
+                Err(e @ ReplyError::TooLong(_)) => {
+                    self.console(format!("ftp: {e}"));
+                    self.out.push_back(ClientAction::AbortData);
+                    self.out.push_back(ClientAction::CloseControl);
+                    self.fatal(None, e.to_string(), now);
+                }
                 Err(e) => self.console(format!("ftp: {e}")),
             }
         }
@@ -369,8 +384,13 @@ impl ClientSession {
         }
     }
 
+    /// Bytes on the data connection. The first `KEPT_BYTES` are kept (a listing is shown);
+    /// the rest are only counted.
     pub fn data_bytes(&mut self, bytes: &[u8]) {
-        self.received.extend_from_slice(bytes);
+        self.received_len += bytes.len() as u64;
+        let room = KEPT_BYTES.saturating_sub(self.received.len());
+        self.received
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     /// The server closed its side of the data connection: all data has arrived.
@@ -426,6 +446,7 @@ impl ClientSession {
             self.current = Some(index);
             self.started_at = now;
             self.received.clear();
+            self.received_len = 0;
             let typed = action.typed(self.cfg.server);
             self.out.push_back(ClientAction::Started {
                 index,
@@ -627,8 +648,8 @@ impl ClientSession {
             return self.finish(false, Some(reply.code), reply.to_string(), now);
         }
         let n = match &xfer {
-            Xfer::Put(_, d) => d.len(),
-            _ => self.received.len(),
+            Xfer::Put(_, d) => d.len() as u64,
+            _ => self.received_len,
         };
         let secs = now.since(self.started_at).as_secs_f64();
         if !matches!(xfer, Xfer::Ls(_)) {
@@ -650,7 +671,7 @@ impl ClientSession {
             true,
             Some(reply.code),
             format!("{what} ({n} bytes)"),
-            n as u64,
+            n,
             now,
         );
     }
@@ -713,6 +734,7 @@ fn failure_words(why: DataFailure) -> &'static str {
         DataFailure::Refused => "Connection refused",
         DataFailure::Reset => "Connection reset by peer",
         DataFailure::Unreachable => "No route to host",
+        DataFailure::TimedOut => "Connection timed out",
     }
 }
 

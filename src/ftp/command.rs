@@ -1,12 +1,13 @@
 //! FTP commands on the control connection: parsing and formatting (RFC 959 §4.1, §5.3).
 //!
 //! A command is a verb, optionally a space and an argument, then CRLF. Verbs are
-//! case-insensitive. `PORT h1,h2,h3,h4,p1,p2` carries an IPv4 address and a port
-//! (port = p1·256 + p2, §4.1.2); the same encoding is scanned out of a 227 reply.
-//! This module only converts between bytes and values: it decides nothing.
+//! case-insensitive. `PORT` and `EPRT` carry an address and a port; their arguments are read
+//! by `announce`, the one parser of announcements. This module only converts between bytes
+//! and values: it decides nothing.
 
+use super::announce::{AnnounceError, decode_host_port, encode_host_port, format_eprt, parse_eprt};
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 
 /// One command line, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +20,12 @@ pub enum Command {
     Type(String),
     Port(SocketAddrV4),
     Pasv,
+    /// RFC 2428 `EPRT |1|addr|port|`.
+    Eprt(SocketAddrV4),
+    /// RFC 2428 `EPSV`, `EPSV 1`, `EPSV ALL`.
+    Epsv(Option<String>),
+    /// `ALLO n`: the size of the next upload.
+    Allo(String),
     List(Option<String>),
     Nlst(Option<String>),
     Retr(String),
@@ -41,17 +48,9 @@ pub enum CommandError {
     MissingArgument { verb: String },
     #[error("bad {verb} argument: {why}")]
     BadArgument { verb: String, why: String },
-}
-
-/// Why a `h1,h2,h3,h4,p1,p2` host-port string is malformed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum HostPortError {
-    #[error("expected six comma-separated numbers, found {0}")]
-    Count(usize),
-    #[error("'{0}' is not a number from 0 to 255")]
-    Number(String),
-    #[error("port 0 cannot be connected to")]
-    PortZero,
+    /// EPRT naming a network protocol other than IPv4 (RFC 2428: reply 522).
+    #[error("{verb}: network protocol not supported")]
+    Protocol { verb: String },
 }
 
 impl Command {
@@ -89,6 +88,23 @@ impl Command {
                 Command::Port(addr)
             }
             "PASV" => Command::Pasv,
+            "EPRT" => {
+                let a = need(arg)?;
+                match parse_eprt(&a) {
+                    Ok((addr, _)) => Command::Eprt(addr),
+                    Err(AnnounceError::Protocol(_)) => {
+                        return Err(CommandError::Protocol { verb: verb_up });
+                    }
+                    Err(e) => {
+                        return Err(CommandError::BadArgument {
+                            verb: verb_up,
+                            why: e.to_string(),
+                        });
+                    }
+                }
+            }
+            "EPSV" => Command::Epsv(arg),
+            "ALLO" => Command::Allo(need(arg)?),
             "LIST" => Command::List(arg),
             "NLST" => Command::Nlst(arg),
             "RETR" => Command::Retr(need(arg)?),
@@ -110,6 +126,9 @@ impl Command {
             Command::Type(_) => "TYPE",
             Command::Port(_) => "PORT",
             Command::Pasv => "PASV",
+            Command::Eprt(_) => "EPRT",
+            Command::Epsv(_) => "EPSV",
+            Command::Allo(_) => "ALLO",
             Command::List(_) => "LIST",
             Command::Nlst(_) => "NLST",
             Command::Retr(_) => "RETR",
@@ -134,6 +153,8 @@ impl fmt::Display for Command {
             }
             Command::Retr(a) | Command::Stor(a) => write!(f, "{} {a}", self.verb()),
             Command::Port(addr) => write!(f, "PORT {}", encode_host_port(*addr)),
+            Command::Eprt(addr) => write!(f, "EPRT {}", format_eprt(*addr)),
+            Command::Allo(a) | Command::Epsv(Some(a)) => write!(f, "{} {a}", self.verb()),
             Command::List(a) | Command::Nlst(a) => match a {
                 Some(a) => write!(f, "{} {a}", self.verb()),
                 None => f.write_str(self.verb()),
@@ -166,65 +187,6 @@ pub fn masked(line: &str) -> String {
     }
 }
 
-/// `198.51.100.7:50131` → `198,51,100,7,195,211`.
-pub fn encode_host_port(addr: SocketAddrV4) -> String {
-    let [a, b, c, d] = addr.ip().octets();
-    let p = addr.port();
-    format!("{a},{b},{c},{d},{},{}", p >> 8, p & 0xff)
-}
-
-/// `198,51,100,7,195,211` → `198.51.100.7:50131`. Spaces around numbers are tolerated.
-pub fn decode_host_port(s: &str) -> Result<SocketAddrV4, HostPortError> {
-    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
-    if parts.len() != 6 {
-        return Err(HostPortError::Count(parts.len()));
-    }
-    let mut n = [0u8; 6];
-    for (slot, p) in n.iter_mut().zip(&parts) {
-        let ok = !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
-        *slot = match (ok, p.parse::<u8>()) {
-            (true, Ok(v)) => v,
-            _ => return Err(HostPortError::Number((*p).to_owned())),
-        };
-    }
-    let port = u16::from(n[4]) << 8 | u16::from(n[5]);
-    if port == 0 {
-        return Err(HostPortError::PortZero);
-    }
-    Ok(SocketAddrV4::new(
-        Ipv4Addr::new(n[0], n[1], n[2], n[3]),
-        port,
-    ))
-}
-
-/// Finds the host-port in a 227 reply's text, whatever its punctuation: RFC 1123 §4.1.2.6
-/// advises scanning for the first run of six comma-separated numbers, since servers write
-/// `(h1,…,p2)`, `=h1,…,p2` or plain `h1,…,p2`.
-pub fn scan_227(text: &str) -> Result<SocketAddrV4, HostPortError> {
-    let bytes = text.as_bytes();
-    let mut best = HostPortError::Count(0);
-    for start in 0..bytes.len() {
-        let starts_run =
-            bytes[start].is_ascii_digit() && (start == 0 || !bytes[start - 1].is_ascii_digit());
-        if !starts_run {
-            continue;
-        }
-        let run: String = text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == ' ')
-            .collect();
-        let run = run.trim_end_matches([',', ' ']);
-        if run.split(',').count() >= 6 {
-            let six: Vec<&str> = run.split(',').take(6).collect();
-            match decode_host_port(&six.join(",")) {
-                Ok(a) => return Ok(a),
-                Err(e) => best = e,
-            }
-        }
-    }
-    Err(best)
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -240,45 +202,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn port_argument_round_trips() {
-        for port in [1u16, 20, 255, 256, 1024, 50131, 65535] {
-            let addr = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 7), port);
-            assert_eq!(decode_host_port(&encode_host_port(addr)), Ok(addr));
-        }
-        assert_eq!(
-            encode_host_port("198.51.100.7:50131".parse().unwrap()),
-            "198,51,100,7,195,211"
-        );
-        assert_eq!(195 * 256 + 211, 50131);
-    }
-
-    #[test]
-    fn port_argument_rejects_malformed() {
-        assert_eq!(decode_host_port("1,2,3,4,5"), Err(HostPortError::Count(5)));
-        assert_eq!(
-            decode_host_port("1,2,3,4,5,6,7"),
-            Err(HostPortError::Count(7))
-        );
-        assert_eq!(
-            decode_host_port("1,2,3,256,0,21"),
-            Err(HostPortError::Number("256".into()))
-        );
-        assert_eq!(
-            decode_host_port("1,2,3,-4,0,21"),
-            Err(HostPortError::Number("-4".into()))
-        );
-        assert_eq!(
-            decode_host_port("1,2,3,,0,21"),
-            Err(HostPortError::Number("".into()))
-        );
-        assert_eq!(
-            decode_host_port("a,2,3,4,0,21"),
-            Err(HostPortError::Number("a".into()))
-        );
-        assert_eq!(
-            decode_host_port("1,2,3,4,0,0"),
-            Err(HostPortError::PortZero)
-        );
+    fn port_and_eprt_arguments_are_checked() {
         assert!(matches!(
             Command::parse("PORT 1,2,3"),
             Err(CommandError::BadArgument { .. })
@@ -287,22 +211,16 @@ mod tests {
             Command::parse("PORT"),
             Err(CommandError::MissingArgument { .. })
         ));
-    }
-
-    #[test]
-    fn reply_227_is_scanned_in_its_variants() {
-        let want: SocketAddrV4 = "203.0.113.10:10003".parse().unwrap();
-        for text in [
-            "Entering Passive Mode (203,0,113,10,39,19).",
-            "Entering Passive Mode 203,0,113,10,39,19",
-            "=203,0,113,10,39,19",
-            "Passive 2 go (203, 0, 113, 10, 39, 19)",
-        ] {
-            assert_eq!(scan_227(text), Ok(want), "{text}");
-        }
-        assert!(scan_227("Entering Passive Mode").is_err());
-        assert!(scan_227("Entering Passive Mode (203,0,113,10,39)").is_err());
-        assert!(scan_227("(203,0,113,999,39,19)").is_err());
+        assert!(matches!(
+            Command::parse("EPRT |2|::1|5282|"),
+            Err(CommandError::Protocol { .. })
+        ));
+        let e = Command::parse("EPRT |1|198.51.100.7|50131|").unwrap();
+        assert_eq!(e.to_line(), "EPRT |1|198.51.100.7|50131|\r\n");
+        assert_eq!(
+            Command::parse("epsv all"),
+            Ok(Command::Epsv(Some("all".into())))
+        );
     }
 
     #[test]

@@ -4,14 +4,16 @@
 //! server's files. Nothing here opens a socket or reads a clock: time comes in as an argument
 //! and I/O goes out as actions, so the simulator and the real-socket adapters share it.
 
+pub mod announce;
 pub mod client;
 pub mod command;
 pub mod reply;
 pub mod server;
 pub mod store;
 
+pub use announce::{decode_host_port, encode_host_port, scan_227};
 pub use client::{ActionResult, ClientAction, ClientConfig, ClientSession, Mode, UserAction};
-pub use command::{Command, decode_host_port, encode_host_port, scan_227};
+pub use command::Command;
 pub use reply::{Reply, ReplyParser};
 pub use server::{DataFailure, ServerAction, ServerConfig, ServerSession};
 pub use store::{FileStore, MemStore};

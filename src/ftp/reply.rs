@@ -54,29 +54,60 @@ impl fmt::Display for Reply {
     }
 }
 
+/// Longest reply line accepted.
+pub const MAX_REPLY_LINE: usize = 8 * 1024;
+/// Most bytes one (multi-line) reply may take.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
 /// Malformed reply text from a server.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("malformed reply line: {0:?}")]
-pub struct ReplyError(pub String);
+pub enum ReplyError {
+    #[error("malformed reply line: {0:?}")]
+    Malformed(String),
+    /// A line or a multi-line reply beyond the limits: the server is not speaking FTP (or
+    /// is hostile); the client gives up the connection.
+    #[error("the server's reply is longer than {0} bytes")]
+    TooLong(usize),
+}
 
-/// Reassembles replies from a byte stream.
+/// Reassembles replies from a byte stream, within `MAX_REPLY_LINE` and `MAX_REPLY_BYTES`.
 #[derive(Debug, Default)]
 pub struct ReplyParser {
     buf: Vec<u8>,
     pending: Option<(u16, Vec<String>)>,
+    pending_bytes: usize,
 }
 
 impl ReplyParser {
     /// Feeds bytes; returns every reply completed by them, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Result<Reply, ReplyError>> {
-        self.buf.extend_from_slice(bytes);
         let mut out = Vec::new();
-        while let Some(nl) = self.buf.iter().position(|&b| b == b'\n') {
-            let raw: Vec<u8> = self.buf.drain(..=nl).collect();
+        for chunk in bytes.split_inclusive(|&b| b == b'\n') {
+            self.buf.extend_from_slice(chunk);
+            if chunk.last() != Some(&b'\n') {
+                if self.buf.len() > MAX_REPLY_LINE {
+                    self.buf.clear();
+                    out.push(Err(ReplyError::TooLong(MAX_REPLY_LINE)));
+                }
+                continue;
+            }
+            let raw = std::mem::take(&mut self.buf);
+            if raw.len() > MAX_REPLY_LINE {
+                out.push(Err(ReplyError::TooLong(MAX_REPLY_LINE)));
+                continue;
+            }
             let line = String::from_utf8_lossy(&raw)
                 .trim_end_matches(['\r', '\n'])
                 .to_owned();
+            self.pending_bytes += raw.len();
+            if self.pending_bytes > MAX_REPLY_BYTES {
+                self.pending = None;
+                self.pending_bytes = 0;
+                out.push(Err(ReplyError::TooLong(MAX_REPLY_BYTES)));
+                continue;
+            }
             if let Some(r) = self.line(line) {
+                self.pending_bytes = 0;
                 out.push(r);
             }
         }
@@ -100,7 +131,7 @@ impl ReplyParser {
                 }))
             }
             (Some((pcode, lines)), c, Some(b'-')) if c == Some(*pcode) => {
-                lines.push(line[4..].to_owned());
+                lines.push(line.get(4..).unwrap_or("").to_owned());
                 None
             }
             (Some((_, lines)), _, _) => {
@@ -108,13 +139,13 @@ impl ReplyParser {
                 None
             }
             (None, Some(c), Some(b'-')) => {
-                self.pending = Some((c, vec![line[4..].to_owned()]));
+                self.pending = Some((c, vec![line.get(4..).unwrap_or("").to_owned()]));
                 None
             }
             (None, Some(c), Some(b' ') | None) if (100..600).contains(&c) => {
                 Some(Ok(Reply::new(c, line.get(4..).unwrap_or(""))))
             }
-            _ => Some(Err(ReplyError(line))),
+            _ => Some(Err(ReplyError::Malformed(line))),
         }
     }
 }
@@ -138,5 +169,28 @@ mod tests {
             "230-Welcome\r\n230-to the lab\r\n230 Login successful.\r\n"
         );
         assert!(p.feed(b"hello\r\n")[0].is_err());
+    }
+
+    #[test]
+    fn endless_continuation_lines_and_endless_lines_are_cut() {
+        let mut p = ReplyParser::default();
+        let mut errors = 0;
+        for _ in 0..10_000 {
+            errors += p
+                .feed(b"220-more and more\r\n")
+                .iter()
+                .filter(|r| r.is_err())
+                .count();
+        }
+        assert!(errors > 0);
+        assert!(p.pending_bytes <= MAX_REPLY_BYTES);
+        let mut p = ReplyParser::default();
+        let r = p.feed(&vec![b'2'; 3 * MAX_REPLY_LINE]);
+        assert_eq!(r, [Err(ReplyError::TooLong(MAX_REPLY_LINE))]);
+        assert!(p.buf.len() <= MAX_REPLY_LINE);
+        assert_eq!(
+            p.feed(b"\r\n220 ok\r\n").last(),
+            Some(&Ok(Reply::new(220, "ok")))
+        );
     }
 }

@@ -356,14 +356,8 @@ pub fn setup_event(trace: &Trace, event: usize) -> Option<usize> {
         };
         let p = &trace.packets[*packet];
         let text = p.ftp_text.as_deref()?;
-        let announced = if let Some(arg) = text.strip_prefix("PORT ") {
-            crate::ftp::decode_host_port(arg.trim()).ok()?
-        } else if text.starts_with("227") {
-            crate::ftp::scan_227(text).ok()?
-        } else {
-            return None;
-        };
-        (announced.port() == port).then_some(i)
+        let announced = crate::ftp::announce::parse_any(text)?.ok()?;
+        (announced.port == port).then_some(i)
     })
 }
 

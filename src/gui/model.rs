@@ -7,8 +7,9 @@
 //! because the trace is complete: nothing is recomputed.
 
 use crate::firewall::CtState;
+use crate::ftp::Mode;
+use crate::ftp::announce::{self, Kind};
 use crate::ftp::command::masked;
-use crate::ftp::{Mode, decode_host_port, scan_227};
 use crate::time::Time;
 use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Step, Trace, Verdict};
 
@@ -414,27 +415,19 @@ pub fn reply_meaning(code: u16) -> &'static str {
     }
 }
 
-/// `PORT 198,51,100,7,141,221` → `198.51.100.7 port 141·256+221 = 36317`.
+/// `PORT 198,51,100,7,141,221` → `198.51.100.7 port 141·256+221 = 36317`; for EPRT and 229
+/// (which write the port in decimal) the address and port as written.
 pub fn host_port_words(ftp_line: &str) -> Option<String> {
-    let line = ftp_line.trim();
-    let addr = if let Some(arg) = line
-        .strip_prefix("PORT ")
-        .or_else(|| line.strip_prefix("port "))
-    {
-        decode_host_port(arg.trim()).ok()?
-    } else if line.starts_with("227") {
-        scan_227(line).ok()?
-    } else {
-        return None;
-    };
-    let p = addr.port();
-    Some(format!(
-        "{} port {}·256+{} = {}",
-        addr.ip(),
-        p / 256,
-        p % 256,
-        p
-    ))
+    let a = announce::parse_any(ftp_line.trim())?.ok()?;
+    let p = a.port;
+    let ip =
+        a.ip.map_or("the control connection's address".to_owned(), |ip| {
+            ip.to_string()
+        });
+    Some(match a.kind {
+        Kind::Port | Kind::Pasv => format!("{ip} port {}·256+{} = {p}", p / 256, p % 256),
+        Kind::Eprt | Kind::Epsv => format!("{ip} port {p}"),
+    })
 }
 
 fn verdict_sentence(v: &Verdict) -> String {

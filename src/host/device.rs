@@ -1,5 +1,7 @@
 //! The simulated network card: two queues of raw IPv4 packets. smoltcp reads from `rx` and
-//! writes to `tx` during `poll`; the world moves packets between hosts and links.
+//! writes to `tx` during `poll`; the world moves packets between hosts and links. The card
+//! hands smoltcp one received packet per `poll` (`rx_ready`), so the host sees the effect of
+//! each packet before the next: a listener that took a SYN is replaced before the next SYN.
 
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
@@ -9,6 +11,8 @@ use std::collections::VecDeque;
 pub struct SimDevice {
     pub rx: VecDeque<Vec<u8>>,
     pub tx: VecDeque<Vec<u8>>,
+    /// One packet may be received in the current poll.
+    pub rx_ready: bool,
 }
 
 impl Device for SimDevice {
@@ -23,7 +27,11 @@ impl Device for SimDevice {
     }
 
     fn receive(&mut self, _t: Instant) -> Option<(RxToken, TxToken<'_>)> {
+        if !self.rx_ready {
+            return None;
+        }
         let buffer = self.rx.pop_front()?;
+        self.rx_ready = false;
         Some((
             RxToken { buffer },
             TxToken {

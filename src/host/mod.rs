@@ -10,7 +10,7 @@
 
 mod device;
 
-use crate::ftp::server::DataFailure;
+use crate::ftp::server::{DataFailure, DataWork};
 use crate::ftp::{
     ClientAction, ClientSession, MemStore, ServerAction, ServerConfig, ServerSession,
 };
@@ -82,6 +82,8 @@ struct Sock {
     remote: Option<SocketAddrV4>,
     /// Removed from the socket set (a connect given up, a listener no longer wanted).
     gone: bool,
+    /// A control listener that left LISTEN has been replaced by a new one.
+    relistened: bool,
 }
 
 /// The server application: its settings, its files, one session per control connection.
@@ -213,10 +215,13 @@ impl EndHost {
         }
         self.app_timeouts(now);
         for _ in 0..10_000 {
+            self.dev.rx_ready = true;
             self.iface
                 .poll(to_smol(now), &mut self.dev, &mut self.sockets);
-            let mut progress = self.observe(now, out);
+            let mut progress = !self.dev.rx.is_empty();
+            progress |= self.observe(now, out);
             progress |= self.run_app(now, out);
+            progress |= self.pump_downloads(now);
             progress |= self.flush();
             if !progress {
                 break;
@@ -269,6 +274,7 @@ impl EndHost {
             local: None,
             remote: None,
             gone: false,
+            relistened: false,
         });
     }
 
@@ -380,10 +386,19 @@ impl EndHost {
                 s.opened = true;
             }
             // A listener that got a connection becomes that connection; listen again.
-            if became_open && role == Role::ControlListen {
-                s.role = Role::Control;
-                if let App::Server(srv) = &mut self.app {
+            // A listener that took a SYN is that connection now: listen again at once, so a
+            // second client's SYN finds a listener (a real server's backlog).
+            if role == Role::ControlListen && state != State::Listen && !s.relistened {
+                s.relistened = true;
+                if let App::Server(srv) = &self.app {
                     let port = srv.cfg.control_port;
+                    let _ = self.open_listener(Role::ControlListen, 0, port);
+                }
+                progress = true;
+            }
+            if became_open && role == Role::ControlListen {
+                self.socks[i].role = Role::Control;
+                if let App::Server(srv) = &mut self.app {
                     let (Some(l), Some(r)) = (local, remote) else {
                         i += 1;
                         continue;
@@ -391,9 +406,8 @@ impl EndHost {
                     let idx = srv.sessions.len();
                     let rng = Rng::split(srv.seed, &format!("session/{idx}"));
                     srv.sessions
-                        .push(ServerSession::new(srv.cfg.clone(), l, r, rng));
+                        .push(ServerSession::new(srv.cfg.clone(), l, r, rng, now));
                     self.socks[i].owner = idx;
-                    let _ = self.open_listener(Role::ControlListen, 0, port);
                 }
                 progress = true;
             }
@@ -529,7 +543,7 @@ impl EndHost {
                             sess.data_failed(DataFailure::Reset, now, store);
                         }
                         if !data.is_empty() {
-                            sess.data_received(data);
+                            sess.data_received(data, now);
                         }
                         if eof {
                             sess.data_eof(now, store);
@@ -651,7 +665,6 @@ impl EndHost {
                     sessions[owner].listen_result(r, now, store);
                 }
             }
-            ServerAction::SendData(d) => self.queue_send(Role::Data, owner, &d),
             ServerAction::CloseData => self.close_role(Role::Data, owner),
             ServerAction::AbortData => self.abort_data(owner),
             ServerAction::CloseControl => self.close_role(Role::Control, owner),
@@ -693,6 +706,35 @@ impl EndHost {
                 }
             }
         }
+    }
+
+    /// Pulls download bytes from server sessions into their data sockets' queues, a chunk at
+    /// a time, as the sockets drain (so a file is never copied whole).
+    fn pump_downloads(&mut self, now: Time) -> bool {
+        let App::Server(srv) = &mut self.app else {
+            return false;
+        };
+        let mut progress = false;
+        for (owner, sess) in srv.sessions.iter_mut().enumerate() {
+            if sess.data_work() != DataWork::Send {
+                continue;
+            }
+            let Some(s) = self
+                .socks
+                .iter_mut()
+                .rev()
+                .find(|s| s.role == Role::Data && s.owner == owner && !s.closing && !s.gone)
+            else {
+                continue;
+            };
+            if s.pending.is_empty() {
+                let mut buf = [0u8; 16 * 1024];
+                let n = sess.read_data(&mut buf, now);
+                s.pending.extend_from_slice(&buf[..n]);
+                progress = true;
+            }
+        }
+        progress
     }
 
     /// Moves queued bytes into socket buffers; closes sockets whose data is all handed over.

@@ -1,8 +1,15 @@
 //! A directory served by `ftp-lab serve`, confined to its root: paths are normalised (no `..`
 //! above `/`), and any path whose real location (symlinks followed) lies outside the root is
 //! refused as if it did not exist.
+//!
+//! Downloads stream from the open file. An upload goes to a new temporary file beside its
+//! target, created with create-new semantics (so a planted symlink or file of that name is
+//! never followed or reused) under a random name, and is renamed over the target only when the
+//! transfer ends well; otherwise the temporary file is removed and the old file stays.
 
-use crate::ftp::store::{Entry, FileStore, StoreError};
+use crate::ftp::store::{Entry, FileStore, Source, StoreError, Upload};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub struct DirStore {
@@ -72,15 +79,17 @@ impl FileStore for DirStore {
         Ok(out)
     }
 
-    fn read(&self, path: &str) -> Result<Vec<u8>, StoreError> {
+    fn open_read(&self, path: &str) -> Result<(u64, Source), StoreError> {
         let p = self.real(path)?;
         if !p.is_file() {
             return Err(StoreError::NotFound);
         }
-        std::fs::read(p).map_err(|e| StoreError::Io(e.to_string()))
+        let f = File::open(p).map_err(|e| StoreError::Io(e.to_string()))?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok((len, Box::new(f)))
     }
 
-    fn write(&mut self, path: &str, data: &[u8]) -> Result<(), StoreError> {
+    fn open_write(&mut self, path: &str) -> Result<Box<dyn Upload>, StoreError> {
         if self.read_only {
             return Err(StoreError::Denied);
         }
@@ -99,8 +108,63 @@ impl FileStore for DirStore {
         {
             return Err(StoreError::Denied);
         }
-        let tmp = parent.join(format!(".{}.ftp-lab-upload", name.to_string_lossy()));
-        std::fs::write(&tmp, data).map_err(|e| StoreError::Io(e.to_string()))?;
-        std::fs::rename(&tmp, &target).map_err(|e| StoreError::Io(e.to_string()))
+        let (tmp, file) = create_temp(&parent)?;
+        Ok(Box::new(DirUpload {
+            file: Some(file),
+            tmp,
+            target,
+        }))
+    }
+}
+
+/// A new file in `dir` with a random name, created with create-new (O_CREAT|O_EXCL: fails on
+/// any existing name, a symlink included, and never follows one).
+fn create_temp(dir: &Path) -> Result<(PathBuf, File), StoreError> {
+    use std::hash::{BuildHasher, Hasher};
+    for attempt in 0..16u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(attempt);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        let tmp = dir.join(format!(".ftp-lab-upload.{:016x}", h.finish()));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(StoreError::Io(e.to_string())),
+        }
+    }
+    Err(StoreError::Io("no free temporary file name".to_owned()))
+}
+
+struct DirUpload {
+    file: Option<File>,
+    tmp: PathBuf,
+    target: PathBuf,
+}
+
+impl Upload for DirUpload {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        let f = self.file.as_mut().ok_or(StoreError::Denied)?;
+        f.write_all(bytes)
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        // Closed before the rename (no fsync, as vsftpd: the rename makes it appear whole).
+        drop(self.file.take().ok_or(StoreError::Denied)?);
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| StoreError::Io(e.to_string()))?;
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for DirUpload {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }

@@ -33,8 +33,24 @@ pub fn failure_of(e: &io::Error) -> DataFailure {
     match e.kind() {
         ErrorKind::ConnectionRefused => DataFailure::Refused,
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => DataFailure::Reset,
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => DataFailure::TimedOut,
         _ => DataFailure::Unreachable,
     }
+}
+
+/// Text from the network as it may be printed on the operator's terminal: control characters
+/// (ESC, CR, …) are written as escapes, so a client cannot move the cursor or fake a line.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let esc: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            esc
+        })
+        .collect()
 }
 
 /// A real clock turned into virtual time.
@@ -47,5 +63,17 @@ impl Clock {
 
     pub fn now(&self) -> crate::time::Time {
         crate::time::Time::from_micros(self.0.elapsed().as_micros() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped_for_the_log() {
+        assert_eq!(
+            super::printable("USER \u{1b}[2Jx\rfake"),
+            "USER \\u{1b}[2Jx\\rfake"
+        );
+        assert_eq!(super::printable("élan"), "élan");
     }
 }

@@ -1,12 +1,21 @@
 //! Where each value of a RON document starts: a map from field path (`nodes[4].passive_range`)
 //! to line and column.
 //!
-//! serde hands validation the values but not their places; this small scanner walks the same
-//! text and records the position of every value by path, so an error about a field can name
-//! its line and column. It only needs to understand RON's shape (structs, tuples, lists, maps,
-//! strings, comments); the real parse is ron's.
+//! serde hands validation the values but not their places; this scanner walks the tokens of
+//! the same text (from `lex`, which follows ron's lexical rules) and records the position of
+//! every value by path, so an error about a field can name its line and column. It keeps an
+//! explicit stack instead of recursing, records paths only down to a fixed depth and up to a
+//! fixed total size, so its time and memory are linear in the text whatever the text is.
 
+use super::lex::{Lexer, Tok, Token};
 use std::collections::BTreeMap;
+
+/// Values deeper than this get their nearest recorded ancestor's position.
+const MAX_RECORD_DEPTH: usize = 16;
+/// Map keys longer than this are cut in paths.
+const MAX_KEY: usize = 128;
+/// Stop recording once the recorded paths take this many bytes.
+const MAX_RECORDED_BYTES: usize = 16 * 1024 * 1024;
 
 /// Positions by path; paths look like `title`, `nodes[2].rules[0].dst_port`, `passive_range.1`.
 #[derive(Debug, Default)]
@@ -14,50 +23,24 @@ pub struct Positions {
     map: BTreeMap<String, (usize, usize)>,
 }
 
-impl Positions {
-    pub fn scan(src: &str) -> Positions {
-        let mut s = Scanner {
-            chars: src.chars().collect(),
-            i: 0,
-            line: 1,
-            col: 1,
-            out: BTreeMap::new(),
-        };
-        s.skip_ws();
-        while s.peek() == Some('#') {
-            // `#![enable(...)]` attributes
-            while let Some(c) = s.bump() {
-                if c == ']' {
-                    break;
-                }
-            }
-            s.skip_ws();
-        }
-        s.value(String::new());
-        Positions { map: s.out }
-    }
-
-    /// The position of `path`, or of its nearest recorded ancestor, or 1:1.
-    pub fn locate(&self, path: &str) -> (usize, usize) {
-        let mut p = path.to_owned();
-        loop {
-            if let Some(pos) = self.map.get(&p) {
-                return *pos;
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p.truncate(i),
-                None => return self.map.get("").copied().unwrap_or((1, 1)),
-            }
-        }
-    }
-}
-
-struct Scanner {
-    chars: Vec<char>,
-    i: usize,
-    line: usize,
-    col: usize,
-    out: BTreeMap<String, (usize, usize)>,
+enum Frame {
+    /// `( … )`: named fields or tuple elements.
+    Paren {
+        path: String,
+        n: usize,
+    },
+    List {
+        path: String,
+        n: usize,
+    },
+    Map {
+        path: String,
+    },
+    /// `Some( x )`: x takes the field's own path.
+    Some {
+        path: String,
+        used: bool,
+    },
 }
 
 fn join(path: &str, field: &str) -> String {
@@ -68,210 +51,154 @@ fn join(path: &str, field: &str) -> String {
     }
 }
 
-impl Scanner {
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.i).copied()
+struct Scan<'a> {
+    src: &'a str,
+    tokens: std::iter::Peekable<Lexer<'a>>,
+    out: BTreeMap<String, (usize, usize)>,
+    bytes: usize,
+    stack: Vec<Frame>,
+}
+
+impl Scan<'_> {
+    fn record(&mut self, path: &str, t: &Token) {
+        if self.stack.len() > MAX_RECORD_DEPTH || self.bytes > MAX_RECORDED_BYTES {
+            return;
+        }
+        if !self.out.contains_key(path) {
+            self.bytes += path.len() + 32;
+            self.out.insert(path.to_owned(), (t.line, t.col));
+        }
     }
 
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.i += 1;
-        if c == '\n' {
-            self.line += 1;
-            self.col = 1;
+    fn text(&self, start: usize, end: usize) -> String {
+        let s = self.src.get(start..end).unwrap_or("");
+        s.chars().take(MAX_KEY).collect()
+    }
+
+    fn next_is(&mut self, want: Tok) -> bool {
+        self.tokens.peek().is_some_and(|t| t.tok == want)
+    }
+
+    /// A value starts with token `t` at `path`.
+    fn value(&mut self, path: String, t: Token) {
+        self.record(&path, &t);
+        // Below the recorded depth paths are not kept, so they cannot grow with the depth.
+        let path = if self.stack.len() >= MAX_RECORD_DEPTH {
+            String::new()
         } else {
-            self.col += 1;
-        }
-        Some(c)
-    }
-
-    fn skip_ws(&mut self) {
-        loop {
-            match (self.peek(), self.chars.get(self.i + 1).copied()) {
-                (Some(c), _) if c.is_whitespace() => {
-                    self.bump();
+            path
+        };
+        match t.tok {
+            Tok::Ident { start, end } if self.next_is(Tok::Open(b'(')) => {
+                self.tokens.next();
+                if &self.src[start..end] == "Some" {
+                    self.stack.push(Frame::Some { path, used: false });
+                } else {
+                    self.stack.push(Frame::Paren { path, n: 0 });
                 }
-                (Some('/'), Some('/')) => {
-                    while self.peek().is_some_and(|c| c != '\n') {
-                        self.bump();
-                    }
-                }
-                (Some('/'), Some('*')) => {
-                    self.bump();
-                    self.bump();
-                    while self.peek().is_some()
-                        && !(self.peek() == Some('*') && self.chars.get(self.i + 1) == Some(&'/'))
-                    {
-                        self.bump();
-                    }
-                    self.bump();
-                    self.bump();
-                }
-                _ => return,
             }
+            Tok::Open(b'(') => self.stack.push(Frame::Paren { path, n: 0 }),
+            Tok::Open(b'[') => self.stack.push(Frame::List { path, n: 0 }),
+            Tok::Open(_) => self.stack.push(Frame::Map { path }),
+            _ => {}
         }
     }
 
-    fn ident(&mut self) -> String {
-        let mut s = String::new();
-        while let Some(c) = self.peek() {
-            if c.is_alphanumeric() || matches!(c, '_' | '+' | '-' | '.') {
-                s.push(c);
-                self.bump();
-            } else {
-                break;
-            }
+    /// Inside a container, token `t` comes: an element, a separator or the end.
+    fn element(&mut self, t: Token) {
+        if matches!(t.tok, Tok::Close(_)) {
+            self.stack.pop();
+            return;
         }
-        s
-    }
-
-    fn string(&mut self) -> String {
-        let mut s = String::new();
-        self.bump(); // opening quote
-        while let Some(c) = self.bump() {
-            match c {
-                '\\' => {
-                    if let Some(e) = self.bump() {
-                        s.push(e);
-                    }
-                }
-                '"' => break,
-                c => s.push(c),
-            }
+        if matches!(t.tok, Tok::Comma | Tok::Colon | Tok::Punct(_)) {
+            return;
         }
-        s
-    }
-
-    fn value(&mut self, path: String) {
-        self.skip_ws();
-        self.out
-            .entry(path.clone())
-            .or_insert((self.line, self.col));
-        match self.peek() {
-            Some('"') => {
-                self.string();
-            }
-            Some('\'') => {
-                self.bump();
-                self.bump();
-                self.bump();
-            }
-            Some('(') => self.paren(&path),
-            Some('[') => {
-                self.bump();
-                let mut n = 0;
-                loop {
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(']') | None => {
-                            self.bump();
-                            break;
-                        }
-                        Some(',') => {
-                            self.bump();
-                        }
-                        _ => {
-                            self.value(format!("{path}[{n}]"));
-                            n += 1;
-                        }
-                    }
+        let field = match (&t.tok, self.tokens.peek().map(|p| p.tok)) {
+            (Tok::Ident { start, end }, Some(Tok::Colon))
+            | (Tok::Str { start, end }, Some(Tok::Colon)) => Some(self.text(*start, *end)),
+            _ => None,
+        };
+        let path = match self.stack.last_mut() {
+            Some(Frame::Paren { path, n }) => match &field {
+                Some(f) => join(path, f),
+                None => {
+                    *n += 1;
+                    join(path, &(*n - 1).to_string())
                 }
+            },
+            Some(Frame::List { path, n }) => {
+                *n += 1;
+                format!("{path}[{}]", *n - 1)
             }
-            Some('{') => {
-                self.bump();
-                loop {
-                    self.skip_ws();
-                    match self.peek() {
-                        Some('}') | None => {
-                            self.bump();
-                            break;
-                        }
-                        Some(',') => {
-                            self.bump();
-                        }
-                        Some('"') => {
-                            let key = self.string();
-                            self.skip_ws();
-                            if self.peek() == Some(':') {
-                                self.bump();
-                            }
-                            self.value(join(&path, &key));
-                        }
-                        _ => {
-                            let key = self.ident();
-                            if key.is_empty() {
-                                self.bump();
-                                continue;
-                            }
-                            self.skip_ws();
-                            if self.peek() == Some(':') {
-                                self.bump();
-                            }
-                            self.value(join(&path, &key));
-                        }
-                    }
-                }
-            }
-            Some(_) => {
-                let id = self.ident();
-                if id.is_empty() {
-                    self.bump();
+            Some(Frame::Map { path }) => match &field {
+                Some(f) => join(path, f),
+                None => return, // a key that is not a string: nothing to name
+            },
+            Some(Frame::Some { path, used }) => {
+                if *used {
                     return;
                 }
-                self.skip_ws();
-                if self.peek() == Some('(') {
-                    if id == "Some" {
-                        // `Some(x)` is transparent: x gets the field's own path.
-                        self.bump();
-                        self.value(path.clone());
-                        self.skip_ws();
-                        if self.peek() == Some(')') {
-                            self.bump();
-                        }
-                    } else {
-                        self.paren(&path);
-                    }
-                }
+                *used = true;
+                path.clone()
             }
-            None => {}
+            None => return,
+        };
+        if field.is_some() && !matches!(self.stack.last(), Some(Frame::Some { .. })) {
+            self.tokens.next(); // the colon
+            if let Some(v) = self.tokens.next() {
+                self.value(path, v);
+            }
+        } else {
+            self.value(path, t);
         }
     }
+}
 
-    /// `( ... )`: named fields (`name: value`) or tuple elements.
-    fn paren(&mut self, path: &str) {
-        self.bump();
-        let mut n = 0;
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(')') | None => {
-                    self.bump();
-                    return;
-                }
-                Some(',') => {
-                    self.bump();
-                }
-                Some(c) if c.is_alphabetic() || c == '_' => {
-                    let save = (self.i, self.line, self.col);
-                    let id = self.ident();
-                    self.skip_ws();
-                    if self.peek() == Some(':') {
-                        self.bump();
-                        self.value(join(path, &id));
-                    } else {
-                        (self.i, self.line, self.col) = save;
-                        self.value(format!("{path}.{n}"));
-                        n += 1;
+impl Positions {
+    pub fn scan(src: &str) -> Positions {
+        let mut s = Scan {
+            src,
+            tokens: Lexer::new(src).peekable(),
+            out: BTreeMap::new(),
+            bytes: 0,
+            stack: Vec::new(),
+        };
+        // `#![enable(...)]` attributes before the value.
+        while s.tokens.peek().is_some_and(|t| t.tok == Tok::Punct(b'#')) {
+            let mut depth = 0usize;
+            for t in s.tokens.by_ref() {
+                match t.tok {
+                    Tok::Open(_) => depth += 1,
+                    Tok::Close(_) => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            break;
+                        }
                     }
+                    _ => {}
                 }
-                _ => {
-                    self.value(if path.is_empty() {
-                        n.to_string()
-                    } else {
-                        format!("{path}.{n}")
-                    });
-                    n += 1;
-                }
+            }
+        }
+        if let Some(t) = s.tokens.next() {
+            s.value(String::new(), t);
+        }
+        while !s.stack.is_empty() {
+            let Some(t) = s.tokens.next() else { break };
+            s.element(t);
+        }
+        Positions { map: s.out }
+    }
+
+    /// The position of `path`, or of its nearest recorded ancestor, or 1:1.
+    pub fn locate(&self, path: &str) -> (usize, usize) {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.map.get(p) {
+                return *pos;
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return self.map.get("").copied().unwrap_or((1, 1)),
             }
         }
     }
@@ -292,5 +219,22 @@ mod tests {
         assert_eq!(p.locate("nodes[1].files.r.txt"), (8, 24));
         assert_eq!(p.locate("opt"), (11, 8));
         assert_eq!(p.locate("nodes[1].missing"), (6, 5));
+    }
+
+    #[test]
+    fn nested_comments_and_raw_strings_do_not_shift_positions() {
+        let src = "(\n  a: r#\"(((\"#, /* /* ( */ [ */\n  b: 5,\n)";
+        let p = Positions::scan(src);
+        assert_eq!(p.locate("b"), (3, 6));
+    }
+
+    #[test]
+    fn deep_and_long_input_is_linear_and_does_not_recurse() {
+        let deep = format!("({}", "a: (".repeat(200_000));
+        let p = Positions::scan(&deep);
+        assert!(p.map.len() <= MAX_RECORD_DEPTH + 2);
+        let wide = format!("(x: [{}])", "1,".repeat(300_000));
+        let p = Positions::scan(&wide);
+        assert_eq!(p.locate("x[299999]"), (1, 5 + 2 * 299_999 + 1));
     }
 }

@@ -5,10 +5,12 @@
 //! parses with ron and then validates the whole file, collecting *every* problem with its file,
 //! line, column and field, in words a teacher understands. Nothing here panics on bad input.
 
+mod lex;
 mod locate;
 mod validate;
 
 pub use locate::Positions;
+pub use validate::limits;
 
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
@@ -139,6 +141,9 @@ pub struct ServerSpec {
     pub accept_timeout_s: u64,
     #[serde(default = "yes")]
     pub anonymous: bool,
+    /// Let anonymous users upload (vsftpd `anon_upload_enable`, off by default).
+    #[serde(default)]
+    pub anonymous_upload: bool,
     #[serde(default)]
     pub users: Vec<(String, String)>,
     /// Files served: path → contents.
@@ -222,6 +227,55 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+impl ScenarioError {
+    /// A problem with the file as a whole (it cannot be read, it is too big).
+    pub fn whole_file(file: &str, message: String) -> ScenarioError {
+        ScenarioError {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message,
+        }
+    }
+}
+
+fn too_big(len: u64) -> String {
+    format!(
+        "the file is {len} bytes; a scenario may be at most {} bytes",
+        limits::FILE_BYTES
+    )
+}
+
+/// Reads at most `max` bytes of a regular file as UTF-8, or says why not.
+pub fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
+    use std::io::Read;
+    let md = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !md.is_file() {
+        return Err(
+            "cannot read the file: it is not a regular file (a directory, a device or a pipe)"
+                .to_owned(),
+        );
+    }
+    if md.len() > max as u64 {
+        return Err(too_big(md.len()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not UTF-8 text (byte {} is not valid)",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
@@ -254,23 +308,33 @@ fn ron_options() -> ron::Options {
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file. Only a regular file of at most
+    /// `limits::FILE_BYTES` is read (a FIFO or `/dev/zero` is refused before it is opened).
     pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioErrors(vec![ScenarioError {
-                file: file.clone(),
-                line: 0,
-                column: 0,
-                field: String::new(),
-                message: format!("cannot read the file: {e}"),
-            }])
-        })?;
+        let text = read_bounded(path, limits::FILE_BYTES)
+            .map_err(|message| ScenarioErrors(vec![ScenarioError::whole_file(&file, message)]))?;
         Scenario::parse(&text, &file)
     }
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+        if text.len() > limits::FILE_BYTES {
+            return Err(ScenarioErrors(vec![ScenarioError::whole_file(
+                file,
+                too_big(text.len() as u64),
+            )]));
+        }
+        // Limits ron itself does not keep (its escape handling is quadratic), checked first.
+        lex::Lexer::new(text).check_limits().map_err(|e| {
+            ScenarioErrors(vec![ScenarioError {
+                file: file.to_owned(),
+                line: e.line,
+                column: e.col,
+                field: String::new(),
+                message: e.message,
+            }])
+        })?;
         let scenario: Scenario = ron_options().from_str(text).map_err(|e| {
             ScenarioErrors(vec![ScenarioError {
                 file: file.to_owned(),
@@ -285,21 +349,32 @@ impl Scenario {
             return Ok(scenario);
         }
         let pos = Positions::scan(text);
-        Err(ScenarioErrors(
-            problems
-                .into_iter()
-                .map(|(field, message)| {
-                    let (line, column) = pos.locate(&field);
-                    ScenarioError {
-                        file: file.to_owned(),
-                        line,
-                        column,
-                        field,
-                        message,
-                    }
-                })
-                .collect(),
-        ))
+        let total = problems.len();
+        let mut errors: Vec<ScenarioError> = problems
+            .into_iter()
+            .take(limits::REPORTED_PROBLEMS)
+            .map(|(field, message)| {
+                let (line, column) = pos.locate(&field);
+                ScenarioError {
+                    file: file.to_owned(),
+                    line,
+                    column,
+                    field,
+                    message,
+                }
+            })
+            .collect();
+        if total > limits::REPORTED_PROBLEMS {
+            errors.push(ScenarioError::whole_file(
+                file,
+                format!(
+                    "and {} more problems (only the first {} are listed)",
+                    total - limits::REPORTED_PROBLEMS,
+                    limits::REPORTED_PROBLEMS
+                ),
+            ));
+        }
+        Err(ScenarioErrors(errors))
     }
 
     /// Checks an in-memory scenario (one edited in the GUI); errors carry field paths only.

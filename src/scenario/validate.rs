@@ -6,7 +6,48 @@ use crate::firewall::{Cidr, PortMatch};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 
+/// What a scenario may ask for at most. Each bound keeps a run's time and memory small
+/// whatever a file says; the README lists them.
+pub mod limits {
+    /// Bytes in a scenario file.
+    pub const FILE_BYTES: usize = 1024 * 1024;
+    /// Problems listed for one file (the rest are counted).
+    pub const REPORTED_PROBLEMS: usize = 100;
+    pub const NODES: usize = 2_000;
+    pub const LINKS: usize = 4_000;
+    /// Rules in one firewall.
+    pub const RULES: usize = 256;
+    /// Actions in one client's script, and in all scripts together.
+    pub const ACTIONS: usize = 100;
+    pub const TOTAL_ACTIONS: usize = 20_000;
+    /// Files, and accounts, of one server.
+    pub const FILES: usize = 1_000;
+    pub const USERS: usize = 100;
+    /// Seconds of virtual time a run may last, and any timeout.
+    pub const TIME_LIMIT_S: u64 = 86_400;
+    pub const TIMEOUT_S: u64 = 86_400;
+    /// A link's one-way delay, in milliseconds.
+    pub const DELAY_MS: f64 = 60_000.0;
+    /// Events a run may record before it is stopped.
+    pub const EVENTS: usize = 1_000_000;
+}
+
 type Problems = Vec<(String, String)>;
+
+fn at_most(p: &mut Problems, field: String, what: &str, n: usize, max: usize) {
+    if n > max {
+        p.push((field, format!("{n} {what}: at most {max} are allowed")));
+    }
+}
+
+fn seconds(p: &mut Problems, field: String, v: u64, max: u64) {
+    if v == 0 || v > max {
+        p.push((
+            field,
+            format!("{v} s is out of range: write a number of seconds from 1 to {max}"),
+        ));
+    }
+}
 
 fn port(p: &mut Problems, field: String, v: u32) {
     if !(1..=65535).contains(&v) {
@@ -36,9 +77,33 @@ fn port_match(p: &mut Problems, field: String, m: &PortMatch) {
     }
 }
 
+/// Why an address cannot be a host's own address (or one a server announces).
+pub fn unusable_address(ip: Ipv4Addr) -> Option<&'static str> {
+    let first = ip.octets()[0];
+    if ip.is_unspecified() || first == 0 {
+        Some("0.x.x.x means \"this network\", not a host")
+    } else if ip.is_broadcast() {
+        Some("255.255.255.255 is the broadcast address, not a host")
+    } else if ip.is_multicast() {
+        Some("224.0.0.0-239.255.255.255 are multicast groups, not hosts; TCP cannot use them")
+    } else if first >= 240 {
+        Some("240.0.0.0 and above are reserved, not usable by hosts")
+    } else if ip.is_loopback() {
+        Some("127.x.x.x is loopback: it never leaves its own host")
+    } else {
+        None
+    }
+}
+
 fn address(p: &mut Problems, field: String, a: &str) -> Option<Ipv4Addr> {
     match a.parse::<Ipv4Addr>() {
-        Ok(ip) => Some(ip),
+        Ok(ip) => match unusable_address(ip) {
+            None => Some(ip),
+            Some(why) => {
+                p.push((field, format!("{ip} cannot be used here: {why}")));
+                None
+            }
+        },
         Err(_) => {
             p.push((field, format!("'{a}' is not an IPv4 address (write four numbers 0-255 with dots, like 198.51.100.7)")));
             None
@@ -50,11 +115,44 @@ pub fn validate(s: &Scenario) -> Problems {
     let mut p = Problems::new();
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     let mut addrs: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
-    if s.time_limit_s == 0 {
-        p.push((
-            "time_limit_s".into(),
-            "the time limit must be at least 1 second".into(),
-        ));
+    seconds(
+        &mut p,
+        "time_limit_s".into(),
+        s.time_limit_s,
+        limits::TIME_LIMIT_S,
+    );
+    at_most(
+        &mut p,
+        "nodes".into(),
+        "nodes",
+        s.nodes.len(),
+        limits::NODES,
+    );
+    at_most(
+        &mut p,
+        "links".into(),
+        "links",
+        s.links.len(),
+        limits::LINKS,
+    );
+    let total_actions: usize = s
+        .nodes
+        .iter()
+        .map(|n| match n {
+            NodeSpec::Client(c) => c.actions.len(),
+            _ => 0,
+        })
+        .sum();
+    at_most(
+        &mut p,
+        "nodes".into(),
+        "client actions in all",
+        total_actions,
+        limits::TOTAL_ACTIONS,
+    );
+    if !p.is_empty() {
+        // Too big to look at node by node.
+        return p;
     }
     for (i, n) in s.nodes.iter().enumerate() {
         let f = |x: &str| format!("nodes[{i}].{x}");
@@ -120,10 +218,14 @@ pub fn validate(s: &Scenario) -> Problems {
                 format!("no node is called '{}'", l.b),
             ));
         }
-        if !(l.delay_ms.is_finite() && l.delay_ms >= 0.0) {
+        if !(l.delay_ms.is_finite() && (0.0..=limits::DELAY_MS).contains(&l.delay_ms)) {
             p.push((
                 format!("links[{i}].delay_ms"),
-                format!("the delay {} ms must be zero or more", l.delay_ms),
+                format!(
+                    "the delay {} ms is out of range: write 0 to {} ms",
+                    l.delay_ms,
+                    limits::DELAY_MS
+                ),
             ));
         }
         if let (Some(a), Some(b)) = (a, b) {
@@ -149,12 +251,19 @@ pub fn validate(s: &Scenario) -> Problems {
         match n {
             NodeSpec::Client(c) => {
                 range(&mut p, f("data_ports"), c.data_ports);
-                if c.connect_timeout_s == 0 {
-                    p.push((
-                        f("connect_timeout_s"),
-                        "the timeout must be at least 1 second".into(),
-                    ));
-                }
+                seconds(
+                    &mut p,
+                    f("connect_timeout_s"),
+                    c.connect_timeout_s,
+                    limits::TIMEOUT_S,
+                );
+                at_most(
+                    &mut p,
+                    f("actions"),
+                    "actions",
+                    c.actions.len(),
+                    limits::ACTIONS,
+                );
                 match names.get(c.server.as_str()).map(|&j| &s.nodes[j]) {
                     Some(NodeSpec::Server(_)) => {
                         if let Some(&j) = names.get(c.server.as_str())
@@ -235,10 +344,16 @@ pub fn validate(s: &Scenario) -> Problems {
                     ("connect_timeout_s", sv.connect_timeout_s),
                     ("accept_timeout_s", sv.accept_timeout_s),
                 ] {
-                    if v == 0 {
-                        p.push((f(k), "the timeout must be at least 1 second".into()));
-                    }
+                    seconds(&mut p, f(k), v, limits::TIMEOUT_S);
                 }
+                at_most(&mut p, f("files"), "files", sv.files.len(), limits::FILES);
+                at_most(
+                    &mut p,
+                    f("users"),
+                    "accounts",
+                    sv.users.len(),
+                    limits::USERS,
+                );
                 if neigh[i].len() != 1 {
                     p.push((
                         f("name"),
@@ -276,6 +391,7 @@ pub fn validate(s: &Scenario) -> Problems {
                     _ => {}
                 }
                 port(&mut p, f("helper_port"), fw.helper_port);
+                at_most(&mut p, f("rules"), "rules", fw.rules.len(), limits::RULES);
                 for (k, r) in fw.rules.iter().enumerate() {
                     let rf = |x: &str| format!("nodes[{i}].rules[{k}].{x}");
                     for (field, a) in [("src", &r.src), ("dst", &r.dst)] {

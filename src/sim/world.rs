@@ -11,7 +11,7 @@ use crate::firewall::{Action, Direction, Firewall};
 use crate::ftp::{ActionResult, ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
 use crate::host::{App, EndHost, HostEvent};
 use crate::rng::Rng;
-use crate::scenario::{ActionSpec, ActivePort, NodeSpec, Scenario};
+use crate::scenario::{ActionSpec, ActivePort, NodeSpec, Scenario, limits};
 use crate::time::Time;
 use crate::trace::{
     Channel, Connection, Event, EventKind, FirewallReport, LinkInfo, NodeInfo, NodeKind, Outcome,
@@ -27,8 +27,8 @@ pub const TCP_PROFILE: &str = "smoltcp TCP: classic RFC 6298 back-off, SYN retri
 
 /// After the client's last action, keep running this long so closing handshakes show.
 const LINGER: Duration = Duration::from_secs(2);
-/// A guard against a run that never settles.
-const MAX_STEPS: usize = 2_000_000;
+/// A guard against a run that never settles: queue entries handled (polls included).
+const MAX_STEPS: usize = 4_000_000;
 
 enum Node {
     Host(Box<EndHost>, Option<Time>),
@@ -260,6 +260,7 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                     connect_timeout: Duration::from_secs(sv.connect_timeout_s),
                     accept_timeout: Duration::from_secs(sv.accept_timeout_s),
                     anonymous: sv.anonymous,
+                    anon_upload: sv.anonymous_upload,
                     users: sv.users.clone(),
                     ..ServerConfig::default()
                 };
@@ -353,9 +354,17 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     let limit = Time::from_secs(s.time_limit_s);
     let mut done_at: Option<Time> = None;
     let mut steps = 0;
+    let mut cut = None;
     while let Some((t, ev)) = w.queue.pop() {
         steps += 1;
-        if t > limit || steps > MAX_STEPS || done_at.is_some_and(|d| t > d + LINGER) {
+        if t > limit || done_at.is_some_and(|d| t > d + LINGER) {
+            break;
+        }
+        if steps > MAX_STEPS || w.rec.events.len() >= limits::EVENTS {
+            cut = Some(format!(
+                "the run was stopped after {} events: FTP Lab's limit (make the scenario smaller)",
+                w.rec.events.len()
+            ));
             break;
         }
         w.now = t;
@@ -373,6 +382,11 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         }
     }
 
+    if let Some(c) = &cut {
+        let now = w.now;
+        w.rec
+            .push(now, 0, EventKind::Note { text: c.clone() }, None);
+    }
     // Results of every client's script (actions that never finished are said so).
     let mut actions = Vec::new();
     for (i, n) in w.nodes.iter().enumerate() {
@@ -387,10 +401,12 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                     action: name.clone(),
                     ok: false,
                     reply: None,
-                    detail: format!(
-                        "did not finish within the time limit of {} s",
-                        s.time_limit_s
-                    ),
+                    detail: cut.clone().unwrap_or_else(|| {
+                        format!(
+                            "did not finish within the time limit of {} s",
+                            s.time_limit_s
+                        )
+                    }),
                     bytes: 0,
                 });
             }

@@ -2,6 +2,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod live;
+
 use ftp_lab::trace::{EventKind, PacketFate, Trace};
 use ftp_lab::{Scenario, simulate};
 use std::path::PathBuf;

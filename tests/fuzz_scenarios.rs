@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used)]
+//! A property test that mutates every shipped scenario the way a fuzzer (or a student with a
+//! text editor) would, and asserts what `check` and `run` promise: never a panic, never a stack
+//! overflow (that would abort this test), a bounded time, and agreement on validity (a file
+//! `check` accepts is one `run` simulates).
+//!
+//! It runs 64 cases in `cargo test`; `FTP_LAB_FUZZ_CASES=5000 cargo test --release --test
+//! fuzz_scenarios` runs longer.
+
+mod common;
+
+use ftp_lab::{Scenario, simulate};
+use proptest::prelude::*;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    FlipByte(usize, u8),
+    Truncate(usize),
+    DeleteLine(usize),
+    DuplicateLine(usize),
+    Number(usize, &'static str),
+    NestedComment(usize, usize),
+    RawString(usize, usize),
+    LongString(usize, usize),
+    Unicode(usize, char),
+}
+
+const NUMBERS: [&str; 8] = [
+    "18446744073709551615",
+    "18446744073710",
+    "-1",
+    "1e308",
+    "99999999999999999999999",
+    "0",
+    "65536",
+    "NaN",
+];
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::FlipByte(i, b)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        any::<usize>().prop_map(Mutation::DeleteLine),
+        any::<usize>().prop_map(Mutation::DuplicateLine),
+        (any::<usize>(), 0..NUMBERS.len()).prop_map(|(i, k)| Mutation::Number(i, NUMBERS[k])),
+        (any::<usize>(), 1..200usize).prop_map(|(i, d)| Mutation::NestedComment(i, d)),
+        (any::<usize>(), 0..4usize).prop_map(|(i, h)| Mutation::RawString(i, h)),
+        (any::<usize>(), 1..200_000usize).prop_map(|(i, n)| Mutation::LongString(i, n)),
+        (any::<usize>(), any::<char>()).prop_map(|(i, c)| Mutation::Unicode(i, c)),
+    ]
+}
+
+/// The byte offset of the `i`th char boundary (mod the length).
+fn at(text: &str, i: usize) -> usize {
+    let n = text.len().max(1);
+    let mut k = i % n;
+    while !text.is_char_boundary(k) {
+        k -= 1;
+    }
+    k
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    match *m {
+        Mutation::FlipByte(i, b) => {
+            let mut bytes = text.as_bytes().to_vec();
+            if !bytes.is_empty() {
+                let k = i % bytes.len();
+                bytes[k] ^= b;
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Mutation::Truncate(i) => text[..at(text, i)].to_owned(),
+        Mutation::DeleteLine(i) if !lines.is_empty() => {
+            lines.remove(i % lines.len());
+            lines.join("\n")
+        }
+        Mutation::DuplicateLine(i) if !lines.is_empty() => {
+            let l = lines[i % lines.len()];
+            lines.insert(i % lines.len(), l);
+            lines.join("\n")
+        }
+        Mutation::Number(i, n) => {
+            // Replace the next number at or after the position.
+            let k = at(text, i);
+            match text[k..].find(|c: char| c.is_ascii_digit()) {
+                Some(d) => {
+                    let s = k + d;
+                    let e = s + text[s..].find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+                    format!("{}{n}{}", &text[..s], &text[e..])
+                }
+                None => text.to_owned(),
+            }
+        }
+        Mutation::NestedComment(i, depth) => {
+            let k = at(text, i);
+            let c = "/* ".repeat(depth) + &" */".repeat(depth);
+            format!("{}{c}{}", &text[..k], &text[k..])
+        }
+        Mutation::RawString(i, hashes) => {
+            let k = at(text, i);
+            let h = "#".repeat(hashes);
+            format!("{}r{h}\"(( [ {{ /* \"{h}{}", &text[..k], &text[k..])
+        }
+        Mutation::LongString(i, n) => {
+            let k = at(text, i);
+            format!(
+                "{}\"{}\"{}",
+                &text[..k],
+                "ab\\n".repeat(n / 4 + 1),
+                &text[k..]
+            )
+        }
+        Mutation::Unicode(i, c) => {
+            let k = at(text, i);
+            format!("{}{c}{}", &text[..k], &text[k..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("FTP_LAB_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+fn shipped_texts() -> Vec<String> {
+    common::shipped()
+        .into_iter()
+        .map(|(name, _)| std::fs::read_to_string(common::scenario_path(&name)).unwrap())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_scenarios_never_panic_stay_bounded_and_check_agrees_with_run(
+        which in any::<usize>(),
+        muts in proptest::collection::vec(mutation(), 1..4),
+    ) {
+        let texts = shipped_texts();
+        let mut text = texts[which % texts.len()].clone();
+        for m in &muts {
+            text = apply(&text, m);
+        }
+        let start = Instant::now();
+        let checked = Scenario::parse(&text, "fuzz.ron");
+        let check_time = start.elapsed();
+        prop_assert!(check_time < Duration::from_secs(5), "check took {check_time:?}");
+        if let Err(e) = &checked {
+            // Every problem names the file and a place.
+            prop_assert!(e.0.iter().all(|p| p.to_string().starts_with("fuzz.ron:")));
+        }
+        if let Ok(s) = checked {
+            let start = Instant::now();
+            let run = simulate(&s);
+            prop_assert!(run.is_ok(), "check accepted what run refused: {:?}", run.err());
+            prop_assert!(start.elapsed() < Duration::from_secs(20), "run took {:?}", start.elapsed());
+        }
+    }
+}

@@ -1,0 +1,419 @@
+#![allow(clippy::unwrap_used)]
+//! `ftp-lab serve` under attack and under load: what an outside test found, each pinned, and
+//! the limits it keeps (vsftpd's defaults). Loopback only; every wait is bounded.
+
+mod common;
+
+use common::live::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_second_upload_in_one_session_completes() {
+    let s = serve("two-uploads", "21001-21005", &[]);
+    let mut c = Raw::open(s.port);
+    c.login();
+    let a = blob(300_000);
+    for name in ["one.bin", "two.bin", "three.bin"] {
+        let r = c.stor(name, &a);
+        assert!(r.starts_with("226"), "{name}: {r}");
+        assert_eq!(std::fs::read(s.root.join(name)).unwrap(), a, "{name}");
+    }
+    let (list, r) = c.list();
+    assert!(
+        r.starts_with("226") && list.contains("two.bin"),
+        "{r}{list}"
+    );
+    let (got, r) = c.retr("one.bin");
+    assert!(r.starts_with("226"));
+    assert_eq!(got, a);
+}
+
+#[test]
+fn big_transfers_stream_in_bounded_memory() {
+    let s = serve("stream", "21006-21010", &[]);
+    let size = 64 * 1024 * 1024;
+    let data = blob(size);
+    std::fs::write(s.root.join("big.bin"), &data).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let (got, r) = c.retr("big.bin");
+    assert!(r.starts_with("226"), "{r}");
+    assert!(got == data, "RETR not byte-identical");
+    let r = c.stor("up.bin", &data);
+    assert!(r.starts_with("226"), "{r}");
+    assert!(std::fs::read(s.root.join("up.bin")).unwrap() == data);
+    let peak_kb = s.status("VmHWM");
+    assert!(
+        peak_kb < 32 * 1024,
+        "peak RSS {peak_kb} kB for a 64 MB file each way"
+    );
+}
+
+fn no_temp_files(dir: &std::path::Path) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        assert!(!n.starts_with(".ftp-lab-upload"), "left behind: {n}");
+    }
+}
+
+#[test]
+fn an_upload_that_ends_early_never_replaces_the_file() {
+    let s = serve("early", "21011-21015", &[]);
+    let old = std::fs::read(s.root.join("readme.txt")).unwrap();
+    // Announced with ALLO, then cut short: 426, and the old file stays.
+    let mut c = Raw::open(s.port);
+    c.login();
+    assert!(c.send(b"ALLO 100000\r\n").starts_with("200"));
+    let r = c.stor("readme.txt", &blob(5_000));
+    assert!(r.starts_with("426"), "{r}");
+    assert_eq!(std::fs::read(s.root.join("readme.txt")).unwrap(), old);
+    // The client vanishes mid-upload: both connections close (control first, as a killed
+    // process closes its descriptors in order).
+    let mut c = Raw::open(s.port);
+    c.login();
+    let mut d = c.passive();
+    assert!(c.send(b"STOR readme.txt\r\n").starts_with("150"));
+    d.write_all(&blob(5_000)).unwrap();
+    drop(c);
+    drop(d);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(std::fs::read(s.root.join("readme.txt")).unwrap(), old);
+    no_temp_files(&s.root);
+    // The server still serves.
+    Raw::open(s.port).login();
+}
+
+#[test]
+fn a_planted_symlink_at_the_temporary_name_is_not_followed() {
+    let s = serve("planted", "21016-21020", &[]);
+    let outside = std::env::temp_dir().join(format!("ftp-lab-victim-{}", std::process::id()));
+    std::fs::write(&outside, "precious").unwrap();
+    // The name the old server used for its temporary file.
+    std::os::unix::fs::symlink(&outside, s.root.join(".notes.txt.ftp-lab-upload")).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    assert!(c.stor("notes.txt", b"student notes").starts_with("226"));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read(s.root.join("notes.txt")).unwrap(),
+        b"student notes"
+    );
+}
+
+#[test]
+fn anonymous_users_cannot_upload_by_default() {
+    let root = root("anon-ro");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["serve", "--root"])
+        .arg(&root)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--pasv-range",
+            "21021-21025",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server { child, port, root };
+    wait_for(port);
+    let mut c = Raw::open(port);
+    c.login();
+    let _d = c.passive();
+    let r = c.send(b"STOR x.txt\r\n");
+    assert!(r.starts_with("550"), "{r}");
+}
+
+#[test]
+fn idle_sessions_and_stalled_transfers_are_closed() {
+    let s = serve(
+        "idle",
+        "21026-21030",
+        &["--idle-timeout", "1", "--data-timeout", "1"],
+    );
+    let mut c = Raw::open(s.port);
+    c.login();
+    let start = Instant::now();
+    let r = c.reply();
+    assert_eq!(r, "421 Timeout.\r\n");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // A download nobody reads: the server gives up after the data timeout.
+    std::fs::write(s.root.join("big.bin"), blob(32 * 1024 * 1024)).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let _d = c.passive();
+    assert!(c.send(b"RETR big.bin\r\n").starts_with("150"));
+    let r = c.reply();
+    assert_eq!(r, "421 Data timeout. Reconnect. Sorry.\r\n");
+}
+
+#[test]
+fn too_many_clients_get_vsftpds_421() {
+    let s = serve(
+        "limits",
+        "21031-21035",
+        &["--max-per-ip", "2", "--max-clients", "3"],
+    );
+    let a = Raw::open(s.port);
+    let b = Raw::open(s.port);
+    let mut c = Raw::connect(s.port);
+    assert_eq!(
+        c.reply(),
+        "421 There are too many connections from your internet address.\r\n"
+    );
+    drop((a, b));
+    // Their sessions end and give back their places.
+    let start = Instant::now();
+    loop {
+        let mut d = Raw::connect(s.port);
+        let hello = d.reply();
+        if hello.starts_with("220") {
+            d.login();
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "still refused: {hello}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn wrong_passwords_are_slow_and_the_third_ends_the_session() {
+    let s = serve("login", "21036-21040", &[]);
+    let mut c = Raw::open(s.port);
+    let start = Instant::now();
+    for _ in 0..3 {
+        assert!(c.send(b"USER anonymous-not\r\n").starts_with("331"));
+        assert!(c.send(b"PASS wrong\r\n").starts_with("530"));
+    }
+    assert!(
+        start.elapsed() >= Duration::from_millis(2900),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(c.reply(), "", "closed after the third failure");
+}
+
+#[test]
+fn commands_sent_during_a_transfer_do_not_grow_the_server() {
+    let s = serve("flood", "21041-21045", &["--data-timeout", "3"]);
+    std::fs::write(s.root.join("big.bin"), blob(32 * 1024 * 1024)).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let _d = c.passive();
+    assert!(c.send(b"RETR big.bin\r\n").starts_with("150"));
+    let before = s.status("VmRSS");
+    // 12 MB of NOOPs while the transfer stalls: the server does not read them.
+    c.w.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let noops = b"NOOP\r\n".repeat(200_000);
+    for _ in 0..10 {
+        if c.w.write_all(&noops).is_err() {
+            break;
+        }
+    }
+    let after = s.status("VmRSS");
+    assert!(
+        after < before + 16 * 1024,
+        "RSS grew from {before} kB to {after} kB"
+    );
+}
+
+#[test]
+fn five_clients_share_a_five_port_passive_range() {
+    let s = serve("range", "21046-21050", &[]);
+    let mut clients: Vec<Raw> = (0..5).map(|_| Raw::open(s.port)).collect();
+    let mut ports = Vec::new();
+    for c in &mut clients {
+        c.login();
+        let r = c.send(b"PASV\r\n");
+        assert!(r.starts_with("227"), "{r}");
+        ports.push(ftp_lab::ftp::scan_227(&r).unwrap().port());
+    }
+    ports.sort_unstable();
+    assert_eq!(ports, [21046, 21047, 21048, 21049, 21050]);
+    let mut sixth = Raw::open(s.port);
+    sixth.login();
+    assert_eq!(
+        sixth.send(b"PASV\r\n"),
+        "425 Can't open passive connection.\r\n"
+    );
+}
+
+#[test]
+fn control_characters_from_clients_are_escaped_in_the_log() {
+    let s = serve_with("escape", "21051-21055", &[], Stdio::piped());
+    let mut c = Raw::open(s.port);
+    assert!(c.send(b"USER \x1b[2Jevil\rfake\r\n").starts_with("331"));
+    assert!(c.send(b"QUIT\r\n").starts_with("221"));
+    let mut s = s;
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = s.child.kill();
+    let mut out = String::new();
+    s.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(!out.contains('\x1b'), "raw ESC in the log");
+    assert!(out.contains("USER \\u{1b}[2Jevil\\rfake"), "{out}");
+}
+
+#[test]
+fn running_out_of_descriptors_does_not_spin() {
+    let root = root("emfile");
+    let port = free_port();
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 24; exec '{}' serve --root '{}' --listen 127.0.0.1:{port}",
+            env!("CARGO_BIN_EXE_ftp-lab"),
+            root.display()
+        ))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let s = Server { child, port, root };
+    wait_for(port);
+    let held: Vec<TcpStream> = (0..40)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = s.cpu_ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = s.cpu_ticks() - t0;
+    // 100 ticks a second: a spinning loop would use about 200.
+    assert!(
+        used < 40,
+        "{used} ticks of CPU in 2 s with descriptors exhausted"
+    );
+    drop(held);
+}
+
+/// A thread that plays a server sending `220-` continuation lines forever.
+fn endless_greeting() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = l.accept() {
+            let chunk = b"220-welcome, welcome, welcome, welcome\r\n".repeat(1000);
+            while s.write_all(&chunk).is_ok() {}
+        }
+    });
+    port
+}
+
+#[test]
+fn probe_bounds_what_a_hostile_server_sends() {
+    let port = endless_greeting();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args([
+            "probe",
+            &format!("ftp://127.0.0.1:{port}/"),
+            "--timeout",
+            "3",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut peak = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "probe did not give up"
+        );
+        if let Ok(t) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+            let rss = t
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+                .unwrap_or(0);
+            peak = peak.max(rss);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(peak < 64 * 1024, "probe grew to {peak} kB");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("longer than"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["probe", "ftp://127.0.0.1:1/", "--timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+}
+
+/// One client of the load test: LIST, a 1 MB RETR, a 1 MB STOR of its own file.
+fn load_client(port: u16, k: usize, want: &[u8]) {
+    let mut c = Raw::open(port);
+    c.login();
+    let (list, r) = c.list();
+    assert!(
+        r.starts_with("226") && list.contains("one-mb.bin"),
+        "{k}: {r}"
+    );
+    let (got, r) = c.retr("one-mb.bin");
+    assert!(r.starts_with("226"), "{k}: {r}");
+    assert!(got == want, "{k}: RETR differs");
+    let mine: Vec<u8> = want.iter().map(|b| b.wrapping_add(k as u8)).collect();
+    let r = c.stor(&format!("up-{k}.bin"), &mine);
+    assert!(r.starts_with("226"), "{k}: {r}");
+    assert!(c.send(b"QUIT\r\n").starts_with("221"));
+}
+
+fn load_round(s: &Server, want: &[u8]) {
+    let handles: Vec<_> = (0..50)
+        .map(|k| {
+            let want = want.to_vec();
+            let port = s.port;
+            std::thread::spawn(move || load_client(port, k, &want))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    for k in 0..50 {
+        let mine: Vec<u8> = want.iter().map(|b| b.wrapping_add(k as u8)).collect();
+        assert!(
+            std::fs::read(s.root.join(format!("up-{k}.bin"))).unwrap() == mine,
+            "{k}"
+        );
+    }
+}
+
+fn settle(s: &Server, threads: u64) {
+    let start = Instant::now();
+    while s.status("Threads") > threads && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn fifty_clients_at_once_all_get_their_bytes_and_the_server_returns_to_rest() {
+    let s = serve("load", "22001-22050", &[]);
+    let want = blob(1024 * 1024);
+    std::fs::write(s.root.join("one-mb.bin"), &want).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let threads0 = s.status("Threads");
+    // The first round warms the allocator (glibc keeps freed memory in its arenas for the
+    // next sessions); the second must leave nothing more behind.
+    load_round(&s, &want);
+    settle(&s, threads0);
+    let rss1 = s.status("VmRSS");
+    load_round(&s, &want);
+    settle(&s, threads0);
+    let (threads2, rss2) = (s.status("Threads"), s.status("VmRSS"));
+    assert_eq!(threads2, threads0, "threads left running");
+    assert!(
+        rss2 <= rss1 + 2 * 1024,
+        "RSS {rss1} kB after a round, {rss2} kB after another"
+    );
+    assert!(rss2 < 48 * 1024, "RSS {rss2} kB at rest");
+}
