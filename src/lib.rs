@@ -14,9 +14,12 @@ pub mod firewall;
 pub mod ftp;
 pub mod gui;
 pub mod host;
+pub mod ids;
 pub mod live;
+pub mod middlebox;
 pub mod net;
 pub mod rng;
+pub mod rules;
 pub mod scenario;
 pub mod sim;
 pub mod time;
@@ -26,52 +29,91 @@ pub use scenario::{Expectation, Expected, Scenario, ScenarioError, ScenarioError
 pub use sim::simulate;
 pub use trace::{Outcome, Trace};
 
-/// How the outcome differs from what the scenario expects (empty: as expected).
-pub fn expectation_mismatches(expect: &Expectation, outcome: &Outcome) -> Vec<String> {
-    let mut m = Vec::new();
-    let want_success = expect.result == Expected::Success;
-    if want_success != outcome.success {
-        m.push(format!(
-            "expected {}, got {}",
-            if want_success { "success" } else { "failure" },
-            if outcome.success {
-                "success"
-            } else {
-                "failure"
-            }
-        ));
-    }
-    if let Some(a) = &expect.failed_action
-        && outcome.failed_action.as_deref() != Some(a.as_str())
-    {
-        m.push(format!(
-            "expected '{a}' to fail first, got {:?}",
-            outcome.failed_action
-        ));
-    }
-    if let Some(r) = expect.reply
-        && outcome.reply != Some(r)
-    {
-        m.push(format!("expected reply {r}, got {:?}", outcome.reply));
-    }
+/// How the outcome differs from what the scenario expects (empty: as expected): the run as a
+/// whole, and each client the scenario names.
+pub fn expectation_mismatches(expect: &Expectation, trace: &Trace) -> Vec<String> {
+    let mut m = outcome_mismatches(
+        "",
+        expect.result,
+        expect.failed_action.as_deref(),
+        expect.reply,
+        &expect.diagnosis,
+        &trace.outcome,
+    );
     if let Some(b) = &expect.blocked_by {
-        let got = outcome
+        let got = trace
+            .outcome
             .blocked_by
             .as_ref()
-            .map(|x| (x.firewall.as_str(), x.rule));
+            .map(|x| (x.middlebox.as_str(), x.rule));
         if got != Some((b.firewall.as_str(), b.rule)) {
             m.push(format!(
                 "expected to be blocked by {} rule {:?}, got {:?}",
                 b.firewall, b.rule, got
             ));
         }
-    } else if let Some(x) = &outcome.blocked_by
-        && want_success
+    } else if let Some(x) = &trace.outcome.blocked_by
+        && expect.result == Expected::Success
     {
         m.push(format!(
             "expected no blocking rule, got {} rule {:?}",
-            x.firewall, x.rule
+            x.middlebox, x.rule
         ));
+    }
+    for (name, want) in &expect.clients {
+        match trace.clients.iter().find(|c| &c.name == name) {
+            Some(c) => m.extend(outcome_mismatches(
+                &format!("{name}: "),
+                want.result,
+                want.failed_action.as_deref(),
+                want.reply,
+                &want.diagnosis,
+                &c.outcome,
+            )),
+            None => m.push(format!("no client is called '{name}'")),
+        }
+    }
+    m
+}
+
+fn outcome_mismatches(
+    who: &str,
+    result: Expected,
+    failed_action: Option<&str>,
+    reply: Option<u16>,
+    diagnosis: &[String],
+    outcome: &Outcome,
+) -> Vec<String> {
+    let mut m = Vec::new();
+    let words = |ok: bool| if ok { "success" } else { "failure" };
+    let want_success = result == Expected::Success;
+    if want_success != outcome.success {
+        m.push(format!(
+            "{who}expected {}, got {}",
+            words(want_success),
+            words(outcome.success)
+        ));
+    }
+    if let Some(a) = failed_action
+        && outcome.failed_action.as_deref() != Some(a)
+    {
+        m.push(format!(
+            "{who}expected '{a}' to fail first, got {:?}",
+            outcome.failed_action
+        ));
+    }
+    if let Some(r) = reply
+        && outcome.reply != Some(r)
+    {
+        m.push(format!("{who}expected reply {r}, got {:?}", outcome.reply));
+    }
+    for d in diagnosis {
+        if !outcome.diagnosis.contains(d.as_str()) {
+            m.push(format!(
+                "{who}expected the diagnosis to say '{d}'; it says: {}",
+                outcome.diagnosis
+            ));
+        }
     }
     m
 }

@@ -138,7 +138,11 @@ fn write_stdout(text: &str) -> Result<()> {
 
 /// Writes the capture to a temporary file beside `out`, flushed and synced, then renames it:
 /// a full disk leaves no half capture and reports the error.
-fn write_pcap(trace: &ftp_lab::Trace, node: usize, out: &std::path::Path) -> Result<usize> {
+fn write_pcap(
+    trace: &ftp_lab::Trace,
+    node: ftp_lab::ids::NodeId,
+    out: &std::path::Path,
+) -> Result<usize> {
     if out.metadata().is_ok_and(|m| !m.is_file()) {
         // A device or a pipe (`/dev/stdout`, a FIFO): write straight to it.
         let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(out)?);
@@ -343,7 +347,7 @@ fn real_main() -> Result<ExitCode> {
                     out.display()
                 );
             }
-            let mismatches = expectation_mismatches(&s.expect, &trace.outcome);
+            let mismatches = expectation_mismatches(&s.expect, &trace);
             let mut text = if json {
                 serde_json::to_string_pretty(&trace)? + "\n"
             } else {

@@ -448,7 +448,7 @@ fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
     h.run();
     let t = h.state().trace();
     let client = t.nodes.iter().position(|n| n.name == "client").unwrap();
-    let seen = ftp_lab::export::pcap::seen_at(t, client).len();
+    let seen = ftp_lab::export::pcap::seen_at(t, ftp_lab::ids::NodeId::new(client)).len();
     h.get_by_label_contains(&format!("Wrote {seen} packets seen at client"));
     let mut reader =
         pcap_file::pcap::PcapReader::new(std::fs::File::open(&target).unwrap()).unwrap();

@@ -299,7 +299,7 @@ fn a_dropped_packet_appears_only_where_it_was_seen() {
     let client = pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap());
     let fw = pcap::seen_at(&t, pcap::capture_point(&t, "client-fw").unwrap());
     let server = pcap::seen_at(&t, pcap::capture_point(&t, "server").unwrap());
-    let syn20 = |v: &[(ftp_lab::time::Time, usize)]| {
+    let syn20 = |v: &[(ftp_lab::time::Time, ftp_lab::ids::PacketId)]| {
         v.iter()
             .filter(|(_, p)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn)
             .count()

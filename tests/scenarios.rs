@@ -16,7 +16,7 @@ fn every_shipped_scenario_reaches_its_expected_outcome() {
     assert!(all.len() >= 10, "only {} scenarios shipped", all.len());
     for (name, s) in all {
         let t = run(&s);
-        let m = expectation_mismatches(&s.expect, &t.outcome);
+        let m = expectation_mismatches(&s.expect, &t);
         assert!(m.is_empty(), "{name}: {m:?}\n{}", t.outcome.diagnosis);
     }
 }
@@ -67,7 +67,7 @@ fn active_mode_fails_when_client_firewall_drops_inbound() {
     assert_eq!(t.outcome.reply, Some(425));
     let b = t.outcome.blocked_by.clone().expect("a blocking rule");
     assert_eq!(
-        (b.firewall.as_str(), b.rule, b.action),
+        (b.middlebox.as_str(), b.rule, b.action),
         ("client-fw", Some(2), Action::Drop)
     );
     assert!(
@@ -78,7 +78,7 @@ fn active_mode_fails_when_client_firewall_drops_inbound() {
         t.outcome.diagnosis
     );
     // Login worked.
-    assert!(t.actions.iter().any(|a| a.action == "login" && a.ok));
+    assert!(t.actions().any(|a| a.action == "login" && a.ok));
     // The server's SYN was retransmitted with RFC 6298 back-off (1 s, doubling) …
     let syns = data_syn_times(&t);
     let first = syns[0];
@@ -142,7 +142,7 @@ fn reject_makes_the_failure_immediate() {
     assert!(r425 - list < 0.2, "425 after {} s", r425 - list);
     let rejected = t.events.iter().find_map(|e| match &e.kind {
         EventKind::Packet {
-            fate: PacketFate::Rejected { rst, .. },
+            fate: PacketFate::Rejected { reply: rst, .. },
             ..
         } => Some(*rst),
         _ => None,
@@ -156,7 +156,7 @@ fn reject_makes_the_failure_immediate() {
 fn server_firewall_blocking_port_20_breaks_active_but_not_a_server_using_2020() {
     let t = run(&load("active-server-fw-blocks-port-20"));
     let b = t.outcome.blocked_by.clone().unwrap();
-    assert_eq!((b.firewall.as_str(), b.rule), ("server-fw", Some(2)));
+    assert_eq!((b.middlebox.as_str(), b.rule), ("server-fw", Some(2)));
     let t = run(&load("active-high-data-port"));
     assert!(t.outcome.success, "{}", t.outcome.diagnosis);
     let data = t
@@ -209,7 +209,7 @@ fn passive_works_and_its_227_announces_the_port_the_client_connects_to() {
 fn passive_fails_when_the_server_firewall_blocks_its_range_and_list_is_never_sent() {
     let t = run(&load("passive-server-fw-blocks-range"));
     let b = t.outcome.blocked_by.clone().unwrap();
-    assert_eq!((b.firewall.as_str(), b.rule), ("server-fw", Some(3)));
+    assert_eq!((b.middlebox.as_str(), b.rule), ("server-fw", Some(3)));
     assert!(ftp_line_time(&t, "LIST").is_none());
     let syns = data_syn_times(&t);
     let span = syns.last().unwrap() - syns[0];
@@ -235,7 +235,7 @@ fn opening_exactly_the_configured_range_is_enough() {
     let bad = run(&load("passive-range-mismatch"));
     let b = bad.outcome.blocked_by.clone().unwrap();
     assert_eq!(
-        (b.firewall.as_str(), b.rule, b.action),
+        (b.middlebox.as_str(), b.rule, b.action),
         ("server-fw", None, Action::Drop)
     );
 }

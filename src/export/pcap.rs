@@ -2,10 +2,14 @@
 //! timestamps, written by the `pcap-file` crate (link type RAW: each record is an IPv4 packet).
 //!
 //! A capture point is a node. At an end host it sees what the host sent and what was
-//! delivered to it; at a firewall or router, every packet that reached it (whatever its fate)
-//! and the resets it sent. So a SYN dropped by the client's firewall appears at the firewall
-//! and at the server, never at the client. Reads only the trace.
+//! delivered to it; at a middlebox, every packet that reached it (whatever its fate), the
+//! packet as it left when the middlebox rewrote it (a NAT: like `tcpdump -i any` on the
+//! router, both sides), and the resets it sent. So a SYN dropped by the client's firewall
+//! appears at the firewall and at the server, never at the client, and a PORT rewritten by a
+//! NAT has its private address in the client's capture and its public one in the server's.
+//! Reads only the trace.
 
+use crate::ids::{NodeId, PacketId};
 use crate::trace::{EventKind, NodeKind, PacketFate, Trace};
 use pcap_file::DataLink;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
@@ -23,9 +27,9 @@ pub enum PcapError {
 
 /// The node index for a capture point name: a node's name, or `client` / `server` for the
 /// first node of that kind.
-pub fn capture_point(trace: &Trace, at: &str) -> Result<usize, PcapError> {
+pub fn capture_point(trace: &Trace, at: &str) -> Result<NodeId, PcapError> {
     if let Some(i) = trace.nodes.iter().position(|n| n.name == at) {
-        return Ok(i);
+        return Ok(NodeId::new(i));
     }
     let kind = match at {
         "client" => Some(NodeKind::Client),
@@ -33,36 +37,35 @@ pub fn capture_point(trace: &Trace, at: &str) -> Result<usize, PcapError> {
         _ => None,
     };
     kind.and_then(|k| trace.nodes.iter().position(|n| n.kind == k))
+        .map(NodeId::new)
         .ok_or_else(|| {
             let names: Vec<&str> = trace.nodes.iter().map(|n| n.name.as_str()).collect();
             PcapError::UnknownNode(at.to_owned(), names.join(", "))
         })
 }
 
-/// The packets seen at node `at`, in order: (time, packet index).
-pub fn seen_at(trace: &Trace, at: usize) -> Vec<(crate::time::Time, usize)> {
-    trace
-        .events
-        .iter()
-        .filter(|e| e.node == at)
-        .filter_map(|e| match &e.kind {
-            EventKind::Packet { packet, fate } => match fate {
-                // A middlebox's Forwarded/Dropped/Rejected record the packet's arrival; a Sent
-                // at a middlebox is a reset it made itself. At a host: sent or delivered.
-                PacketFate::Sent { .. }
-                | PacketFate::Delivered
-                | PacketFate::Forwarded { .. }
-                | PacketFate::Dropped { .. }
-                | PacketFate::Rejected { .. }
-                | PacketFate::Unroutable => Some((e.time, *packet)),
-            },
-            _ => None,
-        })
-        .collect()
+/// The packets seen at node `at`, in order: (time, packet version).
+pub fn seen_at(trace: &Trace, at: NodeId) -> Vec<(crate::time::Time, PacketId)> {
+    let mut out = Vec::new();
+    for e in trace.events.iter().filter(|e| e.node == at) {
+        let EventKind::Packet { packet, fate } = &e.kind else {
+            continue;
+        };
+        // Every packet event at a node is a packet seen there (a middlebox's events record
+        // the packet as it arrived; a Sent at a middlebox is a reply it made itself).
+        out.push((e.time, *packet));
+        if let PacketFate::Forwarded {
+            rewritten: Some(q), ..
+        } = fate
+        {
+            out.push((e.time, *q));
+        }
+    }
+    out
 }
 
 /// Writes the capture at node `at` to `out`; returns the number of packets written.
-pub fn write<W: Write>(trace: &Trace, at: usize, out: W) -> Result<usize, PcapError> {
+pub fn write<W: Write>(trace: &Trace, at: NodeId, out: W) -> Result<usize, PcapError> {
     let header = PcapHeader {
         datalink: DataLink::RAW,
         ..PcapHeader::default()

@@ -1,6 +1,7 @@
 //! The text transcript `ftp-lab run` prints: the timeline of packets (one line each, with its
 //! fate and handshake step), what the hosts noted, the user's terminal, and the outcome.
 
+use crate::ids::JourneyId;
 use crate::trace::{EventKind, PacketFate, Trace};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -17,25 +18,28 @@ fn fate_words(fate: &PacketFate) -> String {
         PacketFate::Delivered => "delivered".to_owned(),
         PacketFate::Dropped { verdict } => format!(
             "DROPPED by {} ({}, {})",
-            verdict.firewall,
+            verdict.middlebox,
             verdict.rule_words(),
             verdict.state
         ),
         PacketFate::Rejected { verdict, .. } => {
             format!(
                 "REJECTED by {} ({}, {}) → RST",
-                verdict.firewall,
+                verdict.middlebox,
                 verdict.rule_words(),
                 verdict.state
             )
         }
-        PacketFate::Unroutable => "no route".to_owned(),
+        PacketFate::Unroutable { why } => format!("NO ROUTE ({why})"),
         PacketFate::Sent { link } => format!("sent on link {link}"),
+        PacketFate::Forwarded {
+            rewritten: Some(q), ..
+        } => format!("rewritten (packet {q})"),
         PacketFate::Forwarded {
             verdict: Some(v), ..
         } => format!(
             "accepted by {} ({}, {})",
-            v.firewall,
+            v.middlebox,
             v.rule_words(),
             v.state
         ),
@@ -54,13 +58,34 @@ pub fn render(trace: &Trace, opts: Options) -> String {
         "time", "at", "packet / event", "fate"
     );
 
-    // Each packet's last event: where it ended up.
-    let mut fate: BTreeMap<usize, (&PacketFate, crate::time::Time)> = BTreeMap::new();
+    // Each journey's last event: where it ended up; and the NATs that rewrote it on the way.
+    let mut fate: BTreeMap<JourneyId, (&PacketFate, crate::time::Time)> = BTreeMap::new();
+    let mut rewrites: BTreeMap<JourneyId, Vec<String>> = BTreeMap::new();
     for e in &trace.events {
-        if let EventKind::Packet { packet, fate: f } = &e.kind
-            && !matches!(f, PacketFate::Sent { .. } | PacketFate::Forwarded { .. })
-        {
-            fate.insert(*packet, (f, e.time));
+        let EventKind::Packet { packet, fate: f } = &e.kind else {
+            continue;
+        };
+        let j = trace.packets[*packet].journey;
+        match f {
+            PacketFate::Forwarded {
+                rewritten: Some(q), ..
+            } => {
+                let q = &trace.packets[*q];
+                rewrites.entry(j).or_default().push(format!(
+                    "rewritten by {} to {} → {}{}",
+                    trace.node_name(e.node),
+                    q.src,
+                    q.dst,
+                    q.ftp_text
+                        .as_deref()
+                        .map(|t| format!(" '{}'", t.lines().next().unwrap_or("")))
+                        .unwrap_or_default()
+                ));
+            }
+            PacketFate::Sent { .. } | PacketFate::Forwarded { .. } => {}
+            _ => {
+                fate.insert(j, (f, e.time));
+            }
         }
     }
     for e in &trace.events {
@@ -88,11 +113,15 @@ pub fn render(trace: &Trace, opts: Options) -> String {
                         step
                     );
                 } else if matches!(f, PacketFate::Sent { .. }) {
-                    let end = match fate.get(packet) {
+                    let j = p.journey;
+                    let mut end = match fate.get(&j) {
                         Some((PacketFate::Delivered, t)) => format!("delivered {t}"),
                         Some((f, t)) => format!("{} at {t}", fate_words(f)),
                         None => "in flight when the run ended".to_owned(),
                     };
+                    if let Some(r) = rewrites.get(&j) {
+                        end = format!("{}; {end}", r.join("; "));
+                    }
                     let _ = writeln!(
                         out,
                         "{:>9}  {:<10} {:<44} {} {}",

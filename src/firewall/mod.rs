@@ -9,12 +9,13 @@
 //! is off unless the scenario turns it on). Drop is silence; reject answers with a TCP RST.
 //! Every decision names the rule that made it.
 
-pub mod rule;
-
-pub use rule::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
+pub use crate::rules::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
 
 use crate::ftp::announce::{self, Kind};
-use crate::trace::{Packet, Verdict};
+use crate::ids::LinkId;
+use crate::middlebox::{Act, Decision, Middlebox, Report};
+use crate::time::Time;
+use crate::trace::{FirewallReport, Packet, Verdict};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -71,6 +72,8 @@ struct Expectation {
 #[derive(Clone, Debug)]
 pub struct Firewall {
     pub spec: FirewallSpec,
+    /// The link towards the protected side: packets arriving on it travel outbound.
+    inside: Option<LinkId>,
     compiled: Vec<Compiled>,
     pub hits: Vec<u64>,
     pub default_hits: u64,
@@ -99,11 +102,20 @@ impl Firewall {
         let n = spec.rules.len();
         Firewall {
             spec,
+            inside: None,
             compiled,
             hits: vec![0; n],
             default_hits: 0,
             flows: BTreeMap::new(),
             expectations: Vec::new(),
+        }
+    }
+
+    /// The firewall on a path, with `inside` the link towards the side it protects.
+    pub fn on_path(spec: FirewallSpec, inside: LinkId) -> Firewall {
+        Firewall {
+            inside: Some(inside),
+            ..Firewall::new(spec)
         }
     }
 
@@ -119,7 +131,7 @@ impl Firewall {
             .rules
             .iter()
             .zip(&self.compiled)
-            .position(|(r, c)| r.matches(p, direction, state, &c.src, &c.dst));
+            .position(|(r, c)| matches(r, c, p, direction, state));
         let (action, rule, rule_text) = match matched {
             Some(i) => {
                 self.hits[i] += 1;
@@ -135,7 +147,7 @@ impl Firewall {
             self.track(p, state);
         }
         Verdict {
-            firewall: self.spec.name.clone(),
+            middlebox: self.spec.name.clone(),
             direction,
             state,
             action,
@@ -223,11 +235,14 @@ impl Firewall {
     /// without `loose=1`, it only trusts an announced address equal to the announcer's own.
     fn helper(&mut self, p: &Packet) {
         let port = u16::try_from(self.spec.helper_port).unwrap_or(21);
-        let Some(text) = &p.ftp_text else { return };
         let from_client = p.dst.port() == port;
         if !from_client && p.src.port() != port {
             return;
         }
+        let Some(payload) = crate::net::tcp_payload(&p.bytes) else {
+            return;
+        };
+        let text = String::from_utf8_lossy(payload);
         for line in text.lines() {
             let Some(Ok(a)) = announce::parse_line(line, from_client) else {
                 continue;
@@ -246,6 +261,54 @@ impl Firewall {
     }
 }
 
+impl Middlebox for Firewall {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn process(&mut self, _now: Time, p: &Packet, from: LinkId) -> Decision {
+        let dir = if Some(from) == self.inside {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let v = self.decide(p, dir);
+        let act = match v.action {
+            Action::Accept => Act::Forward,
+            Action::Drop => Act::Drop,
+            // Never answer a reset with a reset.
+            Action::Reject if p.flags.rst => Act::Drop,
+            Action::Reject => Act::Reject {
+                reply: crate::net::build_rst(p),
+            },
+        };
+        Decision {
+            act,
+            verdict: Some(v),
+        }
+    }
+
+    fn report(&self) -> Report {
+        Report::Firewall(FirewallReport {
+            name: self.spec.name.clone(),
+            rules: self.spec.rules.iter().map(|r| r.label()).collect(),
+            hits: self.hits.clone(),
+            default_policy: self.spec.default_policy,
+            default_hits: self.default_hits,
+        })
+    }
+}
+
+/// Whether rule `r` (with its addresses parsed in `c`) matches `p`.
+fn matches(r: &Rule, c: &Compiled, p: &Packet, dir: Direction, state: CtState) -> bool {
+    (r.direction == Direction::Any || r.direction == dir)
+        && c.src.contains(*p.src.ip())
+        && c.dst.contains(*p.dst.ip())
+        && r.src_port.matches(p.src.port())
+        && r.dst_port.matches(p.dst.port())
+        && (r.state.is_empty() || r.state.contains(&state))
+}
+
 fn canon(a: SocketAddrV4, b: SocketAddrV4) -> FlowKey {
     if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) {
         (a, b)
@@ -260,25 +323,19 @@ mod tests {
     use crate::trace::Flags;
 
     fn pkt(src: &str, dst: &str, syn: bool, ack: bool, text: Option<&str>) -> Packet {
-        Packet {
-            id: 0,
-            bytes: Vec::new(),
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            flags: Flags {
+        let bytes = crate::net::segment(
+            src.parse().unwrap(),
+            dst.parse().unwrap(),
+            Flags {
                 syn,
                 ack,
                 ..Flags::default()
             },
-            seq: 0,
-            ack: 0,
-            window: 0,
-            payload_len: text.map_or(0, str::len),
-            ttl: 64,
-            ip_checksum: 0,
-            tcp_checksum: 0,
-            ftp_text: text.map(str::to_owned),
-        }
+            1000,
+            2000,
+            text.unwrap_or("").as_bytes(),
+        );
+        crate::net::decode(&bytes, text.is_some()).unwrap()
     }
 
     fn fw(rules: Vec<Rule>, default_policy: Action, helper: bool) -> Firewall {

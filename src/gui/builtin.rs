@@ -83,6 +83,8 @@ pub fn default_document() -> Document {
                 failed_action: None,
                 reply: None,
                 blocked_by: None,
+                diagnosis: Vec::new(),
+                clients: Default::default(),
             },
         };
         Document {

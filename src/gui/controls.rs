@@ -310,7 +310,7 @@ fn firewall_section(
         .outcome
         .blocked_by
         .as_ref()
-        .filter(|b| b.firewall == fw.name)
+        .filter(|b| b.middlebox == fw.name)
         .map(|b| b.rule);
     ui.heading(format!("Firewall {} (protects {})", fw.name, fw.protects));
     ui.horizontal(|ui| {

@@ -4,6 +4,7 @@
 use super::Document;
 use super::builtin::Entry;
 use crate::export::pcap;
+use crate::ids::NodeId;
 use crate::trace::Trace;
 use eframe::egui::{self, RichText};
 use std::io::Write;
@@ -27,7 +28,7 @@ pub enum Dialog {
         next: Next,
     },
     Export {
-        at: usize,
+        at: NodeId,
         path: String,
         error: Option<String>,
     },
@@ -74,7 +75,7 @@ impl Dialog {
             .nodes
             .iter()
             .position(|n| n.kind == crate::trace::NodeKind::Client)
-            .unwrap_or(0);
+            .map_or(NodeId(0), NodeId::new);
         let at_name = trace.node_name(at).to_owned();
         Dialog::Export {
             at,
@@ -201,7 +202,7 @@ pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -
                     .selected_text(trace.node_name(at))
                     .show_ui(ui, |ui| {
                         for (i, n) in trace.nodes.iter().enumerate() {
-                            ui.selectable_value(&mut at, i, &n.name);
+                            ui.selectable_value(&mut at, NodeId::new(i), &n.name);
                         }
                     });
                 file_field(ui, &mut path, error.as_deref());

@@ -5,6 +5,7 @@
 use super::inspect::{Filter, filter_events, row};
 use super::model::{Command, Playback};
 use super::style::Palette;
+use crate::ids::ConnId;
 use crate::trace::{Channel, Trace};
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
@@ -32,7 +33,7 @@ pub fn show(
         ui.checkbox(&mut f.ftp_only, "FTP lines only");
         ui.checkbox(&mut f.packets_only, "Packets only");
         ui.checkbox(&mut f.stopped_only, "Dropped or rejected only");
-        let conn_words = |c: Option<usize>| match c.and_then(|c| trace.connections.get(c)) {
+        let conn_words = |c: Option<ConnId>| match c.and_then(|c| trace.conn(c)) {
             None => "any connection".to_owned(),
             Some(c) => format!(
                 "#{} {} {} → {}",

@@ -5,6 +5,7 @@
 
 use super::model::{host_port_words, reply_meaning, step_title};
 use crate::ftp::command::masked;
+use crate::ids::{ConnId, PacketId};
 use crate::trace::{Channel, EventKind, Packet, PacketFate, Trace, Verdict};
 use std::fmt::Write;
 use std::ops::Range;
@@ -16,7 +17,7 @@ pub struct Filter {
     pub ftp_only: bool,
     pub packets_only: bool,
     pub stopped_only: bool,
-    pub conn: Option<usize>,
+    pub conn: Option<ConnId>,
 }
 
 fn is_ftp_line(k: &EventKind) -> bool {
@@ -76,10 +77,8 @@ pub fn row(trace: &Trace, i: usize) -> Row {
             let (where_to, v) = match fate {
                 PacketFate::Sent { link } | PacketFate::Forwarded { link, .. } => {
                     let to = trace
-                        .links
-                        .get(*link)
-                        .map(|l| if l.a == e.node { l.b } else { l.a })
-                        .map_or("?", |n| trace.node_name(n));
+                        .link(*link)
+                        .map_or("?", |l| trace.node_name(l.other(e.node)));
                     let word = if matches!(fate, PacketFate::Sent { .. }) {
                         "sent"
                     } else {
@@ -90,7 +89,7 @@ pub fn row(trace: &Trace, i: usize) -> Row {
                 PacketFate::Delivered => ("delivered".to_owned(), None),
                 PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(verdict)),
                 PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(verdict)),
-                PacketFate::Unroutable => ("no route".to_owned(), None),
+                PacketFate::Unroutable { .. } => ("no route".to_owned(), None),
             };
             let verdict = v.map_or_else(String::new, |v| {
                 format!("{} · {} · {}", v.action, v.rule_words(), v.state)
@@ -186,7 +185,7 @@ fn be16(b: &[u8], at: usize) -> u16 {
 }
 
 /// The first SYN each side sent on connection `conn` (initial sequence numbers).
-fn isns(trace: &Trace, conn: usize) -> Vec<(std::net::SocketAddrV4, u32)> {
+fn isns(trace: &Trace, conn: ConnId) -> Vec<(std::net::SocketAddrV4, u32)> {
     let mut out: Vec<(std::net::SocketAddrV4, u32)> = Vec::new();
     for e in &trace.events {
         if e.conn != Some(conn) {
@@ -203,7 +202,7 @@ fn isns(trace: &Trace, conn: usize) -> Vec<(std::net::SocketAddrV4, u32)> {
 }
 
 /// The fields of `p`, IPv4 first then TCP, with relative sequence numbers on `conn`.
-pub fn fields(trace: &Trace, p: &Packet, conn: Option<usize>) -> Vec<FieldInfo> {
+pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo> {
     let b = &p.bytes;
     let mut v = Vec::new();
     if b.len() < 20 {
@@ -329,75 +328,46 @@ pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
     Some((line, meaning))
 }
 
-/// The event where packet `packet` was first sent.
-fn first_event_of(trace: &Trace, packet: usize) -> Option<usize> {
+/// The first event of packet version `packet`.
+fn first_event_of(trace: &Trace, packet: PacketId) -> Option<usize> {
     trace
         .events
         .iter()
         .position(|e| matches!(&e.kind, EventKind::Packet { packet: p, .. } if *p == packet))
 }
 
-/// For a packet of a data connection: the event of the PORT or 227 packet that announced it.
+/// For a packet of a data connection: the event of the PORT/EPRT/227/229 packet that
+/// announced it (Wireshark's `ftp-data.setup-frame`).
 pub fn setup_event(trace: &Trace, event: usize) -> Option<usize> {
     let e = trace.events.get(event)?;
-    if e.channel != Some(Channel::Data) {
-        return None;
-    }
-    let conn = trace.connections.get(e.conn?)?;
-    let port = conn.responder.port();
-    let first = trace.events.iter().position(|x| x.conn == e.conn)?;
-    (0..first).rev().find_map(|i| {
-        let EventKind::Packet {
-            packet,
-            fate: PacketFate::Sent { .. },
-        } = &trace.events[i].kind
-        else {
-            return None;
-        };
-        let p = &trace.packets[*packet];
-        let text = p.ftp_text.as_deref()?;
-        let announced = crate::ftp::announce::parse_any(text)?.ok()?;
-        (announced.port == port).then_some(i)
-    })
+    let conn = trace.conn(e.conn?)?;
+    first_event_of(trace, conn.announced.as_ref()?.packet)
 }
 
-/// For a PORT or 227 packet: the event of the first SYN of the data connection it announced.
+/// For a PORT/EPRT/227/229 packet: the event of the first SYN of the data connection it
+/// announced.
 pub fn announced_event(trace: &Trace, event: usize) -> Option<usize> {
-    let EventKind::Packet { .. } = trace.events.get(event)?.kind else {
+    let EventKind::Packet { packet, .. } = &trace.events.get(event)?.kind else {
         return None;
     };
-    trace
-        .connections
-        .iter()
-        .filter(|c| c.channel == Channel::Data)
-        .find_map(|c| {
-            let first = trace.events.iter().position(|x| x.conn == Some(c.id))?;
-            let setup = setup_event(trace, first)?;
-            let same_packet =
-                |a: usize, b: usize| match (&trace.events[a].kind, &trace.events[b].kind) {
-                    (EventKind::Packet { packet: x, .. }, EventKind::Packet { packet: y, .. }) => {
-                        x == y
-                    }
-                    _ => false,
-                };
-            if !same_packet(setup, event) {
-                return None;
-            }
-            match &trace.events[first].kind {
-                EventKind::Packet { packet, .. } => first_event_of(trace, *packet),
-                _ => Some(first),
-            }
-        })
+    let journey = trace.packets[*packet].journey;
+    let conn = trace.connections.iter().find(|c| {
+        c.announced
+            .as_ref()
+            .is_some_and(|a| trace.packets[a.packet].journey == journey)
+    })?;
+    trace.events.iter().position(|x| x.conn == Some(conn.id))
 }
 
-/// The firewall decisions on packet `packet` along its way.
-pub fn decisions(trace: &Trace, packet: usize) -> Vec<(usize, &Verdict)> {
+/// The middleboxes' decisions on packet `packet`'s journey, along its way.
+pub fn decisions(trace: &Trace, packet: PacketId) -> Vec<(usize, &Verdict)> {
+    let journey = trace.packets[packet].journey;
     trace
         .events
         .iter()
         .enumerate()
         .filter_map(|(i, e)| match &e.kind {
-            EventKind::Packet { packet: p, fate } if *p == packet => {
+            EventKind::Packet { packet: p, fate } if trace.packets[*p].journey == journey => {
                 verdict_of(fate).map(|v| (i, v))
             }
             _ => None,
@@ -439,7 +409,7 @@ pub fn as_text(trace: &Trace, event: usize) -> String {
         let _ = writeln!(
             s,
             "Firewall {} ({}): {} — {}; state {}{}",
-            v.firewall,
+            v.middlebox,
             v.direction,
             v.action,
             v.rule_words(),
@@ -469,7 +439,7 @@ mod tests {
     fn field_ranges_cover_the_right_bytes() {
         let t = trace("active-open");
         let p = &t.packets[0];
-        let fs = fields(&t, p, Some(0));
+        let fs = fields(&t, p, Some(crate::ids::ConnId(0)));
         let sport = fs.iter().find(|f| f.name == "Source port").unwrap();
         let b = &p.bytes[sport.bytes.clone()];
         assert_eq!(u16::from_be_bytes([b[0], b[1]]), p.src.port());

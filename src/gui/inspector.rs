@@ -94,7 +94,7 @@ pub fn show(
                     ui.label(
                         RichText::new(format!(
                             "{} ({}): {}",
-                            v.firewall,
+                            v.middlebox,
                             v.direction,
                             v.action.to_string().to_uppercase()
                         ))
@@ -105,7 +105,7 @@ pub fn show(
                     if !v.why.is_empty() {
                         detail.push_str(&format!("\nWhy: {}", v.why));
                     }
-                    ui.indent(("decision", &v.firewall), |ui| ui.label(detail));
+                    ui.indent(("decision", &v.middlebox), |ui| ui.label(detail));
                 }
             }
 

@@ -123,7 +123,7 @@ pub fn show(
                     egui::Color32::WHITE,
                 );
             }
-            let (x0, x1) = (xs[j.from], xs[j.to]);
+            let (x0, x1) = (xs[j.from.index()], xs[j.to.index()]);
             let y0 = r.top() + row_h * 0.62;
             let y1 = r.top() + row_h * 0.86;
             let a = Pos2::new(x0, y0);

@@ -50,7 +50,7 @@ impl Document {
 pub struct Run {
     pub trace: Trace,
     pub journeys: Journeys,
-    pub order: Vec<usize>,
+    pub order: Vec<crate::ids::NodeId>,
 }
 
 impl Run {

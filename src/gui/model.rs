@@ -10,6 +10,7 @@ use crate::firewall::CtState;
 use crate::ftp::Mode;
 use crate::ftp::announce::{self, Kind};
 use crate::ftp::command::masked;
+use crate::ids::{JourneyId, NodeId, PacketId};
 use crate::time::Time;
 use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Step, Trace, Verdict};
 
@@ -18,10 +19,12 @@ use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Step, Trace, Verdic
 pub struct Hop {
     /// The Sent/Forwarded event that put the packet on the link.
     pub event: usize,
-    pub from: usize,
-    pub to: usize,
+    pub from: NodeId,
+    pub to: NodeId,
     pub t0: Time,
     pub t1: Time,
+    /// The packet as it was on this link (a NAT on the way makes a new version).
+    pub packet: PacketId,
 }
 
 /// Where a packet's journey ended.
@@ -38,14 +41,17 @@ pub enum End {
 /// A packet from the host that sent it to where it ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Journey {
-    pub packet: usize,
+    /// The packet as its sender sent it.
+    pub packet: PacketId,
+    /// The packet as it was where it ended.
+    pub last_packet: PacketId,
     pub channel: Option<Channel>,
     pub step: Option<Step>,
     pub first_event: usize,
     pub last_event: usize,
-    pub from: usize,
+    pub from: NodeId,
     /// The node where it ended (destination, or the firewall that stopped it).
-    pub to: usize,
+    pub to: NodeId,
     pub start: Time,
     pub end_time: Time,
     pub end: End,
@@ -62,46 +68,57 @@ pub struct Journeys {
 impl Journeys {
     pub fn new(trace: &Trace) -> Journeys {
         let mut list: Vec<Journey> = Vec::new();
-        let mut by_packet: std::collections::BTreeMap<usize, usize> = Default::default();
+        let mut by_journey: std::collections::BTreeMap<JourneyId, usize> = Default::default();
         let mut of_event = vec![None; trace.events.len()];
         for (i, e) in trace.events.iter().enumerate() {
             let EventKind::Packet { packet, fate } = &e.kind else {
                 continue;
             };
-            let j = *by_packet.entry(*packet).or_insert_with(|| {
-                list.push(Journey {
-                    packet: *packet,
-                    channel: e.channel,
-                    step: e.step,
-                    first_event: i,
-                    last_event: i,
-                    from: e.node,
-                    to: e.node,
-                    start: e.time,
-                    end_time: e.time,
-                    end: End::InFlight,
-                    hops: Vec::new(),
+            let j = *by_journey
+                .entry(trace.packets[*packet].journey)
+                .or_insert_with(|| {
+                    list.push(Journey {
+                        packet: *packet,
+                        last_packet: *packet,
+                        channel: e.channel,
+                        step: e.step,
+                        first_event: i,
+                        last_event: i,
+                        from: e.node,
+                        to: e.node,
+                        start: e.time,
+                        end_time: e.time,
+                        end: End::InFlight,
+                        hops: Vec::new(),
+                    });
+                    list.len() - 1
                 });
-                list.len() - 1
-            });
             of_event[i] = Some(j);
             let jr = &mut list[j];
             jr.last_event = i;
             jr.end_time = e.time;
             jr.to = e.node;
+            jr.last_packet = *packet;
             if jr.step.is_none() {
                 jr.step = e.step;
             }
             match fate {
                 PacketFate::Sent { link } | PacketFate::Forwarded { link, .. } => {
-                    if let Some(l) = trace.links.get(*link) {
-                        let to = if l.a == e.node { l.b } else { l.a };
+                    if let Some(l) = trace.link(*link) {
+                        let on_link = match fate {
+                            PacketFate::Forwarded {
+                                rewritten: Some(q), ..
+                            } => *q,
+                            _ => *packet,
+                        };
+                        jr.last_packet = on_link;
                         jr.hops.push(Hop {
                             event: i,
                             from: e.node,
-                            to,
+                            to: l.other(e.node),
                             t0: e.time,
                             t1: Time::from_micros(e.time.micros() + l.delay_us),
+                            packet: on_link,
                         });
                         jr.end = End::InFlight;
                     }
@@ -109,7 +126,7 @@ impl Journeys {
                 PacketFate::Delivered => jr.end = End::Delivered,
                 PacketFate::Dropped { verdict } => jr.end = End::Dropped(verdict.clone()),
                 PacketFate::Rejected { verdict, .. } => jr.end = End::Rejected(verdict.clone()),
-                PacketFate::Unroutable => jr.end = End::Unroutable,
+                PacketFate::Unroutable { .. } => jr.end = End::Unroutable,
             }
         }
         Journeys { list, of_event }
@@ -129,33 +146,28 @@ impl Journeys {
 }
 
 /// The nodes in the order they sit on the path (client first), for the topology and ladder.
-pub fn node_order(trace: &Trace) -> Vec<usize> {
+pub fn node_order(trace: &Trace) -> Vec<NodeId> {
     let n = trace.nodes.len();
+    if n == 0 {
+        return Vec::new();
+    }
     let start = trace
         .nodes
         .iter()
         .position(|x| x.kind == NodeKind::Client)
-        .unwrap_or(0);
+        .map_or(NodeId(0), NodeId::new);
     let mut order = vec![start];
     let mut seen = vec![false; n];
-    if n == 0 {
-        return Vec::new();
-    }
-    seen[start] = true;
+    seen[start.index()] = true;
     let mut cur = start;
     loop {
         let next = trace.links.iter().find_map(|l| {
-            if l.a == cur && !seen[l.b] {
-                Some(l.b)
-            } else if l.b == cur && !seen[l.a] {
-                Some(l.a)
-            } else {
-                None
-            }
+            let other = l.other(cur);
+            ((l.a == cur || l.b == cur) && !seen[other.index()]).then_some(other)
         });
         match next {
             Some(x) => {
-                seen[x] = true;
+                seen[x.index()] = true;
                 order.push(x);
                 cur = x;
             }
@@ -163,7 +175,7 @@ pub fn node_order(trace: &Trace) -> Vec<usize> {
         }
     }
     // Anything not on the chain goes at the end.
-    order.extend((0..n).filter(|i| !seen[*i]));
+    order.extend((0..n).filter(|i| !seen[*i]).map(NodeId::new));
     order
 }
 
@@ -446,7 +458,7 @@ fn verdict_sentence(v: &Verdict) -> String {
     format!(
         "Why: {} of {} matched it. Connection tracking saw {seen}.",
         v.rule_words(),
-        v.firewall
+        v.middlebox
     )
 }
 
@@ -487,7 +499,11 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                     "{what} is REJECTED at {node}. {} The firewall answers with a TCP RST, so the sender learns at once.",
                     verdict_sentence(verdict)
                 ),
-                PacketFate::Unroutable => format!("{what} has no route at {node}."),
+                PacketFate::Unroutable { why } => {
+                    format!(
+                        "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
+                    )
+                }
             };
             if let Some(t) = &p.ftp_text
                 && let Some(w) = host_port_words(t)
@@ -554,7 +570,11 @@ mod tests {
             .collect();
         assert_eq!(dropped.len(), 6);
         let fw = t.nodes.iter().position(|n| n.name == "client-fw").unwrap();
-        assert!(dropped.iter().all(|d| d.to == fw && d.hops.len() == 3));
+        assert!(
+            dropped
+                .iter()
+                .all(|d| d.to.index() == fw && d.hops.len() == 3)
+        );
         assert_eq!(j.list.len(), t.packets.len());
     }
 

@@ -4,6 +4,7 @@
 
 use super::model::{Command, Playback};
 use super::style::Palette;
+use crate::ids::ConnId;
 use crate::trace::{Channel, EventKind, PacketFate, Trace};
 use eframe::egui;
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine};
@@ -40,8 +41,8 @@ fn who(trace: &Trace, a: std::net::SocketAddrV4) -> String {
 
 pub fn series(trace: &Trace) -> Series {
     // (connection, sent by the initiator) → the series and the running byte count.
-    let mut bytes: BTreeMap<(usize, bool), (Named, u64)> = BTreeMap::new();
-    let mut syns: BTreeMap<usize, Named> = BTreeMap::new();
+    let mut bytes: BTreeMap<(ConnId, bool), (Named, u64)> = BTreeMap::new();
+    let mut syns: BTreeMap<ConnId, Named> = BTreeMap::new();
     for e in &trace.events {
         let EventKind::Packet { packet, fate } = &e.kind else {
             continue;
@@ -51,7 +52,7 @@ pub fn series(trace: &Trace) -> Series {
         }
         let p = &trace.packets[*packet];
         let Some(cid) = e.conn else { continue };
-        let Some(c) = trace.connections.get(cid) else {
+        let Some(c) = trace.conn(cid) else {
             continue;
         };
         let chan = match c.channel {
@@ -77,7 +78,7 @@ pub fn series(trace: &Trace) -> Series {
                 .push([t, 0.0]);
         }
         if p.payload_len > 0 {
-            let fwd = p.src == c.initiator;
+            let fwd = c.from_initiator(p.src, p.dst);
             let (series, total) = bytes.entry((cid, fwd)).or_insert_with(|| {
                 (
                     (

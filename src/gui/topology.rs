@@ -5,11 +5,12 @@
 use super::Run;
 use super::model::{Command, End, Journey, Playback};
 use super::style::Palette;
+use crate::ids::NodeId;
 use crate::trace::{NodeKind, Trace};
 use eframe::egui::{self, Align2, Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
 /// Node centres across `rect`, in path order.
-pub fn columns(rect: Rect, order: &[usize], nodes: usize) -> Vec<f32> {
+pub fn columns(rect: Rect, order: &[NodeId], nodes: usize) -> Vec<f32> {
     let mut xs = vec![rect.center().x; nodes];
     let n = order.len();
     if n == 0 {
@@ -23,7 +24,7 @@ pub fn columns(rect: Rect, order: &[usize], nodes: usize) -> Vec<f32> {
         } else {
             k as f32 / (n - 1) as f32
         };
-        if let Some(x) = xs.get_mut(node) {
+        if let Some(x) = xs.get_mut(node.index()) {
             *x = rect.left() + margin + span * f;
         }
     }
@@ -81,8 +82,9 @@ pub fn show(
     };
     let box_w = (spacing * 0.8).clamp(60.0, 150.0);
     let box_h = 62.0;
-    let node_rect =
-        |i: usize| Rect::from_center_size(Pos2::new(xs[i], link_y), Vec2::new(box_w, box_h));
+    let node_rect = |i: NodeId| {
+        Rect::from_center_size(Pos2::new(xs[i.index()], link_y), Vec2::new(box_w, box_h))
+    };
 
     // Links and their delays.
     for l in &trace.links {
@@ -107,12 +109,13 @@ pub fn show(
 
     // Nodes.
     for (i, node) in trace.nodes.iter().enumerate() {
-        let r = node_rect(i);
+        let r = node_rect(NodeId::new(i));
         let (fill, kind) = match node.kind {
             NodeKind::Client => (pal.node_fill, "FTP client"),
             NodeKind::Server => (pal.node_fill, "FTP server"),
             NodeKind::Firewall => (pal.firewall_fill, "firewall"),
             NodeKind::Router => (pal.node_fill, "network"),
+            NodeKind::Nat => (pal.firewall_fill, "NAT"),
         };
         let radius = if node.kind == NodeKind::Router {
             28.0
@@ -179,7 +182,10 @@ pub fn show(
         if j.last_event == pb.cursor && !matches!(j.end, End::InFlight) {
             // Where it ended (delivered, or stopped at a firewall).
             let r = node_rect(j.to);
-            let from_left = j.hops.last().is_some_and(|h| xs[h.from] < xs[h.to]);
+            let from_left = j
+                .hops
+                .last()
+                .is_some_and(|h| xs[h.from.index()] < xs[h.to.index()]);
             let x = if from_left { r.left() } else { r.right() };
             items.push((Pos2::new(x, link_y), ji, j.last_event));
         }
@@ -228,7 +234,10 @@ pub fn show(
         });
     if let Some(j) = stopped {
         let r = node_rect(j.to);
-        let from_left = j.hops.last().is_some_and(|h| xs[h.from] < xs[h.to]);
+        let from_left = j
+            .hops
+            .last()
+            .is_some_and(|h| xs[h.from.index()] < xs[h.to.index()]);
         // On the link, just outside the box, on the side the packet came from.
         let mx = if from_left {
             r.left() - 13.0
@@ -257,7 +266,7 @@ pub fn show(
             })
             .count();
         let pkt = trace.packets[j.packet].summary();
-        let line1 = format!("✖ {word} at {}: {pkt}", v.firewall);
+        let line1 = format!("✖ {word} at {}: {pkt}", v.middlebox);
         let times = if count > 1 {
             format!(" · {count} stopped so far")
         } else {

@@ -35,14 +35,23 @@ pub enum HostEvent {
         from: State,
         to: State,
     },
+    /// The host starts a TCP connection (`control`: the FTP control connection).
+    Opening {
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        control: bool,
+    },
+    /// An FTP command, on the control connection `on` (local, remote).
     FtpCommand {
         line: String,
         sent: bool,
+        on: Option<(SocketAddrV4, SocketAddrV4)>,
     },
     FtpReply {
         code: u16,
         text: String,
         sent: bool,
+        on: Option<(SocketAddrV4, SocketAddrV4)>,
     },
     Console(String),
     ActionStarted {
@@ -50,7 +59,11 @@ pub enum HostEvent {
         typed: String,
     },
     ActionFinished(crate::ftp::ActionResult),
-    Note(String),
+    /// A remark, about the control connection `on` when it concerns a session.
+    Note {
+        text: String,
+        on: Option<(SocketAddrV4, SocketAddrV4)>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,13 +321,14 @@ impl EndHost {
         }
     }
 
+    /// Starts a connection to `to`; returns the local endpoint.
     fn connect(
         &mut self,
         role: Role,
         owner: usize,
         to: SocketAddrV4,
         from_port: Option<u16>,
-    ) -> Result<(), String> {
+    ) -> Result<SocketAddrV4, String> {
         let port = from_port.unwrap_or_else(|| self.ephemeral_port());
         let h = self.new_socket();
         let cx = self.iface.context();
@@ -323,7 +337,25 @@ impl EndHost {
             .connect(cx, to, port)
             .map_err(|e| e.to_string())?;
         self.track(h, role, owner);
-        Ok(())
+        Ok(SocketAddrV4::new(self.addr, port))
+    }
+
+    /// The (local, remote) endpoints of the socket with this role and owner.
+    fn endpoints(&self, role: Role, owner: usize) -> Option<(SocketAddrV4, SocketAddrV4)> {
+        let s = self
+            .socks
+            .iter()
+            .rev()
+            .find(|s| s.role == role && s.owner == owner && s.local.is_some())?;
+        Some((s.local?, s.remote?))
+    }
+
+    /// A server session's control connection (local, remote).
+    fn session_endpoints(&self, owner: usize) -> Option<(SocketAddrV4, SocketAddrV4)> {
+        match &self.app {
+            App::Server(s) => s.sessions.get(owner).map(|x| (x.local(), x.peer())),
+            App::Client(_) => None,
+        }
     }
 
     /// Watches every socket for state changes and data, and tells the application.
@@ -582,18 +614,27 @@ impl EndHost {
 
     fn client_action(&mut self, a: ClientAction, now: Time, out: &mut Vec<HostEvent>) {
         match a {
-            ClientAction::ConnectControl { to } => {
-                if let Err(e) = self.connect(Role::Control, 0, to, None)
-                    && let App::Client(c) = &mut self.app
-                {
-                    out.push(HostEvent::Note(format!("connect failed: {e}")));
-                    c.control_failed(DataFailure::Unreachable, now);
+            ClientAction::ConnectControl { to } => match self.connect(Role::Control, 0, to, None) {
+                Ok(local) => out.push(HostEvent::Opening {
+                    local,
+                    remote: to,
+                    control: true,
+                }),
+                Err(e) => {
+                    out.push(HostEvent::Note {
+                        text: format!("connect failed: {e}"),
+                        on: None,
+                    });
+                    if let App::Client(c) = &mut self.app {
+                        c.control_failed(DataFailure::Unreachable, now);
+                    }
                 }
-            }
+            },
             ClientAction::SendCommand(cmd) => {
                 out.push(HostEvent::FtpCommand {
                     line: cmd.to_string(),
                     sent: true,
+                    on: self.endpoints(Role::Control, 0),
                 });
                 self.queue_send(Role::Control, 0, cmd.to_line().as_bytes());
             }
@@ -601,6 +642,7 @@ impl EndHost {
                 code: r.code,
                 text: r.text,
                 sent: false,
+                on: self.endpoints(Role::Control, 0),
             }),
             ClientAction::ListenData { port } => {
                 let r = self.open_listener(Role::DataListen, 0, port);
@@ -608,14 +650,22 @@ impl EndHost {
                     c.listen_result(r, now);
                 }
             }
-            ClientAction::ConnectData { to } => {
-                if let Err(e) = self.connect(Role::Data, 0, to, None)
-                    && let App::Client(c) = &mut self.app
-                {
-                    out.push(HostEvent::Note(format!("data connect failed: {e}")));
-                    c.data_failed(DataFailure::Unreachable, now);
+            ClientAction::ConnectData { to } => match self.connect(Role::Data, 0, to, None) {
+                Ok(local) => out.push(HostEvent::Opening {
+                    local,
+                    remote: to,
+                    control: false,
+                }),
+                Err(e) => {
+                    out.push(HostEvent::Note {
+                        text: format!("data connect failed: {e}"),
+                        on: None,
+                    });
+                    if let App::Client(c) = &mut self.app {
+                        c.data_failed(DataFailure::Unreachable, now);
+                    }
                 }
-            }
+            },
             ClientAction::SendData(d) => self.queue_send(Role::Data, 0, &d),
             ClientAction::CloseData => self.close_role(Role::Data, 0),
             ClientAction::AbortData => self.abort_data(0),
@@ -636,23 +686,38 @@ impl EndHost {
         out: &mut Vec<HostEvent>,
     ) {
         match a {
-            ServerAction::Received(line) => out.push(HostEvent::FtpCommand { line, sent: false }),
+            ServerAction::Received(line) => out.push(HostEvent::FtpCommand {
+                line,
+                sent: false,
+                on: self.session_endpoints(owner),
+            }),
             ServerAction::Reply(r) => {
                 self.queue_send(Role::Control, owner, r.to_wire().as_bytes());
                 out.push(HostEvent::FtpReply {
                     code: r.code,
                     text: r.text,
                     sent: true,
+                    on: self.session_endpoints(owner),
                 });
             }
             ServerAction::ConnectData { from_port, to } => {
-                if let Err(e) = self.connect(Role::Data, owner, to, from_port) {
-                    out.push(HostEvent::Note(format!("data connect failed: {e}")));
-                    if let App::Server(s) = &mut self.app {
-                        let ServerApp {
-                            sessions, store, ..
-                        } = &mut **s;
-                        sessions[owner].data_failed(DataFailure::Unreachable, now, store);
+                match self.connect(Role::Data, owner, to, from_port) {
+                    Ok(local) => out.push(HostEvent::Opening {
+                        local,
+                        remote: to,
+                        control: false,
+                    }),
+                    Err(e) => {
+                        out.push(HostEvent::Note {
+                            text: format!("data connect failed: {e}"),
+                            on: None,
+                        });
+                        if let App::Server(s) = &mut self.app {
+                            let ServerApp {
+                                sessions, store, ..
+                            } = &mut **s;
+                            sessions[owner].data_failed(DataFailure::Unreachable, now, store);
+                        }
                     }
                 }
             }
@@ -668,7 +733,10 @@ impl EndHost {
             ServerAction::CloseData => self.close_role(Role::Data, owner),
             ServerAction::AbortData => self.abort_data(owner),
             ServerAction::CloseControl => self.close_role(Role::Control, owner),
-            ServerAction::Note(t) => out.push(HostEvent::Note(t)),
+            ServerAction::Note(t) => out.push(HostEvent::Note {
+                text: t,
+                on: self.session_endpoints(owner),
+            }),
         }
     }
 

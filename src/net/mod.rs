@@ -5,6 +5,7 @@
 //! with smoltcp's wire types (`smoltcp::wire`), and writes one kind of packet itself: a TCP
 //! reset as RFC 793 §3.4 ("Reset Generation") specifies, with both checksums filled in.
 
+use crate::ids::{JourneyId, PacketId};
 use crate::trace::{Flags, Packet};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
@@ -17,8 +18,58 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 #[error("not a readable IPv4/TCP packet: {0}")]
 pub struct DecodeError(pub &'static str);
 
-/// Decodes an IPv4/TCP packet. `control_text` asks for the payload as FTP text.
-pub fn decode(id: usize, bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
+/// The TCP payload of an IPv4/TCP packet (checked views: never out of bounds).
+pub fn tcp_payload(bytes: &[u8]) -> Option<&[u8]> {
+    let ip = Ipv4Packet::new_checked(bytes).ok()?;
+    if ip.next_header() != IpProtocol::Tcp {
+        return None;
+    }
+    let payload_start = bytes.len() - ip.payload().len();
+    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
+    let data_start = payload_start + usize::from(tcp.header_len());
+    bytes.get(data_start..)
+}
+
+/// A TCP segment from `src` to `dst` (for tests and tools): valid checksums, no options.
+pub fn segment(
+    src: SocketAddrV4,
+    dst: SocketAddrV4,
+    flags: Flags,
+    seq: u32,
+    ack: u32,
+    payload: &[u8],
+) -> Vec<u8> {
+    let control = if flags.syn {
+        TcpControl::Syn
+    } else if flags.fin {
+        TcpControl::Fin
+    } else if flags.rst {
+        TcpControl::Rst
+    } else if flags.psh {
+        TcpControl::Psh
+    } else {
+        TcpControl::None
+    };
+    let tcp = TcpRepr {
+        src_port: src.port(),
+        dst_port: dst.port(),
+        control,
+        seq_number: TcpSeqNumber(seq as i32),
+        ack_number: flags.ack.then_some(TcpSeqNumber(ack as i32)),
+        window_len: 64240,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None, None, None],
+        timestamp: None,
+        payload,
+    };
+    emit(*src.ip(), *dst.ip(), &tcp)
+}
+
+/// Decodes an IPv4/TCP packet (id and journey left at 0: the recorder numbers it).
+/// `control_text` asks for the payload as FTP text.
+pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
     let ip = Ipv4Packet::new_checked(bytes).map_err(|_| DecodeError("IPv4 header"))?;
     if ip.next_header() != IpProtocol::Tcp {
         return Err(DecodeError("not TCP"));
@@ -31,7 +82,10 @@ pub fn decode(id: usize, bytes: &[u8], control_text: bool) -> Result<Packet, Dec
             .replace("\r\n", "\n")
     });
     Ok(Packet {
-        id,
+        id: PacketId(0),
+        journey: JourneyId(0),
+        prev: None,
+        changes: Vec::new(),
         bytes: bytes.to_vec(),
         src: SocketAddrV4::new(ip.src_addr(), tcp.src_port()),
         dst: SocketAddrV4::new(ip.dst_addr(), tcp.dst_port()),
@@ -145,9 +199,9 @@ mod tests {
             "198.51.100.7".parse().unwrap(),
             &tcp,
         );
-        let syn = decode(0, &buf, false).unwrap();
+        let syn = decode(&buf, false).unwrap();
         assert_eq!(syn.summary(), "SYN 203.0.113.10:20 → 198.51.100.7:50123");
-        let rst = decode(1, &build_rst(&syn), false).unwrap();
+        let rst = decode(&build_rst(&syn), false).unwrap();
         assert!(checksums_ok(&rst.bytes));
         assert_eq!((rst.src, rst.dst), (syn.dst, syn.src));
         assert!(rst.flags.rst && rst.flags.ack);

@@ -14,6 +14,7 @@ pub use validate::limits;
 
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
+pub use crate::middlebox::nat::{ForwardSpec, NatSpec};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,6 +50,8 @@ pub enum NodeSpec {
     Server(ServerSpec),
     Firewall(FirewallSpec),
     Router(RouterSpec),
+    /// A NAT router: source NAT for its inside, port forwarding, an optional FTP ALG.
+    Nat(NatSpec),
 }
 
 impl NodeSpec {
@@ -58,6 +61,7 @@ impl NodeSpec {
             NodeSpec::Server(s) => &s.name,
             NodeSpec::Firewall(f) => &f.name,
             NodeSpec::Router(r) => &r.name,
+            NodeSpec::Nat(n) => &n.name,
         }
     }
 }
@@ -79,6 +83,13 @@ pub struct ClientSpec {
     /// How long a TCP connect may take before the client gives up (Linux: about 127 s).
     #[serde(default = "secs_127")]
     pub connect_timeout_s: u64,
+    /// The address the user opens (default: the server's own address; for a server behind
+    /// port forwarding, the NAT's public address).
+    #[serde(default)]
+    pub server_address: Option<String>,
+    /// When the user starts typing, in milliseconds of virtual time.
+    #[serde(default)]
+    pub start_ms: u64,
     pub actions: Vec<ActionSpec>,
 }
 
@@ -205,6 +216,25 @@ pub struct Expectation {
     /// The firewall rule that blocks the data channel.
     #[serde(default)]
     pub blocked_by: Option<ExpectedBlocker>,
+    /// Words the diagnosis must contain (the mechanism, as the lesson names it).
+    #[serde(default)]
+    pub diagnosis: Vec<String>,
+    /// What each client sees, by the client's name (scenarios with several clients).
+    #[serde(default)]
+    pub clients: BTreeMap<String, ClientExpectation>,
+}
+
+/// What one client is expected to see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientExpectation {
+    pub result: Expected,
+    #[serde(default)]
+    pub failed_action: Option<String>,
+    #[serde(default)]
+    pub reply: Option<u16>,
+    #[serde(default)]
+    pub diagnosis: Vec<String>,
 }
 
 /// A firewall and a 1-based rule number (`None`: its default policy).

@@ -111,30 +111,59 @@ fn address(p: &mut Problems, field: String, a: &str) -> Option<Ipv4Addr> {
     }
 }
 
+/// What the node-by-node checks need to know about the whole scenario.
+struct Ctx<'a> {
+    s: &'a Scenario,
+    names: BTreeMap<&'a str, usize>,
+    neigh: Vec<Vec<usize>>,
+}
+
+impl Ctx<'_> {
+    fn node(&self, name: &str) -> Option<(usize, &NodeSpec)> {
+        let i = *self.names.get(name)?;
+        Some((i, &self.s.nodes[i]))
+    }
+}
+
 pub fn validate(s: &Scenario) -> Problems {
     let mut p = Problems::new();
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut addrs: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
+    sizes(&mut p, s);
+    if !p.is_empty() {
+        // Too big to look at node by node.
+        return p;
+    }
+    let names = names_and_addresses(&mut p, s);
+    let neigh = links(&mut p, s, &names);
+    let cx = Ctx { s, names, neigh };
+    for (i, n) in s.nodes.iter().enumerate() {
+        match n {
+            NodeSpec::Client(c) => client(&mut p, &cx, i, c),
+            NodeSpec::Server(sv) => server(&mut p, &cx, i, sv),
+            NodeSpec::Firewall(fw) => firewall(&mut p, &cx, i, fw),
+            NodeSpec::Router(_) => {
+                if cx.neigh[i].is_empty() {
+                    p.push((
+                        format!("nodes[{i}].name"),
+                        "this router has no links".into(),
+                    ));
+                }
+            }
+            NodeSpec::Nat(nat) => nat_node(&mut p, &cx, i, nat),
+        }
+    }
+    expectation(&mut p, &cx);
+    p
+}
+
+fn sizes(p: &mut Problems, s: &Scenario) {
     seconds(
-        &mut p,
+        p,
         "time_limit_s".into(),
         s.time_limit_s,
         limits::TIME_LIMIT_S,
     );
-    at_most(
-        &mut p,
-        "nodes".into(),
-        "nodes",
-        s.nodes.len(),
-        limits::NODES,
-    );
-    at_most(
-        &mut p,
-        "links".into(),
-        "links",
-        s.links.len(),
-        limits::LINKS,
-    );
+    at_most(p, "nodes".into(), "nodes", s.nodes.len(), limits::NODES);
+    at_most(p, "links".into(), "links", s.links.len(), limits::LINKS);
     let total_actions: usize = s
         .nodes
         .iter()
@@ -144,16 +173,19 @@ pub fn validate(s: &Scenario) -> Problems {
         })
         .sum();
     at_most(
-        &mut p,
+        p,
         "nodes".into(),
         "client actions in all",
         total_actions,
         limits::TOTAL_ACTIONS,
     );
-    if !p.is_empty() {
-        // Too big to look at node by node.
-        return p;
-    }
+}
+
+/// Names are unique, hosts' (and NATs' public) addresses are usable and unique, and there is
+/// a client and a server.
+fn names_and_addresses<'a>(p: &mut Problems, s: &'a Scenario) -> BTreeMap<&'a str, usize> {
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut addrs: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
     for (i, n) in s.nodes.iter().enumerate() {
         let f = |x: &str| format!("nodes[{i}].{x}");
         if n.name().trim().is_empty() {
@@ -165,8 +197,9 @@ pub fn validate(s: &Scenario) -> Problems {
             ));
         }
         let addr = match n {
-            NodeSpec::Client(c) => address(&mut p, f("address"), &c.address),
-            NodeSpec::Server(sv) => address(&mut p, f("address"), &sv.address),
+            NodeSpec::Client(c) => address(p, f("address"), &c.address),
+            NodeSpec::Server(sv) => address(p, f("address"), &sv.address),
+            NodeSpec::Nat(nat) => address(p, f("public_address"), &nat.public_address),
             _ => None,
         };
         if let Some(a) = addr
@@ -178,45 +211,36 @@ pub fn validate(s: &Scenario) -> Problems {
             ));
         }
     }
-    let clients = s
-        .nodes
-        .iter()
-        .filter(|n| matches!(n, NodeSpec::Client(_)))
-        .count();
-    let servers = s
-        .nodes
-        .iter()
-        .filter(|n| matches!(n, NodeSpec::Server(_)))
-        .count();
-    if clients == 0 {
+    let count = |want: fn(&NodeSpec) -> bool| s.nodes.iter().filter(|n| want(n)).count();
+    if count(|n| matches!(n, NodeSpec::Client(_))) == 0 {
         p.push((
             "nodes".into(),
             "there is no Client node: a scenario needs one FTP client".into(),
         ));
     }
-    if servers == 0 {
+    if count(|n| matches!(n, NodeSpec::Server(_))) == 0 {
         p.push((
             "nodes".into(),
             "there is no Server node: a scenario needs an FTP server".into(),
         ));
     }
+    names
+}
 
-    // Links, and each node's neighbours.
+/// Each link joins two named, different nodes once, with a delay in range. Returns each
+/// node's neighbours.
+fn links(p: &mut Problems, s: &Scenario, names: &BTreeMap<&str, usize>) -> Vec<Vec<usize>> {
     let mut neigh: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
     for (i, l) in s.links.iter().enumerate() {
         let a = names.get(l.a.as_str()).copied();
         let b = names.get(l.b.as_str()).copied();
-        if a.is_none() {
-            p.push((
-                format!("links[{i}].a"),
-                format!("no node is called '{}'", l.a),
-            ));
-        }
-        if b.is_none() {
-            p.push((
-                format!("links[{i}].b"),
-                format!("no node is called '{}'", l.b),
-            ));
+        for (end, name, found) in [("a", &l.a, a), ("b", &l.b, b)] {
+            if found.is_none() {
+                p.push((
+                    format!("links[{i}].{end}"),
+                    format!("no node is called '{name}'"),
+                ));
+            }
         }
         if !(l.delay_ms.is_finite() && (0.0..=limits::DELAY_MS).contains(&l.delay_ms)) {
             p.push((
@@ -228,200 +252,241 @@ pub fn validate(s: &Scenario) -> Problems {
                 ),
             ));
         }
-        if let (Some(a), Some(b)) = (a, b) {
-            if a == b {
+        let (Some(a), Some(b)) = (a, b) else { continue };
+        if a == b {
+            p.push((
+                format!("links[{i}].b"),
+                "a link must join two different nodes".into(),
+            ));
+        } else if neigh[a].contains(&b) {
+            p.push((
+                format!("links[{i}]"),
+                format!("'{}' and '{}' are already linked", l.a, l.b),
+            ));
+        } else {
+            neigh[a].push(b);
+            neigh[b].push(a);
+        }
+    }
+    neigh
+}
+
+fn one_link(p: &mut Problems, cx: &Ctx, i: usize, what: &str) {
+    let n = cx.neigh[i].len();
+    if n != 1 {
+        let name = cx.s.nodes[i].name();
+        p.push((
+            format!("nodes[{i}].name"),
+            format!("{what} has exactly one link; '{name}' has {n}"),
+        ));
+    }
+}
+
+fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
+    let f = |x: &str| format!("nodes[{i}].{x}");
+    range(p, f("data_ports"), c.data_ports);
+    seconds(
+        p,
+        f("connect_timeout_s"),
+        c.connect_timeout_s,
+        limits::TIMEOUT_S,
+    );
+    at_most(p, f("actions"), "actions", c.actions.len(), limits::ACTIONS);
+    if c.start_ms > limits::TIME_LIMIT_S * 1000 {
+        p.push((
+            f("start_ms"),
+            format!(
+                "{} ms is after the longest run ({} s)",
+                c.start_ms,
+                limits::TIME_LIMIT_S
+            ),
+        ));
+    }
+    if let Some(a) = &c.server_address {
+        address(p, f("server_address"), a);
+    }
+    match cx.node(&c.server) {
+        Some((j, NodeSpec::Server(_))) => {
+            if !connected(&cx.neigh, i, j) {
                 p.push((
-                    format!("links[{i}].b"),
-                    "a link must join two different nodes".into(),
+                    f("server"),
+                    format!(
+                        "no chain of links leads from '{}' to '{}'",
+                        c.name, c.server
+                    ),
                 ));
-            } else if neigh[a].contains(&b) {
+            }
+        }
+        Some(_) => p.push((f("server"), format!("'{}' is not a Server node", c.server))),
+        None => p.push((f("server"), format!("no node is called '{}'", c.server))),
+    }
+    if c.actions.is_empty() {
+        p.push((
+            f("actions"),
+            "the action list is empty: give the user something to type, starting with Connect"
+                .into(),
+        ));
+    } else if c.actions[0] != ActionSpec::Connect {
+        p.push((
+            format!("nodes[{i}].actions[0]"),
+            "the first action must be Connect".into(),
+        ));
+    }
+    for (k, a) in c.actions.iter().enumerate() {
+        let name = match a {
+            ActionSpec::Get(n) | ActionSpec::LsDir(n) => Some(n),
+            ActionSpec::Put { name, .. } => Some(name),
+            _ => None,
+        };
+        if name.is_some_and(|n| n.trim().is_empty() || n.contains(['\r', '\n'])) {
+            p.push((
+                format!("nodes[{i}].actions[{k}]"),
+                "the file name is empty or has a line break".into(),
+            ));
+        }
+    }
+    one_link(p, cx, i, "a client");
+}
+
+fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) {
+    let f = |x: &str| format!("nodes[{i}].{x}");
+    port(p, f("control_port"), sv.control_port);
+    if let ActivePort::Port(x) = sv.active_data_port {
+        port(p, f("active_data_port"), x);
+        if x == sv.control_port {
+            p.push((
+                f("active_data_port"),
+                "the active data port must differ from the control port".into(),
+            ));
+        }
+    }
+    range(p, f("passive_range"), sv.passive_range);
+    let (lo, hi) = sv.passive_range;
+    if lo <= sv.control_port && sv.control_port <= hi {
+        p.push((
+            f("passive_range"),
+            format!(
+                "the passive range {lo}-{hi} includes the control port {}",
+                sv.control_port
+            ),
+        ));
+    }
+    if let Some(a) = &sv.passive_address {
+        address(p, f("passive_address"), a);
+    }
+    for (k, v) in [
+        ("connect_timeout_s", sv.connect_timeout_s),
+        ("accept_timeout_s", sv.accept_timeout_s),
+    ] {
+        seconds(p, f(k), v, limits::TIMEOUT_S);
+    }
+    at_most(p, f("files"), "files", sv.files.len(), limits::FILES);
+    at_most(p, f("users"), "accounts", sv.users.len(), limits::USERS);
+    one_link(p, cx, i, "a server");
+}
+
+fn firewall(p: &mut Problems, cx: &Ctx, i: usize, fw: &crate::firewall::FirewallSpec) {
+    let f = |x: &str| format!("nodes[{i}].{x}");
+    if cx.neigh[i].len() != 2 {
+        p.push((
+            f("name"),
+            format!(
+                "a firewall sits between exactly two links; '{}' has {}",
+                fw.name,
+                cx.neigh[i].len()
+            ),
+        ));
+    }
+    match cx.names.get(fw.protects.as_str()) {
+        None => p.push((
+            f("protects"),
+            format!("no node is called '{}'", fw.protects),
+        )),
+        Some(j) if !cx.neigh[i].contains(j) => p.push((
+            f("protects"),
+            format!(
+                "'{}' is not linked to '{}': name the neighbour on the protected side",
+                fw.protects, fw.name
+            ),
+        )),
+        _ => {}
+    }
+    port(p, f("helper_port"), fw.helper_port);
+    at_most(p, f("rules"), "rules", fw.rules.len(), limits::RULES);
+    for (k, r) in fw.rules.iter().enumerate() {
+        let rf = |x: &str| format!("nodes[{i}].rules[{k}].{x}");
+        for (field, a) in [("src", &r.src), ("dst", &r.dst)] {
+            if let Err(e) = a.parse::<Cidr>() {
                 p.push((
-                    format!("links[{i}]"),
-                    format!("'{}' and '{}' are already linked", l.a, l.b),
+                    rf(field),
+                    format!("{e}; write 'any', an address, or a prefix like 10.0.0.0/8"),
                 ));
-            } else {
-                neigh[a].push(b);
-                neigh[b].push(a);
+            }
+        }
+        port_match(p, rf("src_port"), &r.src_port);
+        port_match(p, rf("dst_port"), &r.dst_port);
+        if !fw.stateful && !r.state.is_empty() {
+            p.push((rf("state"), format!("'{}' does not track connections (stateful: false), so a rule cannot match on state", fw.name)));
+        }
+    }
+}
+
+fn nat_node(p: &mut Problems, cx: &Ctx, i: usize, nat: &crate::middlebox::nat::NatSpec) {
+    let f = |x: &str| format!("nodes[{i}].{x}");
+    if nat.inside.is_empty() {
+        p.push((
+            f("inside"),
+            "name the NAT's neighbours on its inside (the private side)".into(),
+        ));
+    }
+    for (k, name) in nat.inside.iter().enumerate() {
+        match cx.names.get(name.as_str()) {
+            None => p.push((
+                format!("nodes[{i}].inside[{k}]"),
+                format!("no node is called '{name}'"),
+            )),
+            Some(j) if !cx.neigh[i].contains(j) => p.push((
+                format!("nodes[{i}].inside[{k}]"),
+                format!("'{name}' is not linked to '{}'", nat.name),
+            )),
+            _ => {}
+        }
+    }
+    if cx.neigh[i].len() <= nat.inside.len() {
+        p.push((
+            f("name"),
+            format!("'{}' has no link on its outside", nat.name),
+        ));
+    }
+    port(p, f("alg_port"), nat.alg_port);
+    at_most(
+        p,
+        f("forwards"),
+        "forwarding rules",
+        nat.forwards.len(),
+        limits::RULES,
+    );
+    for (k, fw) in nat.forwards.iter().enumerate() {
+        let ff = |x: &str| format!("nodes[{i}].forwards[{k}].{x}");
+        port_match(p, ff("port"), &fw.port);
+        address(p, ff("to"), &fw.to);
+        if let Some(tp) = fw.to_port {
+            port(p, ff("to_port"), tp);
+            if matches!(fw.port, PortMatch::Range(..) | PortMatch::Any) {
+                p.push((
+                    ff("to_port"),
+                    "a range of ports is forwarded to the same ports: leave to_port out".into(),
+                ));
             }
         }
     }
+}
 
-    for (i, n) in s.nodes.iter().enumerate() {
-        let f = |x: &str| format!("nodes[{i}].{x}");
-        match n {
-            NodeSpec::Client(c) => {
-                range(&mut p, f("data_ports"), c.data_ports);
-                seconds(
-                    &mut p,
-                    f("connect_timeout_s"),
-                    c.connect_timeout_s,
-                    limits::TIMEOUT_S,
-                );
-                at_most(
-                    &mut p,
-                    f("actions"),
-                    "actions",
-                    c.actions.len(),
-                    limits::ACTIONS,
-                );
-                match names.get(c.server.as_str()).map(|&j| &s.nodes[j]) {
-                    Some(NodeSpec::Server(_)) => {
-                        if let Some(&j) = names.get(c.server.as_str())
-                            && !connected(&neigh, i, j)
-                        {
-                            p.push((
-                                f("server"),
-                                format!(
-                                    "no chain of links leads from '{}' to '{}'",
-                                    c.name, c.server
-                                ),
-                            ));
-                        }
-                    }
-                    Some(_) => {
-                        p.push((f("server"), format!("'{}' is not a Server node", c.server)))
-                    }
-                    None => p.push((f("server"), format!("no node is called '{}'", c.server))),
-                }
-                if c.actions.is_empty() {
-                    p.push((f("actions"), "the action list is empty: give the user something to type, starting with Connect".into()));
-                } else if c.actions[0] != ActionSpec::Connect {
-                    p.push((
-                        format!("nodes[{i}].actions[0]"),
-                        "the first action must be Connect".into(),
-                    ));
-                }
-                for (k, a) in c.actions.iter().enumerate() {
-                    let name = match a {
-                        ActionSpec::Get(n) | ActionSpec::LsDir(n) => Some(n),
-                        ActionSpec::Put { name, .. } => Some(name),
-                        _ => None,
-                    };
-                    if name.is_some_and(|n| n.trim().is_empty() || n.contains(['\r', '\n'])) {
-                        p.push((
-                            format!("nodes[{i}].actions[{k}]"),
-                            "the file name is empty or has a line break".into(),
-                        ));
-                    }
-                }
-                if neigh[i].len() != 1 {
-                    p.push((
-                        f("name"),
-                        format!(
-                            "a client has exactly one link; '{}' has {}",
-                            c.name,
-                            neigh[i].len()
-                        ),
-                    ));
-                }
-            }
-            NodeSpec::Server(sv) => {
-                port(&mut p, f("control_port"), sv.control_port);
-                if let ActivePort::Port(x) = sv.active_data_port {
-                    port(&mut p, f("active_data_port"), x);
-                    if x == sv.control_port {
-                        p.push((
-                            f("active_data_port"),
-                            "the active data port must differ from the control port".into(),
-                        ));
-                    }
-                }
-                range(&mut p, f("passive_range"), sv.passive_range);
-                let (lo, hi) = sv.passive_range;
-                if lo <= sv.control_port && sv.control_port <= hi {
-                    p.push((
-                        f("passive_range"),
-                        format!(
-                            "the passive range {lo}-{hi} includes the control port {}",
-                            sv.control_port
-                        ),
-                    ));
-                }
-                if let Some(a) = &sv.passive_address {
-                    address(&mut p, f("passive_address"), a);
-                }
-                for (k, v) in [
-                    ("connect_timeout_s", sv.connect_timeout_s),
-                    ("accept_timeout_s", sv.accept_timeout_s),
-                ] {
-                    seconds(&mut p, f(k), v, limits::TIMEOUT_S);
-                }
-                at_most(&mut p, f("files"), "files", sv.files.len(), limits::FILES);
-                at_most(
-                    &mut p,
-                    f("users"),
-                    "accounts",
-                    sv.users.len(),
-                    limits::USERS,
-                );
-                if neigh[i].len() != 1 {
-                    p.push((
-                        f("name"),
-                        format!(
-                            "a server has exactly one link; '{}' has {}",
-                            sv.name,
-                            neigh[i].len()
-                        ),
-                    ));
-                }
-            }
-            NodeSpec::Firewall(fw) => {
-                if neigh[i].len() != 2 {
-                    p.push((
-                        f("name"),
-                        format!(
-                            "a firewall sits between exactly two links; '{}' has {}",
-                            fw.name,
-                            neigh[i].len()
-                        ),
-                    ));
-                }
-                match names.get(fw.protects.as_str()) {
-                    None => p.push((
-                        f("protects"),
-                        format!("no node is called '{}'", fw.protects),
-                    )),
-                    Some(j) if !neigh[i].contains(j) => p.push((
-                        f("protects"),
-                        format!(
-                            "'{}' is not linked to '{}': name the neighbour on the protected side",
-                            fw.protects, fw.name
-                        ),
-                    )),
-                    _ => {}
-                }
-                port(&mut p, f("helper_port"), fw.helper_port);
-                at_most(&mut p, f("rules"), "rules", fw.rules.len(), limits::RULES);
-                for (k, r) in fw.rules.iter().enumerate() {
-                    let rf = |x: &str| format!("nodes[{i}].rules[{k}].{x}");
-                    for (field, a) in [("src", &r.src), ("dst", &r.dst)] {
-                        if let Err(e) = a.parse::<Cidr>() {
-                            p.push((
-                                rf(field),
-                                format!(
-                                    "{e}; write 'any', an address, or a prefix like 10.0.0.0/8"
-                                ),
-                            ));
-                        }
-                    }
-                    port_match(&mut p, rf("src_port"), &r.src_port);
-                    port_match(&mut p, rf("dst_port"), &r.dst_port);
-                    if !fw.stateful && !r.state.is_empty() {
-                        p.push((rf("state"), format!("'{}' does not track connections (stateful: false), so a rule cannot match on state", fw.name)));
-                    }
-                }
-            }
-            NodeSpec::Router(_) => {
-                if neigh[i].is_empty() {
-                    p.push((f("name"), "this router has no links".into()));
-                }
-            }
-        }
-    }
-
-    if let Some(b) = &s.expect.blocked_by {
-        match s.nodes.iter().find(|n| n.name() == b.firewall) {
-            Some(NodeSpec::Firewall(fw)) => {
+fn expectation(p: &mut Problems, cx: &Ctx) {
+    let e = &cx.s.expect;
+    if let Some(b) = &e.blocked_by {
+        match cx.node(&b.firewall) {
+            Some((_, NodeSpec::Firewall(fw))) => {
                 if let Some(r) = b.rule
                     && (r == 0 || r > fw.rules.len())
                 {
@@ -435,13 +500,21 @@ pub fn validate(s: &Scenario) -> Problems {
                     ));
                 }
             }
+            Some((_, NodeSpec::Nat(_))) => {}
             _ => p.push((
                 "expect.blocked_by.firewall".into(),
                 format!("no firewall is called '{}'", b.firewall),
             )),
         }
     }
-    p
+    for name in e.clients.keys() {
+        if !matches!(cx.node(name), Some((_, NodeSpec::Client(_)))) {
+            p.push((
+                format!("expect.clients.{name}"),
+                format!("no client is called '{name}'"),
+            ));
+        }
+    }
 }
 
 fn connected(neigh: &[Vec<usize>], from: usize, to: usize) -> bool {

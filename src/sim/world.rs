@@ -1,171 +1,58 @@
 //! The world: nodes joined by links, packets in flight, and the loop that runs them.
 //!
 //! End hosts are polled when smoltcp or their FTP code asks (`next_wake`) and whenever a packet
-//! reaches them. Middleboxes (firewalls, routers) act on a packet the moment it arrives and
-//! act as transparent bridges: they do not change TTL. Every packet's journey (sent, forwarded,
-//! dropped, rejected, delivered) and everything the hosts report goes into the trace, which
-//! is then tagged with handshake steps and given its diagnosis.
+//! reaches them. Middleboxes act on a packet the moment it arrives and say what leaves
+//! (`middlebox::Middlebox`): the world routes it, records each hop (a rewritten packet as a
+//! new version of the same journey) and everything the hosts report into the trace, which is
+//! then tagged with handshake steps and given its diagnoses.
 
+use super::build::{Built, build};
 use super::queue::EventQueue;
-use crate::firewall::{Action, Direction, Firewall};
-use crate::ftp::{ActionResult, ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
+use super::record::{HostRole, Recorder};
+use super::routes::Routes;
+use crate::ftp::ActionResult;
 use crate::host::{App, EndHost, HostEvent};
-use crate::rng::Rng;
-use crate::scenario::{ActionSpec, ActivePort, NodeSpec, Scenario, limits};
+use crate::ids::{LinkId, NodeId, PacketId};
+use crate::middlebox::{Act, Middlebox, Report};
+use crate::scenario::{Scenario, limits};
 use crate::time::Time;
 use crate::trace::{
-    Channel, Connection, Event, EventKind, FirewallReport, LinkInfo, NodeInfo, NodeKind, Outcome,
-    Packet, PacketFate, Trace,
+    ClientReport, EventKind, NodeKind, Outcome, PacketFate, Source, Trace, Verdict,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The SYN back-off the hosts show (smoltcp's: RFC 6298, initial RTO 1 s, doubling).
 pub const TCP_PROFILE: &str = "smoltcp TCP: classic RFC 6298 back-off, SYN retries at 1, 3, 7, 15, 31, 63 s \
      (like Linux with tcp_syn_linear_timeouts=0); the application's timeout ends the attempt";
 
-/// After the client's last action, keep running this long so closing handshakes show.
+/// After the clients' last action, keep running this long so closing handshakes show.
 const LINGER: Duration = Duration::from_secs(2);
 /// A guard against a run that never settles: queue entries handled (polls included).
 const MAX_STEPS: usize = 4_000_000;
 
-enum Node {
+/// A node of the world: an end host (with the time it is next to be polled), or a middlebox.
+pub enum Node {
     Host(Box<EndHost>, Option<Time>),
-    Firewall(Box<Firewall>, usize),
-    Router,
+    Middle(Box<dyn Middlebox>),
 }
 
 enum Ev {
-    Poll(usize),
+    Poll(NodeId),
     Arrive {
-        node: usize,
-        link: usize,
-        packet: usize,
+        node: NodeId,
+        link: LinkId,
+        packet: PacketId,
     },
-}
-
-struct Link {
-    a: usize,
-    b: usize,
-    delay: Duration,
 }
 
 struct World {
     nodes: Vec<Node>,
-    links: Vec<Link>,
-    routes: Vec<BTreeMap<Ipv4Addr, usize>>,
+    links: Vec<crate::trace::LinkInfo>,
+    routes: Routes,
     queue: EventQueue<Ev>,
     rec: Recorder,
     now: Time,
-}
-
-/// Builds the trace as the run goes.
-struct Recorder {
-    events: Vec<Event>,
-    packets: Vec<Packet>,
-    conns: Vec<Connection>,
-    conn_index: BTreeMap<(SocketAddrV4, SocketAddrV4), usize>,
-    control: BTreeSet<SocketAddrV4>,
-    servers: BTreeSet<Ipv4Addr>,
-}
-
-fn key(a: SocketAddrV4, b: SocketAddrV4) -> (SocketAddrV4, SocketAddrV4) {
-    if (a.ip().octets(), a.port()) <= (b.ip().octets(), b.port()) {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-impl Recorder {
-    fn conn(&mut self, initiator: SocketAddrV4, responder: SocketAddrV4) -> usize {
-        let k = key(initiator, responder);
-        if let Some(&c) = self.conn_index.get(&k) {
-            return c;
-        }
-        let id = self.conns.len();
-        let channel = if self.control.contains(&responder) || self.control.contains(&initiator) {
-            Channel::Control
-        } else {
-            Channel::Data
-        };
-        let mode = (channel == Channel::Data).then(|| {
-            if self.servers.contains(initiator.ip()) {
-                crate::ftp::Mode::Active
-            } else {
-                crate::ftp::Mode::Passive
-            }
-        });
-        self.conns.push(Connection {
-            id,
-            channel,
-            initiator,
-            responder,
-            mode,
-        });
-        self.conn_index.insert(k, id);
-        id
-    }
-
-    fn packet(&mut self, bytes: Vec<u8>) -> Option<usize> {
-        let id = self.packets.len();
-        let mut p = crate::net::decode(id, &bytes, false).ok()?;
-        if self.control.contains(&p.src) || self.control.contains(&p.dst) {
-            p = crate::net::decode(id, &bytes, true).ok()?;
-        }
-        self.packets.push(p);
-        Some(id)
-    }
-
-    fn push(&mut self, time: Time, node: usize, kind: EventKind, conn: Option<usize>) {
-        let channel = conn.and_then(|c| self.conns.get(c)).map(|c| c.channel);
-        self.events.push(Event {
-            time,
-            node,
-            kind,
-            conn,
-            channel,
-            step: None,
-        });
-    }
-
-    fn packet_event(&mut self, time: Time, node: usize, packet: usize, fate: PacketFate) {
-        let p = &self.packets[packet];
-        let (src, dst, syn_only) = (p.src, p.dst, p.flags.syn && !p.flags.ack);
-        let conn = if syn_only {
-            self.conn(src, dst)
-        } else {
-            self.conn_index
-                .get(&key(src, dst))
-                .copied()
-                .unwrap_or_else(|| self.conn(src, dst))
-        };
-        self.push(time, node, EventKind::Packet { packet, fate }, Some(conn));
-    }
-}
-
-fn action(a: &ActionSpec) -> UserAction {
-    match a {
-        ActionSpec::Connect => UserAction::Connect,
-        ActionSpec::Login { user, pass } => UserAction::Login {
-            user: user.clone(),
-            pass: pass.clone(),
-        },
-        ActionSpec::Mode(m) => UserAction::SetMode(*m),
-        ActionSpec::Ls => UserAction::Ls(None),
-        ActionSpec::LsDir(d) => UserAction::Ls(Some(d.clone())),
-        ActionSpec::Get(f) => UserAction::Get(f.clone()),
-        ActionSpec::Put { name, content } => UserAction::Put {
-            name: name.clone(),
-            data: content.clone().into_bytes(),
-        },
-        ActionSpec::Quit => UserAction::Quit,
-    }
-}
-
-fn port16(p: u32) -> u16 {
-    u16::try_from(p).unwrap_or(u16::MAX)
 }
 
 /// Runs a scenario from scratch and returns its trace, or the scenario's problems (field path,
@@ -175,226 +62,127 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let index: BTreeMap<&str, usize> = s
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.name(), i))
-        .collect();
-    let addr_of = |name: &str| -> Ipv4Addr {
-        match index.get(name).map(|&i| &s.nodes[i]) {
-            Some(NodeSpec::Server(sv)) => sv.address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
-            Some(NodeSpec::Client(c)) => c.address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
-            _ => Ipv4Addr::UNSPECIFIED,
-        }
-    };
-
-    let links: Vec<Link> = s
-        .links
-        .iter()
-        .map(|l| Link {
-            a: index[l.a.as_str()],
-            b: index[l.b.as_str()],
-            delay: Duration::from_micros((l.delay_ms * 1000.0).round() as u64),
-        })
-        .collect();
-    let mut node_links: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
-    for (i, l) in links.iter().enumerate() {
-        node_links[l.a].push(i);
-        node_links[l.b].push(i);
-    }
-
-    let mut rec = Recorder {
-        events: Vec::new(),
-        packets: Vec::new(),
-        conns: Vec::new(),
-        conn_index: BTreeMap::new(),
-        control: BTreeSet::new(),
-        servers: BTreeSet::new(),
-    };
-    let mut infos = Vec::new();
-    let mut nodes = Vec::new();
-    let mut scripts = BTreeMap::new();
-    for (i, n) in s.nodes.iter().enumerate() {
-        let (node, info) = match n {
-            NodeSpec::Client(c) => {
-                let server = addr_of(&c.server);
-                let control_port = match index.get(c.server.as_str()).map(|&j| &s.nodes[j]) {
-                    Some(NodeSpec::Server(sv)) => port16(sv.control_port),
-                    _ => 21,
-                };
-                let mut cfg = ClientConfig::new(SocketAddrV4::new(server, control_port));
-                cfg.mode = c.mode;
-                cfg.data_ports = (port16(c.data_ports.0), port16(c.data_ports.1));
-                cfg.connect_timeout = Duration::from_secs(c.connect_timeout_s);
-                cfg.data_connect_timeout = Duration::from_secs(c.connect_timeout_s);
-                let script: Vec<UserAction> = c.actions.iter().map(action).collect();
-                scripts.insert(i, script.iter().map(UserAction::short).collect::<Vec<_>>());
-                let session = ClientSession::new(
-                    cfg,
-                    script,
-                    Rng::split(s.seed, &format!("ftp-client/{}", c.name)),
-                );
-                let addr = addr_of(&c.name);
-                let host = EndHost::client(&c.name, addr, session, s.seed);
-                (
-                    Node::Host(Box::new(host), None),
-                    NodeInfo {
-                        name: c.name.clone(),
-                        kind: NodeKind::Client,
-                        address: Some(addr),
-                        protects: None,
-                    },
-                )
-            }
-            NodeSpec::Server(sv) => {
-                let addr = addr_of(&sv.name);
-                let cfg = ServerConfig {
-                    control_port: port16(sv.control_port),
-                    active_data_port: match sv.active_data_port {
-                        ActivePort::Port(p) => Some(port16(p)),
-                        ActivePort::Ephemeral => None,
-                    },
-                    passive_range: (port16(sv.passive_range.0), port16(sv.passive_range.1)),
-                    passive_address: sv.passive_address.as_deref().and_then(|a| a.parse().ok()),
-                    connect_timeout: Duration::from_secs(sv.connect_timeout_s),
-                    accept_timeout: Duration::from_secs(sv.accept_timeout_s),
-                    anonymous: sv.anonymous,
-                    anon_upload: sv.anonymous_upload,
-                    users: sv.users.clone(),
-                    ..ServerConfig::default()
-                };
-                rec.control
-                    .insert(SocketAddrV4::new(addr, cfg.control_port));
-                rec.servers.insert(addr);
-                let mut store = MemStore::new();
-                for (path, content) in &sv.files {
-                    store.insert(path, content.as_bytes());
-                }
-                let host = EndHost::server(&sv.name, addr, cfg, store, s.seed);
-                (
-                    Node::Host(Box::new(host), None),
-                    NodeInfo {
-                        name: sv.name.clone(),
-                        kind: NodeKind::Server,
-                        address: Some(addr),
-                        protects: None,
-                    },
-                )
-            }
-            NodeSpec::Firewall(f) => {
-                let inside = index[f.protects.as_str()];
-                let inside_link = node_links[i]
-                    .iter()
-                    .copied()
-                    .find(|&l| links[l].a == inside || links[l].b == inside)
-                    .unwrap_or(0);
-                let info = NodeInfo {
-                    name: f.name.clone(),
-                    kind: NodeKind::Firewall,
-                    address: None,
-                    protects: Some(f.protects.clone()),
-                };
-                (
-                    Node::Firewall(Box::new(Firewall::new(f.clone())), inside_link),
-                    info,
-                )
-            }
-            NodeSpec::Router(r) => (
-                Node::Router,
-                NodeInfo {
-                    name: r.name.clone(),
-                    kind: NodeKind::Router,
-                    address: None,
-                    protects: None,
-                },
-            ),
+    let Built {
+        nodes,
+        infos,
+        links,
+        node_links,
+        scripts,
+        starts,
+    } = build(s);
+    let routes = Routes::compute(&nodes, &infos, &links, &node_links);
+    let mut rec = Recorder::default();
+    for (i, info) in infos.iter().enumerate() {
+        let role = match info.kind {
+            NodeKind::Client => HostRole::Client,
+            NodeKind::Server => HostRole::Server,
+            _ => continue,
         };
-        nodes.push(node);
-        infos.push(info);
-    }
-
-    // Routes: for every host address, the link each node sends it out on (breadth-first).
-    let mut routes = vec![BTreeMap::new(); nodes.len()];
-    for (h, info) in infos.iter().enumerate() {
-        let Some(addr) = info.address else { continue };
-        let mut seen = vec![false; nodes.len()];
-        seen[h] = true;
-        let mut q = VecDeque::from([h]);
-        while let Some(n) = q.pop_front() {
-            for &l in &node_links[n] {
-                let m = if links[l].a == n {
-                    links[l].b
-                } else {
-                    links[l].a
-                };
-                if !seen[m] {
-                    seen[m] = true;
-                    routes[m].insert(addr, l);
-                    // Hosts do not forward: do not route through one.
-                    if !matches!(nodes[m], Node::Host(..)) {
-                        q.push_back(m);
-                    }
-                }
-            }
+        if let Some(a) = info.address {
+            rec.hosts.insert(a, (NodeId::new(i), role));
         }
     }
-
     let mut w = World {
         nodes,
-        links,
+        links: links.clone(),
         routes,
         queue: EventQueue::default(),
         rec,
         now: Time::ZERO,
     };
     for i in 0..w.nodes.len() {
-        w.schedule_poll(i, Time::ZERO);
+        let id = NodeId::new(i);
+        let at = starts.get(&id).copied().unwrap_or(Time::ZERO);
+        w.schedule_poll(id, at);
     }
-    let limit = Time::from_secs(s.time_limit_s);
-    let mut done_at: Option<Time> = None;
-    let mut steps = 0;
-    let mut cut = None;
-    while let Some((t, ev)) = w.queue.pop() {
-        steps += 1;
-        if t > limit || done_at.is_some_and(|d| t > d + LINGER) {
-            break;
-        }
-        if steps > MAX_STEPS || w.rec.events.len() >= limits::EVENTS {
-            cut = Some(format!(
-                "the run was stopped after {} events: FTP Lab's limit (make the scenario smaller)",
-                w.rec.events.len()
-            ));
-            break;
-        }
-        w.now = t;
-        match ev {
-            Ev::Poll(n) => {
-                let due = matches!(&w.nodes[n], Node::Host(_, Some(at)) if *at == t);
-                if due {
-                    w.run_host(n);
-                }
+    let cut = w.run(Time::from_secs(s.time_limit_s));
+    let clients = w.client_reports(&infos, &scripts, &cut, s.time_limit_s);
+    let (firewalls, nats) = w.reports();
+    let mut trace = Trace {
+        source: Source::Simulated,
+        title: s.title.clone(),
+        seed: s.seed,
+        tcp_profile: TCP_PROFILE.to_owned(),
+        nodes: infos,
+        links,
+        packets: w.rec.packets,
+        connections: w.rec.conns,
+        events: w.rec.events,
+        firewalls,
+        nats,
+        clients,
+        outcome: Outcome::empty(""),
+    };
+    crate::trace::classify::classify(&mut trace);
+    crate::trace::diagnose::diagnose_all(&mut trace);
+    Ok(trace)
+}
+
+impl World {
+    /// The event loop. Returns why the run was cut short, if it was.
+    fn run(&mut self, limit: Time) -> Option<String> {
+        let mut done_at: Option<Time> = None;
+        let mut steps = 0;
+        while let Some((t, ev)) = self.queue.pop() {
+            steps += 1;
+            if t > limit || done_at.is_some_and(|d| t > d + LINGER) {
+                return None;
             }
-            Ev::Arrive { node, link, packet } => w.arrive(node, link, packet),
+            if steps > MAX_STEPS || self.rec.events.len() >= limits::EVENTS {
+                let why = format!(
+                    "the run was stopped after {} events: FTP Lab's limit (make the scenario smaller)",
+                    self.rec.events.len()
+                );
+                self.rec.push(
+                    self.now,
+                    NodeId(0),
+                    EventKind::Note { text: why.clone() },
+                    None,
+                );
+                return Some(why);
+            }
+            self.now = t;
+            match ev {
+                Ev::Poll(n) => {
+                    let due = matches!(&self.nodes[n.index()], Node::Host(_, Some(at)) if *at == t);
+                    if due {
+                        self.run_host(n);
+                    }
+                }
+                Ev::Arrive { node, link, packet } => self.arrive(node, link, packet),
+            }
+            if done_at.is_none() && self.clients_done() {
+                done_at = Some(t);
+            }
         }
-        if done_at.is_none() && w.clients_done() {
-            done_at = Some(t);
-        }
+        None
     }
 
-    if let Some(c) = &cut {
-        let now = w.now;
-        w.rec
-            .push(now, 0, EventKind::Note { text: c.clone() }, None);
+    fn clients_done(&self) -> bool {
+        self.nodes.iter().all(|n| match n {
+            Node::Host(h, _) => match h.app() {
+                App::Client(c) => c.is_done(),
+                App::Server(_) => true,
+            },
+            Node::Middle(_) => true,
+        })
     }
-    // Results of every client's script (actions that never finished are said so).
-    let mut actions = Vec::new();
-    for (i, n) in w.nodes.iter().enumerate() {
-        if let Node::Host(h, _) = n
-            && let App::Client(c) = h.app()
-        {
+
+    /// Each client's results (actions that never finished are said so).
+    fn client_reports(
+        &self,
+        infos: &[crate::trace::NodeInfo],
+        scripts: &BTreeMap<NodeId, Vec<String>>,
+        cut: &Option<String>,
+        time_limit_s: u64,
+    ) -> Vec<ClientReport> {
+        let mut out = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let Node::Host(h, _) = n else { continue };
+            let App::Client(c) = h.app() else { continue };
+            let id = NodeId::new(i);
             let mut r: Vec<ActionResult> = c.results().to_vec();
-            let names = scripts.get(&i).cloned().unwrap_or_default();
+            let names = scripts.get(&id).cloned().unwrap_or_default();
             for (k, name) in names.iter().enumerate().skip(r.len()) {
                 r.push(ActionResult {
                     index: k,
@@ -402,78 +190,42 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
                     ok: false,
                     reply: None,
                     detail: cut.clone().unwrap_or_else(|| {
-                        format!(
-                            "did not finish within the time limit of {} s",
-                            s.time_limit_s
-                        )
+                        format!("did not finish within the time limit of {time_limit_s} s")
                     }),
                     bytes: 0,
                 });
             }
-            actions.extend(r);
+            out.push(ClientReport {
+                node: id,
+                name: infos[i].name.clone(),
+                actions: r,
+                outcome: Outcome::empty(""),
+            });
         }
-    }
-    let firewalls = w
-        .nodes
-        .iter()
-        .filter_map(|n| match n {
-            Node::Firewall(f, _) => Some(FirewallReport {
-                name: f.spec.name.clone(),
-                rules: f.spec.rules.iter().map(|r| r.label()).collect(),
-                hits: f.hits.clone(),
-                default_policy: f.spec.default_policy,
-                default_hits: f.default_hits,
-            }),
-            _ => None,
-        })
-        .collect();
-    let finished_at = w.rec.events.last().map_or(Time::ZERO, |e| e.time);
-    let mut trace = Trace {
-        title: s.title.clone(),
-        seed: s.seed,
-        tcp_profile: TCP_PROFILE.to_owned(),
-        nodes: infos,
-        links: w
-            .links
-            .iter()
-            .map(|l| LinkInfo {
-                a: l.a,
-                b: l.b,
-                delay_us: l.delay.as_micros() as u64,
-            })
-            .collect(),
-        packets: w.rec.packets,
-        connections: w.rec.conns,
-        events: w.rec.events,
-        firewalls,
-        actions,
-        outcome: Outcome {
-            success: false,
-            failed_action: None,
-            reply: None,
-            blocked_by: None,
-            diagnosis: String::new(),
-            finished_at,
-        },
-    };
-    crate::trace::classify::classify(&mut trace);
-    trace.outcome = crate::trace::diagnose::diagnose(&trace);
-    Ok(trace)
-}
-
-impl World {
-    fn clients_done(&self) -> bool {
-        self.nodes.iter().all(|n| match n {
-            Node::Host(h, _) => match h.app() {
-                App::Client(c) => c.is_done(),
-                App::Server(_) => true,
-            },
-            _ => true,
-        })
+        out
     }
 
-    fn schedule_poll(&mut self, n: usize, at: Time) {
-        if let Node::Host(_, next) = &mut self.nodes[n]
+    fn reports(
+        &self,
+    ) -> (
+        Vec<crate::trace::FirewallReport>,
+        Vec<crate::trace::NatReport>,
+    ) {
+        let (mut fw, mut nat) = (Vec::new(), Vec::new());
+        for n in &self.nodes {
+            if let Node::Middle(m) = n {
+                match m.report() {
+                    Report::Firewall(r) => fw.push(r),
+                    Report::Nat(r) => nat.push(r),
+                    Report::None => {}
+                }
+            }
+        }
+        (fw, nat)
+    }
+
+    fn schedule_poll(&mut self, n: NodeId, at: Time) {
+        if let Node::Host(_, next) = &mut self.nodes[n.index()]
             && next.is_none_or(|x| at < x)
         {
             *next = Some(at);
@@ -481,9 +233,9 @@ impl World {
         }
     }
 
-    fn run_host(&mut self, n: usize) {
+    fn run_host(&mut self, n: NodeId) {
         let now = self.now;
-        let Node::Host(h, next) = &mut self.nodes[n] else {
+        let Node::Host(h, next) = &mut self.nodes[n.index()] else {
             return;
         };
         *next = None;
@@ -491,12 +243,11 @@ impl World {
         h.poll(now, &mut evs);
         let out = h.take_outgoing();
         let wake = h.next_wake(now);
-        let ip = h.addr;
         for e in evs {
-            self.host_event(n, ip, e);
+            self.host_event(n, e);
         }
         for bytes in out {
-            let Some(p) = self.rec.packet(bytes) else {
+            let Some(p) = self.rec.packet(bytes, None) else {
                 continue;
             };
             self.send(n, p, None);
@@ -512,88 +263,101 @@ impl World {
         }
     }
 
-    fn host_event(&mut self, n: usize, ip: Ipv4Addr, e: HostEvent) {
+    fn host_event(&mut self, n: NodeId, e: HostEvent) {
         let now = self.now;
-        let control_conn = |rec: &Recorder| {
-            rec.conns
-                .iter()
-                .rev()
-                .find(|c| {
-                    c.channel == Channel::Control
-                        && (c.initiator.ip() == &ip || c.responder.ip() == &ip)
-                })
-                .map(|c| c.id)
+        let on = |rec: &Recorder, on: Option<(std::net::SocketAddrV4, std::net::SocketAddrV4)>| {
+            on.and_then(|(l, r)| rec.lookup(l, r))
         };
         let (kind, conn) = match e {
+            HostEvent::Opening {
+                local,
+                remote,
+                control,
+            } => {
+                self.rec.opening(n, local, remote, control);
+                return;
+            }
             HostEvent::TcpState {
                 local,
                 remote,
                 from,
                 to,
-            } => {
-                let conn = match (from, to) {
-                    (smoltcp::socket::tcp::State::Closed, smoltcp::socket::tcp::State::SynSent) => {
-                        self.rec.conn(local, remote)
-                    }
-                    (smoltcp::socket::tcp::State::Listen, _) => self.rec.conn(remote, local),
-                    _ => self
-                        .rec
-                        .conn_index
-                        .get(&key(local, remote))
-                        .copied()
-                        .unwrap_or_else(|| self.rec.conn(local, remote)),
-                };
-                (
-                    EventKind::TcpState {
-                        local,
-                        remote,
-                        from: from.to_string(),
-                        to: to.to_string(),
-                    },
-                    Some(conn),
-                )
+            } => (
+                EventKind::TcpState {
+                    local,
+                    remote,
+                    from: from.to_string(),
+                    to: to.to_string(),
+                },
+                self.rec.lookup(local, remote),
+            ),
+            HostEvent::FtpCommand { line, sent, on: o } => {
+                let c = on(&self.rec, o);
+                (EventKind::FtpCommand { line, sent }, c)
             }
-            HostEvent::FtpCommand { line, sent } => (
-                EventKind::FtpCommand { line, sent },
-                control_conn(&self.rec),
-            ),
-            HostEvent::FtpReply { code, text, sent } => (
-                EventKind::FtpReply { code, text, sent },
-                control_conn(&self.rec),
-            ),
+            HostEvent::FtpReply {
+                code,
+                text,
+                sent,
+                on: o,
+            } => {
+                let c = on(&self.rec, o);
+                (EventKind::FtpReply { code, text, sent }, c)
+            }
             HostEvent::Console(line) => (EventKind::Console { line }, None),
             HostEvent::ActionStarted { index, typed } => {
                 (EventKind::ActionStarted { index, typed }, None)
             }
             HostEvent::ActionFinished(result) => (EventKind::ActionFinished { result }, None),
-            HostEvent::Note(text) => (EventKind::Note { text }, None),
+            HostEvent::Note { text, on: o } => {
+                let c = on(&self.rec, o);
+                (EventKind::Note { text }, c)
+            }
         };
         self.rec.push(now, n, kind, conn);
     }
 
-    /// Puts packet `p` on the wire from node `n` (`from_link`: the link it came in on, if it
-    /// is being forwarded; `None` for a packet the node sends itself).
+    /// Puts packet `p` on the wire from node `n`: sent by it (`verdict` None, not a middlebox),
+    /// or forwarded after a middlebox's decision (`Some`).
     fn send(
         &mut self,
-        n: usize,
-        p: usize,
-        verdict: Option<(usize, Option<crate::trace::Verdict>)>,
+        n: NodeId,
+        p: PacketId,
+        forwarded: Option<(Option<Verdict>, Option<PacketId>)>,
     ) {
-        let dst = *self.rec.packets[p].dst.ip();
-        let Some(&link) = self.routes[n].get(&dst) else {
+        let dst = *self.rec.packets[p.index()].dst.ip();
+        let Some(link) = self.routes.next(n, dst) else {
+            let why = format!("no route to {dst} from {}", self.node_name(n));
             self.rec
-                .packet_event(self.now, n, p, PacketFate::Unroutable);
+                .packet_event(self.now, n, p, PacketFate::Unroutable { why });
             return;
         };
-        let fate = match verdict {
+        let fate = match forwarded {
             None => PacketFate::Sent { link },
-            Some((_, v)) => PacketFate::Forwarded { link, verdict: v },
+            Some((verdict, rewritten)) => PacketFate::Forwarded {
+                link,
+                verdict,
+                rewritten,
+            },
         };
-        self.rec.packet_event(self.now, n, p, fate);
-        let l = &self.links[link];
-        let other = if l.a == n { l.b } else { l.a };
+        // A rewritten packet is recorded under the version that arrived; the new version
+        // travels on.
+        let recorded = match &fate {
+            PacketFate::Forwarded {
+                rewritten: Some(_), ..
+            } => self.arrived_as(p),
+            _ => p,
+        };
+        self.rec.packet_event(self.now, n, recorded, fate);
+        self.put_on_link(n, link, p);
+    }
+
+    fn put_on_link(&mut self, n: NodeId, link: LinkId, p: PacketId) {
+        let l = &self.links[link.index()];
+        let other = l.other(n);
+        let delay = Duration::from_micros(l.delay_us);
         self.queue.push(
-            self.now + l.delay,
+            self.now + delay,
             Ev::Arrive {
                 node: other,
                 link,
@@ -602,61 +366,74 @@ impl World {
         );
     }
 
-    fn arrive(&mut self, n: usize, link: usize, p: usize) {
+    /// The version a rewritten packet arrived as.
+    fn arrived_as(&self, p: PacketId) -> PacketId {
+        self.rec.packets[p.index()].prev.unwrap_or(p)
+    }
+
+    fn node_name(&self, n: NodeId) -> String {
+        match &self.nodes[n.index()] {
+            Node::Host(h, _) => h.name.clone(),
+            Node::Middle(m) => m.name().to_owned(),
+        }
+    }
+
+    fn arrive(&mut self, n: NodeId, link: LinkId, p: PacketId) {
         let now = self.now;
-        match &mut self.nodes[n] {
+        let decision = match &mut self.nodes[n.index()] {
             Node::Host(h, _) => {
-                if *self.rec.packets[p].dst.ip() == h.addr {
-                    h.receive(self.rec.packets[p].bytes.clone());
+                let pk = &self.rec.packets[p.index()];
+                if *pk.dst.ip() == h.addr {
+                    h.receive(pk.bytes.clone());
                     self.rec.packet_event(now, n, p, PacketFate::Delivered);
                     self.schedule_poll(n, now);
                 } else {
-                    self.rec.packet_event(now, n, p, PacketFate::Unroutable);
+                    let why = format!("{} is not addressed to {}", pk.dst.ip(), h.name);
+                    self.rec
+                        .packet_event(now, n, p, PacketFate::Unroutable { why });
                 }
+                return;
             }
-            Node::Router => self.send(n, p, Some((link, None))),
-            Node::Firewall(fw, inside) => {
-                let dir = if link == *inside {
-                    Direction::Outbound
-                } else {
-                    Direction::Inbound
+            Node::Middle(m) => m.process(now, &self.rec.packets[p.index()], link),
+        };
+        match decision.act {
+            Act::Forward => self.send(n, p, Some((decision.verdict, None))),
+            Act::Rewrite { bytes, changes } => match self.rec.packet(bytes, Some((p, changes))) {
+                Some(q) => self.send(n, q, Some((decision.verdict, Some(q)))),
+                None => self.send(n, p, Some((decision.verdict, None))),
+            },
+            Act::Drop => {
+                let verdict = decision
+                    .verdict
+                    .unwrap_or_else(|| self.plain_verdict(n, "dropped"));
+                self.rec
+                    .packet_event(now, n, p, PacketFate::Dropped { verdict });
+            }
+            Act::Reject { reply } => {
+                let verdict = decision
+                    .verdict
+                    .unwrap_or_else(|| self.plain_verdict(n, "rejected"));
+                let Some(r) = self.rec.packet(reply, None) else {
+                    return;
                 };
-                let d = fw.decide(&self.rec.packets[p], dir);
-                match d.action {
-                    Action::Accept => self.send(n, p, Some((link, Some(d)))),
-                    Action::Drop => {
-                        self.rec
-                            .packet_event(now, n, p, PacketFate::Dropped { verdict: d })
-                    }
-                    Action::Reject => {
-                        let original = self.rec.packets[p].clone();
-                        if original.flags.rst {
-                            // Never answer a reset with a reset.
-                            self.rec
-                                .packet_event(now, n, p, PacketFate::Dropped { verdict: d });
-                            return;
-                        }
-                        let Some(rst) = self.rec.packet(crate::net::build_rst(&original)) else {
-                            return;
-                        };
-                        self.rec
-                            .packet_event(now, n, p, PacketFate::Rejected { verdict: d, rst });
-                        // The RST goes back out the way the packet came.
-                        self.rec
-                            .packet_event(now, n, rst, PacketFate::Sent { link });
-                        let l = &self.links[link];
-                        let other = if l.a == n { l.b } else { l.a };
-                        self.queue.push(
-                            now + l.delay,
-                            Ev::Arrive {
-                                node: other,
-                                link,
-                                packet: rst,
-                            },
-                        );
-                    }
-                }
+                self.rec
+                    .packet_event(now, n, p, PacketFate::Rejected { verdict, reply: r });
+                // The reply goes back out the way the packet came.
+                self.rec.packet_event(now, n, r, PacketFate::Sent { link });
+                self.put_on_link(n, link, r);
             }
+        }
+    }
+
+    fn plain_verdict(&self, n: NodeId, what: &str) -> Verdict {
+        Verdict {
+            middlebox: self.node_name(n),
+            direction: crate::rules::Direction::Any,
+            state: crate::rules::CtState::Untracked,
+            action: crate::rules::Action::Drop,
+            rule: None,
+            rule_text: what.to_owned(),
+            why: String::new(),
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Tags trace events with the step of the four-step handshake they belong to, numbered as the
 //! seed article numbers them.
 //!
-//! Active: (1) the client announces its data port with PORT; (2) the server acknowledges (200);
-//! (3) the server connects from its data port to that port (its SYN, retries, and any RST
-//! refusing it); (4) the client acknowledges (SYN-ACK, and the ACK that completes the
-//! handshake). Passive: (1) PASV; (2) the 227 reply with the port; (3) the client's SYN to that
-//! port; (4) the server's SYN-ACK and the final ACK. Data transfer and closing carry no step.
+//! Active: (1) the client announces its data port with PORT (or EPRT); (2) the server
+//! acknowledges (200); (3) the server connects from its data port to that port (its SYN,
+//! retries, and any RST refusing it); (4) the client acknowledges (SYN-ACK, and the ACK that
+//! completes the handshake). Passive: (1) PASV (or EPSV); (2) the 227 (229) reply with the
+//! port; (3) the client's SYN to that port; (4) the server's SYN-ACK and the final ACK. Data
+//! transfer and closing carry no step. All versions of a packet (on both sides of a NAT)
+//! share the step of their journey.
 
-use super::{Channel, EventKind, Step, Trace};
+use super::{Channel, Connection, EventKind, JourneyId, Packet, Step, Trace};
 use crate::ftp::Mode;
 use crate::ftp::command::verb;
 use std::collections::BTreeMap;
@@ -46,79 +48,89 @@ struct DataConn {
     done: bool,
 }
 
-pub fn classify(trace: &mut Trace) {
-    let mut packet_step: BTreeMap<usize, Option<Step>> = BTreeMap::new();
-    // The last command sent on each control connection, as packets show it.
-    let mut pending_by_conn: BTreeMap<usize, String> = BTreeMap::new();
-    // The last command each node sent or received, as FTP events show it.
-    let mut pending_by_node: BTreeMap<usize, String> = BTreeMap::new();
-    let mut data: BTreeMap<usize, DataConn> = BTreeMap::new();
+#[derive(Default)]
+struct State {
+    /// The last command sent on each control connection, as packets show it.
+    pending_by_conn: BTreeMap<usize, String>,
+    /// The last command each node sent or received, as FTP events show it.
+    pending_by_node: BTreeMap<usize, String>,
+    data: BTreeMap<usize, DataConn>,
+}
 
+impl State {
+    fn control_packet(&mut self, conn: &Connection, p: &Packet) -> Option<Step> {
+        let text = p.ftp_text.as_ref()?;
+        let c = conn.id.index();
+        if conn.from_initiator(p.src, p.dst) {
+            self.pending_by_conn.insert(c, verb(text));
+            command_step(text)
+        } else {
+            reply_step(self.pending_by_conn.remove(&c).as_ref())
+        }
+    }
+
+    fn data_packet(&mut self, conn: &Connection, p: &Packet) -> Option<Step> {
+        let mode = conn.mode.unwrap_or(Mode::Passive);
+        let d = self.data.entry(conn.id.index()).or_default();
+        let from_initiator = conn.from_initiator(p.src, p.dst);
+        if d.done {
+            None
+        } else if p.flags.syn && !p.flags.ack {
+            Some(Step { mode, n: 3 })
+        } else if p.flags.syn && p.flags.ack {
+            d.synack_seen = true;
+            Some(Step { mode, n: 4 })
+        } else if p.flags.rst && !d.synack_seen {
+            d.done = true;
+            Some(Step { mode, n: 3 })
+        } else if d.synack_seen && from_initiator && p.payload_len == 0 {
+            d.done = true;
+            Some(Step { mode, n: 4 })
+        } else {
+            d.done = d.synack_seen;
+            None
+        }
+    }
+}
+
+pub fn classify(trace: &mut Trace) {
+    let mut journey_step: BTreeMap<JourneyId, Option<Step>> = BTreeMap::new();
+    let mut st = State::default();
     for i in 0..trace.events.len() {
         let e = &trace.events[i];
         let step = match &e.kind {
             EventKind::Packet { packet, .. } => {
-                if let Some(s) = packet_step.get(packet) {
+                let p = &trace.packets[packet.index()];
+                if let Some(s) = journey_step.get(&p.journey) {
                     *s
                 } else {
-                    let p = &trace.packets[*packet];
-                    let s = match (e.channel, e.conn) {
-                        (Some(Channel::Control), Some(c)) => match &p.ftp_text {
-                            Some(text) if trace.connections[c].responder == p.dst => {
-                                pending_by_conn.insert(c, verb(text));
-                                command_step(text)
-                            }
-                            Some(_) => reply_step(pending_by_conn.remove(&c).as_ref()),
-                            None => None,
-                        },
-                        (Some(Channel::Data), Some(c)) => {
-                            let conn = &trace.connections[c];
-                            let mode = conn.mode.unwrap_or(Mode::Passive);
-                            let d = data.entry(c).or_default();
-                            let from_initiator = p.src == conn.initiator;
-                            if d.done {
-                                None
-                            } else if p.flags.syn && !p.flags.ack {
-                                Some(Step { mode, n: 3 })
-                            } else if p.flags.syn && p.flags.ack {
-                                d.synack_seen = true;
-                                Some(Step { mode, n: 4 })
-                            } else if p.flags.rst && !d.synack_seen {
-                                d.done = true;
-                                Some(Step { mode, n: 3 })
-                            } else if d.synack_seen && from_initiator && p.payload_len == 0 {
-                                d.done = true;
-                                Some(Step { mode, n: 4 })
-                            } else {
-                                d.done = d.synack_seen;
-                                None
-                            }
-                        }
+                    let conn = e.conn.and_then(|c| trace.connections.get(c.index()));
+                    let s = match (e.channel, conn) {
+                        (Some(Channel::Control), Some(c)) => st.control_packet(c, p),
+                        (Some(Channel::Data), Some(c)) => st.data_packet(c, p),
                         _ => None,
                     };
-                    packet_step.insert(*packet, s);
+                    journey_step.insert(p.journey, s);
                     s
                 }
             }
             EventKind::FtpCommand { line, .. } => {
-                pending_by_node.insert(e.node, verb(line));
+                st.pending_by_node.insert(e.node.index(), verb(line));
                 command_step(line)
             }
-            EventKind::FtpReply { .. } => reply_step(pending_by_node.remove(&e.node).as_ref()),
+            EventKind::FtpReply { .. } => {
+                reply_step(st.pending_by_node.remove(&e.node.index()).as_ref())
+            }
             EventKind::TcpState { to, .. } if e.channel == Some(Channel::Data) => {
-                let mode = e
+                let conn = e.conn.and_then(|c| trace.connections.get(c.index()));
+                let mode = conn.and_then(|c| c.mode).unwrap_or(Mode::Passive);
+                let synack = e
                     .conn
-                    .and_then(|c| trace.connections[c].mode)
-                    .unwrap_or(Mode::Passive);
+                    .is_some_and(|c| st.data.get(&c.index()).is_some_and(|d| d.synack_seen));
                 match to.as_str() {
                     "SYN-SENT" => Some(Step { mode, n: 3 }),
                     "SYN-RECEIVED" => Some(Step { mode, n: 4 }),
-                    "ESTABLISHED"
-                        if e.conn
-                            .is_some_and(|c| data.get(&c).is_some_and(|d| d.synack_seen)) =>
-                    {
-                        Some(Step { mode, n: 4 })
-                    }
+                    "ESTABLISHED" if synack => Some(Step { mode, n: 4 }),
                     _ => None,
                 }
             }

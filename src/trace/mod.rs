@@ -1,35 +1,56 @@
-//! The trace: the one record of a run that every view reads (GUI, CLI, JSON, pcap).
+//! The trace: the one record of a run that every view reads (GUI, CLI, JSON, pcap), whether
+//! it came from the simulator or from a real capture (`source` says which).
 //!
 //! Plain serde data with no link back to the simulator: packets (raw IPv4 bytes plus their
-//! decoded headers), every event at every node in time order, the connections, the firewall
-//! counters, what each user action achieved, and the outcome in plain words. `classify` tags
-//! events with the four-step handshake; `diagnose` writes the outcome. Nothing here reads a
+//! decoded headers, one entry per version of the bytes: a NAT that rewrites a packet makes a
+//! new version of the same journey), every event at every node in time order, the
+//! connections (one per TCP connection, with the 4-tuples it has on each side of a NAT, and
+//! the announcement that opened it when it is a data connection), the middleboxes' counters,
+//! each client's results and outcome, and the overall outcome in plain words. `classify` tags
+//! events with the four-step handshake; `diagnose` writes the outcomes. Nothing here reads a
 //! clock or touches the network.
 
 pub mod classify;
 pub mod diagnose;
 
-use crate::firewall::{Action, CtState, Direction};
+use crate::ftp::announce::Kind;
 use crate::ftp::{ActionResult, Mode};
+pub use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
+use crate::rules::Action;
+pub use crate::rules::Verdict;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+/// Where a trace came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// Simulated from a scenario.
+    Simulated,
+    /// Read from a capture file, taken at `vantage` (a host's side, or unknown).
+    Captured { file: String, vantage: String },
+}
+
 /// Everything that happened in one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
+    pub source: Source,
     pub title: String,
     pub seed: u64,
     /// Which SYN back-off the hosts' TCP uses, in words (it is smoltcp's).
     pub tcp_profile: String,
     pub nodes: Vec<NodeInfo>,
     pub links: Vec<LinkInfo>,
+    /// Every version of every packet, indexed by `PacketId`.
     pub packets: Vec<Packet>,
     pub connections: Vec<Connection>,
     pub events: Vec<Event>,
     pub firewalls: Vec<FirewallReport>,
-    pub actions: Vec<ActionResult>,
+    pub nats: Vec<NatReport>,
+    /// Each client's actions and outcome, in node order.
+    pub clients: Vec<ClientReport>,
+    /// All clients together: success when every client succeeded.
     pub outcome: Outcome,
 }
 
@@ -39,22 +60,34 @@ pub enum NodeKind {
     Server,
     Firewall,
     Router,
+    Nat,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
     pub name: String,
     pub kind: NodeKind,
+    /// A host's address; a NAT's public address.
     pub address: Option<Ipv4Addr>,
     /// For a firewall: the node on its protected side.
     pub protects: Option<String>,
+    /// For a NAT: its neighbours on the inside (the private side).
+    #[serde(default)]
+    pub inside: Vec<NodeId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkInfo {
-    pub a: usize,
-    pub b: usize,
+    pub a: NodeId,
+    pub b: NodeId,
     pub delay_us: u64,
+}
+
+impl LinkInfo {
+    /// The node at the other end from `n`.
+    pub fn other(&self, n: NodeId) -> NodeId {
+        if self.a == n { self.b } else { self.a }
+    }
 }
 
 /// TCP flags of a segment.
@@ -85,10 +118,24 @@ impl fmt::Display for Flags {
     }
 }
 
-/// One IPv4/TCP packet as it travelled (the bytes are the same at every hop).
+/// What a middlebox changed in a packet, in words: `IPv4 source: 10.0.0.5 → 198.51.100.2`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One version of an IPv4/TCP packet: its bytes as they were on the links between two
+/// rewrites (usually the same from sender to receiver).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Packet {
-    pub id: usize,
+    pub id: PacketId,
+    /// The journey it belongs to: all versions of one packet share it.
+    pub journey: JourneyId,
+    /// The version it was rewritten from, and what changed (at a NAT).
+    pub prev: Option<PacketId>,
+    pub changes: Vec<Change>,
     #[serde(with = "hex_bytes")]
     pub bytes: Vec<u8>,
     pub src: SocketAddrV4,
@@ -124,16 +171,50 @@ pub enum Channel {
     Data,
 }
 
-/// A TCP connection seen in the run.
+/// The announcement that opened a data connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announced {
+    pub kind: Kind,
+    /// Where it told the other side to connect (for 229: the control peer's address).
+    pub target: SocketAddrV4,
+    /// The packet (version) whose text the data connection's first SYN matches.
+    pub packet: PacketId,
+    /// The control connection it was made on.
+    pub control: ConnId,
+}
+
+/// A TCP connection seen in the run: one connection on both sides of a NAT.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
-    pub id: usize,
+    pub id: ConnId,
     pub channel: Channel,
-    /// The side that sent the first SYN.
+    /// The FTP client it belongs to.
+    pub client: Option<NodeId>,
+    /// The side that sent the first SYN, and where to, as its sender wrote them.
     pub initiator: SocketAddrV4,
     pub responder: SocketAddrV4,
+    /// The same connection's (initiator, responder) as seen on the other sides of NATs.
+    pub translated: Vec<(SocketAddrV4, SocketAddrV4)>,
     /// For a data connection: active when the server initiated it, passive otherwise.
     pub mode: Option<Mode>,
+    /// For a data connection: the PORT/EPRT/227/229 that announced it.
+    pub announced: Option<Announced>,
+}
+
+impl Connection {
+    /// True when a packet from `src` to `dst` travels from the initiator's side.
+    pub fn from_initiator(&self, src: SocketAddrV4, dst: SocketAddrV4) -> bool {
+        std::iter::once((self.initiator, self.responder))
+            .chain(self.translated.iter().copied())
+            .any(|t| t == (src, dst))
+    }
+
+    /// True when `a`–`b` (either way round) is this connection, on any side of a NAT.
+    pub fn has_tuple(&self, a: SocketAddrV4, b: SocketAddrV4) -> bool {
+        std::iter::once((self.initiator, self.responder))
+            .chain(self.translated.iter().copied())
+            .any(|(i, r)| (i, r) == (a, b) || (i, r) == (b, a))
+    }
 }
 
 /// A step of the four-step handshake of one mode (numbered as in the seed article).
@@ -153,56 +234,33 @@ impl fmt::Display for Step {
     }
 }
 
-/// Why a firewall did what it did with a packet.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub firewall: String,
-    pub direction: Direction,
-    pub state: CtState,
-    pub action: Action,
-    /// 1-based rule number; `None` = the default policy.
-    pub rule: Option<usize>,
-    /// The rule as people read it (its comment, or a description).
-    pub rule_text: String,
-    /// Extra words on the state ("related: expected after PORT on connection 0").
-    pub why: String,
-}
-
-impl Verdict {
-    /// `rule 2 'drop inbound new'` or `the default policy (drop)`.
-    pub fn rule_words(&self) -> String {
-        match self.rule {
-            Some(n) => format!("rule {n} '{}'", self.rule_text),
-            None => format!("the default policy ({})", self.action),
-        }
-    }
-}
-
 /// What happened to a packet at a node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PacketFate {
     /// Left its origin host on `link`.
-    Sent { link: usize },
-    /// Passed a middlebox and left on `link` (verdict for firewalls).
+    Sent { link: LinkId },
+    /// Passed a middlebox and left on `link` (the verdict of a firewall; the new version when
+    /// a NAT rewrote it).
     Forwarded {
-        link: usize,
+        link: LinkId,
         verdict: Option<Verdict>,
+        rewritten: Option<PacketId>,
     },
     /// Arrived at its destination host.
     Delivered,
-    /// Silently discarded by a firewall.
+    /// Silently discarded by a middlebox.
     Dropped { verdict: Verdict },
-    /// Refused by a firewall, which answered with the RST packet `rst`.
-    Rejected { verdict: Verdict, rst: usize },
-    /// No route onward.
-    Unroutable,
+    /// Refused by a middlebox, which answered with the packet `reply` (a TCP RST).
+    Rejected { verdict: Verdict, reply: PacketId },
+    /// No route onward from this node.
+    Unroutable { why: String },
 }
 
 /// What an event is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
     Packet {
-        packet: usize,
+        packet: PacketId,
         fate: PacketFate,
     },
     TcpState {
@@ -243,9 +301,9 @@ pub enum EventKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub time: Time,
-    pub node: usize,
+    pub node: NodeId,
     pub kind: EventKind,
-    pub conn: Option<usize>,
+    pub conn: Option<ConnId>,
     pub channel: Option<Channel>,
     pub step: Option<Step>,
 }
@@ -260,15 +318,55 @@ pub struct FirewallReport {
     pub default_hits: u64,
 }
 
-/// Which firewall rule stopped the data channel.
+/// One translation a NAT made: inside ↔ outside.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub inside: SocketAddrV4,
+    pub outside: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    /// How it was made: "outbound connection", "port forwarding", "FTP ALG (PORT)".
+    pub how: String,
+}
+
+/// A NAT's translation table after the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NatReport {
+    pub name: String,
+    pub public: Ipv4Addr,
+    pub alg: bool,
+    pub mappings: Vec<Mapping>,
+}
+
+/// Which middlebox rule stopped the data channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocker {
-    pub firewall: String,
+    pub middlebox: String,
     pub rule: Option<usize>,
     pub action: Action,
 }
 
-/// How the run ended, in plain words.
+/// How a transfer failed, named so that tests, exercises and the capture explainer can
+/// compare it whatever the words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mechanism {
+    /// A middlebox dropped the data connection's SYN: silence, retries, a timeout.
+    Dropped,
+    /// A middlebox refused it with a RST (or an ICMP error).
+    Rejected,
+    /// The SYNs went to an address no route leads to (a private address announced).
+    Unroutable,
+    /// A NAT dropped a connection it had no translation for.
+    NoTranslation,
+    /// The server refused a PORT/EPRT whose address is not the control connection's (a NAT
+    /// without an ALG in front of the client, or a bounce attempt).
+    PortRefused,
+    /// The server had no free port in its passive range.
+    PassiveRangeExhausted,
+    /// Something else (the diagnosis says what).
+    Other,
+}
+
+/// How the run ended for one client (or for all), in plain words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     pub success: bool,
@@ -277,14 +375,40 @@ pub struct Outcome {
     /// The reply code that reported it, if a reply did.
     pub reply: Option<u16>,
     pub blocked_by: Option<Blocker>,
+    pub mechanism: Option<Mechanism>,
     pub diagnosis: String,
     pub finished_at: Time,
+}
+
+impl Outcome {
+    /// An outcome of nothing yet.
+    pub fn empty(diagnosis: &str) -> Outcome {
+        Outcome {
+            success: false,
+            failed_action: None,
+            reply: None,
+            blocked_by: None,
+            mechanism: None,
+            diagnosis: diagnosis.to_owned(),
+            finished_at: Time::ZERO,
+        }
+    }
+}
+
+/// One FTP client: what its user typed and how each action ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientReport {
+    pub node: NodeId,
+    pub name: String,
+    pub actions: Vec<ActionResult>,
+    pub outcome: Outcome,
 }
 
 impl Trace {
     /// A trace of nothing (what a view shows before any scenario has run).
     pub fn empty() -> Trace {
         Trace {
+            source: Source::Simulated,
             title: String::new(),
             seed: 0,
             tcp_profile: String::new(),
@@ -294,20 +418,45 @@ impl Trace {
             connections: Vec::new(),
             events: Vec::new(),
             firewalls: Vec::new(),
-            actions: Vec::new(),
-            outcome: Outcome {
-                success: false,
-                failed_action: None,
-                reply: None,
-                blocked_by: None,
-                diagnosis: "Nothing has run.".to_owned(),
-                finished_at: Time::ZERO,
-            },
+            nats: Vec::new(),
+            clients: Vec::new(),
+            outcome: Outcome::empty("Nothing has run."),
         }
     }
 
-    pub fn node_name(&self, i: usize) -> &str {
-        self.nodes.get(i).map_or("?", |n| n.name.as_str())
+    pub fn node(&self, id: NodeId) -> Option<&NodeInfo> {
+        self.nodes.get(id.index())
+    }
+
+    pub fn node_name(&self, id: NodeId) -> &str {
+        self.node(id).map_or("?", |n| n.name.as_str())
+    }
+
+    pub fn packet(&self, id: PacketId) -> &Packet {
+        &self.packets[id.index()]
+    }
+
+    pub fn conn(&self, id: ConnId) -> Option<&Connection> {
+        self.connections.get(id.index())
+    }
+
+    pub fn link(&self, id: LinkId) -> Option<&LinkInfo> {
+        self.links.get(id.index())
+    }
+
+    /// The node ids, in order.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len()).map(NodeId::new)
+    }
+
+    /// Every user action of every client, in client order.
+    pub fn actions(&self) -> impl Iterator<Item = &ActionResult> {
+        self.clients.iter().flat_map(|c| c.actions.iter())
+    }
+
+    /// The report of the client at node `n`.
+    pub fn client(&self, n: NodeId) -> Option<&ClientReport> {
+        self.clients.iter().find(|c| c.node == n)
     }
 
     /// A stable hash of the whole trace (FNV-1a over its JSON), for determinism checks.
@@ -337,3 +486,20 @@ mod hex_bytes {
             .collect()
     }
 }
+
+/// The trace's lists are indexed by their typed ids (`trace.packets[id]`).
+macro_rules! index_by {
+    ($id:ty, $item:ty) => {
+        impl std::ops::Index<$id> for Vec<$item> {
+            type Output = $item;
+            fn index(&self, id: $id) -> &$item {
+                &self[id.index()]
+            }
+        }
+    };
+}
+
+index_by!(PacketId, Packet);
+index_by!(NodeId, NodeInfo);
+index_by!(LinkId, LinkInfo);
+index_by!(ConnId, Connection);

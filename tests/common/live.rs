@@ -98,9 +98,21 @@ pub fn serve(tag: &str, pasv: &str, extra: &[&str]) -> Server {
 }
 
 pub fn serve_with(tag: &str, pasv: &str, extra: &[&str], stdout: Stdio) -> Server {
+    serve_env(tag, pasv, extra, stdout, &[])
+}
+
+/// The same, with environment variables for the server process.
+pub fn serve_env(
+    tag: &str,
+    pasv: &str,
+    extra: &[&str],
+    stdout: Stdio,
+    env: &[(&str, &str)],
+) -> Server {
     let root = root(tag);
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .envs(env.iter().copied())
         .args(["serve", "--root"])
         .arg(&root)
         .args([
@@ -137,7 +149,7 @@ impl Raw {
     /// Connects without reading the greeting.
     pub fn connect(port: u16) -> Raw {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         Raw {
             r: BufReader::new(s.try_clone().unwrap()),
             w: s,

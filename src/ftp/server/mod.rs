@@ -296,6 +296,10 @@ impl ServerSession {
         self.peer
     }
 
+    pub fn local(&self) -> SocketAddrV4 {
+        self.local
+    }
+
     /// True once QUIT was answered (or the session gave up); the host closes the connection.
     pub fn is_closed(&self) -> bool {
         self.closed

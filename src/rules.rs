@@ -1,8 +1,8 @@
-//! One firewall rule: what it matches and what it does. Plain serde data, shared with the
-//! scenario files; ports are `u32` here so that a scenario's `70000` reaches validation and
-//! gets a clear message instead of a parser error.
+//! Firewall rules and verdicts as plain data, shared by the scenario files, the firewall that
+//! applies them and the trace that records them (so `trace` and `firewall` do not import each
+//! other). Ports are `u32` here so that a scenario's `70000` reaches validation and gets a
+//! clear message instead of a parser error.
 
-use crate::trace::Packet;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -208,22 +208,6 @@ impl Default for Rule {
 }
 
 impl Rule {
-    pub(crate) fn matches(
-        &self,
-        p: &Packet,
-        dir: Direction,
-        state: CtState,
-        src: &Cidr,
-        dst: &Cidr,
-    ) -> bool {
-        (self.direction == Direction::Any || self.direction == dir)
-            && src.contains(*p.src.ip())
-            && dst.contains(*p.dst.ip())
-            && self.src_port.matches(p.src.port())
-            && self.dst_port.matches(p.dst.port())
-            && (self.state.is_empty() || self.state.contains(&state))
-    }
-
     /// The comment if there is one, else a description.
     pub fn label(&self) -> String {
         if self.comment.is_empty() {
@@ -250,6 +234,35 @@ impl Rule {
             s.push_str(&format!(", state {}", st.join("/")));
         }
         s
+    }
+}
+
+/// Why a middlebox did what it did with a packet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The middlebox (a firewall's name, a NAT's name).
+    pub middlebox: String,
+    pub direction: Direction,
+    pub state: CtState,
+    pub action: Action,
+    /// 1-based rule number; `None` = the default policy (or a NAT's own decision).
+    pub rule: Option<usize>,
+    /// The rule as people read it (its comment, or a description).
+    pub rule_text: String,
+    /// Extra words on the state ("related: expected after PORT on connection 0").
+    pub why: String,
+}
+
+impl Verdict {
+    /// `rule 2 'drop inbound new'` or `the default policy (drop)`.
+    pub fn rule_words(&self) -> String {
+        match self.rule {
+            Some(n) => format!("rule {n} '{}'", self.rule_text),
+            None if self.rule_text.is_empty() || self.rule_text == "default policy" => {
+                format!("the default policy ({})", self.action)
+            }
+            None => self.rule_text.clone(),
+        }
     }
 }
 

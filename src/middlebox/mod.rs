@@ -1,0 +1,81 @@
+//! Middleboxes: the nodes on a path that act on a packet the moment it arrives (a router, a
+//! firewall, a NAT). Each takes a packet and the link it came in on, and returns what leaves:
+//! the packet unchanged, rewritten (new bytes, and what changed), nothing (dropped), or a
+//! reply sent back (a reject), with the verdict that says why. The world routes what leaves;
+//! a middlebox never sees the world. To add one: implement `Middlebox`, build it from its
+//! scenario node in `sim::world::build_node`, give it a `NodeKind` for the views.
+
+pub mod nat;
+pub mod router;
+
+use crate::ids::LinkId;
+use crate::time::Time;
+use crate::trace::{Change, FirewallReport, NatReport, Packet, Verdict};
+use std::net::Ipv4Addr;
+
+/// What leaves a middlebox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// The packet goes on, unchanged.
+    Forward,
+    /// These bytes go on instead (same journey), and this is what changed.
+    Rewrite {
+        bytes: Vec<u8>,
+        changes: Vec<Change>,
+    },
+    /// Nothing leaves.
+    Drop,
+    /// Nothing goes on; this packet goes back the way the packet came (a TCP RST).
+    Reject { reply: Vec<u8> },
+}
+
+/// A middlebox's decision on one packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub act: Act,
+    /// Why (a firewall's rule and connection state; a NAT's reason to drop).
+    pub verdict: Option<Verdict>,
+}
+
+impl Decision {
+    pub fn forward() -> Decision {
+        Decision {
+            act: Act::Forward,
+            verdict: None,
+        }
+    }
+}
+
+/// How a middlebox takes part in routing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// It passes every address both ways (a router, a bridging firewall).
+    Transparent,
+    /// Addresses behind its `inside` links are not routed beyond it; it is reached from
+    /// outside at `public`.
+    Nat {
+        inside: Vec<LinkId>,
+        public: Ipv4Addr,
+    },
+}
+
+/// What a middlebox tells after the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Report {
+    None,
+    Firewall(FirewallReport),
+    Nat(NatReport),
+}
+
+/// A node that acts on packets passing through it.
+pub trait Middlebox {
+    fn name(&self) -> &str;
+    /// A packet arrives on link `from` at virtual time `now`: what leaves, and why.
+    fn process(&mut self, now: Time, packet: &Packet, from: LinkId) -> Decision;
+    fn routing(&self) -> Routing {
+        Routing::Transparent
+    }
+    fn report(&self) -> Report {
+        Report::None
+    }
+}
