@@ -70,16 +70,18 @@ pub fn render(trace: &Trace, opts: Options) -> String {
             PacketFate::Forwarded {
                 rewritten: Some(q), ..
             } => {
-                let q = &trace.packets[*q];
+                let (q, old) = (&trace.packets[*q], &trace.packets[*packet]);
+                let text = match (&q.ftp_text, &old.ftp_text) {
+                    (Some(new), Some(was)) if new != was => {
+                        format!(" '{}'", new.lines().next().unwrap_or(""))
+                    }
+                    _ => String::new(),
+                };
                 rewrites.entry(j).or_default().push(format!(
-                    "rewritten by {} to {} → {}{}",
+                    "via {} as {} → {}{text}",
                     trace.node_name(e.node),
                     q.src,
                     q.dst,
-                    q.ftp_text
-                        .as_deref()
-                        .map(|t| format!(" '{}'", t.lines().next().unwrap_or("")))
-                        .unwrap_or_default()
                 ));
             }
             PacketFate::Sent { .. } | PacketFate::Forwarded { .. } => {}

@@ -158,6 +158,60 @@ pub fn emit(src: Ipv4Addr, dst: Ipv4Addr, tcp: &TcpRepr) -> Vec<u8> {
     buf
 }
 
+/// What to put in a rewritten IPv4/TCP packet (NAT): new endpoints, sequence and
+/// acknowledgment numbers, and optionally a new payload.
+#[derive(Clone, Debug)]
+pub struct Rewrite<'a> {
+    pub src: SocketAddrV4,
+    pub dst: SocketAddrV4,
+    pub seq: u32,
+    pub ack: u32,
+    pub payload: Option<&'a [u8]>,
+}
+
+/// Rewrites an IPv4/TCP packet: the IP header is kept (identification, flags, TTL, options)
+/// but for the addresses and the length; the TCP header keeps its flags, window and options;
+/// both checksums are computed again. `None` when the bytes are not a valid IPv4/TCP packet.
+pub fn rewrite(bytes: &[u8], r: &Rewrite) -> Option<Vec<u8>> {
+    let caps = ChecksumCapabilities::default();
+    let ip = Ipv4Packet::new_checked(bytes).ok()?;
+    let (old_src, old_dst) = (ip.src_addr(), ip.dst_addr());
+    let hlen = usize::from(ip.header_len());
+    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
+    let mut t = TcpRepr::parse(
+        &tcp,
+        &IpAddress::Ipv4(old_src),
+        &IpAddress::Ipv4(old_dst),
+        &caps,
+    )
+    .ok()?;
+    t.src_port = r.src.port();
+    t.dst_port = r.dst.port();
+    t.seq_number = TcpSeqNumber(r.seq as i32);
+    if t.ack_number.is_some() {
+        t.ack_number = Some(TcpSeqNumber(r.ack as i32));
+    }
+    if let Some(p) = r.payload {
+        t.payload = p;
+    }
+    let total = hlen + t.buffer_len();
+    let mut out = vec![0u8; total];
+    out[..hlen].copy_from_slice(bytes.get(..hlen)?);
+    let mut ipp = Ipv4Packet::new_unchecked(&mut out[..]);
+    ipp.set_src_addr(*r.src.ip());
+    ipp.set_dst_addr(*r.dst.ip());
+    ipp.set_total_len(u16::try_from(total).ok()?);
+    ipp.fill_checksum();
+    let mut tp = TcpPacket::new_unchecked(&mut out[hlen..]);
+    t.emit(
+        &mut tp,
+        &IpAddress::Ipv4(*r.src.ip()),
+        &IpAddress::Ipv4(*r.dst.ip()),
+        &caps,
+    );
+    Some(out)
+}
+
 /// True when both the IPv4 header checksum and the TCP checksum verify.
 pub fn checksums_ok(bytes: &[u8]) -> bool {
     let Ok(ip) = Ipv4Packet::new_checked(bytes) else {

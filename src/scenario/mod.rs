@@ -131,12 +131,25 @@ pub enum ActivePort {
     Ephemeral,
 }
 
+/// Which real server's behaviour the simulated server shows where servers differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerProfile {
+    /// vsftpd 3.0 (the default): 9 random tries for a passive port, then `500 OOPS`.
+    #[default]
+    Vsftpd,
+    /// pyftpdlib 2.x: every port of the passive range is tried.
+    Pyftpdlib,
+}
+
 /// An FTP server host and its settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     pub name: String,
     pub address: String,
+    /// Whose behaviour it shows where real servers differ.
+    #[serde(default)]
+    pub profile: ServerProfile,
     #[serde(default = "port_21")]
     pub control_port: u32,
     #[serde(default = "port_20")]

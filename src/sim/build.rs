@@ -3,12 +3,15 @@
 
 use super::world::Node;
 use crate::firewall::Firewall;
+use crate::ftp::server::PasvRetry;
 use crate::ftp::{ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
 use crate::host::EndHost;
 use crate::ids::{LinkId, NodeId};
 use crate::middlebox::router::Router;
 use crate::rng::Rng;
-use crate::scenario::{ActionSpec, ActivePort, ClientSpec, NodeSpec, Scenario, ServerSpec};
+use crate::scenario::{
+    ActionSpec, ActivePort, ClientSpec, NodeSpec, Scenario, ServerProfile, ServerSpec,
+};
 use crate::time::Time;
 use crate::trace::{LinkInfo, NodeInfo, NodeKind};
 use std::collections::BTreeMap;
@@ -103,6 +106,10 @@ fn server(s: &Scenario, sv: &ServerSpec) -> (Node, NodeInfo) {
         passive_address: sv.passive_address.as_deref().and_then(|a| a.parse().ok()),
         connect_timeout: Duration::from_secs(sv.connect_timeout_s),
         accept_timeout: Duration::from_secs(sv.accept_timeout_s),
+        pasv_retry: match sv.profile {
+            ServerProfile::Vsftpd => PasvRetry::Vsftpd,
+            ServerProfile::Pyftpdlib => PasvRetry::EveryPort,
+        },
         anonymous: sv.anonymous,
         anon_upload: sv.anonymous_upload,
         users: sv.users.clone(),

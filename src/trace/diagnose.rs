@@ -100,13 +100,18 @@ fn overall(trace: &Trace) -> Outcome {
     let diagnosis = if failed.is_empty() {
         format!("Everything worked for all {} clients.", trace.clients.len())
     } else {
-        let each: Vec<String> = trace
-            .clients
+        let each: Vec<String> = failed
             .iter()
             .map(|c| format!("{}: {}", c.name, c.outcome.diagnosis))
             .collect();
+        let ok = trace.clients.len() - failed.len();
+        let rest = if ok > 0 {
+            format!(" The other {ok} worked.")
+        } else {
+            String::new()
+        };
         format!(
-            "{} of {} clients failed. {}",
+            "{} of {} clients failed. {}{rest}",
             failed.len(),
             trace.clients.len(),
             each.join(" ")

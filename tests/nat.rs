@@ -1,0 +1,227 @@
+#![allow(clippy::unwrap_used)]
+//! NAT and its FTP ALG, checked where it can go wrong: a rewrite that changes the length of a
+//! control segment must keep both TCP streams valid (every byte accepted, the file intact,
+//! and tshark seeing no lost segment or retransmission on either side), and the captures on
+//! each side must show the address as it was there.
+
+mod common;
+
+use common::*;
+use ftp_lab::export::pcap;
+use ftp_lab::trace::{Channel, EventKind, PacketFate};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn have_tshark() -> bool {
+    common::live::peer(
+        "tshark",
+        Command::new("tshark")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    )
+}
+
+fn tshark(file: &Path, args: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args([
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn capture(t: &ftp_lab::Trace, at: &str, tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ftp-lab-nat-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join(format!("{tag}-{at}.pcap"));
+    let node = pcap::capture_point(t, at).unwrap();
+    pcap::write(t, node, std::fs::File::create(&f).unwrap()).unwrap();
+    f
+}
+
+#[test]
+fn the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact() {
+    for (name, field, inside, outside) in [
+        (
+            "nat-client-active-alg",
+            "ftp.active.cip",
+            "10.0.0.5",
+            "198.51.100.2",
+        ),
+        (
+            "nat-server-passive-alg",
+            "ftp.passive.ip",
+            "10.0.0.5",
+            "203.0.113.10",
+        ),
+    ] {
+        let t = run(&load(name));
+        let get = t.actions().find(|a| a.action == "get readme.txt").unwrap();
+        assert!(get.ok, "{name}: {}", get.detail);
+        assert_eq!(get.bytes, "Welcome to FTP Lab.\n".len() as u64, "{name}");
+        // The rewrite changed the length: later segments were shifted.
+        let shifted = t
+            .packets
+            .iter()
+            .any(|p| p.changes.iter().any(|c| c.what.starts_with("TCP sequence")));
+        assert!(shifted, "{name}: no sequence shift recorded");
+        for p in &t.packets {
+            assert!(
+                ftp_lab::net::checksums_ok(&p.bytes),
+                "{name}: packet {}",
+                p.id
+            );
+        }
+        if !have_tshark() {
+            continue;
+        }
+        // The capture inside the NAT (at the host behind it) and outside (at the other end).
+        let (in_at, out_at) = if name.contains("client") {
+            ("client", "server")
+        } else {
+            ("server", "client")
+        };
+        for (at, want) in [(in_at, inside), (out_at, outside)] {
+            let f = capture(&t, at, name);
+            let bad = tshark(
+                &f,
+                &[
+                    "-Y",
+                    "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment || tcp.analysis.retransmission",
+                ],
+            );
+            assert!(bad.is_empty(), "{name}@{at}:\n{bad}");
+            let seen = tshark(&f, &["-T", "fields", "-e", field]);
+            let ips: Vec<&str> = seen.lines().filter(|l| !l.is_empty()).collect();
+            assert!(!ips.is_empty(), "{name}@{at}: no {field}");
+            assert!(
+                ips.iter().all(|ip| *ip == want),
+                "{name}@{at}: {field} {ips:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side() {
+    let t = run(&load("nat-client-active-alg"));
+    // The PORT as the client sent it and as the server got it.
+    let port = t
+        .packets
+        .iter()
+        .find(|p| {
+            p.ftp_text
+                .as_deref()
+                .is_some_and(|x| x.starts_with("PORT 10,0,0,5"))
+        })
+        .unwrap();
+    let out = t
+        .packets
+        .iter()
+        .find(|p| p.prev == Some(port.id))
+        .expect("a rewritten version");
+    assert_eq!(out.journey, port.journey);
+    assert!(
+        out.ftp_text
+            .as_deref()
+            .unwrap()
+            .starts_with("PORT 198,51,100,2,")
+    );
+    // The data SYN: from the server to the public address, then to the client.
+    let data = t
+        .connections
+        .iter()
+        .find(|c| c.channel == Channel::Data)
+        .unwrap();
+    assert_eq!(data.responder.ip().to_string(), "198.51.100.2");
+    assert!(
+        data.translated
+            .iter()
+            .any(|(_, r)| r.ip().to_string() == "10.0.0.5")
+    );
+    assert_eq!(
+        data.announced.as_ref().unwrap().kind,
+        ftp_lab::ftp::announce::Kind::Port
+    );
+    let delivered_to_client = t.events.iter().any(|e| {
+        t.node_name(e.node) == "client"
+            && matches!(&e.kind, EventKind::Packet { packet, fate: PacketFate::Delivered }
+                if t.packets[*packet].flags.syn && t.packets[*packet].dst.ip().to_string() == "10.0.0.5")
+    });
+    assert!(delivered_to_client);
+}
+
+#[test]
+fn a_private_227_sends_the_client_nowhere_and_says_why() {
+    let t = run(&load("nat-server-passive-private"));
+    assert_eq!(
+        t.outcome.mechanism,
+        Some(ftp_lab::trace::Mechanism::Unroutable)
+    );
+    let nowhere = t
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::Packet {
+                    fate: PacketFate::Unroutable { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(nowhere, 8, "the first SYN and 7 retries");
+    assert!(t.outcome.diagnosis.contains("pasv_address"));
+}
+
+#[test]
+fn two_clients_behind_one_nat_get_two_distinct_data_mappings() {
+    let t = run(&load("nat-two-clients-active-alg"));
+    assert!(t.clients.iter().all(|c| c.outcome.success));
+    let nat = &t.nats[0];
+    let data: Vec<_> = nat
+        .mappings
+        .iter()
+        .filter(|m| m.how.contains("ALG"))
+        .collect();
+    assert_eq!(data.len(), 2);
+    assert_eq!(
+        data[0].inside.port(),
+        data[1].inside.port(),
+        "both asked for 50000"
+    );
+    assert_ne!(data[0].outside.port(), data[1].outside.port());
+}
+
+#[test]
+fn when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session() {
+    let t = run(&load("passive-range-used-up"));
+    let failed: Vec<&str> = t
+        .clients
+        .iter()
+        .filter(|c| !c.outcome.success)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1);
+    let c = t.clients.iter().find(|c| !c.outcome.success).unwrap();
+    assert_eq!(c.outcome.reply, Some(500));
+    assert_eq!(
+        c.outcome.mechanism,
+        Some(ftp_lab::trace::Mechanism::PassiveRangeExhausted)
+    );
+    let _ = failed;
+}
