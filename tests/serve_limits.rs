@@ -151,29 +151,15 @@ fn idle_sessions_and_stalled_transfers_are_closed() {
     assert_eq!(r, "421 Data timeout. Reconnect. Sorry.\r\n");
 }
 
-#[test]
-fn too_many_clients_get_vsftpds_421() {
-    let s = serve(
-        "limits",
-        "21031-21035",
-        &["--max-per-ip", "2", "--max-clients", "3"],
-    );
-    let a = Raw::open(s.port);
-    let b = Raw::open(s.port);
-    let mut c = Raw::connect(s.port);
-    assert_eq!(
-        c.reply(),
-        "421 There are too many connections from your internet address.\r\n"
-    );
-    drop((a, b));
-    // Their sessions end and give back their places.
+/// Opens a session once the server has a place for it (the place taken by `wait_for`'s
+/// probe connection, or by a session just closed, is given back a moment after).
+fn open_when_admitted(port: u16) -> Raw {
     let start = Instant::now();
     loop {
-        let mut d = Raw::connect(s.port);
+        let mut d = Raw::connect(port);
         let hello = d.reply();
         if hello.starts_with("220") {
-            d.login();
-            break;
+            return d;
         }
         assert!(
             start.elapsed() < Duration::from_secs(5),
@@ -181,6 +167,25 @@ fn too_many_clients_get_vsftpds_421() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn too_many_clients_get_vsftpds_421() {
+    let s = serve(
+        "limits",
+        "21031-21035",
+        &["--max-per-ip", "2", "--max-clients", "3"],
+    );
+    let a = open_when_admitted(s.port);
+    let b = open_when_admitted(s.port);
+    let mut c = Raw::connect(s.port);
+    assert_eq!(
+        c.reply(),
+        "421 There are too many connections from your internet address.\r\n"
+    );
+    drop((a, b));
+    // Their sessions end and give back their places.
+    open_when_admitted(s.port).login();
 }
 
 #[test]

@@ -116,6 +116,8 @@ struct Ctx<'a> {
     s: &'a Scenario,
     names: BTreeMap<&'a str, usize>,
     neigh: Vec<Vec<usize>>,
+    /// Which connected part of the topology each node is in.
+    part: Vec<usize>,
 }
 
 impl Ctx<'_> {
@@ -134,7 +136,13 @@ pub fn validate(s: &Scenario) -> Problems {
     }
     let names = names_and_addresses(&mut p, s);
     let neigh = links(&mut p, s, &names);
-    let cx = Ctx { s, names, neigh };
+    let part = components(&neigh);
+    let cx = Ctx {
+        s,
+        names,
+        neigh,
+        part,
+    };
     for (i, n) in s.nodes.iter().enumerate() {
         match n {
             NodeSpec::Client(c) => client(&mut p, &cx, i, c),
@@ -307,7 +315,7 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
     }
     match cx.node(&c.server) {
         Some((j, NodeSpec::Server(_))) => {
-            if !connected(&cx.neigh, i, j) {
+            if cx.part[i] != cx.part[j] {
                 p.push((
                     f("server"),
                     format!(
@@ -517,20 +525,23 @@ fn expectation(p: &mut Problems, cx: &Ctx) {
     }
 }
 
-fn connected(neigh: &[Vec<usize>], from: usize, to: usize) -> bool {
-    let mut seen = vec![false; neigh.len()];
-    let mut q = VecDeque::from([from]);
-    seen[from] = true;
-    while let Some(n) = q.pop_front() {
-        if n == to {
-            return true;
+/// The connected part of the topology each node is in (one pass for all nodes).
+fn components(neigh: &[Vec<usize>]) -> Vec<usize> {
+    let mut part = vec![usize::MAX; neigh.len()];
+    for start in 0..neigh.len() {
+        if part[start] != usize::MAX {
+            continue;
         }
-        for &m in &neigh[n] {
-            if !seen[m] {
-                seen[m] = true;
-                q.push_back(m);
+        part[start] = start;
+        let mut q = VecDeque::from([start]);
+        while let Some(n) = q.pop_front() {
+            for &m in &neigh[n] {
+                if part[m] == usize::MAX {
+                    part[m] = start;
+                    q.push_back(m);
+                }
             }
         }
     }
-    false
+    part
 }

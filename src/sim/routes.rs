@@ -109,8 +109,12 @@ impl Routes {
                 },
             };
             if let Some((addr, first)) = announce {
+                // Hosts have one link and send everything on it: only middleboxes keep
+                // tables (so N hosts cost N entries per middlebox, not N² in all).
                 g.flood(id, first, |m, l| {
-                    table[m.index()].entry(addr).or_insert(l);
+                    if !matches!(g.pass[m.index()], Pass::Host) {
+                        table[m.index()].entry(addr).or_insert(l);
+                    }
                 });
             }
         }

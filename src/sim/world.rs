@@ -48,6 +48,8 @@ enum Ev {
 
 struct World {
     nodes: Vec<Node>,
+    /// Clients whose script is not over yet.
+    clients_left: usize,
     links: Vec<crate::trace::LinkInfo>,
     routes: Routes,
     queue: EventQueue<Ev>,
@@ -82,7 +84,9 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
             rec.hosts.insert(a, (NodeId::new(i), role));
         }
     }
+    let clients_left = scripts.len();
     let mut w = World {
+        clients_left,
         nodes,
         links: links.clone(),
         routes,
@@ -118,6 +122,32 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     Ok(trace)
 }
 
+/// RFC 793's name of a TCP state (no allocation per event).
+fn state_name(s: smoltcp::socket::tcp::State) -> &'static str {
+    use smoltcp::socket::tcp::State;
+    match s {
+        State::Closed => "CLOSED",
+        State::Listen => "LISTEN",
+        State::SynSent => "SYN-SENT",
+        State::SynReceived => "SYN-RECEIVED",
+        State::Established => "ESTABLISHED",
+        State::FinWait1 => "FIN-WAIT-1",
+        State::FinWait2 => "FIN-WAIT-2",
+        State::CloseWait => "CLOSE-WAIT",
+        State::Closing => "CLOSING",
+        State::LastAck => "LAST-ACK",
+        State::TimeWait => "TIME-WAIT",
+    }
+}
+
+/// True for a client whose script is over (a server is never "done").
+fn client_done(h: &EndHost) -> bool {
+    match h.app() {
+        App::Client(c) => c.is_done(),
+        App::Server(_) => false,
+    }
+}
+
 impl World {
     /// The event loop. Returns why the run was cut short, if it was.
     fn run(&mut self, limit: Time) -> Option<String> {
@@ -151,21 +181,11 @@ impl World {
                 }
                 Ev::Arrive { node, link, packet } => self.arrive(node, link, packet),
             }
-            if done_at.is_none() && self.clients_done() {
+            if done_at.is_none() && self.clients_left == 0 {
                 done_at = Some(t);
             }
         }
         None
-    }
-
-    fn clients_done(&self) -> bool {
-        self.nodes.iter().all(|n| match n {
-            Node::Host(h, _) => match h.app() {
-                App::Client(c) => c.is_done(),
-                App::Server(_) => true,
-            },
-            Node::Middle(_) => true,
-        })
     }
 
     /// Each client's results (actions that never finished are said so).
@@ -239,8 +259,12 @@ impl World {
             return;
         };
         *next = None;
+        let was_done = client_done(h);
         let mut evs = Vec::new();
         h.poll(now, &mut evs);
+        if !was_done && client_done(h) {
+            self.clients_left -= 1;
+        }
         let out = h.take_outgoing();
         let wake = h.next_wake(now);
         for e in evs {
@@ -286,8 +310,8 @@ impl World {
                 EventKind::TcpState {
                     local,
                     remote,
-                    from: from.to_string(),
-                    to: to.to_string(),
+                    from: state_name(from).into(),
+                    to: state_name(to).into(),
                 },
                 self.rec.lookup(local, remote),
             ),

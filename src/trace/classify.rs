@@ -127,7 +127,7 @@ pub fn classify(trace: &mut Trace) {
                 let synack = e
                     .conn
                     .is_some_and(|c| st.data.get(&c.index()).is_some_and(|d| d.synack_seen));
-                match to.as_str() {
+                match to.as_ref() {
                     "SYN-SENT" => Some(Step { mode, n: 3 }),
                     "SYN-RECEIVED" => Some(Step { mode, n: 4 }),
                     "ESTABLISHED" if synack => Some(Step { mode, n: 4 }),

@@ -8,8 +8,8 @@
 //! words explain a simulation and, later, a real capture.
 
 use super::{
-    Blocker, Channel, ClientReport, Connection, EventKind, Mechanism, NodeId, NodeKind, Outcome,
-    PacketFate, PacketId, Trace, Verdict,
+    Blocker, Channel, ClientReport, EventKind, Mechanism, NodeId, NodeKind, Outcome, PacketFate,
+    PacketId, Trace, Verdict,
 };
 use crate::ftp::{ActionResult, Mode};
 use crate::time::Time;
@@ -73,12 +73,41 @@ fn is_private(ip: std::net::Ipv4Addr) -> bool {
     ip.is_private()
 }
 
+/// What the diagnosis looks up per client, found in one pass over the trace (so diagnosing
+/// N clients costs N lookups, not N passes).
+#[derive(Default)]
+pub struct Lookup {
+    events_by_node: std::collections::BTreeMap<NodeId, Vec<usize>>,
+    data_by_client: std::collections::BTreeMap<NodeId, Vec<usize>>,
+}
+
+impl Lookup {
+    pub fn new(trace: &Trace) -> Lookup {
+        let mut l = Lookup::default();
+        for (i, e) in trace.events.iter().enumerate() {
+            if matches!(
+                e.kind,
+                EventKind::ActionStarted { .. } | EventKind::ActionFinished { .. }
+            ) {
+                l.events_by_node.entry(e.node).or_default().push(i);
+            }
+        }
+        for (i, c) in trace.connections.iter().enumerate() {
+            if let (Channel::Data, Some(n)) = (c.channel, c.client) {
+                l.data_by_client.entry(n).or_default().push(i);
+            }
+        }
+        l
+    }
+}
+
 /// Diagnoses every client, then the run as a whole.
 pub fn diagnose_all(trace: &mut Trace) {
+    let lookup = Lookup::new(trace);
     let outcomes: Vec<Outcome> = trace
         .clients
         .iter()
-        .map(|c| diagnose_client(trace, c))
+        .map(|c| diagnose_client(trace, &lookup, c))
         .collect();
     for (c, o) in trace.clients.iter_mut().zip(outcomes) {
         c.outcome = o;
@@ -128,17 +157,16 @@ fn overall(trace: &Trace) -> Outcome {
     }
 }
 
-fn data_conns(trace: &Trace, client: NodeId) -> impl Iterator<Item = &Connection> {
-    trace
-        .connections
-        .iter()
-        .filter(move |c| c.channel == Channel::Data && c.client == Some(client))
-}
-
-pub fn diagnose_client(trace: &Trace, c: &ClientReport) -> Outcome {
+pub fn diagnose_client(trace: &Trace, lookup: &Lookup, c: &ClientReport) -> Outcome {
     let finished_at = trace.events.last().map_or(Time::ZERO, |e| e.time);
     let Some(failed) = c.actions.iter().find(|a| !a.ok) else {
-        let data: Vec<String> = data_conns(trace, c.node)
+        let conns: &[usize] = lookup
+            .data_by_client
+            .get(&c.node)
+            .map_or(&[], Vec::as_slice);
+        let data: Vec<String> = conns
+            .iter()
+            .map(|&i| &trace.connections[i])
             .map(|c| {
                 let m = if c.mode == Some(Mode::Active) {
                     "active"
@@ -163,7 +191,11 @@ pub fn diagnose_client(trace: &Trace, c: &ClientReport) -> Outcome {
             ..Outcome::empty("")
         };
     };
-    let window = action_window(trace, c.node, failed, finished_at);
+    let mine: &[usize] = lookup
+        .events_by_node
+        .get(&c.node)
+        .map_or(&[], Vec::as_slice);
+    let window = action_window(trace, mine, failed, finished_at);
     let reply_words = match failed.reply {
         Some(_) => format!(" ({})", failed.detail),
         None => String::new(),
@@ -194,8 +226,8 @@ pub fn diagnose_client(trace: &Trace, c: &ClientReport) -> Outcome {
 type Found = (String, Option<Mechanism>, Option<Blocker>);
 type Window = (Time, Time);
 
-/// From the start of the failed action to its end.
-fn action_window(trace: &Trace, node: NodeId, failed: &ActionResult, end: Time) -> Window {
+/// From the start of the failed action to its end (`mine`: the client's action events).
+fn action_window(trace: &Trace, mine_events: &[usize], failed: &ActionResult, end: Time) -> Window {
     let mine = |k: &EventKind| match k {
         EventKind::ActionStarted { index, .. } => Some((*index, true)),
         EventKind::ActionFinished { result } => Some((result.index, false)),
@@ -203,7 +235,7 @@ fn action_window(trace: &Trace, node: NodeId, failed: &ActionResult, end: Time) 
     };
     let mut start = Time::ZERO;
     let mut stop = end;
-    for e in trace.events.iter().filter(|e| e.node == node) {
+    for e in mine_events.iter().map(|&i| &trace.events[i]) {
         match mine(&e.kind) {
             Some((i, true)) if i == failed.index => start = e.time,
             Some((i, false)) if i == failed.index => {
@@ -217,15 +249,20 @@ fn action_window(trace: &Trace, node: NodeId, failed: &ActionResult, end: Time) 
 }
 
 /// The client's packets (on its connections) in the window, with their fate.
+/// The events from `start` to `stop` (events are in time order).
+fn in_window(trace: &Trace, (start, stop): Window) -> &[super::Event] {
+    let a = trace.events.partition_point(|e| e.time < start);
+    let b = trace.events.partition_point(|e| e.time <= stop);
+    &trace.events[a..b.max(a)]
+}
+
 fn client_packets(
     trace: &Trace,
     client: NodeId,
-    (start, stop): Window,
+    w: Window,
 ) -> impl Iterator<Item = (Time, PacketId, &PacketFate)> {
-    trace
-        .events
+    in_window(trace, w)
         .iter()
-        .filter(move |e| e.time >= start && e.time <= stop)
         .filter(move |e| {
             e.conn
                 .and_then(|c| trace.conn(c))

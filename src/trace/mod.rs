@@ -20,6 +20,7 @@ use crate::rules::Action;
 pub use crate::rules::Verdict;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -263,11 +264,12 @@ pub enum EventKind {
         packet: PacketId,
         fate: PacketFate,
     },
+    /// A TCP state change (RFC 793 names: `SYN-SENT`, `ESTABLISHED`, …).
     TcpState {
         local: SocketAddrV4,
         remote: SocketAddrV4,
-        from: String,
-        to: String,
+        from: Cow<'static, str>,
+        to: Cow<'static, str>,
     },
     /// An FTP command line: sent by the client, or received by the server.
     FtpCommand {
