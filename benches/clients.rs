@@ -69,6 +69,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
             diagnosis: Vec::new(),
             clients: Default::default(),
         },
+        questions: Vec::new(),
     }
 }
 

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::ui::{harness_with_file_dialog, type_path};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -112,7 +115,8 @@ fn screenshots() {
 }
 
 fn narration(h: &Harness<'_, FtpLabApp>) -> String {
-    let (head, detail) = ftp_lab::gui::model::narrate(h.state().trace(), h.state().playback.cursor);
+    let (head, detail) =
+        ftp_lab::gui::narrate::narrate(h.state().trace(), h.state().playback.cursor);
     // What the narration panel shows must be on screen, not only in the model.
     h.get_by_label(&detail);
     format!("{head} {detail}")
@@ -158,17 +162,24 @@ fn step_3_of_the_default_scenario_narrates_the_drop() {
 #[test]
 fn accepting_the_blocking_rule_turns_the_outcome_to_success() {
     let mut h = harness(default_app());
-    h.get_by_label_contains("Outcome: failure");
+    // The header does not tell the ending before the run gets there.
+    assert!(h.query_by_label_contains("It failed").is_none());
+    h.key_press(egui::Key::End);
+    h.run();
+    h.get_by_label("✖ It failed: 'ls' → 425");
     h.get_by_label_contains("2. [drop] drop inbound new")
         .click();
     h.run();
     h.get_by_label("accept").click();
     h.run();
     assert!(h.state().trace().outcome.success);
-    h.get_by_label("Outcome: success ✔");
-    h.get_by_label_contains("2. [accept] drop inbound new");
+    h.key_press(egui::Key::End);
+    h.run();
+    h.get_by_label("✔ It worked");
+    // The generated comment followed the action; the header says the lesson was edited.
+    h.get_by_label_contains("2. [accept] accept inbound new");
     assert!(h.state().doc.dirty());
-    h.get_by_label_contains("unsaved changes");
+    h.get_by_label("● edited: client-fw rules changed");
 }
 
 #[test]
@@ -187,7 +198,11 @@ fn switching_to_passive_shows_the_227_and_success() {
         text.contains("Step 2: the server responds with the data port to use"),
         "{text}"
     );
-    h.get_by_label("Outcome: success ✔");
+    h.key_press(egui::Key::End);
+    h.run();
+    h.get_by_label("✔ It worked");
+    // The title was written for active mode: the header says what changed.
+    h.get_by_label("● edited: client now passive");
 }
 
 #[test]
@@ -387,17 +402,19 @@ fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
     let dir = std::env::temp_dir().join(format!("ftp-lab-gui-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let target = dir.join("opened.ron");
-    let mut h = harness(default_app());
+    let mut h = harness_with_file_dialog(default_app(), (1280.0, 800.0));
     h.get_by_label("Passive").click();
     h.run();
     assert!(h.state().doc.dirty());
     h.get_by_label("Save as…").click();
     h.run();
-    replace_text(&mut h, "File:", target.to_str().unwrap());
-    h.get_by_label("Save").click();
-    h.run();
+    type_path(&mut h, &target);
     assert!(!h.state().doc.dirty());
-    assert!(h.query_by_label_contains("unsaved changes").is_none());
+    assert!(h.query_by_label_contains("● edited").is_none());
+    h.get_by_label_contains(&format!("Saved to {}", target.display()));
+    // The next dialog starts in that folder, and the file is first among the recent ones.
+    assert_eq!(h.state().last_folder.as_deref(), Some(dir.as_path()));
+    assert_eq!(h.state().recent.first(), Some(&target));
     let back = ftp_lab::Scenario::load(&target).unwrap();
     assert_eq!(back, h.state().doc.scenario);
     // No temp file is left beside it.
@@ -414,9 +431,10 @@ fn picking_another_scenario_with_unsaved_edits_asks_first() {
     let mut h = harness(default_app());
     h.get_by_label("Passive").click();
     h.run();
-    h.get_by_label("Scenario").click();
+    h.get_by_label("Choose a lesson ▾").click();
     h.run();
-    h.get_by_label("active-open").click();
+    h.get_by_label("Active mode, open firewalls: it works")
+        .click();
     h.run();
     h.get_by_label("Unsaved changes");
     // Cancel keeps the edits.
@@ -425,9 +443,10 @@ fn picking_another_scenario_with_unsaved_edits_asks_first() {
     assert!(h.state().doc.dirty());
     assert!(h.state().doc.name.contains("active-client-fw-drops"));
     // Discard opens the other one.
-    h.get_by_label("Scenario").click();
+    h.get_by_label("Choose a lesson ▾").click();
     h.run();
-    h.get_by_label("active-open").click();
+    h.get_by_label("Active mode, open firewalls: it works")
+        .click();
     h.run();
     h.get_by_label("Discard changes").click();
     h.run();
@@ -440,16 +459,19 @@ fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
     let dir = std::env::temp_dir().join(format!("ftp-lab-gui-pcap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let target = dir.join("at-client.pcap");
-    let mut h = harness(default_app());
+    let mut h = harness_with_file_dialog(default_app(), (1280.0, 800.0));
     h.get_by_label("Export capture…").click();
     h.run();
-    replace_text(&mut h, "File:", target.to_str().unwrap());
-    h.get_by_label("Export").click();
+    h.get_by_label("Choose the file…").click();
     h.run();
+    type_path(&mut h, &target);
     let t = h.state().trace();
     let client = t.nodes.iter().position(|n| n.name == "client").unwrap();
     let seen = ftp_lab::export::pcap::seen_at(t, ftp_lab::ids::NodeId::new(client)).len();
-    h.get_by_label_contains(&format!("Wrote {seen} packets seen at client"));
+    h.get_by_label_contains(&format!(
+        "Wrote {seen} packets seen at client to {}",
+        target.display()
+    ));
     let mut reader =
         pcap_file::pcap::PcapReader::new(std::fs::File::open(&target).unwrap()).unwrap();
     let mut n = 0;

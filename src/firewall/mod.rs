@@ -9,6 +9,8 @@
 //! is off unless the scenario turns it on). Drop is silence; reject answers with a TCP RST.
 //! Every decision names the rule that made it.
 
+pub mod analysis;
+
 pub use crate::rules::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
 
 use crate::ftp::announce::{self, Kind};

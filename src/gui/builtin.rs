@@ -6,7 +6,7 @@ use super::Document;
 use crate::scenario::Scenario;
 use crate::simulate;
 use crate::trace::Trace;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const DEFAULT_SCENARIO: &str = "active-client-fw-drops.ron";
 
@@ -24,9 +24,17 @@ pub const SHIPPED: &[(&str, &str)] = shipped!(
     "active-high-data-port.ron",
     "active-open.ron",
     "active-server-fw-blocks-port-20.ron",
+    "nat-client-active-alg.ron",
+    "nat-client-active-no-alg.ron",
+    "nat-client-passive.ron",
+    "nat-server-passive-address.ron",
+    "nat-server-passive-alg.ron",
+    "nat-server-passive-private.ron",
+    "nat-two-clients-active-alg.ron",
     "passive-open.ron",
     "passive-range-mismatch.ron",
     "passive-range-opened.ron",
+    "passive-range-used-up.ron",
     "passive-server-fw-blocks-range.ron",
     "passive-stateful-client-fw.ron",
 );
@@ -86,6 +94,7 @@ pub fn default_document() -> Document {
                 diagnosis: Vec::new(),
                 clients: Default::default(),
             },
+            questions: Vec::new(),
         };
         Document {
             path: None,
@@ -99,35 +108,4 @@ pub fn default_document() -> Document {
 /// A trace to show when nothing valid has run yet.
 pub fn default_trace() -> Trace {
     simulate(&default_document().scenario).unwrap_or_else(|_| Trace::empty())
-}
-
-/// The `.ron` files in `scenarios/` here and beside `current`, or the built-ins if there are none.
-pub fn entries(current: Option<&Path>) -> Vec<Entry> {
-    let mut dirs = vec![PathBuf::from("scenarios")];
-    if let Some(dir) = current.and_then(Path::parent) {
-        dirs.push(dir.to_path_buf());
-    }
-    let mut files: Vec<PathBuf> = Vec::new();
-    for d in dirs {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for f in rd.flatten() {
-            let p = f.path();
-            if p.extension().is_some_and(|e| e == "ron") {
-                let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-                if !files
-                    .iter()
-                    .any(|x| std::fs::canonicalize(x).unwrap_or_else(|_| x.clone()) == canon)
-                {
-                    files.push(p);
-                }
-            }
-        }
-    }
-    if files.is_empty() {
-        return SHIPPED.iter().map(|(n, _)| Entry::Builtin(n)).collect();
-    }
-    files.sort();
-    files.into_iter().map(Entry::File).collect()
 }

@@ -1,15 +1,20 @@
-//! The left panel: the scenario picker, the client's mode, the server's ports, and a rule
-//! table per firewall (add, delete, move, edit; hit counters; the rule that blocked the data
-//! channel marked). Every accepted change edits the scenario and asks for a re-run. A value
-//! that does not parse shows its message under the field and changes nothing.
+//! The left panel: the lesson picker and files, each client's mode, the server's ports, each
+//! NAT's ALG, and a rule table per firewall. Each rule shows what it matches the way iptables
+//! writes it (nftables on hover), its hits up to the cursor (the whole run on hover), and a
+//! warning when an earlier rule already takes every packet it could match. "Add rule" inserts
+//! above the selected rule; a comment the program wrote follows the rule's edits, a
+//! hand-written one is kept. Every accepted change edits the scenario and asks for a re-run;
+//! a value that does not parse shows its message under the field and changes nothing.
 
 use super::Document;
-use super::builtin::{self, Entry};
+use super::builtin::Entry;
+use super::files::Group;
 use super::style::Palette;
+use crate::firewall::analysis;
 use crate::firewall::{Action, Cidr, CtState, Direction, PortMatch, Rule};
 use crate::ftp::Mode;
 use crate::scenario::{ActivePort, NodeSpec};
-use crate::trace::Trace;
+use crate::trace::{EventKind, PacketFate, Trace};
 use eframe::egui::{self, RichText};
 use std::collections::BTreeMap;
 
@@ -17,7 +22,7 @@ use std::collections::BTreeMap;
 pub struct ControlsState {
     bufs: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
-    /// (node index of the firewall, rule index) being edited.
+    /// (node index of the firewall, rule index) selected for editing.
     editing: Option<(usize, usize)>,
 }
 
@@ -25,6 +30,7 @@ pub struct ControlsState {
 pub struct ControlsOut {
     pub changed: bool,
     pub open: Option<Entry>,
+    pub open_file: bool,
     pub save_as: bool,
     pub revert: bool,
     pub export: bool,
@@ -66,10 +72,6 @@ pub fn parse_port_match(s: &str) -> Result<PortMatch, String> {
     parse_port(t).map(PortMatch::Port)
 }
 
-fn port_match_text(p: PortMatch) -> String {
-    p.to_string()
-}
-
 fn parse_addr(s: &str) -> Result<String, String> {
     let t = s.trim();
     t.parse::<Cidr>()?;
@@ -91,11 +93,12 @@ fn field<T>(
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Option<T> {
     let mut out = None;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label(label);
         let buf = st.bufs.entry(key.to_owned()).or_insert(current);
+        let w = ui.available_width().clamp(80.0, 150.0);
         let r = ui
-            .add(egui::TextEdit::singleline(buf).desired_width(130.0))
+            .add(egui::TextEdit::singleline(buf).desired_width(w))
             .labelled_by(l.id);
         if r.changed() {
             match parse(buf) {
@@ -115,38 +118,35 @@ fn field<T>(
     out
 }
 
+/// What the panel needs besides the document.
+pub struct View<'a> {
+    pub trace: &'a Trace,
+    pub cursor: usize,
+    /// Predict mode: the whole run's hits are not shown on hover.
+    pub predict: bool,
+    pub problems: &'a [(String, String)],
+    pub library: &'a dyn Fn() -> Vec<Group>,
+    pub pal: &'a Palette,
+}
+
 pub fn show(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
     doc: &mut Document,
-    trace: &Trace,
-    problems: &[(String, String)],
-    pal: &Palette,
+    v: &View,
 ) -> ControlsOut {
     let mut out = ControlsOut::default();
     egui::ScrollArea::vertical()
         .id_salt("controls")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            scenario_section(ui, doc, &mut out);
-            if !problems.is_empty() {
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.label(
-                        RichText::new(
-                            "This setup cannot run yet (showing the last run that could):",
-                        )
-                        .color(pal.bad)
-                        .strong(),
-                    );
-                    for (f, m) in problems {
-                        ui.label(RichText::new(format!("{f}: {m}")).color(pal.bad));
-                    }
-                });
-            }
+            lesson_section(ui, doc, v, &mut out);
+            problems(ui, v);
             ui.separator();
             out.changed |= client_section(ui, doc);
             ui.separator();
-            out.changed |= server_section(ui, st, doc, pal);
+            out.changed |= server_section(ui, st, doc, v.pal);
+            out.changed |= nat_section(ui, doc);
             let fws: Vec<usize> = doc
                 .scenario
                 .nodes
@@ -157,45 +157,61 @@ pub fn show(
                 .collect();
             for i in fws {
                 ui.separator();
-                out.changed |= firewall_section(ui, st, doc, i, trace, pal);
+                out.changed |= firewall_section(ui, st, doc, i, v);
             }
         });
     out
 }
 
-fn scenario_section(ui: &mut egui::Ui, doc: &mut Document, out: &mut ControlsOut) {
-    ui.heading("Lesson");
-    let mut chosen: Option<Entry> = None;
-    egui::ComboBox::from_label("Scenario")
-        .selected_text(&doc.name)
-        .width(220.0)
-        .show_ui(ui, |ui| {
-            // The directory is read only while the list is open, not on every frame.
-            for e in builtin::entries(doc.path.as_deref()) {
-                let name = e.name();
-                if ui.selectable_label(name == doc.name, &name).clicked() {
-                    chosen = Some(e);
-                }
-            }
-        });
-    out.open = chosen;
-    ui.horizontal_wrapped(|ui| {
-        if ui.button("Save as…").clicked() {
-            out.save_as = true;
-        }
-        if ui
-            .add_enabled(doc.dirty(), egui::Button::new("Revert"))
-            .on_hover_text("Go back to the file as it was loaded or saved")
-            .clicked()
-        {
-            out.revert = true;
-        }
-        if ui.button("Export capture…").clicked() {
-            out.export = true;
+fn problems(ui: &mut egui::Ui, v: &View) {
+    if v.problems.is_empty() {
+        return;
+    }
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(
+            RichText::new("This setup cannot run yet (showing the last run that could):")
+                .color(v.pal.bad)
+                .strong(),
+        );
+        for (f, m) in v.problems {
+            ui.label(RichText::new(format!("{f}: {m}")).color(v.pal.bad));
         }
     });
+}
+
+fn lesson_section(ui: &mut egui::Ui, doc: &mut Document, v: &View, out: &mut ControlsOut) {
+    ui.heading("Lesson");
+    let mut chosen: Option<Entry> = None;
+    ui.menu_button("Choose a lesson ▾", |ui| {
+        ui.set_max_width(420.0);
+        // The folders are read only while the menu is open, not on every frame.
+        for g in (v.library)() {
+            ui.label(RichText::new(&g.name).strong());
+            for it in g.items {
+                let r = ui
+                    .selectable_label(false, RichText::new(&it.title))
+                    .on_hover_text(&it.line);
+                ui.label(RichText::new(&it.line).weak());
+                if r.clicked() {
+                    chosen = Some(it.entry.clone());
+                    ui.close();
+                }
+            }
+            ui.separator();
+        }
+    });
+    out.open = chosen;
+    ui.horizontal_wrapped(|ui| {
+        out.open_file |= ui.button("Open…").clicked();
+        out.save_as |= ui.button("Save as…").clicked();
+        out.revert |= ui
+            .add_enabled(doc.dirty(), egui::Button::new("Revert"))
+            .on_hover_text("Go back to the file as it was loaded or saved")
+            .clicked();
+        out.export |= ui.button("Export capture…").clicked();
+    });
     if !doc.scenario.description.is_empty() {
-        ui.label(RichText::new(&doc.scenario.description).small());
+        ui.label(RichText::new(&doc.scenario.description).weak());
     }
 }
 
@@ -203,7 +219,7 @@ fn client_section(ui: &mut egui::Ui, doc: &mut Document) -> bool {
     let mut changed = false;
     for n in &mut doc.scenario.nodes {
         if let NodeSpec::Client(c) = n {
-            ui.heading(format!("FTP client {}", c.address));
+            ui.label(RichText::new(format!("FTP client {} ({})", c.name, c.address)).strong());
             ui.horizontal(|ui| {
                 ui.label("Mode:");
                 changed |= ui
@@ -220,6 +236,23 @@ fn client_section(ui: &mut egui::Ui, doc: &mut Document) -> bool {
     changed
 }
 
+fn nat_section(ui: &mut egui::Ui, doc: &mut Document) -> bool {
+    let mut changed = false;
+    for n in &mut doc.scenario.nodes {
+        if let NodeSpec::Nat(nat) = n {
+            ui.separator();
+            ui.label(
+                RichText::new(format!("NAT {} (public {})", nat.name, nat.public_address)).strong(),
+            );
+            changed |= ui
+                .checkbox(&mut nat.ftp_alg, "FTP ALG")
+                .on_hover_text("Rewrite the address in PORT/EPRT/227/229 and let the announced data connection in (Linux nf_nat_ftp)")
+                .changed();
+        }
+    }
+    changed
+}
+
 fn server_section(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
@@ -229,7 +262,7 @@ fn server_section(
     let mut changed = false;
     for (i, n) in doc.scenario.nodes.iter_mut().enumerate() {
         let NodeSpec::Server(s) = n else { continue };
-        ui.heading(format!("FTP server {}", s.address));
+        ui.label(RichText::new(format!("FTP server {} ({})", s.name, s.address)).strong());
         if let Some(p) = field(
             ui,
             st,
@@ -246,7 +279,7 @@ fn server_section(
             ActivePort::Port(p) => p.to_string(),
             ActivePort::Ephemeral => "ephemeral".to_owned(),
         };
-        if let Some(p) = field(
+        let active = field(
             ui,
             st,
             &format!("srv{i}/active"),
@@ -266,11 +299,12 @@ fn server_section(
                     ))
                 }
             },
-        ) {
+        );
+        if let Some(p) = active {
             s.active_data_port = p;
             changed = true;
         }
-        if let Some(r) = field(
+        let range = field(
             ui,
             st,
             &format!("srv{i}/passive"),
@@ -285,7 +319,8 @@ fn server_section(
                     Ok((a, b))
                 }
             },
-        ) {
+        );
+        if let Some(r) = range {
             s.passive_range = r;
             changed = true;
         }
@@ -293,27 +328,72 @@ fn server_section(
     changed
 }
 
+/// The first event where `middlebox` stopped a packet by `rule` (`None`: the default policy).
+fn first_stop(trace: &Trace, middlebox: &str, rule: Option<usize>) -> Option<usize> {
+    trace.events.iter().position(|e| match &e.kind {
+        EventKind::Packet {
+            fate: PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. },
+            ..
+        } => verdict.middlebox == middlebox && verdict.rule == rule,
+        _ => false,
+    })
+}
+
+/// Each rule's hits up to the cursor, and the default policy's: (rules, default).
+fn hits_until(trace: &Trace, fw: &str, rules: usize, cursor: usize) -> (Vec<u64>, u64) {
+    let mut hits = vec![0u64; rules];
+    let mut default = 0u64;
+    for e in trace.events.iter().take(cursor + 1) {
+        let EventKind::Packet { fate, .. } = &e.kind else {
+            continue;
+        };
+        let v = match fate {
+            PacketFate::Forwarded {
+                verdict: Some(v), ..
+            } => v,
+            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => verdict,
+            _ => continue,
+        };
+        if v.middlebox != fw {
+            continue;
+        }
+        match v.rule {
+            Some(r) if r >= 1 && r <= rules => hits[r - 1] += 1,
+            Some(_) => {}
+            None => default += 1,
+        }
+    }
+    (hits, default)
+}
+
 fn firewall_section(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
     doc: &mut Document,
     node: usize,
-    trace: &Trace,
-    pal: &Palette,
+    v: &View,
 ) -> bool {
+    let pal = v.pal;
     let mut changed = false;
     let NodeSpec::Firewall(fw) = &mut doc.scenario.nodes[node] else {
         return false;
     };
-    let report = trace.firewalls.iter().find(|f| f.name == fw.name);
-    let blocked = trace
+    let report = v.trace.firewalls.iter().find(|f| f.name == fw.name);
+    let (hits, default_hits) = hits_until(v.trace, &fw.name, fw.rules.len(), v.cursor);
+    // The blocking rule is marked from the moment it first stops a packet, not before (the
+    // class should not see the ending at t = 0).
+    let blocked = v
+        .trace
         .outcome
         .blocked_by
         .as_ref()
-        .filter(|b| b.middlebox == fw.name)
+        .filter(|b| {
+            b.middlebox == fw.name
+                && first_stop(v.trace, &b.middlebox, b.rule).is_some_and(|i| i <= v.cursor)
+        })
         .map(|b| b.rule);
-    ui.heading(format!("Firewall {} (protects {})", fw.name, fw.protects));
-    ui.horizontal(|ui| {
+    ui.label(RichText::new(format!("Firewall {} (protects {})", fw.name, fw.protects)).strong());
+    ui.horizontal_wrapped(|ui| {
         let before = fw.default_policy;
         egui::ComboBox::new(("policy", node), "Default policy")
             .selected_text(fw.default_policy.to_string())
@@ -323,9 +403,8 @@ fn firewall_section(
                 }
             });
         changed |= before != fw.default_policy;
-        if let Some(r) = report {
-            ui.label(format!("{} hits", r.default_hits));
-        }
+        ui.label(format!("{default_hits} hits"))
+            .on_hover_text(whole_run(report.map_or(0, |r| r.default_hits), v.predict));
     });
     if blocked == Some(None) {
         ui.label(
@@ -334,7 +413,7 @@ fn firewall_section(
                 .strong(),
         );
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         changed |= ui
             .checkbox(&mut fw.stateful, "Stateful")
             .on_hover_text("Track connections (new / established / related)")
@@ -344,79 +423,30 @@ fn firewall_section(
             .on_hover_text("Read PORT and 227 on the control connection and expect the data connection (RELATED)")
             .changed();
     });
-
-    let mut action: Option<(usize, i32)> = None; // (rule, -1 up / +1 down / 0 delete)
+    let shadows = analysis::shadowed(&fw.rules);
+    let mut action = None;
     for (k, rule) in fw.rules.iter().enumerate() {
-        let n = k + 1;
-        let hits = report.and_then(|r| r.hits.get(k)).copied().unwrap_or(0);
-        let is_blocker = blocked == Some(Some(n));
-        ui.horizontal(|ui| {
-            let text = format!("{n}. [{}] {}", rule.action, rule.label());
-            let mut rt = RichText::new(text);
-            if is_blocker {
-                rt = rt.color(pal.bad).strong();
-            }
-            let editing = st.editing == Some((node, k));
-            let r = ui
-                .selectable_label(editing, rt)
-                .on_hover_text(format!("{}\nClick to edit", rule.describe()));
-            if r.clicked() {
-                st.editing = if editing { None } else { Some((node, k)) };
-                st.bufs.retain(|key, _| !key.starts_with("rule/"));
-                st.errors.retain(|key, _| !key.starts_with("rule/"));
-            }
-            ui.label(RichText::new(format!("{hits} hits")).small());
-            if ui
-                .add_enabled(k > 0, egui::Button::new("⬆").small())
-                .on_hover_text(format!("Move rule {n} up"))
-                .clicked()
-            {
-                action = Some((k, -1));
-            }
-            if ui
-                .add_enabled(k + 1 < fw.rules.len(), egui::Button::new("⬇").small())
-                .on_hover_text(format!("Move rule {n} down"))
-                .clicked()
-            {
-                action = Some((k, 1));
-            }
-            if ui
-                .add(egui::Button::new("🗑").small())
-                .on_hover_text(format!("Delete rule {n}"))
-                .clicked()
-            {
-                action = Some((k, 0));
-            }
-        });
-        if is_blocker {
-            ui.label(
-                RichText::new(format!("⛔ Rule {n} blocked the data channel"))
-                    .color(pal.bad)
-                    .strong(),
-            );
+        let whole = report.and_then(|r| r.hits.get(k)).copied().unwrap_or(0);
+        let row = RuleRow {
+            node,
+            k,
+            rule,
+            hits: hits[k],
+            whole,
+            shadowed_by: shadows[k],
+            blocker: blocked == Some(Some(k + 1)),
+            last: k + 1 == fw.rules.len(),
+            predict: v.predict,
+        };
+        if let Some(a) = rule_row(ui, st, &row, pal) {
+            action = Some(a);
         }
     }
-    if let Some((k, d)) = action {
-        match d {
-            0 => {
-                fw.rules.remove(k);
-            }
-            -1 => fw.rules.swap(k, k - 1),
-            _ => fw.rules.swap(k, k + 1),
-        }
-        st.editing = None;
+    if let Some(a) = action {
+        apply_row_action(st, &mut fw.rules, node, a);
         changed = true;
     }
-    if ui.button(format!("+ Add rule to {}", fw.name)).clicked() {
-        fw.rules.push(Rule {
-            comment: "new rule".to_owned(),
-            ..Rule::default()
-        });
-        st.editing = Some((node, fw.rules.len() - 1));
-        st.bufs.retain(|key, _| !key.starts_with("rule/"));
-        st.errors.retain(|key, _| !key.starts_with("rule/"));
-        changed = true;
-    }
+    changed |= add_rule(ui, st, &mut fw.rules, node, &fw.name);
     if let Some((n, k)) = st.editing
         && n == node
         && let Some(rule) = fw.rules.get_mut(k)
@@ -428,6 +458,168 @@ fn firewall_section(
     changed
 }
 
+struct RuleRow<'a> {
+    node: usize,
+    k: usize,
+    rule: &'a Rule,
+    hits: u64,
+    whole: u64,
+    shadowed_by: Option<usize>,
+    blocker: bool,
+    last: bool,
+    predict: bool,
+}
+
+/// The hover of a hit counter: the whole run's count, unless predict mode hides the future.
+fn whole_run(n: u64, predict: bool) -> String {
+    if predict {
+        "Hits up to the cursor (predict mode hides the rest of the run)".to_owned()
+    } else {
+        format!("Hits up to the cursor; {n} in the whole run")
+    }
+}
+
+#[derive(Clone, Copy)]
+enum RowAction {
+    Up(usize),
+    Down(usize),
+    Delete(usize),
+}
+
+fn rule_row(
+    ui: &mut egui::Ui,
+    st: &mut ControlsState,
+    row: &RuleRow,
+    pal: &Palette,
+) -> Option<RowAction> {
+    let (k, n) = (row.k, row.k + 1);
+    let mut action = None;
+    let mut text = RichText::new(format!("{n}. [{}] {}", row.rule.action, row.rule.label()));
+    if row.blocker {
+        text = text.color(pal.bad).strong();
+    }
+    let editing = st.editing == Some((row.node, k));
+    let r = ui.selectable_label(editing, text).on_hover_text(format!(
+        "{}\nnft: {}\nClick to edit",
+        row.rule.describe(),
+        analysis::nft(row.rule)
+    ));
+    if r.clicked() {
+        st.editing = if editing { None } else { Some((row.node, k)) };
+        st.bufs.retain(|key, _| !key.starts_with("rule/"));
+        st.errors.retain(|key, _| !key.starts_with("rule/"));
+    }
+    ui.label(
+        RichText::new(analysis::iptables(row.rule))
+            .monospace()
+            .weak(),
+    )
+    .on_hover_text(format!("nft: {}", analysis::nft(row.rule)));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("{} hits", row.hits))
+            .on_hover_text(whole_run(row.whole, row.predict));
+        if ui
+            .add_enabled(k > 0, egui::Button::new("⬆").small())
+            .on_hover_text(format!("Move rule {n} up"))
+            .clicked()
+        {
+            action = Some(RowAction::Up(k));
+        }
+        if ui
+            .add_enabled(!row.last, egui::Button::new("⬇").small())
+            .on_hover_text(format!("Move rule {n} down"))
+            .clicked()
+        {
+            action = Some(RowAction::Down(k));
+        }
+        if ui
+            .add(egui::Button::new("🗑").small())
+            .on_hover_text(format!("Delete rule {n}"))
+            .clicked()
+        {
+            action = Some(RowAction::Delete(k));
+        }
+    });
+    if let Some(by) = row.shadowed_by {
+        ui.label(
+            RichText::new(format!("⚠ never matches: rule {by} takes all its packets"))
+                .color(pal.bad),
+        );
+    }
+    if row.blocker {
+        ui.label(
+            RichText::new(format!("⛔ Rule {n} blocked the data channel"))
+                .color(pal.bad)
+                .strong(),
+        );
+    }
+    ui.add_space(4.0);
+    action
+}
+
+fn apply_row_action(st: &mut ControlsState, rules: &mut Vec<Rule>, node: usize, a: RowAction) {
+    match a {
+        RowAction::Up(k) => rules.swap(k, k - 1),
+        RowAction::Down(k) => rules.swap(k, k + 1),
+        RowAction::Delete(k) => {
+            rules.remove(k);
+        }
+    }
+    let _ = node;
+    st.editing = None;
+}
+
+/// "Add rule": above the selected rule, or (nothing selected) at a place the user picks.
+fn add_rule(
+    ui: &mut egui::Ui,
+    st: &mut ControlsState,
+    rules: &mut Vec<Rule>,
+    node: usize,
+    name: &str,
+) -> bool {
+    let selected = st.editing.filter(|(n, _)| *n == node).map(|(_, k)| k);
+    let mut at = None;
+    match selected {
+        Some(k) => {
+            if ui
+                .button(format!("+ Add rule above rule {}", k + 1))
+                .clicked()
+            {
+                at = Some(k);
+            }
+        }
+        None => {
+            ui.menu_button(format!("+ Add rule to {name} ▾"), |ui| {
+                if ui.button("At the top (matched first)").clicked() {
+                    at = Some(0);
+                    ui.close();
+                }
+                for k in 1..rules.len() {
+                    if ui.button(format!("Above rule {}", k + 1)).clicked() {
+                        at = Some(k);
+                        ui.close();
+                    }
+                }
+                if ui.button("At the end (matched last)").clicked() {
+                    at = Some(rules.len());
+                    ui.close();
+                }
+            });
+        }
+    }
+    let Some(k) = at else { return false };
+    let rule = Rule::default();
+    let rule = Rule {
+        comment: analysis::short(&rule),
+        ..rule
+    };
+    rules.insert(k.min(rules.len()), rule);
+    st.editing = Some((node, k.min(rules.len() - 1)));
+    st.bufs.retain(|key, _| !key.starts_with("rule/"));
+    st.errors.retain(|key, _| !key.starts_with("rule/"));
+    true
+}
+
 fn rule_editor(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
@@ -435,9 +627,11 @@ fn rule_editor(
     n: usize,
     pal: &Palette,
 ) -> bool {
+    let before = rule.clone();
+    let generated = analysis::comment_is_generated(&before);
     let mut changed = false;
     ui.label(RichText::new(format!("Editing rule {n}")).strong());
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Action:");
         for a in [Action::Accept, Action::Drop, Action::Reject] {
             changed |= ui
@@ -445,7 +639,7 @@ fn rule_editor(
                 .changed();
         }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Direction:");
         for (d, w) in [
             (Direction::Any, "any"),
@@ -472,7 +666,7 @@ fn rule_editor(
         st,
         "rule/sport",
         "Source port",
-        port_match_text(rule.src_port),
+        rule.src_port.to_string(),
         pal,
         parse_port_match,
     ) {
@@ -496,13 +690,40 @@ fn rule_editor(
         st,
         "rule/dport",
         "Destination port",
-        port_match_text(rule.dst_port),
+        rule.dst_port.to_string(),
         pal,
         parse_port_match,
     ) {
         rule.dst_port = v;
         changed = true;
     }
+    changed |= state_boxes(ui, rule);
+    ui.label(RichText::new("No state ticked: any state.").weak());
+    let mut comment_edited = false;
+    if let Some(v) = field(
+        ui,
+        st,
+        "rule/comment",
+        "Comment",
+        rule.comment.clone(),
+        pal,
+        |t| Ok(t.to_owned()),
+    ) {
+        rule.comment = v;
+        changed = true;
+        comment_edited = true;
+    }
+    if changed && generated && !comment_edited {
+        // The comment was the program's description: it follows the rule.
+        rule.comment = analysis::short(rule);
+        st.bufs
+            .insert("rule/comment".to_owned(), rule.comment.clone());
+    }
+    changed
+}
+
+fn state_boxes(ui: &mut egui::Ui, rule: &mut Rule) -> bool {
+    let mut changed = false;
     ui.horizontal_wrapped(|ui| {
         ui.label("State:");
         for s in [
@@ -523,19 +744,6 @@ fn rule_editor(
             }
         }
     });
-    ui.label(RichText::new("No state ticked: any state.").small());
-    if let Some(v) = field(
-        ui,
-        st,
-        "rule/comment",
-        "Comment",
-        rule.comment.clone(),
-        pal,
-        |t| Ok(t.to_owned()),
-    ) {
-        rule.comment = v;
-        changed = true;
-    }
     changed
 }
 
@@ -561,5 +769,14 @@ mod tests {
         assert!(parse_port_match("http").is_err());
         assert!(parse_addr("10.0.0.0/33").is_err());
         assert_eq!(parse_addr("198.51.100.0/24").unwrap(), "198.51.100.0/24");
+    }
+
+    #[test]
+    fn hits_count_only_up_to_the_cursor() {
+        let t = crate::gui::shipped_trace("active-client-fw-drops");
+        let (all, _) = hits_until(&t, "client-fw", 2, t.events.len());
+        assert_eq!(all[1], 6, "six dropped SYNs in the whole run");
+        let (none, _) = hits_until(&t, "client-fw", 2, 0);
+        assert_eq!(none, [0, 0]);
     }
 }

@@ -1,5 +1,7 @@
-//! Modal dialogs: "Save as" (atomic: a temp file, then rename), the unsaved-changes question,
-//! and "Export capture" (a pcap of the run as seen at one node, like `run --pcap`).
+//! Dialogs: "Open…", "Save as…" and "Export capture…" use a file dialog drawn in egui (the
+//! `egui_file` crate), starting in the last folder used or the user's documents; saving is
+//! atomic (a temp file, then rename) and says where it wrote, with the full path. The
+//! unsaved-changes question, and the capture point for an export, are small modals.
 
 use super::Document;
 use super::builtin::Entry;
@@ -7,6 +9,7 @@ use crate::export::pcap;
 use crate::ids::NodeId;
 use crate::trace::Trace;
 use eframe::egui::{self, RichText};
+use egui_file::FileDialog;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -18,51 +21,68 @@ pub enum Next {
     Nothing,
 }
 
+/// What a file dialog is for.
+#[derive(Clone, Debug)]
+pub enum Purpose {
+    Open,
+    SaveAs(Option<Next>),
+    Export(NodeId),
+}
+
 pub enum Dialog {
-    SaveAs {
-        path: String,
-        error: Option<String>,
-        then: Option<Next>,
-    },
     Unsaved {
         next: Next,
     },
-    Export {
+    /// The capture point of an export, before the file is chosen.
+    ExportAt {
         at: NodeId,
-        path: String,
-        error: Option<String>,
+    },
+    File {
+        dialog: Box<FileDialog>,
+        purpose: Purpose,
     },
 }
 
 pub enum Outcome {
     Keep(Dialog),
-    Done(Option<(bool, String)>),
+    /// Done; a message for the user (`true`: an error) and, when a file was written or
+    /// opened, its folder (the next dialog starts there).
+    Done(Option<(bool, String)>, Option<PathBuf>),
     Proceed(Next),
     SaveThen(Next),
+    Open(PathBuf),
 }
 
 impl Dialog {
-    pub fn save_as(doc: &Document, then: Option<Next>) -> Dialog {
-        let path = match &doc.path {
-            Some(p) if doc.dirty() => {
-                let stem = p.file_stem().map_or_else(
-                    || "scenario".to_owned(),
-                    |s| s.to_string_lossy().into_owned(),
-                );
-                let stem = if stem.ends_with("-edited") {
-                    stem
-                } else {
-                    format!("{stem}-edited")
-                };
-                p.with_file_name(format!("{stem}.ron"))
-            }
-            Some(p) => p.clone(),
-            None => PathBuf::from("scenarios").join(format!("{}-edited.ron", doc.name)),
+    pub fn save_as(doc: &Document, start: &Path, then: Option<Next>) -> Dialog {
+        let name = if doc.name.ends_with("-edited") || !doc.dirty() {
+            format!("{}.ron", doc.name)
+        } else {
+            format!("{}-edited.ron", doc.name)
         };
-        Dialog::SaveAs {
-            path: path.display().to_string(),
-            error: None,
-            then,
+        let mut d = FileDialog::save_file()
+            .title("Save the lesson as")
+            .initial_path(start.to_path_buf())
+            .default_filename(name)
+            .filename_filter(Box::new(|n: &str| n.ends_with(".ron")));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::SaveAs(then),
+        }
+    }
+
+    pub fn open(start: &Path) -> Dialog {
+        let mut d = FileDialog::open_file()
+            .title("Open a lesson (.ron)")
+            .initial_path(start.to_path_buf())
+            .show_files_filter(Box::new(|p: &Path| {
+                p.extension().is_some_and(|e| e == "ron")
+            }));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::Open,
         }
     }
 
@@ -70,17 +90,24 @@ impl Dialog {
         Dialog::Unsaved { next }
     }
 
-    pub fn export(doc: &Document, trace: &Trace) -> Dialog {
+    pub fn export(trace: &Trace) -> Dialog {
         let at = trace
             .nodes
             .iter()
             .position(|n| n.kind == crate::trace::NodeKind::Client)
             .map_or(NodeId(0), NodeId::new);
-        let at_name = trace.node_name(at).to_owned();
-        Dialog::Export {
-            at,
-            path: format!("{}-at-{at_name}.pcap", doc.name),
-            error: None,
+        Dialog::ExportAt { at }
+    }
+
+    fn export_file(doc: &Document, trace: &Trace, at: NodeId, start: &Path) -> Dialog {
+        let mut d = FileDialog::save_file()
+            .title("Export the capture as")
+            .initial_path(start.to_path_buf())
+            .default_filename(format!("{}-at-{}.pcap", doc.name, trace.node_name(at)));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::Export(at),
         }
     }
 }
@@ -113,89 +140,103 @@ pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     doc.saved = doc.scenario.clone();
-    doc.path = Some(path.to_path_buf());
+    doc.path = Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
     doc.name = path
         .file_stem()
         .map_or_else(|| doc.name.clone(), |s| s.to_string_lossy().into_owned());
     Ok(())
 }
 
-/// The "File:" field of a dialog, with the last error under it.
-fn file_field(ui: &mut egui::Ui, path: &mut String, error: Option<&str>) {
-    ui.horizontal(|ui| {
-        let l = ui.label("File:");
-        ui.add(egui::TextEdit::singleline(path).desired_width(360.0))
-            .labelled_by(l.id);
-    });
-    if let Some(e) = error {
-        ui.label(RichText::new(e).color(egui::Color32::from_rgb(205, 20, 30)));
+fn full(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    std::fs::canonicalize(&p).unwrap_or(p)
+}
+
+fn folder_of(p: &Path) -> Option<PathBuf> {
+    p.parent().map(Path::to_path_buf)
+}
+
+/// A chosen file: what the purpose asks of it.
+fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, trace: &Trace) -> Outcome {
+    let folder = folder_of(p);
+    match purpose {
+        Purpose::Open => Outcome::Open(p.to_path_buf()),
+        Purpose::SaveAs(then) => {
+            let p = if p.extension().is_some_and(|e| e == "ron") {
+                p.to_path_buf()
+            } else {
+                p.with_extension("ron")
+            };
+            match save(doc, &p) {
+                Ok(()) => match then {
+                    Some(n) => Outcome::Proceed(n),
+                    None => Outcome::Done(
+                        Some((false, format!("Saved to {}", full(&p).display()))),
+                        folder,
+                    ),
+                },
+                Err(e) => Outcome::Done(Some((true, e)), None),
+            }
+        }
+        Purpose::Export(at) => {
+            let mut buf = Vec::new();
+            let r = pcap::write(trace, at, &mut buf)
+                .map_err(|e| e.to_string())
+                .and_then(|n| {
+                    write_atomic(p, &buf)
+                        .map(|()| n)
+                        .map_err(|e| format!("could not write {}: {e}", p.display()))
+                });
+            match r {
+                Ok(n) => Outcome::Done(
+                    Some((
+                        false,
+                        format!(
+                            "Wrote {n} packets seen at {} to {}",
+                            trace.node_name(at),
+                            full(p).display()
+                        ),
+                    )),
+                    folder,
+                ),
+                Err(e) => Outcome::Done(Some((true, e)), None),
+            }
+        }
     }
 }
 
-pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -> Outcome {
+pub fn show(
+    ctx: &egui::Context,
+    d: Dialog,
+    doc: &mut Document,
+    trace: &Trace,
+    start: &Path,
+) -> Outcome {
     match d {
-        Dialog::SaveAs {
-            mut path,
-            mut error,
-            then,
+        Dialog::File {
+            mut dialog,
+            purpose,
         } => {
-            let mut result = None;
-            egui::Modal::new(egui::Id::unique("save_as")).show(ctx, |ui| {
-                ui.heading("Save scenario as");
-                file_field(ui, &mut path, error.as_deref());
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        let p = PathBuf::from(path.trim());
-                        if p.extension().is_none_or(|e| e != "ron") {
-                            error = Some("The file name must end in .ron".to_owned());
-                        } else {
-                            match save(doc, &p) {
-                                Ok(()) => {
-                                    result = Some(match &then {
-                                        Some(n) => Outcome::Proceed(n.clone()),
-                                        None => Outcome::Done(Some((
-                                            false,
-                                            format!("Saved {}", p.display()),
-                                        ))),
-                                    });
-                                }
-                                Err(e) => error = Some(e),
-                            }
-                        }
-                    }
-                    if ui.button("Cancel").clicked() {
-                        result = Some(Outcome::Done(None));
-                    }
-                });
-            });
-            result.unwrap_or(Outcome::Keep(Dialog::SaveAs { path, error, then }))
+            dialog.show(ctx);
+            if dialog.selected()
+                && let Some(p) = dialog.path().map(Path::to_path_buf)
+            {
+                return chosen(purpose, &p, doc, trace);
+            }
+            if dialog.visible() {
+                Outcome::Keep(Dialog::File { dialog, purpose })
+            } else {
+                Outcome::Done(None, None)
+            }
         }
-        Dialog::Unsaved { next } => {
+        Dialog::Unsaved { next } => unsaved(ctx, next),
+        Dialog::ExportAt { mut at } => {
             let mut result = None;
-            egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
-                ui.heading("Unsaved changes");
-                ui.label("You changed this scenario and have not saved it.");
-                ui.horizontal(|ui| {
-                    if ui.button("Save as…").clicked() {
-                        result = Some(Outcome::SaveThen(next.clone()));
-                    }
-                    if ui.button("Discard changes").clicked() {
-                        result = Some(Outcome::Proceed(next.clone()));
-                    }
-                    if ui.button("Cancel").clicked() {
-                        result = Some(Outcome::Proceed(Next::Nothing));
-                    }
-                });
-            });
-            result.unwrap_or(Outcome::Keep(Dialog::Unsaved { next }))
-        }
-        Dialog::Export {
-            mut at,
-            mut path,
-            mut error,
-        } => {
-            let mut result = None;
-            egui::Modal::new(egui::Id::unique("export")).show(ctx, |ui| {
+            egui::Modal::new(egui::Id::unique("export_at")).show(ctx, |ui| {
                 ui.heading("Export capture (pcap)");
                 ui.label("A capture of the run as seen at one node; Wireshark opens it.");
                 egui::ComboBox::from_label("Capture at")
@@ -205,37 +246,37 @@ pub fn show(ctx: &egui::Context, d: Dialog, doc: &mut Document, trace: &Trace) -
                             ui.selectable_value(&mut at, NodeId::new(i), &n.name);
                         }
                     });
-                file_field(ui, &mut path, error.as_deref());
                 ui.horizontal(|ui| {
-                    if ui.button("Export").clicked() {
-                        let p = PathBuf::from(path.trim());
-                        let mut buf = Vec::new();
-                        match pcap::write(trace, at, &mut buf)
-                            .map_err(|e| e.to_string())
-                            .and_then(|n| {
-                                write_atomic(&p, &buf)
-                                    .map(|()| n)
-                                    .map_err(|e| format!("could not write {}: {e}", p.display()))
-                            }) {
-                            Ok(n) => {
-                                result = Some(Outcome::Done(Some((
-                                    false,
-                                    format!(
-                                        "Wrote {n} packets seen at {} to {}",
-                                        trace.node_name(at),
-                                        p.display()
-                                    ),
-                                ))));
-                            }
-                            Err(e) => error = Some(e),
-                        }
+                    if ui.button("Choose the file…").clicked() {
+                        result = Some(Outcome::Keep(Dialog::export_file(doc, trace, at, start)));
                     }
                     if ui.button("Cancel").clicked() {
-                        result = Some(Outcome::Done(None));
+                        result = Some(Outcome::Done(None, None));
                     }
                 });
             });
-            result.unwrap_or(Outcome::Keep(Dialog::Export { at, path, error }))
+            result.unwrap_or(Outcome::Keep(Dialog::ExportAt { at }))
         }
     }
+}
+
+fn unsaved(ctx: &egui::Context, next: Next) -> Outcome {
+    let mut result = None;
+    egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
+        ui.heading("Unsaved changes");
+        ui.label("You changed this scenario and have not saved it.");
+        ui.horizontal(|ui| {
+            if ui.button("Save as…").clicked() {
+                result = Some(Outcome::SaveThen(next.clone()));
+            }
+            if ui.button("Discard changes").clicked() {
+                result = Some(Outcome::Proceed(next.clone()));
+            }
+            if ui.button("Cancel").clicked() {
+                result = Some(Outcome::Proceed(Next::Nothing));
+            }
+        });
+        ui.label(RichText::new("Esc: cancel").weak());
+    });
+    result.unwrap_or(Outcome::Keep(Dialog::Unsaved { next }))
 }

@@ -46,6 +46,19 @@ pub fn show(
                 c.responder
             ),
         };
+        if trace.clients.len() > 1 {
+            let name = |c: Option<crate::ids::NodeId>| {
+                c.map_or("every client".to_owned(), |c| trace.node_name(c).to_owned())
+            };
+            egui::ComboBox::from_label("Client")
+                .selected_text(name(f.client))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.client, None, name(None));
+                    for c in &trace.clients {
+                        ui.selectable_value(&mut f.client, Some(c.node), name(Some(c.node)));
+                    }
+                });
+        }
         egui::ComboBox::from_label("Connection")
             .selected_text(conn_words(f.conn))
             .show_ui(ui, |ui| {
@@ -55,15 +68,18 @@ pub fn show(
                 }
             });
     });
+    // Predict mode: the rows after the cursor are not there yet.
+    st.filter.until = pb.predict.then_some(pb.cursor);
     let rows = filter_events(trace, &st.filter);
-    ui.label(
-        RichText::new(format!(
-            "{} of {} events shown",
-            rows.len(),
-            trace.events.len()
-        ))
-        .small(),
-    );
+    let total = if pb.predict {
+        format!(
+            "{} of the events so far shown (predict mode hides the rest)",
+            rows.len()
+        )
+    } else {
+        format!("{} of {} events shown", rows.len(), trace.events.len())
+    };
+    ui.label(RichText::new(total).small());
     // The row of the cursor, or the last row before it.
     let here = rows.partition_point(|i| *i <= pb.cursor).checked_sub(1);
     let mut cmd = None;

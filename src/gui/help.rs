@@ -1,16 +1,177 @@
-//! The help overlay: keyboard shortcuts and what the colours mean.
+//! The keyboard: one table of bindings that both the key handler and the help overlay read,
+//! so the help cannot list a key that does nothing or miss one that does something.
 
-use eframe::egui::{self, RichText};
+use super::model::Command;
+use eframe::egui::{self, Key, Modifiers, RichText};
 
-pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Space", "play / pause"),
-    ("→  /  ←", "one event forward / back"),
-    ("1 2 3 4", "jump to that step of the handshake"),
-    ("Home / End", "start / end of the run"),
-    ("+  /  −", "faster / slower"),
-    ("F", "presentation mode (large, high contrast)"),
-    ("? or H or F1", "this help; Esc closes it"),
+/// What a key asks the window to do.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UiCommand {
+    Timeline(Command),
+    /// The next step granularity (every event → packet → FTP line → handshake step).
+    NextGranularity,
+    Presentation,
+    Predict,
+    Help,
+    /// Esc: close the help, a menu, the pen.
+    Close,
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
+    Pen,
+    ClearInk,
+}
+
+/// One line of the help and the keys that do it.
+pub struct Binding {
+    /// How the help writes the keys.
+    pub shown: &'static str,
+    pub what: &'static str,
+    pub keys: &'static [(Modifiers, Key)],
+    pub cmd: UiCommand,
+}
+
+const N: Modifiers = Modifiers::NONE;
+const CMD: Modifiers = Modifiers::COMMAND;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        shown: "Space",
+        what: "play / pause",
+        keys: &[(N, Key::Space)],
+        cmd: UiCommand::Timeline(Command::TogglePlay),
+    },
+    Binding {
+        shown: "→",
+        what: "one step forward (as far as \"Step by\" says)",
+        keys: &[(N, Key::ArrowRight)],
+        cmd: UiCommand::Timeline(Command::StepForward),
+    },
+    Binding {
+        shown: "←",
+        what: "one step back, exactly",
+        keys: &[(N, Key::ArrowLeft)],
+        cmd: UiCommand::Timeline(Command::StepBack),
+    },
+    Binding {
+        shown: "G",
+        what: "step by: every event → packet → FTP line → handshake step",
+        keys: &[(N, Key::G)],
+        cmd: UiCommand::NextGranularity,
+    },
+    Binding {
+        shown: "1",
+        what: "jump to step 1 of the handshake",
+        keys: &[(N, Key::Num1)],
+        cmd: UiCommand::Timeline(Command::JumpToStep(1)),
+    },
+    Binding {
+        shown: "2",
+        what: "jump to step 2",
+        keys: &[(N, Key::Num2)],
+        cmd: UiCommand::Timeline(Command::JumpToStep(2)),
+    },
+    Binding {
+        shown: "3",
+        what: "jump to step 3",
+        keys: &[(N, Key::Num3)],
+        cmd: UiCommand::Timeline(Command::JumpToStep(3)),
+    },
+    Binding {
+        shown: "4",
+        what: "jump to step 4",
+        keys: &[(N, Key::Num4)],
+        cmd: UiCommand::Timeline(Command::JumpToStep(4)),
+    },
+    Binding {
+        shown: "Home / End",
+        what: "start / end of the run",
+        keys: &[(N, Key::Home), (N, Key::End)],
+        cmd: UiCommand::Timeline(Command::Start),
+    },
+    Binding {
+        shown: "+  /  −",
+        what: "play faster / slower",
+        keys: &[(N, Key::Plus), (N, Key::Equals), (N, Key::Minus)],
+        cmd: UiCommand::Timeline(Command::Faster),
+    },
+    Binding {
+        shown: "F",
+        what: "presentation mode (large, high contrast, for a projector)",
+        keys: &[(N, Key::F)],
+        cmd: UiCommand::Presentation,
+    },
+    Binding {
+        shown: "P",
+        what: "predict mode: hide the future and ask the class first",
+        keys: &[(N, Key::P)],
+        cmd: UiCommand::Predict,
+    },
+    Binding {
+        shown: "Ctrl+=  /  Ctrl+−",
+        what: "zoom in / out (also the slider in the top bar)",
+        keys: &[(CMD, Key::Equals), (CMD, Key::Plus), (CMD, Key::Minus)],
+        cmd: UiCommand::ZoomIn,
+    },
+    Binding {
+        shown: "Ctrl+0",
+        what: "zoom back to 100 %",
+        keys: &[(CMD, Key::Num0)],
+        cmd: UiCommand::ZoomReset,
+    },
+    Binding {
+        shown: "D",
+        what: "the pen: draw over the window (or hold Shift and drag), presentation mode",
+        keys: &[(N, Key::D)],
+        cmd: UiCommand::Pen,
+    },
+    Binding {
+        shown: "C",
+        what: "clear the ink",
+        keys: &[(N, Key::C)],
+        cmd: UiCommand::ClearInk,
+    },
+    Binding {
+        shown: "? or H or F1",
+        what: "this help",
+        keys: &[(N, Key::Questionmark), (N, Key::H), (N, Key::F1)],
+        cmd: UiCommand::Help,
+    },
+    Binding {
+        shown: "Esc",
+        what: "close the help, stop the pen",
+        keys: &[(N, Key::Escape)],
+        cmd: UiCommand::Close,
+    },
 ];
+
+/// The command a pressed key stands for. Keys that share a line of the help but do
+/// opposite things (End, −, Ctrl+−) are told apart here.
+fn command_for(b: &Binding, key: Key) -> UiCommand {
+    match (b.cmd, key) {
+        (UiCommand::Timeline(Command::Start), Key::End) => UiCommand::Timeline(Command::End),
+        (UiCommand::Timeline(Command::Faster), Key::Minus) => UiCommand::Timeline(Command::Slower),
+        (UiCommand::ZoomIn, Key::Minus) => UiCommand::ZoomOut,
+        (c, _) => c,
+    }
+}
+
+/// Takes the bound keys pressed this frame out of the input, in the order pressed.
+pub fn pressed(ctx: &egui::Context) -> Vec<UiCommand> {
+    let mut out = Vec::new();
+    ctx.input_mut(|i| {
+        for b in BINDINGS {
+            for (m, k) in b.keys {
+                // `consume_key` ignores Shift when the pattern has none: `+` typed as Shift+=,
+                // `?` as Shift+/ both count.
+                for _ in 0..i.count_and_consume_key(*m, *k) {
+                    out.push(command_for(b, *k));
+                }
+            }
+        }
+    });
+    out
+}
 
 pub fn show(ctx: &egui::Context, open: &mut bool) {
     egui::Window::new("Help: keyboard shortcuts")
@@ -19,19 +180,68 @@ pub fn show(ctx: &egui::Context, open: &mut bool) {
         .resizable(false)
         .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
         .show(ctx, |ui| {
-            egui::Grid::new("shortcuts")
-                .num_columns(2)
-                .spacing([24.0, 6.0])
+            egui::ScrollArea::vertical()
+                .max_height(ctx.content_rect().height() * 0.7)
                 .show(ui, |ui| {
-                    for (k, what) in SHORTCUTS {
-                        ui.label(RichText::new(*k).monospace().strong());
-                        ui.label(*what);
-                        ui.end_row();
-                    }
+                    egui::Grid::new("shortcuts")
+                        .num_columns(2)
+                        .spacing([24.0, 6.0])
+                        .show(ui, |ui| {
+                            for b in BINDINGS {
+                                ui.label(RichText::new(b.shown).monospace().strong());
+                                ui.label(b.what);
+                                ui.end_row();
+                            }
+                        });
+                    ui.separator();
+                    ui.label("Blue packets belong to the control connection (port 21), orange ones to the data connection.");
+                    ui.label("A red ✖ marks a packet a firewall stopped; the rule that stopped it is named beside it.");
+                    ui.label("Edit a firewall rule on the left: the run is simulated again at once.");
                 });
-            ui.separator();
-            ui.label("Blue packets belong to the control connection (port 21), orange ones to the data connection.");
-            ui.label("A red ✖ marks a packet a firewall stopped; the rule that stopped it is named under the picture.");
-            ui.label("Edit a firewall rule on the left: the run is simulated again at once.");
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_words(k: Key) -> &'static str {
+        match k {
+            Key::ArrowRight => "→",
+            Key::ArrowLeft => "←",
+            Key::Plus | Key::Equals => "+",
+            Key::Minus => "−",
+            Key::Questionmark => "?",
+            Key::Escape => "Esc",
+            _ => k.name(),
+        }
+    }
+
+    #[test]
+    fn the_help_names_every_bound_key() {
+        for b in BINDINGS {
+            assert!(!b.keys.is_empty(), "{}", b.shown);
+            for (m, k) in b.keys {
+                let w = key_words(*k);
+                assert!(
+                    b.shown.contains(w),
+                    "help line '{}' does not show {w}",
+                    b.shown
+                );
+                if *m == CMD {
+                    assert!(b.shown.contains("Ctrl"), "{}", b.shown);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut seen = std::collections::BTreeSet::new();
+        for b in BINDINGS {
+            for (m, k) in b.keys {
+                assert!(seen.insert((m.command, k.name())), "{k:?} bound twice");
+            }
+        }
+    }
 }

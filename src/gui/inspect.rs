@@ -3,7 +3,7 @@
 //! between a data connection and the PORT or 227 line that announced it (Wireshark's
 //! `ftp-data.setup-frame`), and the inspector as plain text for a lab report.
 
-use super::model::{host_port_words, reply_meaning, step_title};
+use super::narrate::{host_port_words, reply_meaning, step_title};
 use crate::ftp::command::masked;
 use crate::ids::{ConnId, PacketId};
 use crate::trace::{Channel, EventKind, Packet, PacketFate, Trace, Verdict};
@@ -18,6 +18,10 @@ pub struct Filter {
     pub packets_only: bool,
     pub stopped_only: bool,
     pub conn: Option<ConnId>,
+    /// Only what belongs to this client: its connections, and what happened on it.
+    pub client: Option<crate::ids::NodeId>,
+    /// Only events up to here (predict mode hides the future).
+    pub until: Option<usize>,
 }
 
 fn is_ftp_line(k: &EventKind) -> bool {
@@ -45,6 +49,15 @@ pub fn filter_events(trace: &Trace, f: &Filter) -> Vec<usize> {
         .filter(|(_, e)| !f.packets_only || matches!(e.kind, EventKind::Packet { .. }))
         .filter(|(_, e)| !f.stopped_only || is_stopped(&e.kind))
         .filter(|(_, e)| f.conn.is_none() || e.conn == f.conn)
+        .filter(|(_, e)| {
+            f.client.is_none_or(|c| {
+                e.node == c
+                    || e.conn
+                        .and_then(|k| trace.conn(k))
+                        .is_some_and(|k| k.client == Some(c))
+            })
+        })
+        .take_while(|(i, _)| f.until.is_none_or(|u| *i <= u))
         .map(|(i, _)| i)
         .collect()
 }
@@ -169,6 +182,82 @@ pub fn packet_event_at(trace: &Trace, cursor: usize) -> Option<usize> {
     (0..=cursor.min(last))
         .rev()
         .find(|i| matches!(trace.events[*i].kind, EventKind::Packet { .. }))
+}
+
+/// A packet a middlebox rewrote (a NAT, or an ALG changing the FTP text), seen from either
+/// version: where it was rewritten, both versions, what changed, and an event of the other one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rewrite {
+    pub at: crate::ids::NodeId,
+    pub before: crate::ids::PacketId,
+    pub after: crate::ids::PacketId,
+    /// The event of the other version, to go there.
+    pub other_event: usize,
+    /// The packet at the cursor is the version after the rewrite.
+    pub is_after: bool,
+}
+
+/// The rewrite the packet of `event` took part in, if any.
+pub fn rewrite_at(trace: &Trace, event: usize) -> Option<Rewrite> {
+    let e = trace.events.get(event)?;
+    let EventKind::Packet { packet, fate } = &e.kind else {
+        return None;
+    };
+    let first_of = |p: crate::ids::PacketId| {
+        trace
+            .events
+            .iter()
+            .position(|x| matches!(&x.kind, EventKind::Packet { packet, .. } if *packet == p))
+    };
+    if let crate::trace::PacketFate::Forwarded {
+        rewritten: Some(q), ..
+    } = fate
+    {
+        // The event at the middlebox: the packet came in as `packet`, leaves as `q`.
+        let other = trace
+            .events
+            .iter()
+            .enumerate()
+            .skip(event + 1)
+            .find(|(_, x)| matches!(&x.kind, EventKind::Packet { packet, .. } if packet == q))
+            .map_or(event, |(i, _)| i);
+        return Some(Rewrite {
+            at: e.node,
+            before: *packet,
+            after: *q,
+            other_event: other,
+            is_after: false,
+        });
+    }
+    let prev = trace.packets[*packet].prev?;
+    let (i, at) = trace
+        .events
+        .iter()
+        .enumerate()
+        .find_map(|(i, x)| match &x.kind {
+            EventKind::Packet {
+                fate:
+                    crate::trace::PacketFate::Forwarded {
+                        rewritten: Some(q), ..
+                    },
+                ..
+            } if q == packet => Some((i, x.node)),
+            _ => None,
+        })?;
+    Some(Rewrite {
+        at,
+        before: prev,
+        after: *packet,
+        other_event: first_of(prev).unwrap_or(i),
+        is_after: true,
+    })
+}
+
+/// The byte offsets where two versions of a packet differ (all of the longer tail when
+/// the lengths differ).
+pub fn changed_bytes(a: &[u8], b: &[u8]) -> Vec<usize> {
+    let n = a.len().max(b.len());
+    (0..n).filter(|i| a.get(*i) != b.get(*i)).collect()
 }
 
 /// A header field: its layer, name, value in words, and where it is in the bytes.

@@ -4,9 +4,11 @@
 //! A data-connection packet links to the PORT or 227 that announced it, and back.
 
 use super::inspect::{
-    FieldInfo, announced_event, as_text, decisions, fields, ftp_words, packet_event_at, setup_event,
+    FieldInfo, Rewrite, announced_event, as_text, changed_bytes, decisions, fields, ftp_words,
+    packet_event_at, rewrite_at, setup_event,
 };
-use super::model::{Command, Playback, step_title};
+use super::model::{Command, Playback};
+use super::narrate::step_title;
 use super::style::Palette;
 use crate::trace::{EventKind, Trace};
 use eframe::egui::{self, RichText, text::LayoutJob};
@@ -35,7 +37,8 @@ pub fn show(
     };
     let p = &trace.packets[*packet];
     let fs = fields(trace, p, e.conn);
-    egui::ScrollArea::vertical()
+    // Both ways: a wide hex dump scrolls inside the panel instead of widening it.
+    egui::ScrollArea::both()
         .id_salt("inspector")
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -75,6 +78,13 @@ pub fn show(
                     && link_to(ui, trace, words, t)
                 {
                     cmd = Some(Command::SeekEvent(t));
+                }
+            }
+
+            if let Some(r) = rewrite_at(trace, ev) {
+                ui.separator();
+                if rewritten(ui, trace, &r, pal) {
+                    cmd = Some(Command::SeekEvent(r.other_event));
                 }
             }
 
@@ -137,7 +147,16 @@ pub fn show(
             ui.separator();
             ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());
             let sel = fs.iter().find(|f| Some(f.name) == st.field);
-            hex(ui, &p.bytes, sel, pal);
+            let changed = rewrite_at(trace, ev).map(|r| {
+                changed_bytes(
+                    &trace.packets[r.before].bytes,
+                    &trace.packets[r.after].bytes,
+                )
+            });
+            hex(ui, &p.bytes, sel, changed.as_deref().unwrap_or(&[]), pal);
+            if changed.is_some() {
+                ui.label(RichText::new("Underlined: bytes the rewrite changed.").small());
+            }
         });
     cmd
 }
@@ -155,7 +174,47 @@ fn link_to(ui: &mut egui::Ui, trace: &Trace, words: &str, event: usize) -> bool 
     .clicked()
 }
 
-fn hex(ui: &mut egui::Ui, bytes: &[u8], sel: Option<&FieldInfo>, pal: &Palette) {
+/// What a middlebox rewrote in this packet; true when the link to the other version is clicked.
+fn rewritten(ui: &mut egui::Ui, trace: &Trace, r: &Rewrite, pal: &Palette) -> bool {
+    let who = trace.node_name(r.at);
+    let after = &trace.packets[r.after];
+    let before = &trace.packets[r.before];
+    let head = if r.is_after {
+        format!("Rewritten by {who}: this is the packet after it")
+    } else {
+        format!("{who} rewrites this packet")
+    };
+    ui.label(RichText::new(head).strong().color(pal.data));
+    egui::Grid::new("rewrite")
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label(RichText::new("Field").strong());
+            ui.label(RichText::new("Before").strong());
+            ui.label(RichText::new("After").strong());
+            ui.end_row();
+            for c in &after.changes {
+                ui.label(&c.what);
+                ui.label(RichText::new(&c.before).monospace());
+                ui.label(RichText::new(&c.after).monospace());
+                ui.end_row();
+            }
+        });
+    let n = changed_bytes(&before.bytes, &after.bytes).len();
+    ui.label(format!(
+        "{n} bytes differ; {} → {} bytes long.",
+        before.bytes.len(),
+        after.bytes.len()
+    ));
+    let words = if r.is_after {
+        format!("Before {who}")
+    } else {
+        format!("After {who}")
+    };
+    link_to(ui, trace, &words, r.other_event)
+}
+
+fn hex(ui: &mut egui::Ui, bytes: &[u8], sel: Option<&FieldInfo>, changed: &[usize], pal: &Palette) {
     let font = egui::FontId::monospace(pal.font - 1.0);
     let hl = egui::Color32::from_rgb(255, 215, 0);
     for (k, chunk) in bytes.chunks(16).enumerate() {
@@ -172,6 +231,9 @@ fn hex(ui: &mut egui::Ui, bytes: &[u8], sel: Option<&FieldInfo>, pal: &Palette) 
             if sel.is_some_and(|f| f.bytes.contains(&at)) {
                 fmt.background = hl;
                 fmt.color = egui::Color32::BLACK;
+            }
+            if changed.binary_search(&at).is_ok() {
+                fmt.underline = egui::Stroke::new(2.0, pal.data);
             }
             job.append(&format!("{b:02x}"), 0.0, fmt);
             job.append(if j == 7 { "  " } else { " " }, 0.0, plain.clone());

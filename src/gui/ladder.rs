@@ -1,12 +1,13 @@
-//! The ladder (sequence) diagram: one lifeline per node, one arrow per packet from where it
-//! was sent to where it ended, in trace order. Arrows up to the cursor are solid, later ones
-//! faint; the cursor's arrow is highlighted and kept in view. Only visible rows are drawn, so a
-//! long trace scrolls smoothly. Clicking an arrow moves the cursor to that packet's fate.
+//! The ladder (sequence) diagram: one lifeline per node, in the topology's order (clients to
+//! servers), one arrow per packet from where it was sent to where it ended, in trace order.
+//! Columns keep a minimum width: with many nodes the diagram scrolls sideways rather than let
+//! the names run together. Arrows up to the cursor are solid, later ones faint (hidden in
+//! predict mode); the cursor's arrow is highlighted and kept in view. Only visible rows are
+//! drawn. Clicking an arrow moves the cursor to that packet's fate; right-click inspects it.
 
 use super::Run;
 use super::model::{Command, End, Playback};
 use super::style::Palette;
-use super::topology::columns;
 use eframe::egui::{self, Align2, Pos2, Rect, Sense, Stroke, Vec2};
 
 #[derive(Default)]
@@ -17,9 +18,25 @@ pub struct LadderState {
     visible: std::ops::Range<usize>,
     /// Row height of the last frame (it changes with presentation mode).
     row_h: f32,
+    /// Where the column headers were drawn (for the layout checks).
+    pub headers: Vec<Rect>,
 }
 
-const GUTTER: f32 = 74.0;
+const GUTTER: f32 = 78.0;
+/// The narrowest column: a node name and its arrows stay readable.
+pub const MIN_COLUMN: f32 = 92.0;
+
+/// The x of each node's lifeline within `r`.
+fn columns(r: Rect, run: &Run) -> Vec<f32> {
+    let n = run.graph.order.len().max(1);
+    let left = r.left() + GUTTER;
+    let w = (r.width() - GUTTER) / n as f32;
+    let mut xs = vec![0.0; run.trace.nodes.len()];
+    for (k, node) in run.graph.order.iter().enumerate() {
+        xs[node.index()] = left + w * (k as f32 + 0.5);
+    }
+    xs
+}
 
 pub fn show(
     ui: &mut egui::Ui,
@@ -28,37 +45,92 @@ pub fn show(
     pb: &Playback,
     pal: &Palette,
 ) -> Option<(Command, bool)> {
-    let trace = &run.trace;
+    let n = run.graph.order.len().max(1) as f32;
+    let width = ui.available_width().max(GUTTER + n * MIN_COLUMN);
+    let mut cmd = None;
+    egui::ScrollArea::horizontal()
+        .id_salt("ladder_h")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.set_min_width(width);
+            header(ui, st, run, pal, width);
+            cmd = rows(ui, st, run, pb, pal, width);
+        });
+    cmd
+}
+
+fn header(ui: &mut egui::Ui, st: &mut LadderState, run: &Run, pal: &Palette, width: f32) {
     let row_h = pal.font + 13.0;
-    let width = ui.available_width();
-    let cols_rect = |r: Rect| Rect::from_min_max(Pos2::new(r.left() + GUTTER, r.top()), r.max);
-    // Header: node names over their lifelines.
     let (hr, _) = ui.allocate_exact_size(Vec2::new(width, row_h), Sense::hover());
-    let xs = columns(
-        cols_rect(hr).shrink2(Vec2::new(8.0, 0.0)),
-        &run.order,
-        trace.nodes.len(),
-    );
+    let xs = columns(hr, run);
     let painter = ui.painter_at(hr);
     painter.text(
         Pos2::new(hr.left() + 4.0, hr.center().y),
         Align2::LEFT_CENTER,
-        "time  step",
-        egui::FontId::proportional(pal.font - 1.0),
+        "time   step",
+        egui::FontId::proportional(pal.small),
         pal.faint,
     );
-    for (i, n) in trace.nodes.iter().enumerate() {
-        painter.text(
-            Pos2::new(xs[i], hr.center().y),
+    let col_w = (hr.width() - GUTTER) / n_cols(run);
+    st.headers.clear();
+    for node in &run.graph.order {
+        let name = &run.trace.node_name(*node);
+        let font = egui::FontId::proportional(pal.font);
+        let galley = painter.layout_no_wrap(name.to_string(), font.clone(), pal.text);
+        let text = if galley.size().x > col_w - 6.0 {
+            shorten(&painter, name, font, col_w - 6.0)
+        } else {
+            name.to_string()
+        };
+        let r = painter.text(
+            Pos2::new(xs[node.index()], hr.center().y),
             Align2::CENTER_CENTER,
-            &n.name,
-            egui::FontId::proportional(pal.font).clone(),
+            text,
+            egui::FontId::proportional(pal.font),
             pal.text,
         );
+        st.headers.push(r);
     }
+}
 
+fn n_cols(run: &Run) -> f32 {
+    run.graph.order.len().max(1) as f32
+}
+
+fn shorten(painter: &egui::Painter, text: &str, font: egui::FontId, width: f32) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    for k in (1..chars.len()).rev() {
+        let t: String = chars[..k].iter().collect::<String>() + "…";
+        if painter
+            .layout_no_wrap(t.clone(), font.clone(), egui::Color32::BLACK)
+            .size()
+            .x
+            <= width
+        {
+            return t;
+        }
+    }
+    String::new()
+}
+
+fn rows(
+    ui: &mut egui::Ui,
+    st: &mut LadderState,
+    run: &Run,
+    pb: &Playback,
+    pal: &Palette,
+    width: f32,
+) -> Option<(Command, bool)> {
+    let row_h = pal.font + 13.0;
     let current = run.journeys.at_cursor(pb.cursor);
-    let rows = run.journeys.list.len();
+    // In predict mode the rows after the cursor are not there yet.
+    let shown = if pb.predict {
+        run.journeys
+            .list
+            .partition_point(|j| j.first_event <= pb.cursor)
+    } else {
+        run.journeys.list.len()
+    };
     let mut area = egui::ScrollArea::vertical()
         .id_salt("ladder")
         .auto_shrink([false, false]);
@@ -75,109 +147,130 @@ pub fn show(
     }
     let mut cmd = None;
     ui.spacing_mut().item_spacing.y = 0.0;
-    area.show_rows(ui, row_h, rows, |ui, range| {
+    area.show_rows(ui, row_h, shown, |ui, range| {
         st.visible = range.clone();
         for ji in range {
-            let j = &run.journeys.list[ji];
-            let (r, resp) =
-                ui.allocate_exact_size(Vec2::new(ui.available_width(), row_h), Sense::click());
-            let xs = columns(
-                cols_rect(r).shrink2(Vec2::new(8.0, 0.0)),
-                &run.order,
-                trace.nodes.len(),
-            );
-            let p = ui.painter_at(r);
-            let past = j.first_event <= pb.cursor;
-            if Some(ji) == current {
-                p.rect_filled(r, 0.0, pal.highlight);
-            } else if resp.hovered() {
-                p.rect_filled(r, 0.0, pal.highlight.gamma_multiply(0.4));
+            if let Some(c) = row(ui, run, pb, pal, width, row_h, ji, current) {
+                cmd = Some(c);
             }
-            for &x in &xs {
-                p.line_segment(
-                    [Pos2::new(x, r.top()), Pos2::new(x, r.bottom())],
-                    Stroke::new(1.0, pal.faint.gamma_multiply(0.5)),
-                );
-            }
-            let col = if past {
-                pal.channel(j.channel)
-            } else {
-                pal.channel(j.channel).gamma_multiply(0.3)
-            };
-            let text_col = if past { pal.text } else { pal.faint };
-            p.text(
-                Pos2::new(r.left() + 4.0, r.center().y),
-                Align2::LEFT_CENTER,
-                format!("{:.3}", j.start.secs_f64()),
-                egui::FontId::monospace(pal.font - 2.0),
-                text_col,
-            );
-            if let Some(s) = j.step {
-                let c = Pos2::new(r.left() + GUTTER - 14.0, r.center().y);
-                p.circle_filled(c, pal.font * 0.55, col);
-                p.text(
-                    c,
-                    Align2::CENTER_CENTER,
-                    s.n.to_string(),
-                    egui::FontId::proportional(pal.font - 3.0),
-                    egui::Color32::WHITE,
-                );
-            }
-            let (x0, x1) = (xs[j.from.index()], xs[j.to.index()]);
-            let y0 = r.top() + row_h * 0.62;
-            let y1 = r.top() + row_h * 0.86;
-            let a = Pos2::new(x0, y0);
-            let b = Pos2::new(x1, y1);
-            let stopped = matches!(j.end, End::Dropped(_) | End::Rejected(_));
-            let stroke = Stroke::new(
-                if Some(ji) == current {
-                    pal.line + 1.0
-                } else {
-                    pal.line * 0.75
-                },
-                col,
-            );
-            if (x1 - x0).abs() > 1.0 {
-                p.line_segment([a, b], stroke);
-                if !stopped {
-                    let dir = (b - a).normalized();
-                    let back = dir * -8.0;
-                    let side = Vec2::new(-dir.y, dir.x) * 4.0;
-                    p.line_segment([b, b + back + side], stroke);
-                    p.line_segment([b, b + back - side], stroke);
-                }
-            }
-            if stopped && past {
-                let s = Stroke::new(pal.line, pal.bad);
-                p.line_segment([b + Vec2::new(-5.0, -5.0), b + Vec2::new(5.0, 5.0)], s);
-                p.line_segment([b + Vec2::new(-5.0, 5.0), b + Vec2::new(5.0, -5.0)], s);
-            }
-            let text = trace.packets[j.packet].summary();
-            let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
-            let font = egui::FontId::proportional(pal.font - 1.0);
-            let galley = p.layout_no_wrap(text, font, text_col);
-            let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
-            let min_x = r.left() + GUTTER;
-            if lr.left() < min_x {
-                lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
-            }
-            if lr.right() > r.right() {
-                lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
-            }
-            p.rect_filled(lr, 2.0, pal.label_bg.gamma_multiply(0.8));
-            p.galley(lr.min, galley, text_col);
-            if resp.double_clicked() || resp.secondary_clicked() {
-                cmd = Some((Command::SeekEvent(j.last_event), true));
-            } else if resp.clicked() {
-                cmd = Some((Command::SeekEvent(j.last_event), false));
-            }
-            let name = format!("Arrow {}: {}", ji + 1, trace.packets[j.packet].summary());
-            resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
-            resp.on_hover_text(format!(
-                "{} — click to move the cursor here; double-click to inspect it",
-                trace.packets[j.packet].summary()
-            ));
         }
     });
+    cmd
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    ui: &mut egui::Ui,
+    run: &Run,
+    pb: &Playback,
+    pal: &Palette,
+    width: f32,
+    row_h: f32,
+    ji: usize,
+    current: Option<usize>,
+) -> Option<(Command, bool)> {
+    let trace = &run.trace;
+    let j = &run.journeys.list[ji];
+    let (r, resp) = ui.allocate_exact_size(Vec2::new(width, row_h), Sense::click());
+    let xs = columns(r, run);
+    let p = ui.painter_at(r);
+    let past = j.first_event <= pb.cursor;
+    if Some(ji) == current {
+        p.rect_filled(r, 0.0, pal.highlight);
+    } else if resp.hovered() {
+        p.rect_filled(r, 0.0, pal.highlight.gamma_multiply(0.5));
+    }
+    for &x in &xs {
+        p.line_segment(
+            [Pos2::new(x, r.top()), Pos2::new(x, r.bottom())],
+            Stroke::new(1.0, pal.guide),
+        );
+    }
+    // Future rows: thinner and dashed-looking, but their words keep full contrast.
+    let col = pal.channel(j.channel);
+    let text_col = if past { pal.text } else { pal.faint };
+    p.text(
+        Pos2::new(r.left() + 4.0, r.center().y),
+        Align2::LEFT_CENTER,
+        format!("{:.3}", j.start.secs_f64()),
+        egui::FontId::monospace(pal.small),
+        text_col,
+    );
+    if let Some(s) = j.step {
+        let c = Pos2::new(r.left() + GUTTER - 14.0, r.center().y);
+        p.circle_filled(c, pal.font * 0.6, col);
+        p.text(
+            c,
+            Align2::CENTER_CENTER,
+            s.n.to_string(),
+            egui::FontId::proportional(pal.small),
+            egui::Color32::WHITE,
+        );
+    }
+    let (x0, x1) = (xs[j.from.index()], xs[j.to.index()]);
+    let (a, b) = (
+        Pos2::new(x0, r.top() + row_h * 0.62),
+        Pos2::new(x1, r.top() + row_h * 0.86),
+    );
+    let stopped = matches!(j.end, End::Dropped(_) | End::Rejected(_));
+    let width_line = if Some(ji) == current {
+        pal.line + 1.0
+    } else if past {
+        pal.line * 0.75
+    } else {
+        1.0
+    };
+    let stroke = Stroke::new(width_line, col);
+    if (x1 - x0).abs() > 1.0 {
+        p.line_segment([a, b], stroke);
+        if !stopped {
+            let dir = (b - a).normalized();
+            let side = Vec2::new(-dir.y, dir.x) * 4.0;
+            p.line_segment([b, b - dir * 8.0 + side], stroke);
+            p.line_segment([b, b - dir * 8.0 - side], stroke);
+        }
+    }
+    if stopped && past {
+        let s = Stroke::new(pal.line, pal.bad);
+        p.line_segment([b + Vec2::new(-5.0, -5.0), b + Vec2::new(5.0, 5.0)], s);
+        p.line_segment([b + Vec2::new(-5.0, 5.0), b + Vec2::new(5.0, -5.0)], s);
+    }
+    let text = trace.packets[j.packet].summary();
+    let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
+    let galley = p.layout_no_wrap(
+        text.clone(),
+        egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
+        text_col,
+    );
+    let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
+    let min_x = r.left() + GUTTER;
+    if lr.left() < min_x {
+        lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
+    }
+    if lr.right() > r.right() {
+        lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
+    }
+    p.rect_filled(
+        lr,
+        2.0,
+        if Some(ji) == current {
+            pal.highlight
+        } else {
+            pal.label_bg
+        },
+    );
+    p.galley(lr.min, galley, text_col);
+    let name = format!("Arrow {}: {text}", ji + 1);
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
+    let cmd = if resp.double_clicked() || resp.secondary_clicked() {
+        Some((Command::SeekEvent(j.last_event), true))
+    } else if resp.clicked() {
+        Some((Command::SeekEvent(j.last_event), false))
+    } else {
+        None
+    };
+    resp.on_hover_text(format!(
+        "{text} — click to move the cursor here; right-click to inspect it"
+    ));
     cmd
 }

@@ -10,23 +10,30 @@ mod builtin;
 mod controls;
 mod dialogs;
 mod events;
-mod help;
+pub mod files;
+pub mod graph;
+pub mod help;
+mod ink;
 pub mod inspect;
 mod inspector;
 mod ladder;
 pub mod model;
+pub mod narrate;
 mod narration;
 mod plot;
-mod style;
+mod predict;
+pub mod questions;
+pub mod style;
 mod timeline;
 mod topology;
 mod transcript;
 
-use crate::scenario::Scenario;
+use crate::scenario::{QuestionSpec, Scenario};
 use crate::simulate;
 use crate::trace::Trace;
-use eframe::egui;
-use model::{Command, Journeys, Playback};
+use eframe::egui::{self, Rect, RichText};
+use help::UiCommand;
+use model::{Command, Journeys, Lesson, Playback};
 use std::path::{Path, PathBuf};
 
 pub use builtin::DEFAULT_SCENARIO;
@@ -46,21 +53,24 @@ impl Document {
     }
 }
 
-/// The last successful run of the document.
+/// The last successful run of the document, and what the panels derive from it once.
 pub struct Run {
     pub trace: Trace,
     pub journeys: Journeys,
-    pub order: Vec<crate::ids::NodeId>,
+    pub graph: graph::Layout,
+    pub lesson: Lesson,
 }
 
 impl Run {
-    fn new(trace: Trace) -> Run {
+    fn new(trace: Trace, questions: &[QuestionSpec]) -> Run {
         let journeys = Journeys::new(&trace);
-        let order = model::node_order(&trace);
+        let graph = graph::layout(&trace);
+        let lesson = Lesson::new(&trace, &journeys, questions);
         Run {
             trace,
             journeys,
-            order,
+            graph,
+            lesson,
         }
     }
 }
@@ -82,11 +92,59 @@ pub enum RightTab {
 
 /// Settings that survive a restart (eframe persistence).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 struct Prefs {
     last_scenario: Option<PathBuf>,
     presentation: bool,
     speed: Option<usize>,
+    granularity: model::Granularity,
+    predict: bool,
+    zoom: Option<f32>,
+    recent: Vec<PathBuf>,
+    last_folder: Option<PathBuf>,
 }
+
+/// Where the last frame put things, for the layout tests (and nothing else).
+#[derive(Clone, Debug)]
+pub struct LayoutProbe {
+    pub screen: Rect,
+    pub top_bar: Rect,
+    pub bottom_bar: Rect,
+    /// Every widget of the bottom bar.
+    pub bottom_widgets: Vec<Rect>,
+    pub node_boxes: Vec<Rect>,
+    pub ladder_headers: Vec<Rect>,
+    pub left: Option<Rect>,
+    pub right: Rect,
+}
+
+impl Default for LayoutProbe {
+    fn default() -> Self {
+        LayoutProbe {
+            screen: Rect::NOTHING,
+            top_bar: Rect::NOTHING,
+            bottom_bar: Rect::NOTHING,
+            bottom_widgets: Vec::new(),
+            node_boxes: Vec::new(),
+            ladder_headers: Vec::new(),
+            left: None,
+            right: Rect::NOTHING,
+        }
+    }
+}
+
+/// A message for the user that does not move the layout: it floats above the bottom bar.
+#[derive(Clone, Debug)]
+pub struct Toast {
+    pub error: bool,
+    pub text: String,
+    /// When it appeared (input time); a success fades after a few seconds, an error stays.
+    shown_at: Option<f64>,
+}
+
+/// Zoom the teacher may choose on top of the look's own (50 % to 250 %).
+pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.5..=2.5;
+const TOAST_SECONDS: f64 = 8.0;
 
 /// The whole application state.
 pub struct FtpLabApp {
@@ -95,33 +153,47 @@ pub struct FtpLabApp {
     pub playback: Playback,
     /// Validation problems of the current edit (the run shown is the last good one).
     pub problems: Vec<(String, String)>,
-    /// A message for the user (load error, saved, exported).
-    pub banner: Option<(bool, String)>,
+    pub toast: Option<Toast>,
     pub presentation: bool,
     pub show_help: bool,
     pub show_controls: bool,
     pub centre: CentreTab,
     pub right: RightTab,
+    /// The teacher's zoom (1.0: the look's own size).
+    pub zoom: f32,
+    pub recent: Vec<PathBuf>,
+    pub last_folder: Option<PathBuf>,
+    /// Where the last frame put things.
+    pub probe: LayoutProbe,
     controls: controls::ControlsState,
     events: events::EventsState,
     inspector: inspector::InspectorState,
     ladder: ladder::LadderState,
+    predict: predict::PredictState,
+    pub ink: ink::Ink,
     dialog: Option<dialogs::Dialog>,
     allow_close: bool,
-    style_applied: Option<bool>,
+    /// The look last applied: (presentation, zoom factor).
+    look: Option<(bool, f32)>,
+    /// Bumped by "Reset layout": the panels get new ids and so their default widths.
+    layout_gen: u32,
+    /// The window width (points) the panel widths were chosen for.
+    layout_width: f32,
     /// Input time of the last frame drawn while playing.
     last_frame: Option<f64>,
     /// The window title last sent (sending it every frame would keep the window repainting).
     title: String,
+    /// Keyboard focus asked for (once, at start).
+    focused: bool,
 }
 
 impl FtpLabApp {
     /// Open `path`, or the default scenario (a built-in copy when `scenarios/` is not here).
     pub fn new(path: Option<&Path>) -> FtpLabApp {
-        let (doc, banner) = match path {
+        let (doc, toast) = match path {
             Some(p) => match load_document(p) {
                 Ok(d) => (d, None),
-                Err(e) => (builtin::default_document(), Some((true, e))),
+                Err(e) => (builtin::default_document(), Some(e)),
             },
             None => {
                 let p = Path::new("scenarios").join(DEFAULT_SCENARIO);
@@ -132,29 +204,42 @@ impl FtpLabApp {
             }
         };
         let (run, problems) = match simulate(&doc.scenario) {
-            Ok(t) => (Run::new(t), Vec::new()),
-            Err(p) => (Run::new(builtin::default_trace()), p),
+            Ok(t) => (Run::new(t, &doc.scenario.questions), Vec::new()),
+            Err(p) => (Run::new(builtin::default_trace(), &[]), p),
         };
         FtpLabApp {
             doc,
             run,
             playback: Playback::default(),
             problems,
-            banner,
+            toast: toast.map(|t| Toast {
+                error: true,
+                text: t,
+                shown_at: None,
+            }),
             presentation: false,
             show_help: false,
             show_controls: true,
             centre: CentreTab::Ladder,
             right: RightTab::Story,
+            zoom: 1.0,
+            recent: Vec::new(),
+            last_folder: None,
+            probe: LayoutProbe::default(),
             controls: controls::ControlsState::default(),
             events: events::EventsState::default(),
             inspector: inspector::InspectorState::default(),
             ladder: ladder::LadderState::default(),
+            predict: predict::PredictState::default(),
+            ink: ink::Ink::default(),
             dialog: None,
             allow_close: false,
-            style_applied: None,
+            look: None,
+            layout_gen: 0,
+            layout_width: 0.0,
             title: String::new(),
             last_frame: None,
+            focused: false,
         }
     }
 
@@ -163,7 +248,16 @@ impl FtpLabApp {
     }
 
     pub fn apply(&mut self, cmd: Command) {
-        self.playback.apply(&self.run.trace, cmd);
+        self.playback.apply(&self.run.trace, &self.run.lesson, cmd);
+    }
+
+    /// A message for the user (an error stays until dismissed).
+    pub fn say(&mut self, error: bool, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            error,
+            text: text.into(),
+            shown_at: None,
+        });
     }
 
     /// Re-simulate the edited scenario and swap the trace, keeping the cursor at its step.
@@ -171,7 +265,7 @@ impl FtpLabApp {
         match simulate(&self.doc.scenario) {
             Ok(t) => {
                 self.playback.carry_over(&self.run.trace, &t);
-                self.run = Run::new(t);
+                self.run = Run::new(t, &self.doc.scenario.questions);
                 self.problems.clear();
             }
             Err(p) => self.problems = p,
@@ -184,18 +278,23 @@ impl FtpLabApp {
         self.controls = controls::ControlsState::default();
         self.playback = Playback {
             speed: self.playback.speed,
+            granularity: self.playback.granularity,
+            predict: self.playback.predict,
             ..Playback::default()
         };
+        if let Some(p) = &self.doc.path {
+            files::remember(&mut self.recent, p);
+        }
         match simulate(&self.doc.scenario) {
             Ok(t) => {
-                self.run = Run::new(t);
+                self.run = Run::new(t, &self.doc.scenario.questions);
                 self.problems.clear();
             }
             Err(p) => self.problems = p,
         }
     }
 
-    /// Open a scenario file, asking first when there are unsaved edits.
+    /// Open a scenario, asking first when there are unsaved edits.
     pub fn request_open(&mut self, target: builtin::Entry) {
         if self.doc.dirty() {
             self.dialog = Some(dialogs::Dialog::unsaved(dialogs::Next::Open(target)));
@@ -207,73 +306,97 @@ impl FtpLabApp {
     fn open_entry(&mut self, target: builtin::Entry) {
         match target.load() {
             Ok(d) => {
-                self.banner = None;
+                self.toast = None;
                 self.open_document(d);
             }
-            Err(e) => self.banner = Some((true, e)),
+            Err(e) => self.say(true, e),
         }
     }
 
+    /// Where file dialogs start.
+    fn start_dir(&self) -> PathBuf {
+        files::start_dir(self.last_folder.as_deref())
+    }
+
+    /// Carry out a command from a key or a button.
+    pub fn command(&mut self, c: UiCommand) {
+        match c {
+            UiCommand::Timeline(c) => self.apply(c),
+            UiCommand::NextGranularity => {
+                let all = model::Granularity::ALL;
+                let k = all
+                    .iter()
+                    .position(|g| *g == self.playback.granularity)
+                    .unwrap_or(0);
+                self.apply(Command::SetGranularity(all[(k + 1) % all.len()]));
+            }
+            UiCommand::Presentation => self.toggle_presentation(),
+            UiCommand::Predict => self.toggle_predict(),
+            UiCommand::Help => self.show_help = !self.show_help,
+            UiCommand::Close => {
+                self.show_help = false;
+                self.ink.pen = false;
+            }
+            UiCommand::ZoomIn => self.set_zoom(self.zoom * 1.1),
+            UiCommand::ZoomOut => self.set_zoom(self.zoom / 1.1),
+            UiCommand::ZoomReset => self.set_zoom(1.0),
+            UiCommand::Pen => {
+                if self.presentation {
+                    self.ink.pen = !self.ink.pen;
+                }
+            }
+            UiCommand::ClearInk => self.ink.clear(),
+        }
+    }
+
+    pub fn set_zoom(&mut self, z: f32) {
+        // Snap near 100 % so that in and out come back to it exactly.
+        let z = if (z - 1.0).abs() < 0.02 { 1.0 } else { z };
+        self.zoom = z.clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end());
+    }
+
+    /// Predict mode: the future is hidden and questions come before decisive moments.
+    pub fn toggle_predict(&mut self) {
+        self.playback.predict = !self.playback.predict;
+        self.playback.asking = None;
+        self.playback.answered.clear();
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        use egui::{Key, Modifiers};
         if ctx.egui_wants_keyboard_input() || self.dialog.is_some() {
             return;
         }
-        let keys: [(Key, Option<Command>); 13] = [
-            (Key::Space, Some(Command::TogglePlay)),
-            (Key::ArrowRight, Some(Command::StepForward)),
-            (Key::ArrowLeft, Some(Command::StepBack)),
-            (Key::Home, Some(Command::Start)),
-            (Key::End, Some(Command::End)),
-            (Key::Num1, Some(Command::JumpToStep(1))),
-            (Key::Num2, Some(Command::JumpToStep(2))),
-            (Key::Num3, Some(Command::JumpToStep(3))),
-            (Key::Num4, Some(Command::JumpToStep(4))),
-            (Key::Plus, Some(Command::Faster)),
-            (Key::Equals, Some(Command::Faster)),
-            (Key::Minus, Some(Command::Slower)),
-            (Key::F, None),
-        ];
-        let mut cmds = Vec::new();
-        let mut toggle_pres = false;
-        ctx.input_mut(|i| {
-            for (k, c) in keys {
-                // Shift is allowed so that `+` typed as Shift+= works.
-                if i.consume_key(Modifiers::NONE, k) || i.consume_key(Modifiers::SHIFT, k) {
-                    match c {
-                        Some(c) => cmds.push(c),
-                        None => toggle_pres = true,
-                    }
-                }
-            }
-            if i.consume_key(Modifiers::NONE, Key::F1)
-                || i.consume_key(Modifiers::NONE, Key::Questionmark)
-                || i.consume_key(Modifiers::SHIFT, Key::Questionmark)
-                || i.consume_key(Modifiers::NONE, Key::H)
-            {
-                self.show_help = !self.show_help;
-            }
-            if i.consume_key(Modifiers::NONE, Key::Escape) {
-                self.show_help = false;
-            }
-        });
-        if toggle_pres {
-            self.toggle_presentation();
+        for c in help::pressed(ctx) {
+            self.command(c);
         }
-        for c in cmds {
-            self.apply(c);
+    }
+
+    /// Apply the look when presentation mode, the window width or the zoom changed.
+    fn apply_look(&mut self, ctx: &egui::Context) {
+        if self.look.is_none() {
+            style::install_fonts(ctx);
+            // The window's own Ctrl+= / Ctrl+− would fight the zoom slider; the bindings
+            // table handles those keys.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        }
+        // The width in pixels does not change with the zoom (points × zoom), so this settles.
+        let px = ctx.content_rect().width() * ctx.zoom_factor();
+        let z = style::base_zoom(self.presentation, px) * self.zoom;
+        let want = (self.presentation, (z * 100.0).round() / 100.0);
+        if self.look != Some(want) {
+            style::apply(ctx, self.presentation, want.1);
+            self.look = Some(want);
         }
     }
 
     /// The whole window, drawn into `ui` (the eframe app and the UI tests both call this).
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if self.style_applied.is_none() {
-            style::install_fonts(&ctx);
-        }
-        if self.style_applied != Some(self.presentation) {
-            style::apply(&ctx, self.presentation);
-            self.style_applied = Some(self.presentation);
+        self.apply_look(&ctx);
+        if !self.focused {
+            // Without this the first key presses go nowhere until the window is clicked.
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            self.focused = true;
         }
         self.shortcuts(&ctx);
         let now = ctx.input(|i| i.time);
@@ -283,143 +406,264 @@ impl FtpLabApp {
             let dt = self.last_frame.map_or(0.0, |t| (now - t).clamp(0.0, 0.25));
             self.last_frame = Some(now);
             self.playback
-                .advance(&self.run.trace, &self.run.journeys, dt);
+                .advance(&self.run.trace, &self.run.journeys, &self.run.lesson, dt);
             // 30 frames a second is smooth enough for packets crossing a link, and halves the
             // cost on a machine that renders in software.
             ctx.request_repaint_after(std::time::Duration::from_millis(33));
         } else {
             self.last_frame = None;
         }
-        let pal = style::Palette::new(self.presentation, ui.visuals().dark_mode);
+        let pal = style::Palette::new(self.presentation);
+        let screen = ctx.content_rect();
+        let w = screen.width();
+        self.probe.screen = screen;
+        // Panel widths chosen on a much wider (or narrower) window do not carry over: the
+        // panels start again from their defaults for this width.
+        if (w - self.layout_width).abs() > 0.15 * w {
+            if self.layout_width > 0.0 {
+                self.layout_gen += 1;
+            }
+            self.layout_width = w;
+        }
 
-        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &pal));
-        egui::Panel::bottom("timeline")
+        let bar_h = top_bar_height(&ctx);
+        let top = egui::Panel::top("top_bar")
+            .exact_size(bar_h)
+            .resizable(false)
+            .show(ui, |ui| self.top_bar(ui, &pal));
+        self.probe.top_bar = top.response.rect;
+        let mut widgets = Vec::new();
+        let bottom = egui::Panel::bottom("timeline")
             .resizable(false)
             .show(ui, |ui| {
-                let cmds = timeline::show(ui, &self.run.trace, &self.playback);
-                for c in cmds {
-                    self.apply(c);
-                }
+                timeline::show(ui, &self.run.trace, &self.playback, &mut widgets)
             });
-        if self.show_controls {
-            egui::Panel::left("controls")
-                .resizable(true)
-                .size_range(240.0..=440.0)
-                .default_size(if self.presentation { 300.0 } else { 310.0 })
-                .show(ui, |ui| {
-                    let out = controls::show(
-                        ui,
-                        &mut self.controls,
-                        &mut self.doc,
-                        &self.run.trace,
-                        &self.problems,
-                        &pal,
-                    );
-                    if out.changed {
-                        self.rerun();
-                    }
-                    if let Some(e) = out.open {
-                        self.request_open(e);
-                    }
-                    if out.save_as {
-                        self.dialog = Some(dialogs::Dialog::save_as(&self.doc, None));
-                    }
-                    if out.revert {
-                        self.doc.scenario = self.doc.saved.clone();
-                        self.controls = controls::ControlsState::default();
-                        self.rerun();
-                    }
-                    if out.export {
-                        self.dialog = Some(dialogs::Dialog::export(&self.doc, &self.run.trace));
-                    }
-                });
+        for c in bottom.inner {
+            self.apply(c);
         }
-        egui::Panel::right("story")
+        self.probe.bottom_bar = bottom.response.rect;
+        self.probe.bottom_widgets = widgets;
+        self.probe.left = None;
+        if self.show_controls {
+            let r = egui::Panel::left(("controls", self.layout_gen))
+                .resizable(true)
+                .size_range((0.18 * w).max(190.0)..=(0.3 * w).max(210.0))
+                .default_size(0.26 * w)
+                .show(ui, |ui| self.controls_panel(ui, &pal));
+            self.probe.left = Some(r.response.rect);
+        }
+        let right = egui::Panel::right(("story", self.layout_gen))
             .resizable(true)
-            .size_range(260.0..=480.0)
-            .default_size(if self.presentation { 300.0 } else { 330.0 })
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.right, RightTab::Story, "Story");
-                    ui.selectable_value(&mut self.right, RightTab::Inspector, "Packet inspector");
-                });
-                ui.separator();
-                match self.right {
-                    RightTab::Story => {
-                        narration::show(ui, &self.run.trace, &self.playback, &pal);
-                        ui.separator();
-                        transcript::show(ui, &self.run.trace, &self.playback, &pal);
-                    }
-                    RightTab::Inspector => {
-                        let cmd = inspector::show(
-                            ui,
-                            &mut self.inspector,
-                            &self.run.trace,
-                            &self.playback,
-                            &pal,
-                        );
-                        if let Some(c) = cmd {
-                            self.apply(c);
-                        }
-                    }
-                }
-            });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let h = (ui.available_height() * 0.42).clamp(180.0, 300.0);
-            if let Some((c, inspect)) = topology::show(ui, h, &self.run, &self.playback, &pal) {
-                self.apply(c);
-                if inspect {
-                    self.right = RightTab::Inspector;
-                }
-            }
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.centre, CentreTab::Ladder, "Ladder diagram");
-                ui.selectable_value(&mut self.centre, CentreTab::Events, "Event list");
-                ui.selectable_value(&mut self.centre, CentreTab::Plot, "Time–sequence plot");
-            });
-            ui.separator();
-            let cmd = match self.centre {
-                CentreTab::Ladder => {
-                    ladder::show(ui, &mut self.ladder, &self.run, &self.playback, &pal)
-                }
-                CentreTab::Events => {
-                    events::show(ui, &mut self.events, &self.run.trace, &self.playback, &pal)
-                        .map(|c| (c, false))
-                }
-                CentreTab::Plot => {
-                    plot::show(ui, &self.run.trace, &self.playback, &pal).map(|c| (c, false))
-                }
-            };
-            if let Some((c, inspect)) = cmd {
-                self.apply(c);
-                if inspect {
-                    self.right = RightTab::Inspector;
-                }
-            }
-        });
+            .size_range((0.2 * w).max(200.0)..=(0.32 * w).max(220.0))
+            .default_size(0.28 * w)
+            .show(ui, |ui| self.right_panel(ui, &pal));
+        self.probe.right = right.response.rect;
+        egui::CentralPanel::default().show(ui, |ui| self.centre_panel(ui, &pal));
 
+        if self.presentation {
+            self.ink.show(&ctx);
+        }
         if self.show_help {
             help::show(&ctx, &mut self.show_help);
         }
-        if let Some(d) = self.dialog.take() {
-            match dialogs::show(&ctx, d, &mut self.doc, &self.run.trace) {
-                dialogs::Outcome::Keep(d) => self.dialog = Some(d),
-                dialogs::Outcome::Done(msg) => {
-                    if let Some(m) = msg {
-                        self.banner = Some(m);
-                    }
+        if let Some(k) = self.playback.asking
+            && let Some(q) = self.run.lesson.questions.get(k)
+            && let Some(c) = predict::show(&ctx, &mut self.predict, k, q, &pal)
+        {
+            self.apply(c);
+        }
+        self.toast(&ctx, &pal, now);
+        self.dialogs(&ctx);
+    }
+
+    fn controls_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        let recent = &self.recent;
+        let folder = self.last_folder.as_deref();
+        let library = || files::library(recent, folder);
+        let view = controls::View {
+            trace: &self.run.trace,
+            cursor: self.playback.cursor,
+            predict: self.playback.predict,
+            problems: &self.problems,
+            library: &library,
+            pal,
+        };
+        let out = controls::show(ui, &mut self.controls, &mut self.doc, &view);
+        let start = self.start_dir();
+        if out.changed {
+            self.rerun();
+        }
+        if let Some(e) = out.open {
+            self.request_open(e);
+        }
+        if out.open_file {
+            self.dialog = Some(dialogs::Dialog::open(&start));
+        }
+        if out.save_as {
+            self.dialog = Some(dialogs::Dialog::save_as(&self.doc, &start, None));
+        }
+        if out.revert {
+            self.doc.scenario = self.doc.saved.clone();
+            self.controls = controls::ControlsState::default();
+            self.rerun();
+        }
+        if out.export {
+            self.dialog = Some(dialogs::Dialog::export(&self.run.trace));
+        }
+    }
+
+    fn right_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.right, RightTab::Story, "Story");
+            ui.selectable_value(&mut self.right, RightTab::Inspector, "Packet inspector");
+        });
+        ui.separator();
+        // The content never widens the panel: it scrolls (or wraps) inside it.
+        match self.right {
+            RightTab::Story => {
+                let h = ui.available_height();
+                egui::ScrollArea::vertical()
+                    .id_salt("story")
+                    .max_height(h * 0.55)
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        narration::show(ui, &self.run.trace, &self.playback, pal);
+                    });
+                ui.separator();
+                transcript::show(ui, &self.run.trace, &self.playback, pal);
+            }
+            RightTab::Inspector => {
+                let cmd = inspector::show(
+                    ui,
+                    &mut self.inspector,
+                    &self.run.trace,
+                    &self.playback,
+                    pal,
+                );
+                if let Some(c) = cmd {
+                    self.apply(c);
                 }
-                dialogs::Outcome::Proceed(next) => match next {
-                    dialogs::Next::Open(e) => self.open_entry(e),
-                    dialogs::Next::Close => {
-                        self.allow_close = true;
-                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                    }
-                    dialogs::Next::Nothing => {}
-                },
-                dialogs::Outcome::SaveThen(next) => {
-                    self.dialog = Some(dialogs::Dialog::save_as(&self.doc, Some(next)));
+            }
+        }
+    }
+
+    fn centre_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        let h = (ui.available_height() * 0.42).clamp(170.0, 320.0);
+        let (cmd, drawn) = topology::show(ui, h, &self.run, &self.playback, pal);
+        self.probe.node_boxes = drawn.boxes;
+        if let Some((c, inspect)) = cmd {
+            self.apply(c);
+            if inspect {
+                self.right = RightTab::Inspector;
+            }
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.selectable_value(&mut self.centre, CentreTab::Ladder, "Ladder diagram");
+            ui.selectable_value(&mut self.centre, CentreTab::Events, "Event list");
+            ui.selectable_value(&mut self.centre, CentreTab::Plot, "Time–sequence plot");
+        });
+        ui.separator();
+        self.probe.ladder_headers.clear();
+        let cmd = match self.centre {
+            CentreTab::Ladder => {
+                let c = ladder::show(ui, &mut self.ladder, &self.run, &self.playback, pal);
+                self.probe.ladder_headers = self.ladder.headers.clone();
+                c
+            }
+            CentreTab::Events => {
+                events::show(ui, &mut self.events, &self.run.trace, &self.playback, pal)
+                    .map(|c| (c, false))
+            }
+            CentreTab::Plot => {
+                plot::show(ui, &self.run.trace, &self.playback, pal).map(|c| (c, false))
+            }
+        };
+        if let Some((c, inspect)) = cmd {
+            self.apply(c);
+            if inspect {
+                self.right = RightTab::Inspector;
+            }
+        }
+    }
+
+    fn toast(&mut self, ctx: &egui::Context, pal: &style::Palette, now: f64) {
+        let Some(t) = &mut self.toast else { return };
+        let shown = *t.shown_at.get_or_insert(now);
+        if !t.error && now - shown > TOAST_SECONDS {
+            self.toast = None;
+            return;
+        }
+        if !t.error {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+                (TOAST_SECONDS - (now - shown)).max(0.1),
+            ));
+        }
+        let bottom = self.probe.bottom_bar.height() + 12.0;
+        let max_w = (ctx.content_rect().width() * 0.6).max(280.0);
+        let mut dismiss = false;
+        egui::Area::new(egui::Id::unique("toast"))
+            .order(egui::Order::Foreground)
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::Vec2::new(-12.0, -bottom))
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style())
+                    .stroke(egui::Stroke::new(
+                        2.0,
+                        if t.error { pal.bad } else { pal.ok },
+                    ))
+                    .show(ui, |ui| {
+                        ui.set_max_width(max_w);
+                        ui.horizontal(|ui| {
+                            let col = if t.error { pal.bad } else { pal.ok };
+                            let mark = if t.error { "⚠" } else { "✔" };
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(format!("{mark} {}", t.text))
+                                        .color(col)
+                                        .strong(),
+                                )
+                                .wrap(),
+                            );
+                            dismiss = ui.small_button("✖").on_hover_text("Dismiss").clicked();
+                        });
+                    });
+            });
+        if dismiss {
+            self.toast = None;
+        }
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        let Some(d) = self.dialog.take() else { return };
+        let start = self.start_dir();
+        match dialogs::show(ctx, d, &mut self.doc, &self.run.trace, &start) {
+            dialogs::Outcome::Keep(d) => self.dialog = Some(d),
+            dialogs::Outcome::Done(msg, folder) => {
+                if let Some((err, m)) = msg {
+                    self.say(err, m);
                 }
+                if folder.is_some() {
+                    self.last_folder = folder;
+                }
+                if let Some(p) = &self.doc.path
+                    && !err_free_same(&self.recent, p)
+                {
+                    files::remember(&mut self.recent, p);
+                }
+            }
+            dialogs::Outcome::Open(p) => {
+                self.last_folder = p.parent().map(Path::to_path_buf);
+                self.request_open(builtin::Entry::File(p));
+            }
+            dialogs::Outcome::Proceed(next) => match next {
+                dialogs::Next::Open(e) => self.open_entry(e),
+                dialogs::Next::Close => {
+                    self.allow_close = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                dialogs::Next::Nothing => {}
+            },
+            dialogs::Outcome::SaveThen(next) => {
+                self.dialog = Some(dialogs::Dialog::save_as(&self.doc, &start, Some(next)));
             }
         }
     }
@@ -437,56 +681,86 @@ impl FtpLabApp {
             if ui.button(label).clicked() {
                 self.toggle_presentation();
             }
+            let mut predict = self.playback.predict;
+            if ui
+                .toggle_value(&mut predict, "Predict (P)")
+                .on_hover_text(
+                    "Hide the future: the class answers a question before each decisive moment",
+                )
+                .changed()
+            {
+                self.toggle_predict();
+            }
+            let mut z = self.zoom * 100.0;
+            let r = ui
+                .add(
+                    egui::Slider::new(&mut z, 50.0..=250.0)
+                        .suffix(" %")
+                        .max_decimals(0)
+                        .show_value(true),
+                )
+                .on_hover_text("Zoom (Ctrl+= / Ctrl+− / Ctrl+0)");
+            if r.changed() {
+                self.set_zoom(z / 100.0);
+            }
+            ui.label("Zoom");
+            if self.presentation {
+                ui.toggle_value(&mut self.ink.pen, "✏ Pen (D)")
+                    .on_hover_text("Draw over the window; C clears the ink. Shift+drag draws too.");
+            }
             ui.toggle_value(&mut self.show_controls, "Controls");
+            if ui
+                .button("⟲")
+                .on_hover_text("Reset layout: panels back to their default widths")
+                .clicked()
+            {
+                self.layout_gen += 1;
+            }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 self.top_bar_left(ui, pal);
             });
         });
-        if let Some((err, msg)) = self.banner.clone() {
-            ui.horizontal_wrapped(|ui| {
-                let col = if err { pal.bad } else { pal.ok };
-                ui.label(egui::RichText::new(msg).color(col));
-                if ui.small_button("Dismiss").clicked() {
-                    self.banner = None;
-                }
-            });
-        }
     }
 
+    /// The title, the state of the run and whether the lesson was edited. The outcome shows
+    /// only once the run has been played to its end (and never in predict mode before then).
     fn top_bar_left(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
-        {
-            ui.heading("FTP Lab");
-            ui.separator();
-            let o = &self.run.trace.outcome;
-            let (txt, col) = if o.success {
-                ("Outcome: success ✔".to_owned(), pal.ok)
+        ui.label(RichText::new("FTP Lab").heading().strong());
+        ui.separator();
+        let trace = &self.run.trace;
+        let at_end = self.playback.cursor + 1 >= trace.events.len();
+        if at_end {
+            let (txt, col, hover) = outcome_words(trace);
+            ui.label(
+                RichText::new(txt)
+                    .color(if col { pal.ok } else { pal.bad })
+                    .strong(),
+            )
+            .on_hover_text(hover);
+        } else {
+            let t = Playback::event_time(trace, self.playback.cursor);
+            let txt = if self.playback.predict {
+                format!("t = {t:.3} s · predict mode")
             } else {
-                let what = match (&o.failed_action, o.reply) {
-                    (Some(a), Some(r)) => format!(" ('{a}' → {r})"),
-                    (Some(a), None) => format!(" ('{a}')"),
-                    _ => String::new(),
-                };
-                (format!("Outcome: failure ✖{what}"), pal.bad)
+                format!("t = {t:.3} s")
             };
-            ui.label(egui::RichText::new(txt).color(col).strong());
-            ui.separator();
-            if self.doc.dirty() {
-                ui.label(
-                    egui::RichText::new("● unsaved changes")
-                        .color(pal.data)
-                        .strong(),
-                );
-            }
-            ui.add(
-                egui::Label::new(egui::RichText::new(&self.doc.scenario.title).strong()).truncate(),
-            );
+            ui.label(RichText::new(txt).strong());
         }
+        ui.separator();
+        if let Some(tag) = edited_tag(&self.doc) {
+            ui.label(RichText::new(tag.0).color(pal.data).strong())
+                .on_hover_text(tag.1);
+        }
+        ui.add(egui::Label::new(RichText::new(&self.doc.scenario.title).strong()).truncate());
     }
 
     /// Presentation mode hides the controls (the "Controls" button brings them back).
     pub fn toggle_presentation(&mut self) {
         self.presentation = !self.presentation;
         self.show_controls = !self.presentation;
+        if !self.presentation {
+            self.ink.pen = false;
+        }
     }
 
     fn prefs(&self) -> Prefs {
@@ -494,8 +768,134 @@ impl FtpLabApp {
             last_scenario: self.doc.path.clone(),
             presentation: self.presentation,
             speed: Some(self.playback.speed),
+            granularity: self.playback.granularity,
+            predict: self.playback.predict,
+            zoom: Some(self.zoom),
+            recent: self.recent.clone(),
+            last_folder: self.last_folder.clone(),
         }
     }
+
+    fn load_prefs(&mut self, p: Prefs) {
+        if p.presentation {
+            self.toggle_presentation();
+        }
+        if let Some(s) = p.speed {
+            self.playback.speed = s.min(model::SPEEDS.len() - 1);
+        }
+        self.playback.granularity = p.granularity;
+        self.playback.predict = p.predict;
+        if let Some(z) = p.zoom.filter(|z| z.is_finite()) {
+            self.set_zoom(z);
+        }
+        self.recent = p
+            .recent
+            .into_iter()
+            .filter(|p| p.is_file())
+            .take(files::RECENT)
+            .collect();
+        self.last_folder = p.last_folder.filter(|d| d.is_dir());
+    }
+}
+
+/// `p` is already the newest of the recent files.
+fn err_free_same(recent: &[PathBuf], p: &Path) -> bool {
+    recent.first().is_some_and(|r| r == p)
+}
+
+/// The top bar's one row: as tall as a button or the heading, whichever is taller. Fixed, so
+/// nothing in it can make it grow.
+fn top_bar_height(ctx: &egui::Context) -> f32 {
+    let st = ctx.global_style();
+    let size = |s: egui::TextStyle| st.text_styles.get(&s).map_or(14.0, |f| f.size);
+    let button = size(egui::TextStyle::Button) + 2.0 * st.spacing.button_padding.y;
+    let row = button
+        .max(size(egui::TextStyle::Heading) * 1.25)
+        .max(st.spacing.interact_size.y);
+    row + 12.0
+}
+
+/// The outcome in a few words: (text, success, the whole story per client for the hover).
+fn outcome_words(trace: &Trace) -> (String, bool, String) {
+    let o = &trace.outcome;
+    let hover = if trace.clients.is_empty() {
+        o.diagnosis.clone()
+    } else {
+        trace
+            .clients
+            .iter()
+            .map(|c| {
+                let mark = if c.outcome.success { "✔" } else { "✖" };
+                format!("{mark} {}: {}", c.name, c.outcome.diagnosis)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if trace.clients.len() > 1 {
+        let ok = trace.clients.iter().filter(|c| c.outcome.success).count();
+        let n = trace.clients.len();
+        let mark = if ok == n { "✔" } else { "✖" };
+        return (
+            format!("{mark} {ok} of {n} clients succeeded"),
+            ok == n,
+            hover,
+        );
+    }
+    if o.success {
+        return ("✔ It worked".to_owned(), true, hover);
+    }
+    let what = match (&o.failed_action, o.reply) {
+        (Some(a), Some(r)) => format!(": '{a}' → {r}"),
+        (Some(a), None) => format!(": '{a}'"),
+        _ => String::new(),
+    };
+    (format!("✖ It failed{what}"), false, hover)
+}
+
+/// "● edited: client now passive" when the lesson was changed from the file: the title may
+/// no longer describe it. (short tag, what changed).
+fn edited_tag(doc: &Document) -> Option<(String, String)> {
+    use crate::scenario::NodeSpec;
+    if !doc.dirty() {
+        return None;
+    }
+    let mut what = Vec::new();
+    for (now, was) in doc.scenario.nodes.iter().zip(&doc.saved.nodes) {
+        match (now, was) {
+            (NodeSpec::Client(a), NodeSpec::Client(b)) if a.mode != b.mode => {
+                what.push(format!(
+                    "{} now {}",
+                    a.name,
+                    format!("{:?}", a.mode).to_lowercase()
+                ));
+            }
+            (NodeSpec::Firewall(a), NodeSpec::Firewall(b)) if a != b => {
+                what.push(format!("{} rules changed", a.name));
+            }
+            (NodeSpec::Nat(a), NodeSpec::Nat(b)) if a.ftp_alg != b.ftp_alg => {
+                let on = if a.ftp_alg { "on" } else { "off" };
+                what.push(format!("{} ALG {on}", a.name));
+            }
+            (a, b) if a != b => what.push(format!("{} changed", a.name())),
+            _ => {}
+        }
+    }
+    let short = match what.first() {
+        Some(w) if what.len() == 1 => format!("● edited: {w}"),
+        Some(w) => format!("● edited: {w}, …"),
+        None => "● edited".to_owned(),
+    };
+    Some((
+        short,
+        format!(
+            "Changed since the file was loaded or saved: {}. The title was written for the file.",
+            if what.is_empty() {
+                "details".to_owned()
+            } else {
+                what.join("; ")
+            }
+        ),
+    ))
 }
 
 impl eframe::App for FtpLabApp {
@@ -551,7 +951,7 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0])
+            .with_min_inner_size([800.0, 600.0])
             .with_title("FTP Lab"),
         ..Default::default()
     };
@@ -565,12 +965,7 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
                 .unwrap_or_default();
             let chosen = path.or_else(|| prefs.last_scenario.clone().filter(|p| p.exists()));
             let mut app = FtpLabApp::new(chosen.as_deref());
-            if prefs.presentation {
-                app.toggle_presentation();
-            }
-            if let Some(s) = prefs.speed {
-                app.playback.speed = s.min(model::SPEEDS.len() - 1);
-            }
+            app.load_prefs(prefs);
             Ok(Box::new(app))
         }),
     )

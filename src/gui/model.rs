@@ -6,13 +6,9 @@
 //! Stepping sets both; playing advances `time` and the cursor follows it. Stepping back is exact
 //! because the trace is complete: nothing is recomputed.
 
-use crate::firewall::CtState;
-use crate::ftp::Mode;
-use crate::ftp::announce::{self, Kind};
-use crate::ftp::command::masked;
 use crate::ids::{JourneyId, NodeId, PacketId};
 use crate::time::Time;
-use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Step, Trace, Verdict};
+use crate::trace::{Channel, EventKind, PacketFate, Step, Trace, Verdict};
 
 /// One hop of a packet: from one node to the next over a link.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,40 +141,6 @@ impl Journeys {
     }
 }
 
-/// The nodes in the order they sit on the path (client first), for the topology and ladder.
-pub fn node_order(trace: &Trace) -> Vec<NodeId> {
-    let n = trace.nodes.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let start = trace
-        .nodes
-        .iter()
-        .position(|x| x.kind == NodeKind::Client)
-        .map_or(NodeId(0), NodeId::new);
-    let mut order = vec![start];
-    let mut seen = vec![false; n];
-    seen[start.index()] = true;
-    let mut cur = start;
-    loop {
-        let next = trace.links.iter().find_map(|l| {
-            let other = l.other(cur);
-            ((l.a == cur || l.b == cur) && !seen[other.index()]).then_some(other)
-        });
-        match next {
-            Some(x) => {
-                seen[x.index()] = true;
-                order.push(x);
-                cur = x;
-            }
-            None => break,
-        }
-    }
-    // Anything not on the chain goes at the end.
-    order.extend((0..n).filter(|i| !seen[*i]).map(NodeId::new));
-    order
-}
-
 /// Playback speeds: virtual seconds per real second.
 pub const SPEEDS: [f64; 7] = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0];
 pub const DEFAULT_SPEED: usize = 2;
@@ -192,6 +154,102 @@ pub fn speed_words(i: usize) -> String {
     }
 }
 
+/// How far one step (→ or ←) goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Granularity {
+    /// Every event (a packet at each hop, each TCP state change, each line).
+    #[default]
+    Event,
+    /// Every packet, where it ends (delivered, dropped, refused).
+    Packet,
+    /// Every FTP command and reply, and the packets that decide the data connection.
+    Ftp,
+    /// Every step of the four-step handshake.
+    Step,
+}
+
+impl Granularity {
+    pub const ALL: [Granularity; 4] = [
+        Granularity::Event,
+        Granularity::Packet,
+        Granularity::Ftp,
+        Granularity::Step,
+    ];
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Granularity::Event => "every event",
+            Granularity::Packet => "every packet",
+            Granularity::Ftp => "FTP commands and replies",
+            Granularity::Step => "handshake steps",
+        }
+    }
+}
+
+/// Where each granularity stops, and predict mode's questions: computed once per trace.
+#[derive(Clone, Debug, Default)]
+pub struct Lesson {
+    stops: [Vec<usize>; 4],
+    pub questions: Vec<super::questions::Question>,
+}
+
+fn is_stopped(f: &PacketFate) -> bool {
+    matches!(
+        f,
+        PacketFate::Dropped { .. } | PacketFate::Rejected { .. } | PacketFate::Unroutable { .. }
+    )
+}
+
+impl Lesson {
+    pub fn new(
+        trace: &Trace,
+        journeys: &Journeys,
+        own: &[crate::scenario::QuestionSpec],
+    ) -> Lesson {
+        let n = trace.events.len();
+        let events: Vec<usize> = (0..n).collect();
+        let packets: Vec<usize> = {
+            let mut v: Vec<usize> = journeys.list.iter().map(|j| j.last_event).collect();
+            v.sort_unstable();
+            v
+        };
+        let ftp: Vec<usize> = trace
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| match &e.kind {
+                EventKind::FtpCommand { sent: true, .. }
+                | EventKind::FtpReply { sent: false, .. } => true,
+                EventKind::Packet { fate, .. } => {
+                    is_stopped(fate)
+                        || (e.step.is_some_and(|s| s.n >= 3)
+                            && matches!(fate, PacketFate::Delivered))
+                }
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut steps: Vec<usize> = Vec::new();
+        let mut last = None;
+        for (i, e) in trace.events.iter().enumerate() {
+            if e.step.is_some() && e.step != last && matches!(e.kind, EventKind::Packet { .. }) {
+                steps.push(i);
+            }
+            if e.step.is_some() {
+                last = e.step;
+            }
+        }
+        Lesson {
+            stops: [events, packets, ftp, steps],
+            questions: super::questions::questions(trace, own),
+        }
+    }
+
+    fn stops(&self, g: Granularity) -> &[usize] {
+        &self.stops[g as usize]
+    }
+}
+
 /// The playback state.
 #[derive(Clone, Debug)]
 pub struct Playback {
@@ -200,6 +258,13 @@ pub struct Playback {
     pub time: f64,
     pub playing: bool,
     pub speed: usize,
+    pub granularity: Granularity,
+    /// Predict mode: the future is hidden and questions are asked before decisive moments.
+    pub predict: bool,
+    /// The question being asked (an index into `Lesson::questions`).
+    pub asking: Option<usize>,
+    /// The questions answered in this run.
+    pub answered: std::collections::BTreeSet<usize>,
 }
 
 impl Default for Playback {
@@ -209,6 +274,10 @@ impl Default for Playback {
             time: 0.0,
             playing: false,
             speed: DEFAULT_SPEED,
+            granularity: Granularity::Event,
+            predict: false,
+            asking: None,
+            answered: Default::default(),
         }
     }
 }
@@ -228,6 +297,9 @@ pub enum Command {
     SetSpeed(usize),
     SeekTime(f64),
     SeekEvent(usize),
+    SetGranularity(Granularity),
+    /// Predict mode's question `q` was answered (the cursor may go on).
+    Answered(usize),
 }
 
 impl Playback {
@@ -252,8 +324,48 @@ impl Playback {
         n.saturating_sub(1)
     }
 
-    pub fn apply(&mut self, trace: &Trace, cmd: Command) {
+    /// The first unanswered question at or after the cursor and before event `until`.
+    fn question_before(&self, lesson: &Lesson, until: usize) -> Option<usize> {
+        if !self.predict {
+            return None;
+        }
+        lesson
+            .questions
+            .iter()
+            .enumerate()
+            .find(|(k, q)| q.at >= self.cursor && q.at < until && !self.answered.contains(k))
+            .map(|(k, _)| k)
+    }
+
+    /// Moves forward to `target`, unless predict mode has a question on the way: then stops
+    /// at the question's event and asks it.
+    fn forward_to(&mut self, trace: &Trace, lesson: &Lesson, target: usize) {
+        match self.question_before(lesson, target) {
+            Some(k) => {
+                self.seek_event(trace, lesson.questions[k].at);
+                self.asking = Some(k);
+                self.playing = false;
+            }
+            None => self.seek_event(trace, target),
+        }
+    }
+
+    pub fn apply(&mut self, trace: &Trace, lesson: &Lesson, cmd: Command) {
         let last = trace.events.len().saturating_sub(1);
+        if self.asking.is_some()
+            && !matches!(
+                cmd,
+                Command::Answered(_)
+                    | Command::SetSpeed(_)
+                    | Command::Faster
+                    | Command::Slower
+                    | Command::SetGranularity(_)
+            )
+            && self.predict
+        {
+            // A question is open: it is answered first.
+            return;
+        }
         match cmd {
             Command::TogglePlay => {
                 if !self.playing && self.cursor >= last {
@@ -263,13 +375,30 @@ impl Playback {
             }
             Command::StepForward => {
                 self.playing = false;
-                // When playing stopped between events, the next event is the one after the
-                // animation time.
-                self.seek_event(trace, (self.cursor + 1).min(last));
+                let stops = lesson.stops(self.granularity);
+                let next = stops[stops.partition_point(|&i| i <= self.cursor)..]
+                    .first()
+                    .copied()
+                    .unwrap_or(last);
+                self.forward_to(trace, lesson, next.min(last));
             }
             Command::StepBack => {
                 self.playing = false;
-                self.seek_event(trace, self.cursor.saturating_sub(1));
+                let stops = lesson.stops(self.granularity);
+                let k = stops.partition_point(|&i| i < self.cursor);
+                let prev = k.checked_sub(1).map_or(0, |k| stops[k]);
+                self.seek_event(trace, prev);
+            }
+            Command::SetGranularity(g) => self.granularity = g,
+            Command::Answered(k) => {
+                self.answered.insert(k);
+                if self.asking == Some(k) {
+                    self.asking = None;
+                }
+                // The next question at the same moment, if any, is asked at once.
+                if let Some(next) = self.question_before(lesson, self.cursor + 1) {
+                    self.asking = Some(next);
+                }
             }
             Command::Start => {
                 self.playing = false;
@@ -303,10 +432,11 @@ impl Playback {
 
     /// Advance a playing animation by `dt` real seconds. Quiet stretches (nothing on a link)
     /// are skipped, so a 60 s wait for a timeout does not take minutes of class time.
-    pub fn advance(&mut self, trace: &Trace, journeys: &Journeys, dt: f64) {
+    pub fn advance(&mut self, trace: &Trace, journeys: &Journeys, lesson: &Lesson, dt: f64) {
         if !self.playing {
             return;
         }
+        let before = self.cursor;
         let end = Self::end_time(trace);
         let mut t = self.time + dt * SPEEDS[self.speed.min(SPEEDS.len() - 1)];
         let busy = journeys.list.iter().any(|j| {
@@ -331,13 +461,20 @@ impl Playback {
             self.playing = false;
         }
         self.time = t;
-        self.cursor = Self::cursor_for_time(trace, t);
+        let now = Self::cursor_for_time(trace, t);
+        self.cursor = before;
+        match self.question_before(lesson, now + 1) {
+            Some(_) => self.forward_to(trace, lesson, now + 1),
+            None => self.cursor = now,
+        }
     }
 
     /// After a re-run: keep the cursor at the same handshake step (the same occurrence of it)
     /// where the new trace still has it, else at the same virtual time.
     pub fn carry_over(&mut self, old: &Trace, new: &Trace) {
         self.playing = false;
+        self.asking = None;
+        self.answered.clear();
         let at = old.events.get(self.cursor);
         let target = at.and_then(|e| {
             let step = e.step?;
@@ -383,180 +520,11 @@ pub fn step_target(trace: &Trace, cursor: usize, n: u8) -> Option<usize> {
         .or_else(|| all.clone().find(|i| is(*i, n)))
 }
 
-/// The step words of the seed article.
-pub fn step_title(step: Step) -> &'static str {
-    match (step.mode, step.n) {
-        (Mode::Active, 1) => {
-            "the client connects to port 21 and tells the server which port it will use for data"
-        }
-        (Mode::Active, 2) => "the server acknowledges",
-        (Mode::Active, 3) => {
-            "the server connects from its data port to the port the client announced"
-        }
-        (Mode::Active, 4) => "the client acknowledges",
-        (Mode::Passive, 1) => "the client asks the server for passive mode (PASV)",
-        (Mode::Passive, 2) => "the server responds with the data port to use",
-        (Mode::Passive, 3) => "the client opens a second connection to that port",
-        (Mode::Passive, 4) => "the server acknowledges",
-        _ => "",
-    }
-}
-
-/// What an FTP reply code means, in a sentence.
-pub fn reply_meaning(code: u16) -> &'static str {
-    match code {
-        150 => "the server is about to open (or use) the data connection",
-        200 => "command okay",
-        220 => "the server is ready for a new user",
-        221 => "the server closes the control connection",
-        226 => "transfer complete; the data connection is closed",
-        227 => "entering passive mode: the reply carries the address and port to connect to",
-        230 => "the user is logged in",
-        250 => "the file action is done",
-        257 => "a path name",
-        331 => "user name okay, the password is needed",
-        421 => "the service is closing the control connection",
-        425 => "the server could not open the data connection",
-        426 => "the connection closed; the transfer was aborted",
-        500 => "syntax error, command not recognised",
-        501 => "syntax error in the arguments",
-        502 => "command not implemented",
-        530 => "not logged in",
-        550 => "the file is unavailable",
-        _ => "",
-    }
-}
-
-/// `PORT 198,51,100,7,141,221` → `198.51.100.7 port 141·256+221 = 36317`; for EPRT and 229
-/// (which write the port in decimal) the address and port as written.
-pub fn host_port_words(ftp_line: &str) -> Option<String> {
-    let a = announce::parse_any(ftp_line.trim())?.ok()?;
-    let p = a.port;
-    let ip =
-        a.ip.map_or("the control connection's address".to_owned(), |ip| {
-            ip.to_string()
-        });
-    Some(match a.kind {
-        Kind::Port | Kind::Pasv => format!("{ip} port {}·256+{} = {p}", p / 256, p % 256),
-        Kind::Eprt | Kind::Epsv => format!("{ip} port {p}"),
-    })
-}
-
-fn verdict_sentence(v: &Verdict) -> String {
-    let state = match v.state {
-        CtState::New => "a new connection",
-        CtState::Established => "part of an established connection",
-        CtState::Related => "related to a connection it tracks",
-        CtState::Invalid => "invalid",
-        CtState::Untracked => "not tracked",
-    };
-    let seen = if v.why.is_empty() {
-        state.to_owned()
-    } else {
-        v.why.clone()
-    };
-    format!(
-        "Why: {} of {} matched it. Connection tracking saw {seen}.",
-        v.rule_words(),
-        v.middlebox
-    )
-}
-
-/// The narration of event `i`: a headline (the step, or what happened) and the detail.
-pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
-    let Some(e) = trace.events.get(i) else {
-        return ("Nothing has happened yet.".to_owned(), String::new());
-    };
-    let node = trace.node_name(e.node).to_owned();
-    let headline = match e.step {
-        Some(s) => format!("Step {}: {}.", s.n, step_title(s)),
-        None => match e.channel {
-            Some(Channel::Data) => "The data connection.".to_owned(),
-            Some(Channel::Control) => "The control connection.".to_owned(),
-            None => String::new(),
-        },
-    };
-    let detail = match &e.kind {
-        EventKind::Packet { packet, fate } => {
-            let p = &trace.packets[*packet];
-            let what = p.summary();
-            let chan = match e.channel {
-                Some(Channel::Data) => "data",
-                _ => "control",
-            };
-            let mut s = match fate {
-                PacketFate::Sent { .. } => format!("{node} sends {what} ({chan} connection)."),
-                PacketFate::Forwarded {
-                    verdict: Some(v), ..
-                } => format!("{what} passes {node}. {}", verdict_sentence(v)),
-                PacketFate::Forwarded { .. } => format!("{what} passes {node}."),
-                PacketFate::Delivered => format!("{what} arrives at {node}."),
-                PacketFate::Dropped { verdict } => format!(
-                    "{what} is DROPPED at {node}. {} Nothing goes back: the sender only sees silence and will retry.",
-                    verdict_sentence(verdict)
-                ),
-                PacketFate::Rejected { verdict, .. } => format!(
-                    "{what} is REJECTED at {node}. {} The firewall answers with a TCP RST, so the sender learns at once.",
-                    verdict_sentence(verdict)
-                ),
-                PacketFate::Unroutable { why } => {
-                    format!(
-                        "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
-                    )
-                }
-            };
-            if let Some(t) = &p.ftp_text
-                && let Some(w) = host_port_words(t)
-            {
-                s.push_str(&format!(" It announces {w}."));
-            }
-            s
-        }
-        EventKind::FtpCommand { line, sent } => {
-            let l = masked(line);
-            if *sent {
-                format!("The client sends the command {l}.")
-            } else {
-                format!("The server reads the command {l}.")
-            }
-        }
-        EventKind::FtpReply { code, text, sent } => {
-            let m = reply_meaning(*code);
-            let m = if m.is_empty() {
-                String::new()
-            } else {
-                format!(" ({m})")
-            };
-            if *sent {
-                format!("The server replies {code} {text}{m}.")
-            } else {
-                format!("The client reads the reply {code} {text}{m}.")
-            }
-        }
-        EventKind::Console { line } => format!("The user's terminal shows: {line}"),
-        EventKind::TcpState {
-            local,
-            remote,
-            from,
-            to,
-        } => format!("{node}: TCP {local} ↔ {remote} goes from {from} to {to}."),
-        EventKind::ActionStarted { typed, .. } => format!("The user types: {typed}"),
-        EventKind::ActionFinished { result } => {
-            if result.ok {
-                format!("'{}' worked: {}", result.action, result.detail)
-            } else {
-                format!("'{}' failed: {}", result.action, result.detail)
-            }
-        }
-        EventKind::Note { text } => format!("{node} notes: {text}"),
-    };
-    (headline, detail)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::gui::narrate::host_port_words;
     use crate::gui::shipped_trace as trace;
 
     #[test]
@@ -579,44 +547,138 @@ mod tests {
     }
 
     #[test]
-    fn node_order_runs_client_to_server() {
-        let t = trace("active-open");
-        let names: Vec<&str> = node_order(&t)
-            .iter()
-            .map(|i| t.nodes[*i].name.as_str())
-            .collect();
-        assert_eq!(
-            names,
-            ["client", "client-fw", "internet", "server-fw", "server"]
-        );
-    }
-
-    #[test]
     fn step_back_undoes_step_forward_exactly() {
         let t = trace("active-client-fw-drops");
-        let mut p = Playback::default();
-        p.apply(&t, Command::JumpToStep(3));
-        let (c, time) = (p.cursor, p.time);
-        p.apply(&t, Command::StepForward);
-        assert_ne!(p.cursor, c);
-        p.apply(&t, Command::StepBack);
-        assert_eq!((p.cursor, p.time), (c, time));
+        let l = Lesson::new(&t, &Journeys::new(&t), &[]);
+        for g in Granularity::ALL {
+            let mut p = Playback {
+                granularity: g,
+                ..Playback::default()
+            };
+            p.apply(&t, &l, Command::JumpToStep(1));
+            // From a place this granularity stops at, forward then back comes back to it.
+            p.apply(&t, &l, Command::StepForward);
+            let (c, time) = (p.cursor, p.time);
+            p.apply(&t, &l, Command::StepForward);
+            assert_ne!(p.cursor, c, "{g:?}");
+            p.apply(&t, &l, Command::StepBack);
+            assert_eq!((p.cursor, p.time), (c, time), "{g:?}");
+        }
     }
 
     #[test]
     fn playing_skips_quiet_time_and_stops_at_the_end() {
         let t = trace("active-client-fw-drops");
         let j = Journeys::new(&t);
+        let l = Lesson::new(&t, &j, &[]);
         let mut p = Playback::default();
-        p.apply(&t, Command::TogglePlay);
+        p.apply(&t, &l, Command::TogglePlay);
         let mut frames = 0;
         while p.playing && frames < 100_000 {
-            p.advance(&t, &j, 1.0 / 60.0);
+            p.advance(&t, &j, &l, 1.0 / 60.0);
             frames += 1;
         }
         assert_eq!(p.cursor, t.events.len() - 1);
         // 60 s of virtual time at 1/50 speed would be 3000 s of frames without the skip.
         assert!(frames < 60 * 120, "{frames} frames");
+    }
+
+    fn first_dropped_syn(t: &Trace) -> usize {
+        t.events
+            .iter()
+            .position(|e| {
+                matches!(
+                    &e.kind,
+                    EventKind::Packet {
+                        fate: PacketFate::Dropped { .. },
+                        ..
+                    }
+                )
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn ftp_granularity_reaches_the_dropped_syn_in_twelve_presses() {
+        let t = trace("active-client-fw-drops");
+        let l = Lesson::new(&t, &Journeys::new(&t), &[]);
+        let target = first_dropped_syn(&t);
+        let presses = |g: Granularity| {
+            let mut p = Playback {
+                granularity: g,
+                ..Playback::default()
+            };
+            let mut n = 0;
+            while p.cursor < target && n < 10_000 {
+                p.apply(&t, &l, Command::StepForward);
+                n += 1;
+            }
+            assert_eq!(p.cursor, target, "{g:?} steps over the dropped SYN");
+            n
+        };
+        let ftp = presses(Granularity::Ftp);
+        assert!(ftp <= 12, "{ftp} presses at FTP granularity");
+        assert!(presses(Granularity::Event) > 50);
+        assert!(presses(Granularity::Packet) > ftp);
+    }
+
+    #[test]
+    fn predict_mode_stops_before_the_drop_and_waits_for_the_answer() {
+        let t = trace("active-client-fw-drops");
+        let l = Lesson::new(&t, &Journeys::new(&t), &[]);
+        let target = first_dropped_syn(&t);
+        let mut p = Playback {
+            granularity: Granularity::Ftp,
+            predict: true,
+            ..Playback::default()
+        };
+        let mut asked = Vec::new();
+        for _ in 0..200 {
+            if let Some(k) = p.asking {
+                // Nothing moves until the question is answered.
+                let at = p.cursor;
+                p.apply(&t, &l, Command::StepForward);
+                p.apply(&t, &l, Command::End);
+                assert_eq!(p.cursor, at);
+                asked.push(k);
+                p.apply(&t, &l, Command::Answered(k));
+                continue;
+            }
+            if p.cursor >= target {
+                break;
+            }
+            p.apply(&t, &l, Command::StepForward);
+        }
+        assert!(p.cursor >= target);
+        let texts: Vec<&str> = asked
+            .iter()
+            .map(|k| l.questions[*k].text.as_str())
+            .collect();
+        assert!(
+            texts
+                .iter()
+                .any(|q| q.starts_with("What will client-fw do")),
+            "{texts:?}"
+        );
+        let drop_q = asked
+            .iter()
+            .find(|k| l.questions[**k].text.starts_with("What will client-fw do"))
+            .unwrap();
+        assert_eq!(l.questions[*drop_q].at + 1, target);
+        // Playing stops at questions too.
+        let j = Journeys::new(&t);
+        let mut p = Playback {
+            predict: true,
+            ..Playback::default()
+        };
+        p.apply(&t, &l, Command::TogglePlay);
+        let mut frames = 0;
+        while p.playing && frames < 100_000 {
+            p.advance(&t, &j, &l, 1.0 / 30.0);
+            frames += 1;
+        }
+        assert!(p.asking.is_some(), "playing ran past every question");
+        assert!(p.cursor < t.events.len() - 1);
     }
 
     #[test]

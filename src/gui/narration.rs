@@ -2,7 +2,8 @@
 //! article's words), what happened and, at a firewall, which rule decided and why. At the end of
 //! the run it adds the outcome and its diagnosis, naming the blocking rule.
 
-use super::model::{Playback, narrate};
+use super::model::Playback;
+use super::narrate::narrate;
 use super::style::Palette;
 use crate::trace::Trace;
 use eframe::egui::{self, RichText};

@@ -7,7 +7,7 @@ use super::style::Palette;
 use crate::ids::ConnId;
 use crate::trace::{Channel, EventKind, PacketFate, Trace};
 use eframe::egui;
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine};
+use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points, VLine};
 use std::collections::BTreeMap;
 
 /// One named series: (name, channel, points).
@@ -100,10 +100,49 @@ pub fn series(trace: &Trace) -> Series {
     }
 }
 
+/// The legend, drawn above the plot (inside it, it covered the data): one entry per series,
+/// wrapped, scrolling when there are many.
+fn legend(ui: &mut egui::Ui, trace: &Trace, s: &Series, pal: &Palette) {
+    let row = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    egui::ScrollArea::vertical()
+        .id_salt("plot_legend")
+        .max_height(row * 3.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for (name, ch, _) in &s.bytes {
+                    let mark = if answered(name, trace) {
+                        "╌╌"
+                    } else {
+                        "━━"
+                    };
+                    ui.label(egui::RichText::new(mark).color(pal.channel(*ch)).strong());
+                    ui.label(name);
+                    ui.add_space(8.0);
+                }
+                for (name, ch, _) in &s.syns {
+                    ui.label(egui::RichText::new("◆").color(pal.channel(*ch)));
+                    ui.label(name);
+                    ui.add_space(8.0);
+                }
+                ui.label(egui::RichText::new("│").color(pal.bad).strong());
+                ui.label("cursor");
+            });
+        });
+}
+
 pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> Option<Command> {
-    let s = series(trace);
+    let mut s = series(trace);
+    if pb.predict {
+        // Predict mode: nothing after the cursor's time.
+        for v in s.bytes.iter_mut().chain(s.syns.iter_mut()) {
+            v.2.retain(|p| p[0] <= pb.time);
+        }
+        s.bytes.retain(|v| !v.2.is_empty());
+        s.syns.retain(|v| !v.2.is_empty());
+    }
+    legend(ui, trace, &s, pal);
     let resp = Plot::new("time_sequence")
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .x_axis_label("virtual time (s)")
         .y_axis_label("bytes sent")
         .include_y(0.0)

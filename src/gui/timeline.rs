@@ -1,95 +1,146 @@
-//! The timeline bar: play/pause, step back and forward one event, jump to a handshake step,
-//! start and end, speed, and a scrubber over virtual time. It only returns commands.
+//! The timeline bar: play/pause, step back and forward (by every event, every packet, every
+//! FTP line or every handshake step), jump to a handshake step, start and end, speed, and a
+//! scrubber over virtual time. It wraps onto more rows rather than clip on a narrow window.
+//! It only returns commands (and where its widgets went, for the layout checks).
 
-use super::model::{Command, Playback, SPEEDS, speed_words};
+use super::model::{Command, Granularity, Playback, SPEEDS, speed_words};
 use crate::trace::Trace;
-use eframe::egui;
+use eframe::egui::{self, Rect};
 
-pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback) -> Vec<Command> {
+pub fn show(
+    ui: &mut egui::Ui,
+    trace: &Trace,
+    pb: &Playback,
+    rects: &mut Vec<Rect>,
+) -> Vec<Command> {
     let mut cmds = Vec::new();
-    let n = trace.events.len();
-    ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        if ui.button("⏮ Start").on_hover_text("Home").clicked() {
-            cmds.push(Command::Start);
-        }
-        if ui
-            .button("◀ Back")
-            .on_hover_text("← one event back")
-            .clicked()
-        {
-            cmds.push(Command::StepBack);
-        }
-        let play = if pb.playing { "⏸ Pause" } else { "▶ Play" };
-        if ui.button(play).on_hover_text("Space").clicked() {
-            cmds.push(Command::TogglePlay);
-        }
-        if ui
-            .button("Forward ▶")
-            .on_hover_text("→ one event forward")
-            .clicked()
-        {
-            cmds.push(Command::StepForward);
-        }
-        if ui.button("End ⏭").on_hover_text("End").clicked() {
-            cmds.push(Command::End);
-        }
-        ui.separator();
-        ui.label("Jump to");
-        let current = trace
-            .events
-            .get(pb.cursor)
-            .and_then(|e| e.step)
-            .map(|s| s.n);
-        for k in 1..=4u8 {
-            let has = trace
-                .events
-                .iter()
-                .any(|e| e.step.is_some_and(|s| s.n == k));
-            let b = egui::Button::selectable(current == Some(k), format!("Step {k}"));
-            if ui
-                .add_enabled(has, b)
-                .on_hover_text(format!("key {k}"))
-                .on_disabled_hover_text("This run never reaches this step")
-                .clicked()
-            {
-                cmds.push(Command::JumpToStep(k));
-            }
-        }
-        ui.separator();
-        let mut speed = pb.speed;
-        egui::ComboBox::from_label("Speed")
-            .selected_text(speed_words(speed))
-            .show_ui(ui, |ui| {
-                for i in 0..SPEEDS.len() {
-                    ui.selectable_value(&mut speed, i, speed_words(i));
-                }
-            });
-        if speed != pb.speed {
-            cmds.push(Command::SetSpeed(speed));
-        }
+    rects.clear();
+    ui.add_space(3.0);
+    ui.horizontal_wrapped(|ui| {
+        buttons(ui, pb, &mut cmds, rects);
+        steps(ui, trace, pb, &mut cmds, rects);
+        choices(ui, pb, &mut cmds, rects);
     });
-    ui.horizontal(|ui| {
-        let end = Playback::end_time(trace).max(0.001);
-        let label = format!(
+    ui.horizontal_wrapped(|ui| scrubber(ui, trace, pb, &mut cmds, rects));
+    ui.add_space(2.0);
+    cmds
+}
+
+fn buttons(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mut Vec<Rect>) {
+    let play = if pb.playing { "⏸ Pause" } else { "▶ Play" };
+    for (text, hover, cmd) in [
+        ("⏮ Start", "Home", Command::Start),
+        ("◀ Back", "← one step back", Command::StepBack),
+        (play, "Space", Command::TogglePlay),
+        ("Forward ▶", "→ one step forward", Command::StepForward),
+        ("End ⏭", "End", Command::End),
+    ] {
+        let r = ui.button(text).on_hover_text(hover);
+        rects.push(r.rect);
+        if r.clicked() {
+            cmds.push(cmd);
+        }
+    }
+}
+
+fn steps(
+    ui: &mut egui::Ui,
+    trace: &Trace,
+    pb: &Playback,
+    cmds: &mut Vec<Command>,
+    rects: &mut Vec<Rect>,
+) {
+    let current = trace
+        .events
+        .get(pb.cursor)
+        .and_then(|e| e.step)
+        .map(|s| s.n);
+    for k in 1..=4u8 {
+        let has = trace
+            .events
+            .iter()
+            .any(|e| e.step.is_some_and(|s| s.n == k));
+        let b = egui::Button::selectable(current == Some(k), format!("Step {k}"));
+        let r = ui
+            .add_enabled(has, b)
+            .on_hover_text(format!("key {k}"))
+            .on_disabled_hover_text("This run never reaches this step");
+        rects.push(r.rect);
+        if r.clicked() {
+            cmds.push(Command::JumpToStep(k));
+        }
+    }
+}
+
+fn choices(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mut Vec<Rect>) {
+    let mut g = pb.granularity;
+    let r = egui::ComboBox::from_label("Step by")
+        .selected_text(g.words())
+        .show_ui(ui, |ui| {
+            for x in Granularity::ALL {
+                ui.selectable_value(&mut g, x, x.words());
+            }
+        });
+    rects.push(r.response.rect);
+    if g != pb.granularity {
+        cmds.push(Command::SetGranularity(g));
+    }
+    let mut speed = pb.speed;
+    let r = egui::ComboBox::from_label("Speed")
+        .selected_text(speed_words(speed))
+        .show_ui(ui, |ui| {
+            for i in 0..SPEEDS.len() {
+                ui.selectable_value(&mut speed, i, speed_words(i));
+            }
+        });
+    rects.push(r.response.rect);
+    if speed != pb.speed {
+        cmds.push(Command::SetSpeed(speed));
+    }
+}
+
+fn scrubber(
+    ui: &mut egui::Ui,
+    trace: &Trace,
+    pb: &Playback,
+    cmds: &mut Vec<Command>,
+    rects: &mut Vec<Rect>,
+) {
+    let n = trace.events.len();
+    let end = Playback::end_time(trace).max(0.001);
+    // Predict mode does not tell how long the run goes on (a long wait gives the ending away).
+    let label = if pb.predict {
+        format!("event {}   t = {:.3} s", (pb.cursor + 1).min(n), pb.time)
+    } else {
+        format!(
             "event {} of {}   t = {:.3} s of {:.3} s",
             (pb.cursor + 1).min(n),
             n,
             pb.time,
             end
-        );
-        let mut t = pb.time;
-        ui.spacing_mut().slider_width = (ui.available_width() - 430.0).max(120.0);
-        let r = ui.add(
-            egui::Slider::new(&mut t, 0.0..=end)
-                .show_value(false)
-                .text("Virtual time"),
-        );
-        if r.changed() {
-            cmds.push(Command::SeekTime(t));
-        }
-        ui.monospace(label);
+        )
+    };
+    let mut t = pb.time;
+    // The slider takes what the label leaves, and at least 120 points.
+    let label_w = ui.fonts_mut(|f| {
+        f.layout_no_wrap(
+            label.clone(),
+            egui::TextStyle::Monospace.resolve(ui.style()),
+            egui::Color32::BLACK,
+        )
+        .size()
+        .x
     });
-    ui.add_space(2.0);
-    cmds
+    ui.spacing_mut().slider_width = (ui.available_width() - label_w - 140.0).max(120.0);
+    let r = ui.add(
+        egui::Slider::new(&mut t, 0.0..=end)
+            .show_value(false)
+            .text("Virtual time"),
+    );
+    rects.push(r.rect);
+    if r.changed() {
+        cmds.push(Command::SeekTime(t));
+    }
+    let r = ui.monospace(label);
+    rects.push(r.rect);
 }

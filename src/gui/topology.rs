@@ -1,39 +1,112 @@
-//! The topology view: client, firewalls, network and server in a row with their addresses,
-//! and the packets on the links at the cursor's virtual time, coloured by channel. A packet a
-//! firewall stopped ends in a red mark at that firewall, with the rule that stopped it.
+//! The topology view: the nodes as a graph (clients on the left, servers on the right, a LAN
+//! behind a NAT as a column), their addresses (both sides of a NAT), the links with their
+//! delays, and the packets on the links at the cursor's virtual time, coloured by channel and
+//! labelled as they are on that link (so a label changes as the packet crosses a NAT). A packet
+//! a middlebox stopped ends in a red mark beside it, with the rule that stopped it. Boxes and
+//! fonts scale to the room the view gets; labels that would cover one another are left out
+//! (the cursor's packet is always labelled).
 
 use super::Run;
 use super::model::{Command, End, Journey, Playback};
 use super::style::Palette;
-use crate::ids::NodeId;
 use crate::trace::{NodeKind, Trace};
 use eframe::egui::{self, Align2, Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-/// Node centres across `rect`, in path order.
-pub fn columns(rect: Rect, order: &[NodeId], nodes: usize) -> Vec<f32> {
-    let mut xs = vec![rect.center().x; nodes];
-    let n = order.len();
-    if n == 0 {
-        return xs;
+/// Where the boxes went, for the layout checks.
+#[derive(Clone, Debug, Default)]
+pub struct Drawn {
+    pub boxes: Vec<Rect>,
+}
+
+struct Geometry {
+    rects: Vec<Rect>,
+    /// Font size for the text in the boxes.
+    font: f32,
+}
+
+fn geometry(rect: Rect, run: &Run, pal: &Palette) -> Geometry {
+    let l = &run.graph;
+    let cols = l.columns.max(1) as f32;
+    let rows = l.rows.max(1) as f32;
+    let top_room = pal.font * 2.6 + 14.0; // the clock and the labels above the boxes
+    let bottom_room = pal.font * 2.0 + 14.0; // the link delays and the drop banner
+    let inner = Rect::from_min_max(
+        Pos2::new(rect.left() + 8.0, rect.top() + top_room),
+        Pos2::new(rect.right() - 8.0, rect.bottom() - bottom_room),
+    );
+    let col_w = inner.width() / cols;
+    let row_h = inner.height() / rows;
+    let box_w = (col_w * 0.8).clamp(20.0, 160.0);
+    // Boxes never reach into the next row: at most 80 % of a row, however many rows.
+    let box_h = (row_h * 0.8).min(64.0);
+    let font = (box_h / 4.0)
+        .clamp(8.0, pal.font + 1.0)
+        .min(box_w / 6.0)
+        .max(8.0);
+    let span_x = (inner.width() - box_w).max(0.0);
+    let rects = l
+        .pos
+        .iter()
+        .map(|&(x, y)| {
+            let c = Pos2::new(
+                inner.left() + box_w / 2.0 + x * span_x,
+                // `y` is the middle of the node's row (rows share the column's height).
+                inner.top() + y * inner.height(),
+            );
+            Rect::from_center_size(c, Vec2::new(box_w, box_h))
+        })
+        .collect();
+    Geometry { rects, font }
+}
+
+/// Where the segment from `r`'s centre towards `to` leaves `r`.
+fn edge(r: Rect, to: Pos2) -> Pos2 {
+    let c = r.center();
+    let d = to - c;
+    if d.length() < 1e-3 {
+        return c;
     }
-    let margin = (rect.width() / (n as f32 * 2.0)).min(90.0);
-    let span = rect.width() - 2.0 * margin;
-    for (k, &node) in order.iter().enumerate() {
-        let f = if n == 1 {
-            0.5
-        } else {
-            k as f32 / (n - 1) as f32
-        };
-        if let Some(x) = xs.get_mut(node.index()) {
-            *x = rect.left() + margin + span * f;
-        }
-    }
-    xs
+    let tx = if d.x.abs() > 1e-6 {
+        (r.width() / 2.0) / d.x.abs()
+    } else {
+        f32::MAX
+    };
+    let ty = if d.y.abs() > 1e-6 {
+        (r.height() / 2.0) / d.y.abs()
+    } else {
+        f32::MAX
+    };
+    c + d * tx.min(ty).min(1.0)
 }
 
 fn smoothstep(x: f32) -> f32 {
     let x = x.clamp(0.0, 1.0);
     x * x * (3.0 - 2.0 * x)
+}
+
+/// Text cut to fit `width` at `font` (with an ellipsis), as it will be laid out.
+fn fit(painter: &egui::Painter, text: &str, font: f32, width: f32) -> String {
+    let measure = |t: &str| {
+        painter
+            .layout_no_wrap(
+                t.to_owned(),
+                egui::FontId::proportional(font),
+                Color32::BLACK,
+            )
+            .size()
+            .x
+    };
+    if measure(text) <= width {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for n in (1..chars.len()).rev() {
+        let t: String = chars[..n].iter().collect::<String>() + "…";
+        if measure(&t) <= width {
+            return t;
+        }
+    }
+    String::new()
 }
 
 /// A label with a background, clamped inside `bounds`.
@@ -64,259 +137,35 @@ pub fn show(
     run: &Run,
     pb: &Playback,
     pal: &Palette,
-) -> Option<(Command, bool)> {
+) -> (Option<(Command, bool)>, Drawn) {
     let trace = &run.trace;
     let width = ui.available_width();
     let (resp, painter) = ui.allocate_painter(Vec2::new(width, height), Sense::click());
     let rect = resp.rect;
-    painter.rect_filled(rect, 4.0, pal.node_fill.gamma_multiply(0.35));
-    let xs = columns(rect.shrink(8.0), &run.order, trace.nodes.len());
-    let link_y = rect.top() + height * 0.52;
-    let n = run.order.len().max(1) as f32;
-    let spacing = if n > 1.0 {
-        let xmax = xs.iter().copied().fold(f32::MIN, f32::max);
-        let xmin = xs.iter().copied().fold(f32::MAX, f32::min);
-        (xmax - xmin) / (n - 1.0)
-    } else {
-        rect.width()
-    };
-    let box_w = (spacing * 0.8).clamp(60.0, 150.0);
-    let box_h = 62.0;
-    let node_rect = |i: NodeId| {
-        Rect::from_center_size(Pos2::new(xs[i.index()], link_y), Vec2::new(box_w, box_h))
-    };
-
-    // Links and their delays.
-    for l in &trace.links {
-        let (ra, rb) = (node_rect(l.a), node_rect(l.b));
-        let (a, b) = if ra.center().x < rb.center().x {
-            (ra.right(), rb.left())
-        } else {
-            (rb.right(), ra.left())
-        };
-        painter.line_segment(
-            [Pos2::new(a, link_y), Pos2::new(b, link_y)],
-            Stroke::new(pal.line, pal.faint),
-        );
-        painter.text(
-            Pos2::new((a + b) / 2.0, link_y + box_h / 2.0 + 4.0),
-            Align2::CENTER_TOP,
-            format!("{} ms", l.delay_us as f64 / 1000.0),
-            egui::FontId::proportional(pal.font - 2.0),
-            pal.faint,
-        );
-    }
-
-    // Nodes.
+    painter.rect_filled(rect, 4.0, pal.background);
+    painter.rect_stroke(rect, 4.0, Stroke::new(1.0, pal.guide), StrokeKind::Inside);
+    let g = geometry(rect, run, pal);
+    draw_links(&painter, trace, &g, pal);
     for (i, node) in trace.nodes.iter().enumerate() {
-        let r = node_rect(NodeId::new(i));
-        let (fill, kind) = match node.kind {
-            NodeKind::Client => (pal.node_fill, "FTP client"),
-            NodeKind::Server => (pal.node_fill, "FTP server"),
-            NodeKind::Firewall => (pal.firewall_fill, "firewall"),
-            NodeKind::Router => (pal.node_fill, "network"),
-            NodeKind::Nat => (pal.firewall_fill, "NAT"),
-        };
-        let radius = if node.kind == NodeKind::Router {
-            28.0
-        } else {
-            6.0
-        };
-        painter.rect_filled(r, radius, fill);
-        painter.rect_stroke(
-            r,
-            radius,
-            Stroke::new(pal.line * 0.75, pal.text),
-            StrokeKind::Inside,
-        );
-        if node.kind == NodeKind::Firewall {
-            // A row of bricks along the top edge.
-            let bw = 12.0;
-            let mut x = r.left() + 4.0;
-            while x + bw < r.right() - 4.0 {
-                painter.rect_filled(
-                    Rect::from_min_size(Pos2::new(x, r.top() + 4.0), Vec2::new(bw - 2.0, 5.0)),
-                    1.0,
-                    Color32::from_rgb(190, 80, 40),
-                );
-                x += bw;
-            }
-        }
-        let c = r.center();
-        painter.text(
-            Pos2::new(c.x, c.y - 10.0),
-            Align2::CENTER_CENTER,
-            &node.name,
-            egui::FontId::proportional(pal.font + 1.0),
-            pal.text,
-        );
-        let sub = match node.address {
-            Some(a) => a.to_string(),
-            None => kind.to_owned(),
-        };
-        // Shrink the address to fit a narrow box rather than spill over its edge.
-        let mut size = pal.font - 1.0;
-        let w = painter
-            .layout_no_wrap(sub.clone(), egui::FontId::proportional(size), pal.text)
-            .size()
-            .x;
-        if w > box_w - 8.0 {
-            size = (size * (box_w - 8.0) / w).max(8.0);
-        }
-        painter.text(
-            Pos2::new(c.x, c.y + 10.0),
-            Align2::CENTER_CENTER,
-            sub,
-            egui::FontId::proportional(size),
-            pal.text,
-        );
+        draw_node(&painter, node, g.rects[i], g.font, trace, pal);
     }
-
-    let now = pb.time;
-    let cursor_j = run.journeys.at_cursor(pb.cursor);
-    // Packets on the links: (position, journey, event). The cursor's packet comes first, so
-    // its label gets the place nearest the picture when there is room for only one.
-    let mut items: Vec<(Pos2, usize, usize)> = Vec::new();
-    if let Some(ji) = cursor_j {
-        let j = &run.journeys.list[ji];
-        if j.last_event == pb.cursor && !matches!(j.end, End::InFlight) {
-            // Where it ended (delivered, or stopped at a firewall).
-            let r = node_rect(j.to);
-            let from_left = j
-                .hops
-                .last()
-                .is_some_and(|h| xs[h.from.index()] < xs[h.to.index()]);
-            let x = if from_left { r.left() } else { r.right() };
-            items.push((Pos2::new(x, link_y), ji, j.last_event));
-        }
-    }
-    for (ji, j) in run.journeys.list.iter().enumerate() {
-        if j.start.secs_f64() > now || j.end_time.secs_f64() + 0.5 < now {
-            continue;
-        }
-        for h in &j.hops {
-            let (t0, t1) = (h.t0.secs_f64(), h.t1.secs_f64());
-            let on_link = (t0 <= now && now < t1) || (h.event == pb.cursor && now == t0);
-            if !on_link || items.iter().any(|(_, x, _)| *x == ji) {
-                continue;
-            }
-            let p = smoothstep(((now - t0) / (t1 - t0).max(1e-9)) as f32);
-            let (ra, rb) = (node_rect(h.from), node_rect(h.to));
-            let rightwards = ra.center().x < rb.center().x;
-            let sx = if rightwards { ra.right() } else { ra.left() };
-            let ex = if rightwards { rb.left() } else { rb.right() };
-            items.push((Pos2::new(sx + (ex - sx) * p, link_y), ji, h.event));
-        }
-    }
-    items.sort_by_key(|(_, ji, _)| Some(*ji) != cursor_j);
-    let label_bottom = link_y - box_h / 2.0 - 12.0;
-    let mut drawn: Vec<(Pos2, usize)> = Vec::new();
-    for (stack, (pos, ji, ev)) in items.into_iter().enumerate() {
-        let j = &run.journeys.list[ji];
-        draw_packet(
-            &painter,
-            rect,
-            pos,
-            j,
-            trace,
-            pal,
-            stack,
-            label_bottom,
-            Some(ji) == cursor_j,
-        );
-        drawn.push((pos, ev));
-    }
-
-    // The last packet stopped by a firewall so far: a red mark and the rule.
-    let stopped =
-        run.journeys.list.iter().rev().find(|j| {
-            j.last_event <= pb.cursor && matches!(j.end, End::Dropped(_) | End::Rejected(_))
-        });
-    if let Some(j) = stopped {
-        let r = node_rect(j.to);
-        let from_left = j
-            .hops
-            .last()
-            .is_some_and(|h| xs[h.from.index()] < xs[h.to.index()]);
-        // On the link, just outside the box, on the side the packet came from.
-        let mx = if from_left {
-            r.left() - 13.0
-        } else {
-            r.right() + 13.0
-        };
-        let m = Pos2::new(mx, link_y);
-        let s = Stroke::new(pal.line + 1.5, pal.bad);
-        painter.circle_filled(m, 11.0, Color32::WHITE);
-        painter.circle_stroke(m, 11.0, s);
-        painter.line_segment([m + Vec2::new(-6.0, -6.0), m + Vec2::new(6.0, 6.0)], s);
-        painter.line_segment([m + Vec2::new(-6.0, 6.0), m + Vec2::new(6.0, -6.0)], s);
-        let (word, v) = match &j.end {
-            End::Dropped(v) => ("DROPPED", v),
-            End::Rejected(v) => ("REJECTED (RST sent back)", v),
-            _ => return None,
-        };
-        let count = run
-            .journeys
-            .list
-            .iter()
-            .filter(|x| {
-                x.last_event <= pb.cursor
-                    && x.to == j.to
-                    && matches!(x.end, End::Dropped(_) | End::Rejected(_))
-            })
-            .count();
-        let pkt = trace.packets[j.packet].summary();
-        let line1 = format!("✖ {word} at {}: {pkt}", v.middlebox);
-        let times = if count > 1 {
-            format!(" · {count} stopped so far")
-        } else {
-            String::new()
-        };
-        let line2 = format!("by {} · state {}{times}", v.rule_words(), v.state);
-        let y = rect.bottom() - 8.0;
-        let l2 = label(
-            &painter,
-            rect.shrink(4.0),
-            Pos2::new(rect.left() + 10.0, y),
-            Align2::LEFT_BOTTOM,
-            &line2,
-            egui::FontId::proportional(pal.font),
-            pal.bad,
-            pal.label_bg,
-        );
-        let l1 = label(
-            &painter,
-            rect.shrink(4.0),
-            Pos2::new(rect.left() + 10.0, l2.top() - 3.0),
-            Align2::LEFT_BOTTOM,
-            &line1,
-            egui::FontId::proportional(pal.font + 1.0),
-            pal.bad,
-            pal.label_bg,
-        );
-        // A leader from under the firewall's box (where no label sits) to the words.
-        let anchor = Pos2::new(r.center().x, r.bottom() + 2.0);
-        let to = Pos2::new(anchor.x.clamp(l1.left(), l1.right()), l1.top() - 2.0);
-        if to.y > anchor.y {
-            painter.line_segment([anchor, to], Stroke::new(1.0, pal.bad));
-        }
-    }
-
+    let mut placed: Vec<Rect> = g.rects.clone();
+    let drawn_packets = draw_packets(&painter, rect, run, pb, &g, pal, &mut placed);
+    draw_stopped(&painter, rect, run, pb, &g, pal, &mut placed);
     // The virtual clock, large, for the back of the room.
     painter.text(
         rect.left_top() + Vec2::new(10.0, 8.0),
         Align2::LEFT_TOP,
-        format!("t = {:.3} s", now),
+        format!("t = {:.3} s", pb.time),
         egui::FontId::monospace(pal.font + 5.0),
         pal.text,
     );
-
-    // Clicking a packet opens it in the inspector.
+    legend(&painter, rect, pal);
     let mut clicked = None;
     if resp.clicked()
         && let Some(at) = resp.interact_pointer_pos()
     {
-        clicked = drawn
+        clicked = drawn_packets
             .iter()
             .filter(|(p, _)| p.distance(at) < 24.0)
             .min_by(|a, b| a.0.distance(at).total_cmp(&b.0.distance(at)))
@@ -329,24 +178,186 @@ pub fn show(
             "Topology: click a packet to inspect it",
         )
     });
+    (clicked, Drawn { boxes: g.rects })
+}
 
-    // Legend.
+fn legend(painter: &egui::Painter, rect: Rect, pal: &Palette) {
     let lx = rect.right() - 8.0;
-    painter.text(
-        Pos2::new(lx, rect.top() + 8.0),
-        Align2::RIGHT_TOP,
-        "■ control",
-        egui::FontId::proportional(pal.font - 1.0),
-        pal.control,
+    for (k, (text, col)) in [("■ control", pal.control), ("■ data", pal.data)]
+        .iter()
+        .enumerate()
+    {
+        painter.text(
+            Pos2::new(lx, rect.top() + 8.0 + k as f32 * (pal.font + 3.0)),
+            Align2::RIGHT_TOP,
+            *text,
+            egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
+            *col,
+        );
+    }
+}
+
+fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palette) {
+    for l in &trace.links {
+        let (ra, rb) = (g.rects[l.a.index()], g.rects[l.b.index()]);
+        let (a, b) = (edge(ra, rb.center()), edge(rb, ra.center()));
+        painter.line_segment([a, b], Stroke::new(pal.line, pal.guide));
+        let mid = a + (b - a) * 0.5;
+        // The delay under the link (beside it when the link is steep).
+        let off = if (b.x - a.x).abs() > (b.y - a.y).abs() {
+            Vec2::new(0.0, 4.0)
+        } else {
+            Vec2::new(6.0, 0.0)
+        };
+        painter.text(
+            mid + off,
+            if off.y > 0.0 {
+                Align2::CENTER_TOP
+            } else {
+                Align2::LEFT_CENTER
+            },
+            format!("{} ms", l.delay_us as f64 / 1000.0),
+            egui::FontId::proportional((g.font - 1.0).max(8.0)),
+            pal.faint,
+        );
+    }
+}
+
+fn draw_node(
+    painter: &egui::Painter,
+    node: &crate::trace::NodeInfo,
+    r: Rect,
+    font: f32,
+    trace: &Trace,
+    pal: &Palette,
+) {
+    let (fill, kind) = match node.kind {
+        NodeKind::Client => (pal.node_fill, "FTP client"),
+        NodeKind::Server => (pal.node_fill, "FTP server"),
+        NodeKind::Firewall => (pal.firewall_fill, "firewall"),
+        NodeKind::Router => (pal.node_fill, "network"),
+        NodeKind::Nat => (pal.nat_fill, "NAT"),
+    };
+    let radius = if node.kind == NodeKind::Router {
+        r.height() * 0.45
+    } else {
+        6.0
+    };
+    painter.rect_filled(r, radius, fill);
+    painter.rect_stroke(
+        r,
+        radius,
+        Stroke::new(pal.line * 0.75, pal.text),
+        StrokeKind::Inside,
     );
-    painter.text(
-        Pos2::new(lx, rect.top() + 8.0 + pal.font + 3.0),
-        Align2::RIGHT_TOP,
-        "■ data",
-        egui::FontId::proportional(pal.font - 1.0),
-        pal.data,
-    );
-    clicked
+    if node.kind == NodeKind::Firewall && r.height() > 30.0 {
+        // A row of bricks along the top edge.
+        let bw = 12.0;
+        let mut x = r.left() + 4.0;
+        while x + bw < r.right() - 4.0 {
+            painter.rect_filled(
+                Rect::from_min_size(Pos2::new(x, r.top() + 4.0), Vec2::new(bw - 2.0, 4.0)),
+                1.0,
+                Color32::from_rgb(190, 80, 40),
+            );
+            x += bw;
+        }
+    }
+    let mut lines = vec![(node.name.clone(), font + 1.0)];
+    let sub = match (node.kind, node.address) {
+        (NodeKind::Nat, Some(a)) => {
+            let inside: Vec<String> = node
+                .inside
+                .iter()
+                .filter_map(|n| trace.node(*n).and_then(|x| x.address))
+                .map(|a| a.to_string())
+                .collect();
+            vec![
+                format!("public {a}"),
+                format!("inside {}", inside.join(", ")),
+            ]
+        }
+        (_, Some(a)) => vec![a.to_string()],
+        (_, None) => vec![kind.to_owned()],
+    };
+    lines.extend(sub.into_iter().map(|s| (s, font)));
+    let room = (r.height() / (font * 1.25)).floor().max(1.0) as usize;
+    lines.truncate(room);
+    let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
+    let mut y = r.center().y - total / 2.0;
+    for (text, f) in lines {
+        let t = fit(painter, &text, f, r.width() - 6.0);
+        painter.text(
+            Pos2::new(r.center().x, y + f * 0.6),
+            Align2::CENTER_CENTER,
+            t,
+            egui::FontId::proportional(f),
+            pal.text,
+        );
+        y += f * 1.2;
+    }
+}
+
+/// The packets on the links at the animation's time; returns (position, event) of each.
+#[allow(clippy::too_many_arguments)]
+fn draw_packets(
+    painter: &egui::Painter,
+    rect: Rect,
+    run: &Run,
+    pb: &Playback,
+    g: &Geometry,
+    pal: &Palette,
+    placed: &mut Vec<Rect>,
+) -> Vec<(Pos2, usize)> {
+    let now = pb.time;
+    let cursor_j = run.journeys.at_cursor(pb.cursor);
+    // (position, journey, event, the packet version on that link); the cursor's first.
+    let mut items: Vec<(Pos2, usize, usize, crate::ids::PacketId)> = Vec::new();
+    if let Some(ji) = cursor_j {
+        let j = &run.journeys.list[ji];
+        if j.last_event == pb.cursor && !matches!(j.end, End::InFlight) {
+            let r = g.rects[j.to.index()];
+            let from = j
+                .hops
+                .last()
+                .map_or(r.center(), |h| g.rects[h.from.index()].center());
+            items.push((edge(r, from), ji, j.last_event, j.last_packet));
+        }
+    }
+    for (ji, j) in run.journeys.list.iter().enumerate() {
+        if j.start.secs_f64() > now || j.end_time.secs_f64() + 0.5 < now {
+            continue;
+        }
+        for h in &j.hops {
+            let (t0, t1) = (h.t0.secs_f64(), h.t1.secs_f64());
+            let on_link = (t0 <= now && now < t1) || (h.event == pb.cursor && now == t0);
+            if !on_link || items.iter().any(|x| x.1 == ji) {
+                continue;
+            }
+            let p = smoothstep(((now - t0) / (t1 - t0).max(1e-9)) as f32);
+            let (ra, rb) = (g.rects[h.from.index()], g.rects[h.to.index()]);
+            let (s, e) = (edge(ra, rb.center()), edge(rb, ra.center()));
+            items.push((s + (e - s) * p, ji, h.event, h.packet));
+        }
+    }
+    let mut drawn = Vec::new();
+    for (k, (pos, ji, ev, packet)) in items.into_iter().enumerate() {
+        let j = &run.journeys.list[ji];
+        let current = Some(ji) == cursor_j;
+        draw_packet(
+            painter,
+            rect,
+            pos,
+            j,
+            &run.trace.packets[packet].summary(),
+            pal,
+            placed,
+            current,
+            k,
+        );
+        drawn.push((pos, ev));
+    }
+    drawn
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -355,11 +366,11 @@ fn draw_packet(
     bounds: Rect,
     pos: Pos2,
     j: &Journey,
-    trace: &Trace,
+    text: &str,
     pal: &Palette,
-    stack: usize,
-    label_bottom: f32,
+    placed: &mut Vec<Rect>,
     current: bool,
+    k: usize,
 ) {
     let col = pal.channel(j.channel);
     let r = Rect::from_center_size(pos, Vec2::new(18.0, 12.0));
@@ -369,34 +380,111 @@ fn draw_packet(
         [r.right_top(), r.center()],
         Stroke::new(1.0, Color32::WHITE),
     );
-    // Labels stack upwards above the boxes, but never into the clock at the top.
-    let slot = pal.font + 9.0;
-    let room = ((label_bottom - (bounds.top() + pal.font + 22.0)) / slot).floor();
-    if stack as f32 >= room.clamp(1.0, 3.0) {
+    if k > 6 && !current {
         return;
     }
-    let text = trace.packets[j.packet].summary();
-    let y = label_bottom - stack as f32 * slot;
-    let font = if current {
-        egui::FontId::proportional(pal.font + 1.0)
-    } else {
-        pal.font()
+    let font = egui::FontId::proportional(if current { pal.font + 1.0 } else { pal.font });
+    let galley = painter.layout_no_wrap(text.to_owned(), font.clone(), col);
+    let size = galley.size() + Vec2::splat(4.0);
+    // Above the packet, then higher, then below: the first place that covers nothing.
+    let tries = [-1.0f32, -2.2, -3.4, 1.2, 2.4];
+    let inner = bounds.shrink(4.0);
+    let spot = tries.iter().find_map(|t| {
+        let c = Pos2::new(pos.x, pos.y + t * (size.y + 2.0));
+        let mut lr = Rect::from_center_size(c, size);
+        let dx = (inner.left() - lr.left()).max(0.0) + (inner.right() - lr.right()).min(0.0);
+        lr = lr.translate(Vec2::new(dx, 0.0));
+        let clear = inner.contains_rect(lr) && !placed.iter().any(|p| p.intersects(lr));
+        clear.then_some(lr)
+    });
+    let Some(lr) = spot.or_else(|| {
+        current.then(|| Rect::from_center_size(pos - Vec2::new(0.0, size.y + 2.0), size))
+    }) else {
+        return;
     };
-    let lr = label(
+    painter.rect_filled(lr, 3.0, pal.label_bg);
+    painter.rect_stroke(lr, 3.0, Stroke::new(1.0, col), StrokeKind::Inside);
+    painter.galley(lr.min + Vec2::splat(2.0), galley, col);
+    let anchor = if lr.center().y < pos.y {
+        lr.center_bottom()
+    } else {
+        lr.center_top()
+    };
+    painter.line_segment([anchor, pos], Stroke::new(1.0, col));
+    placed.push(lr);
+}
+
+/// The last packet stopped by a middlebox so far: a red mark beside it, and the rule.
+fn draw_stopped(
+    painter: &egui::Painter,
+    rect: Rect,
+    run: &Run,
+    pb: &Playback,
+    g: &Geometry,
+    pal: &Palette,
+    placed: &mut Vec<Rect>,
+) {
+    let stopped =
+        run.journeys.list.iter().rev().find(|j| {
+            j.last_event <= pb.cursor && matches!(j.end, End::Dropped(_) | End::Rejected(_))
+        });
+    let Some(j) = stopped else { return };
+    let r = g.rects[j.to.index()];
+    let from = j
+        .hops
+        .last()
+        .map_or(r.center(), |h| g.rects[h.from.index()].center());
+    let e = edge(r, from);
+    let m = e + (from - e).normalized() * 14.0;
+    let s = Stroke::new(pal.line + 1.0, pal.bad);
+    painter.circle_filled(m, 11.0, Color32::WHITE);
+    painter.circle_stroke(m, 11.0, s);
+    painter.line_segment([m + Vec2::new(-6.0, -6.0), m + Vec2::new(6.0, 6.0)], s);
+    painter.line_segment([m + Vec2::new(-6.0, 6.0), m + Vec2::new(6.0, -6.0)], s);
+    let (word, v) = match &j.end {
+        End::Dropped(v) => ("DROPPED", v),
+        End::Rejected(v) => ("REJECTED (refused)", v),
+        _ => return,
+    };
+    let count = run
+        .journeys
+        .list
+        .iter()
+        .filter(|x| {
+            x.last_event <= pb.cursor
+                && x.to == j.to
+                && matches!(x.end, End::Dropped(_) | End::Rejected(_))
+        })
+        .count();
+    let pkt = run.trace.packets[j.last_packet].summary();
+    let times = if count > 1 {
+        format!(" · {count} stopped so far")
+    } else {
+        String::new()
+    };
+    let line1 = format!("✖ {word} at {}: {pkt}", v.middlebox);
+    let line2 = format!("by {} · state {}{times}", v.rule_words(), v.state);
+    let font = pal.font.min(g.font + 3.0).max(pal.small);
+    let bounds = rect.shrink(4.0);
+    let l2 = label(
         painter,
-        bounds.shrink(4.0),
-        Pos2::new(pos.x, y),
-        Align2::CENTER_BOTTOM,
-        &text,
-        font,
-        col,
+        bounds,
+        Pos2::new(rect.left() + 10.0, rect.bottom() - 6.0),
+        Align2::LEFT_BOTTOM,
+        &line2,
+        egui::FontId::proportional(font),
+        pal.bad,
         pal.label_bg,
     );
-    painter.line_segment(
-        [
-            Pos2::new(pos.x, lr.bottom() + 2.0),
-            Pos2::new(pos.x, r.top()),
-        ],
-        Stroke::new(1.0, col.gamma_multiply(0.6)),
+    let l1 = label(
+        painter,
+        bounds,
+        Pos2::new(rect.left() + 10.0, l2.top() - 3.0),
+        Align2::LEFT_BOTTOM,
+        &line1,
+        egui::FontId::proportional(font + 1.0),
+        pal.bad,
+        pal.label_bg,
     );
+    placed.push(l1.union(l2));
 }

@@ -37,6 +37,24 @@ pub struct Scenario {
     pub nodes: Vec<NodeSpec>,
     pub links: Vec<LinkSpec>,
     pub expect: Expectation,
+    /// Questions predict mode asks, besides the ones it makes from the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionSpec>,
+}
+
+/// A question of the lesson's own, asked (in predict mode) before a handshake step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    /// Asked just before this step (1-4) first happens.
+    pub before_step: u8,
+    pub text: String,
+    pub choices: Vec<String>,
+    /// The right choice, counted from 0.
+    pub answer: usize,
+    /// Said once it is answered.
+    #[serde(default)]
+    pub explain: String,
 }
 
 fn default_time_limit() -> u64 {

@@ -160,7 +160,36 @@ pub fn validate(s: &Scenario) -> Problems {
         }
     }
     expectation(&mut p, &cx);
+    questions(&mut p, s);
     p
+}
+
+fn questions(p: &mut Problems, s: &Scenario) {
+    at_most(p, "questions".into(), "questions", s.questions.len(), 20);
+    for (k, q) in s.questions.iter().enumerate() {
+        let f = |x: &str| format!("questions[{k}].{x}");
+        if !(1..=4).contains(&q.before_step) {
+            p.push((
+                f("before_step"),
+                format!(
+                    "step {} does not exist: the steps are 1 to 4",
+                    q.before_step
+                ),
+            ));
+        }
+        if q.choices.len() < 2 || q.choices.len() > 8 {
+            p.push((f("choices"), "give 2 to 8 choices".into()));
+        } else if q.answer >= q.choices.len() {
+            p.push((
+                f("answer"),
+                format!(
+                    "there are {} choices, counted from 0: the answer is 0 to {}",
+                    q.choices.len(),
+                    q.choices.len() - 1
+                ),
+            ));
+        }
+    }
 }
 
 fn sizes(p: &mut Problems, s: &Scenario) {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod ui;
 
 use ftp_lab::trace::{EventKind, PacketFate, Trace};
 use ftp_lab::{Scenario, simulate};

@@ -1,0 +1,205 @@
+//! The teacher's files: the lessons the picker offers (shipped, recent, the teacher's own
+//! folder, each with its title and the first line of its description), and where file dialogs
+//! start (the last folder used, else the user's documents; never inside the program's own
+//! install or its shipped `scenarios/`).
+
+use super::builtin::{Entry, SHIPPED};
+use crate::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+/// Most recent files remembered.
+pub const RECENT: usize = 8;
+/// Most files listed from the teacher's folder.
+const FOLDER_FILES: usize = 200;
+
+/// One lesson in the picker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub entry: Entry,
+    pub title: String,
+    /// The first sentence of its description.
+    pub line: String,
+}
+
+/// A group of lessons: "Shipped lessons", "Recent", "Your folder".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub items: Vec<Item>,
+}
+
+fn first_sentence(s: &str) -> String {
+    let end = s.find(". ").map_or(s.len(), |i| i + 1);
+    let t = &s[..end];
+    if t.chars().count() > 140 {
+        t.chars().take(139).collect::<String>() + "…"
+    } else {
+        t.to_owned()
+    }
+}
+
+fn item(entry: Entry, text: &str, file: &str) -> Option<Item> {
+    let s = Scenario::parse(text, file).ok()?;
+    Some(Item {
+        entry,
+        title: s.title,
+        line: first_sentence(&s.description),
+    })
+}
+
+fn file_item(p: &Path) -> Option<Item> {
+    let text = crate::scenario::read_bounded(p, crate::scenario::limits::FILE_BYTES).ok()?;
+    item(
+        Entry::File(p.to_path_buf()),
+        &text,
+        &p.display().to_string(),
+    )
+}
+
+/// The picker's groups. `recent`: paths opened or saved, newest first; `folder`: the
+/// teacher's last folder (its `.ron` files are listed, up to 200).
+pub fn library(recent: &[PathBuf], folder: Option<&Path>) -> Vec<Group> {
+    let shipped: Vec<Item> = SHIPPED
+        .iter()
+        .filter_map(|(n, text)| item(Entry::Builtin(n), text, n))
+        .collect();
+    let recent: Vec<Item> = recent.iter().filter_map(|p| file_item(p)).collect();
+    let mut own = Vec::new();
+    if let Some(dir) = folder.filter(|d| !is_install(d))
+        && let Ok(rd) = std::fs::read_dir(dir)
+    {
+        let mut paths: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .take(FOLDER_FILES)
+            .collect();
+        paths.sort();
+        own = paths.iter().filter_map(|p| file_item(p)).collect();
+    }
+    let mut groups = vec![Group {
+        name: "Shipped lessons".to_owned(),
+        items: shipped,
+    }];
+    if !recent.is_empty() {
+        groups.push(Group {
+            name: "Recent".to_owned(),
+            items: recent,
+        });
+    }
+    if !own.is_empty() {
+        groups.push(Group {
+            name: format!(
+                "Your folder ({})",
+                folder.map_or(String::new(), |f| f.display().to_string())
+            ),
+            items: own,
+        });
+    }
+    groups
+}
+
+/// True for a folder inside the program's install (beside its executable) or its shipped
+/// `scenarios/`: the teacher's files do not go there.
+pub fn is_install(dir: &Path) -> bool {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let shipped = std::fs::canonicalize("scenarios").ok();
+    let manifest =
+        std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).ok();
+    [exe_dir, shipped, manifest]
+        .into_iter()
+        .flatten()
+        .any(|d| dir.starts_with(d))
+}
+
+/// The user's documents folder: `$XDG_DOCUMENTS_DIR`, `~/Documents`, or home.
+pub fn documents() -> PathBuf {
+    if let Ok(d) = std::env::var("XDG_DOCUMENTS_DIR")
+        && Path::new(&d).is_dir()
+    {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("."));
+    let docs = home.join("Documents");
+    if docs.is_dir() { docs } else { home }
+}
+
+/// Where a file dialog starts: the last folder used, unless it is gone or inside the install.
+pub fn start_dir(last: Option<&Path>) -> PathBuf {
+    match last {
+        Some(d) if d.is_dir() && !is_install(d) => d.to_path_buf(),
+        _ => documents(),
+    }
+}
+
+/// Puts `p` first in the recent list (no duplicates, at most `RECENT`).
+pub fn remember(recent: &mut Vec<PathBuf>, p: &Path) {
+    let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    recent.retain(|x| *x != p);
+    recent.insert(0, p);
+    recent.truncate(RECENT);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_is_built_in_with_its_title() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let files = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "ron")
+            })
+            .count();
+        let groups = library(&[], None);
+        assert_eq!(
+            groups[0].items.len(),
+            files,
+            "SHIPPED must list every file in scenarios/"
+        );
+        assert!(
+            groups[0]
+                .items
+                .iter()
+                .all(|i| !i.title.is_empty() && !i.line.is_empty())
+        );
+    }
+
+    #[test]
+    fn dialogs_never_start_in_the_shipped_scenarios() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        assert!(is_install(&shipped));
+        assert_ne!(start_dir(Some(&shipped)), shipped);
+        let tmp = std::env::temp_dir();
+        assert_eq!(start_dir(Some(&tmp)), tmp);
+    }
+
+    #[test]
+    fn recent_files_are_unique_newest_first_and_bounded() {
+        let mut r = Vec::new();
+        for k in 0..12 {
+            remember(&mut r, Path::new(&format!("/tmp/x{k}.ron")));
+        }
+        remember(&mut r, Path::new("/tmp/x5.ron"));
+        assert_eq!(r.len(), RECENT);
+        assert_eq!(r[0], PathBuf::from("/tmp/x5.ron"));
+        assert_eq!(
+            r.iter()
+                .filter(|p| **p == PathBuf::from("/tmp/x5.ron"))
+                .count(),
+            1
+        );
+    }
+}

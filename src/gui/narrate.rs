@@ -1,0 +1,294 @@
+//! Narration: each event in plain words. A headline (the step of the four-step handshake in
+//! the seed article's words, or what this very packet is: "ACK: the client acknowledges the
+//! 230 reply") and the detail (where it is, which middlebox decided and why, what an
+//! announcement announces). Plain functions of the trace: no egui.
+
+use crate::firewall::CtState;
+use crate::ftp::Mode;
+use crate::ftp::announce::{self, Kind};
+use crate::ftp::command::masked;
+use crate::ids::PacketId;
+use crate::trace::{
+    Channel, Connection, EventKind, NodeKind, Packet, PacketFate, Step, Trace, Verdict,
+};
+
+/// The step words of the seed article.
+pub fn step_title(step: Step) -> &'static str {
+    match (step.mode, step.n) {
+        (Mode::Active, 1) => {
+            "the client connects to port 21 and tells the server which port it will use for data"
+        }
+        (Mode::Active, 2) => "the server acknowledges",
+        (Mode::Active, 3) => {
+            "the server connects from its data port to the port the client announced"
+        }
+        (Mode::Active, 4) => "the client acknowledges",
+        (Mode::Passive, 1) => "the client asks the server for passive mode (PASV)",
+        (Mode::Passive, 2) => "the server responds with the data port to use",
+        (Mode::Passive, 3) => "the client opens a second connection to that port",
+        (Mode::Passive, 4) => "the server acknowledges",
+        _ => "",
+    }
+}
+
+/// What an FTP reply code means, in a sentence.
+pub fn reply_meaning(code: u16) -> &'static str {
+    match code {
+        150 => "the server is about to open (or use) the data connection",
+        200 => "command okay",
+        220 => "the server is ready for a new user",
+        221 => "the server closes the control connection",
+        226 => "transfer complete; the data connection is closed",
+        227 => "entering passive mode: the reply carries the address and port to connect to",
+        230 => "the user is logged in",
+        250 => "the file action is done",
+        257 => "a path name",
+        331 => "user name okay, the password is needed",
+        421 => "the service is closing the control connection",
+        425 => "the server could not open the data connection",
+        426 => "the connection closed; the transfer was aborted",
+        500 => "syntax error, command not recognised",
+        501 => "syntax error in the arguments",
+        502 => "command not implemented",
+        530 => "not logged in",
+        550 => "the file is unavailable",
+        _ => "",
+    }
+}
+
+/// `PORT 198,51,100,7,141,221` → `198.51.100.7 port 141·256+221 = 36317`; for EPRT and 229
+/// (which write the port in decimal) the address and port as written.
+pub fn host_port_words(ftp_line: &str) -> Option<String> {
+    let a = announce::parse_any(ftp_line.trim())?.ok()?;
+    let p = a.port;
+    let ip =
+        a.ip.map_or("the control connection's address".to_owned(), |ip| {
+            ip.to_string()
+        });
+    Some(match a.kind {
+        Kind::Port | Kind::Pasv => format!("{ip} port {}·256+{} = {p}", p / 256, p % 256),
+        Kind::Eprt | Kind::Epsv => format!("{ip} port {p}"),
+    })
+}
+
+fn verdict_sentence(v: &Verdict) -> String {
+    let state = match v.state {
+        CtState::New => "a new connection",
+        CtState::Established => "part of an established connection",
+        CtState::Related => "related to a connection it tracks",
+        CtState::Invalid => "invalid",
+        CtState::Untracked => "not tracked",
+    };
+    let seen = if v.why.is_empty() {
+        state.to_owned()
+    } else {
+        v.why.clone()
+    };
+    format!(
+        "Why: {} of {} matched it. Connection tracking saw {seen}.",
+        v.rule_words(),
+        v.middlebox
+    )
+}
+
+/// The narration of event `i`: a headline (the step, or what happened) and the detail.
+pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
+    let Some(e) = trace.events.get(i) else {
+        return ("Nothing has happened yet.".to_owned(), String::new());
+    };
+    let node = trace.node_name(e.node).to_owned();
+    let headline = match (e.step, &e.kind) {
+        (Some(s), _) => format!("Step {}: {}.", s.n, step_title(s)),
+        (None, EventKind::Packet { packet, .. }) => packet_headline(trace, i, *packet),
+        (None, _) => String::new(),
+    };
+    let detail = match &e.kind {
+        EventKind::Packet { packet, fate } => {
+            let p = &trace.packets[*packet];
+            let what = p.summary();
+            let chan = match e.channel {
+                Some(Channel::Data) => "data",
+                _ => "control",
+            };
+            let mut s = match fate {
+                PacketFate::Sent { .. } => format!("{node} sends {what} ({chan} connection)."),
+                PacketFate::Forwarded {
+                    verdict: Some(v), ..
+                } => format!("{what} passes {node}. {}", verdict_sentence(v)),
+                PacketFate::Forwarded { .. } => format!("{what} passes {node}."),
+                PacketFate::Delivered => format!("{what} arrives at {node}."),
+                PacketFate::Dropped { verdict } => format!(
+                    "{what} is DROPPED at {node}. {} Nothing goes back: the sender only sees silence and will retry.",
+                    verdict_sentence(verdict)
+                ),
+                PacketFate::Rejected { verdict, .. } => format!(
+                    "{what} is REJECTED at {node}. {} The firewall answers with a TCP RST, so the sender learns at once.",
+                    verdict_sentence(verdict)
+                ),
+                PacketFate::Unroutable { why } => {
+                    format!(
+                        "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
+                    )
+                }
+            };
+            if let Some(t) = &p.ftp_text
+                && let Some(w) = host_port_words(t)
+            {
+                s.push_str(&format!(" It announces {w}."));
+            }
+            s
+        }
+        EventKind::FtpCommand { line, sent } => {
+            let l = masked(line);
+            if *sent {
+                format!("The client sends the command {l}.")
+            } else {
+                format!("The server reads the command {l}.")
+            }
+        }
+        EventKind::FtpReply { code, text, sent } => {
+            let m = reply_meaning(*code);
+            let m = if m.is_empty() {
+                String::new()
+            } else {
+                format!(" ({m})")
+            };
+            if *sent {
+                format!("The server replies {code} {text}{m}.")
+            } else {
+                format!("The client reads the reply {code} {text}{m}.")
+            }
+        }
+        EventKind::Console { line } => format!("The user's terminal shows: {line}"),
+        EventKind::TcpState {
+            local,
+            remote,
+            from,
+            to,
+        } => format!("{node}: TCP {local} ↔ {remote} goes from {from} to {to}."),
+        EventKind::ActionStarted { typed, .. } => format!("The user types: {typed}"),
+        EventKind::ActionFinished { result } => {
+            if result.ok {
+                format!("'{}' worked: {}", result.action, result.detail)
+            } else {
+                format!("'{}' failed: {}", result.action, result.detail)
+            }
+        }
+        EventKind::Note { text } => format!("{node} notes: {text}"),
+    };
+    (headline, detail)
+}
+
+/// "the client", "the server", "alice" (when there are several clients), "the NAT".
+fn who(trace: &Trace, ip: std::net::Ipv4Addr) -> String {
+    let node = trace
+        .nodes
+        .iter()
+        .find(|n| n.address == Some(ip) && n.kind != NodeKind::Nat);
+    match node.map(|n| n.kind) {
+        Some(NodeKind::Client) if trace.clients.len() > 1 => {
+            node.map_or(String::new(), |n| n.name.clone())
+        }
+        Some(NodeKind::Client) => "the client".to_owned(),
+        Some(NodeKind::Server) => "the server".to_owned(),
+        _ => match trace.nodes.iter().find(|n| n.address == Some(ip)) {
+            Some(n) => format!("{} (for a host behind it)", n.name),
+            None => format!("{ip}"),
+        },
+    }
+}
+
+fn channel_words(c: Option<&Connection>) -> &'static str {
+    match c.map(|c| c.channel) {
+        Some(Channel::Data) => "data",
+        _ => "control",
+    }
+}
+
+/// What segment of the other side an acknowledgment acknowledges: the last one with data,
+/// SYN or FIN that the peer sent on this connection before it.
+fn acknowledged(trace: &Trace, event: usize, p: &Packet) -> Option<String> {
+    let conn = trace.events.get(event)?.conn?;
+    let mine = trace.conn(conn)?.from_initiator(p.src, p.dst);
+    trace.events[..event].iter().rev().find_map(|e| {
+        let EventKind::Packet {
+            packet,
+            fate: PacketFate::Sent { .. },
+        } = &e.kind
+        else {
+            return None;
+        };
+        if e.conn != Some(conn) {
+            return None;
+        }
+        let q = &trace.packets[*packet];
+        let c = trace.conn(conn)?;
+        if c.from_initiator(q.src, q.dst) == mine {
+            return None;
+        }
+        if let Some(t) = &q.ftp_text {
+            let line = masked(t.lines().next().unwrap_or(""));
+            return Some(
+                if line.len() > 3 && line.as_bytes()[..3].iter().all(u8::is_ascii_digit) {
+                    format!("the {} reply", line.get(..3).unwrap_or(""))
+                } else {
+                    format!("the command {}", crate::ftp::command::verb(&line))
+                },
+            );
+        }
+        if q.payload_len > 0 {
+            return Some(format!("{} bytes of data", q.payload_len));
+        }
+        if q.flags.syn {
+            return Some("its SYN-ACK: the connection is open".to_owned());
+        }
+        if q.flags.fin {
+            return Some("its FIN".to_owned());
+        }
+        None
+    })
+}
+
+/// The headline of a packet that belongs to no handshake step: what this packet is.
+fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
+    let p = &trace.packets[packet];
+    let conn = trace
+        .events
+        .get(event)
+        .and_then(|e| e.conn)
+        .and_then(|c| trace.conn(c));
+    let chan = channel_words(conn);
+    let sender = who(trace, *p.src.ip());
+    let f = p.flags;
+    if let Some(t) = &p.ftp_text {
+        let line = masked(t.lines().next().unwrap_or(""));
+        return if sender == "the server" {
+            format!("Reply {line}: the server answers on the control connection.")
+        } else {
+            format!("Command {line}: {sender} sends it on the control connection.")
+        };
+    }
+    let s = if f.rst {
+        format!("RST: {sender}'s TCP resets the {chan} connection (\"nobody here\").")
+    } else if f.syn && !f.ack {
+        format!(
+            "SYN: {sender} opens a {chan} connection to port {}.",
+            p.dst.port()
+        )
+    } else if f.syn {
+        format!("SYN-ACK: {sender} accepts the {chan} connection.")
+    } else if f.fin {
+        format!("FIN: {sender} closes its side of the {chan} connection.")
+    } else if p.payload_len > 0 {
+        format!(
+            "Data: {} bytes from {sender} on the {chan} connection.",
+            p.payload_len
+        )
+    } else {
+        match acknowledged(trace, event, p) {
+            Some(what) => format!("ACK: {sender}'s TCP acknowledges {what}."),
+            None => format!("ACK: {sender}'s TCP acknowledges what it received."),
+        }
+    };
+    s
+}

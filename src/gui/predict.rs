@@ -1,0 +1,72 @@
+//! Predict mode's question, asked in the middle of the picture: the class answers first, then
+//! sees whether it was right, and why. The questions come from `questions`.
+
+use super::model::Command;
+use super::questions::Question;
+use super::style::Palette;
+use eframe::egui::{self, RichText};
+
+/// The answer picked for the question being asked.
+#[derive(Default)]
+pub struct PredictState {
+    picked: Option<(usize, usize)>,
+}
+
+const LETTERS: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
+
+/// Shows question `k`; returns `Answered(k)` once the class has seen the answer.
+pub fn show(
+    ctx: &egui::Context,
+    st: &mut PredictState,
+    k: usize,
+    q: &Question,
+    pal: &Palette,
+) -> Option<Command> {
+    let mut cmd = None;
+    egui::Window::new("Predict")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::new(0.0, -40.0))
+        .show(ctx, |ui| {
+            ui.set_max_width(520.0);
+            ui.label(RichText::new(&q.text).heading());
+            let picked = st.picked.filter(|(qk, _)| *qk == k).map(|(_, c)| c);
+            for (i, c) in q.choices.iter().enumerate() {
+                let text = format!("{}. {c}", LETTERS.get(i).copied().unwrap_or("·"));
+                let mut rt = RichText::new(text);
+                if picked.is_some() && i == q.answer {
+                    rt = rt.color(pal.ok).strong();
+                } else if picked == Some(i) {
+                    rt = rt.color(pal.bad);
+                }
+                if ui
+                    .add_enabled(picked.is_none(), egui::Button::new(rt))
+                    .clicked()
+                {
+                    st.picked = Some((k, i));
+                }
+            }
+            if let Some(p) = picked {
+                let (word, col) = if q.check(p) {
+                    ("✔ Right.", pal.ok)
+                } else {
+                    ("✖ Not quite.", pal.bad)
+                };
+                ui.label(
+                    RichText::new(format!("{word} {}", q.explain))
+                        .color(col)
+                        .strong(),
+                );
+                if ui.button("Continue ▶").clicked() {
+                    st.picked = None;
+                    cmd = Some(Command::Answered(k));
+                }
+            } else {
+                ui.label(
+                    RichText::new("Pick an answer; the run goes on once the class has seen it.")
+                        .weak(),
+                );
+            }
+        });
+    cmd
+}

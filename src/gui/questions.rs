@@ -1,0 +1,216 @@
+//! Predict mode's questions, made from the trace itself, so every scenario has them (an
+//! edited one too): before a middlebox decides the first SYN of a data connection, "what will
+//! it do?" and "which rule decides?"; once a PORT or 227 has arrived, "which port will the
+//! other side connect to?". A scenario may add its own questions before a step. Plain data,
+//! no egui: the panel asks, this checks.
+
+use crate::ftp::announce;
+use crate::scenario::QuestionSpec;
+use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Trace, Verdict};
+use std::collections::BTreeSet;
+
+/// One question, asked when the cursor would move past event `at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub at: usize,
+    pub text: String,
+    pub choices: Vec<String>,
+    pub answer: usize,
+    /// Said once the question is answered.
+    pub explain: String,
+}
+
+impl Question {
+    pub fn check(&self, choice: usize) -> bool {
+        choice == self.answer
+    }
+}
+
+/// Every question of a run, in the order they come.
+pub fn questions(trace: &Trace, own: &[QuestionSpec]) -> Vec<Question> {
+    let mut out = Vec::new();
+    firewall_questions(trace, &mut out);
+    port_questions(trace, &mut out);
+    for q in own {
+        let at = trace
+            .events
+            .iter()
+            .position(|e| e.step.is_some_and(|s| s.n == q.before_step));
+        if let Some(at) = at {
+            out.push(Question {
+                at: at.saturating_sub(1),
+                text: q.text.clone(),
+                choices: q.choices.clone(),
+                answer: q.answer.min(q.choices.len().saturating_sub(1)),
+                explain: q.explain.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|q| q.at);
+    out
+}
+
+fn rule_choices(trace: &Trace, v: &Verdict) -> (Vec<String>, usize) {
+    let rules = trace
+        .firewalls
+        .iter()
+        .find(|f| f.name == v.middlebox)
+        .map(|f| f.rules.clone())
+        .unwrap_or_default();
+    let mut choices: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("rule {} '{r}'", i + 1))
+        .collect();
+    choices.push("the default policy".to_owned());
+    let last = choices.len() - 1;
+    let answer = v.rule.map_or(last, |r| r - 1).min(last);
+    (choices, answer)
+}
+
+/// Before each firewall decides the first SYN of each data connection.
+fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
+    let mut asked: BTreeSet<(usize, String)> = BTreeSet::new();
+    for (i, e) in trace.events.iter().enumerate() {
+        let EventKind::Packet { packet, fate } = &e.kind else {
+            continue;
+        };
+        let p = &trace.packets[*packet];
+        if e.channel != Some(Channel::Data) || !(p.flags.syn && !p.flags.ack) {
+            continue;
+        }
+        let v = match fate {
+            PacketFate::Forwarded {
+                verdict: Some(v), ..
+            } => v,
+            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => verdict,
+            _ => continue,
+        };
+        let is_firewall = trace
+            .nodes
+            .iter()
+            .any(|n| n.name == v.middlebox && n.kind == NodeKind::Firewall);
+        let conn = e.conn.map_or(usize::MAX, |c| c.index());
+        if !is_firewall || !asked.insert((conn, v.middlebox.clone())) {
+            continue;
+        }
+        let at = i.saturating_sub(1);
+        let actions = ["accept", "drop", "reject"];
+        let answer = actions
+            .iter()
+            .position(|a| *a == v.action.to_string())
+            .unwrap_or(0);
+        out.push(Question {
+            at,
+            text: format!(
+                "What will {} do with this SYN from port {} to port {}?",
+                v.middlebox,
+                p.src.port(),
+                p.dst.port()
+            ),
+            choices: actions.iter().map(|a| (*a).to_owned()).collect(),
+            answer,
+            explain: format!("{} will {} it.", v.middlebox, v.action),
+        });
+        let (choices, answer) = rule_choices(trace, v);
+        out.push(Question {
+            at,
+            text: format!("Which rule of {} decides it?", v.middlebox),
+            choices,
+            answer,
+            explain: format!(
+                "{} decides: connection tracking sees it as {}.",
+                v.rule_words(),
+                v.state
+            ),
+        });
+    }
+}
+
+/// Once a PORT reaches the server or a 227 reaches the client: which port comes next.
+fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
+    for (i, e) in trace.events.iter().enumerate() {
+        let line = match &e.kind {
+            EventKind::FtpCommand { line, sent: false } => line.clone(),
+            EventKind::FtpReply {
+                code: 227,
+                text,
+                sent: false,
+            } => format!("227 {text}"),
+            _ => continue,
+        };
+        let Some(Ok(a)) = announce::parse_any(&line) else {
+            continue;
+        };
+        if !matches!(a.kind, announce::Kind::Port | announce::Kind::Pasv) {
+            continue;
+        }
+        let who = if a.kind.active() {
+            "the server"
+        } else {
+            "the client"
+        };
+        let port = a.port;
+        let (p1, p2) = (u32::from(port >> 8), u32::from(port & 0xff));
+        let mut choices: Vec<u32> = vec![u32::from(port), p1 + p2, p1 * 100 + p2, p2 * 256 + p1];
+        if a.kind.active() {
+            choices.push(20);
+        } else {
+            choices.push(21);
+        }
+        let mut seen = BTreeSet::new();
+        choices.retain(|c| seen.insert(*c));
+        choices.sort_unstable();
+        let answer = choices
+            .iter()
+            .position(|c| *c == u32::from(port))
+            .unwrap_or(0);
+        out.push(Question {
+            at: i,
+            text: format!(
+                "Which port will {who} connect to? (the last two numbers are p1 = {p1}, p2 = {p2})"
+            ),
+            choices: choices.iter().map(ToString::to_string).collect(),
+            answer,
+            explain: format!("{p1}·256 + {p2} = {port}."),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::shipped_trace as trace;
+
+    #[test]
+    fn the_drop_scenario_asks_what_the_client_firewall_does_with_the_data_syn() {
+        let t = trace("active-client-fw-drops");
+        let qs = questions(&t, &[]);
+        let q = qs
+            .iter()
+            .find(|q| {
+                q.text
+                    .starts_with("What will client-fw do with this SYN from port 20")
+            })
+            .expect("a question about client-fw");
+        assert_eq!(q.choices[q.answer], "drop");
+        assert!(q.check(1) && !q.check(0));
+        let r = qs
+            .iter()
+            .find(|x| x.at == q.at && x.text.starts_with("Which rule of client-fw"))
+            .unwrap();
+        assert!(r.choices[r.answer].starts_with("rule 2"));
+        // The PORT question comes before, and its answer is the PORT arithmetic.
+        let port = qs
+            .iter()
+            .find(|x| x.text.starts_with("Which port will the server"))
+            .unwrap();
+        assert!(port.at < q.at);
+        let data = t
+            .connections
+            .iter()
+            .find(|c| c.channel == Channel::Data)
+            .unwrap();
+        assert_eq!(port.choices[port.answer], data.responder.port().to_string());
+    }
+}

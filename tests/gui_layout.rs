@@ -1,0 +1,326 @@
+//! The window on the screens a classroom has: 1024×768 projectors to 1920×1080 monitors, in
+//! normal and presentation mode, with either right-hand tab. Measured from where the last
+//! frame put things (`FtpLabApp::probe`) and from the shapes egui painted.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use eframe::egui::{self, Color32, Rect};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ftp_lab::gui::style::contrast;
+use ftp_lab::gui::{FtpLabApp, RightTab};
+use std::path::Path;
+
+const SIZES: [(f32, f32); 4] = [
+    (1024.0, 768.0),
+    (1280.0, 800.0),
+    (1366.0, 768.0),
+    (1920.0, 1080.0),
+];
+
+fn scenario(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.ron"))
+}
+
+use common::ui::{first_drop, harness_at as harness, harness_with_file_dialog, type_path};
+
+fn at_first_drop(h: &mut Harness<'_, FtpLabApp>) {
+    let i = first_drop(h.state());
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::SeekEvent(i));
+    h.run();
+}
+
+fn inside(outer: Rect, r: Rect) -> bool {
+    outer.expand(0.5).contains_rect(r)
+}
+
+fn no_overlaps(what: &str, rects: &[Rect], ctx: &str) {
+    for (i, a) in rects.iter().enumerate() {
+        for b in &rects[i + 1..] {
+            assert!(
+                !a.shrink(0.5).intersects(b.shrink(0.5)),
+                "{ctx}: two {what} overlap: {a:?} and {b:?}"
+            );
+        }
+    }
+}
+
+/// Everything in place on one screen, in one look, with one tab.
+fn check_layout(h: &Harness<'_, FtpLabApp>, ctx: &str) {
+    let p = &h.state().probe;
+    let screen = p.screen;
+    assert!(!p.node_boxes.is_empty(), "{ctx}: no topology drawn");
+    no_overlaps("node boxes", &p.node_boxes, ctx);
+    for b in &p.node_boxes {
+        assert!(
+            inside(screen, *b),
+            "{ctx}: node box {b:?} outside {screen:?}"
+        );
+    }
+    assert!(!p.bottom_widgets.is_empty(), "{ctx}");
+    for w in &p.bottom_widgets {
+        assert!(
+            inside(screen, *w),
+            "{ctx}: bottom-bar widget {w:?} outside {screen:?}"
+        );
+    }
+    no_overlaps("ladder headers", &p.ladder_headers, ctx);
+    assert!(inside(screen, p.top_bar), "{ctx}: top bar {:?}", p.top_bar);
+    assert!(inside(screen, p.right), "{ctx}: right panel {:?}", p.right);
+    // The tab names sit inside the right panel (not cut at its edge).
+    for tab in ["Story", "Packet inspector"] {
+        let r = h.get_by_label(tab).rect();
+        assert!(
+            inside(p.right, r),
+            "{ctx}: tab '{tab}' at {r:?}, panel {:?}",
+            p.right
+        );
+    }
+    // The centre keeps a usable width.
+    let left = p.left.map_or(screen.left(), |l| l.right());
+    let centre = p.right.left() - left;
+    assert!(
+        centre >= 0.36 * screen.width(),
+        "{ctx}: centre only {centre} of {}",
+        screen.width()
+    );
+}
+
+#[test]
+fn the_window_fits_every_classroom_screen() {
+    for size in SIZES {
+        for presentation in [false, true] {
+            let mut h = harness(
+                FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+                size,
+            );
+            if presentation {
+                h.key_press(egui::Key::F);
+                h.run();
+            }
+            at_first_drop(&mut h);
+            let mut widths = Vec::new();
+            for tab in [RightTab::Story, RightTab::Inspector, RightTab::Story] {
+                h.state_mut().right = tab;
+                h.run();
+                let ctx = format!("{}×{} presentation={presentation} {tab:?}", size.0, size.1);
+                check_layout(&h, &ctx);
+                let p = &h.state().probe;
+                widths.push((p.left.map(|l| l.width()), p.right.width()));
+            }
+            // Panels keep their width when the tab changes.
+            assert!(
+                widths.windows(2).all(|w| w[0] == w[1]),
+                "{size:?} presentation={presentation}: widths changed {widths:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn graphs_with_a_nat_and_several_clients_fit_at_1024() {
+    for name in [
+        "nat-two-clients-active-alg",
+        "passive-range-used-up",
+        "nat-server-passive-alg",
+    ] {
+        for presentation in [false, true] {
+            let mut h = harness(FtpLabApp::new(Some(&scenario(name))), (1024.0, 768.0));
+            if presentation {
+                h.key_press(egui::Key::F);
+                h.run();
+            }
+            h.key_press(egui::Key::Num3);
+            h.run();
+            check_layout(&h, &format!("{name} presentation={presentation}"));
+        }
+    }
+}
+
+#[test]
+fn widths_saved_on_a_big_screen_are_not_kept_on_a_small_one() {
+    let mut h = harness(
+        FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+        (1920.0, 1080.0),
+    );
+    // Drag the right panel wide, as on a big monitor.
+    let r = h.state().probe.right;
+    h.drag_at(egui::pos2(r.left() + 1.0, r.center().y));
+    h.run();
+    h.drop_at(egui::pos2(r.left() - 500.0, r.center().y));
+    h.run();
+    let wide = h.state().probe.right.width();
+    h.set_size(egui::vec2(1024.0, 768.0));
+    h.run();
+    let p = &h.state().probe;
+    assert!(
+        p.right.width() <= 0.32 * p.screen.width() + 1.0,
+        "right panel {} wide on a {} screen (was {wide})",
+        p.right.width(),
+        p.screen.width()
+    );
+    check_layout(&h, "after shrinking");
+    // "Reset layout" gives the default widths back.
+    h.get_by_label("⟲").click();
+    h.run();
+    let p = &h.state().probe;
+    assert!(
+        (p.right.width() - 0.28 * p.screen.width()).abs() < 8.0,
+        "{:?}",
+        p.right
+    );
+}
+
+/// The top bar keeps its height for 60 frames after each file command (it used to grow until
+/// it filled the window).
+#[test]
+fn the_top_bar_does_not_grow_after_save_as_or_export() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-topbar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for size in [(1920.0, 1080.0), (1280.0, 800.0), (1024.0, 768.0)] {
+        let mut h = harness_with_file_dialog(
+            FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+            size,
+        );
+        let height = h.state().probe.top_bar.height();
+        let steady = |h: &mut Harness<'_, FtpLabApp>, what: &str| {
+            for frame in 0..60 {
+                h.step();
+                let now = h.state().probe.top_bar.height();
+                assert_eq!(now, height, "{size:?} {what}: frame {frame}");
+            }
+        };
+        h.get_by_label("Passive").click();
+        h.run();
+        h.get_by_label("Save as…").click();
+        h.run();
+        let target = dir.join(format!("saved-{}.ron", size.0));
+        type_path(&mut h, &target);
+        assert!(target.is_file(), "{}", target.display());
+        h.get_by_label_contains(&format!("Saved to {}", target.display()));
+        steady(&mut h, "Save as");
+        h.get_by_label("Export capture…").click();
+        h.run();
+        h.get_by_label("Choose the file…").click();
+        h.run();
+        let pcap = dir.join(format!("capture-{}.pcap", size.0));
+        type_path(&mut h, &pcap);
+        assert!(pcap.is_file());
+        h.get_by_label_contains(&format!("to {}", pcap.display()));
+        steady(&mut h, "Export");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One painted piece of text and what it was painted on.
+struct Painted {
+    text: String,
+    px: f32,
+    color: Color32,
+    background: Color32,
+}
+
+fn flatten(s: &egui::Shape, out: &mut Vec<egui::Shape>) {
+    match s {
+        egui::Shape::Vec(v) => v.iter().for_each(|x| flatten(x, out)),
+        x => out.push(x.clone()),
+    }
+}
+
+/// Every piece of text egui painted, with the opaque fill painted last under its middle
+/// (shapes come in paint order; the window's own fill when nothing else is under it).
+fn painted_text(h: &Harness<'_, FtpLabApp>) -> Vec<Painted> {
+    let ppp = h.ctx.pixels_per_point();
+    let window = h.ctx.global_style().visuals.panel_fill;
+    let mut fills: Vec<(Rect, Color32)> = Vec::new();
+    let mut out = Vec::new();
+    for cs in &h.output().shapes {
+        let mut found = Vec::new();
+        flatten(&cs.shape, &mut found);
+        for s in found {
+            match s {
+                egui::Shape::Rect(r) if r.fill.a() == 255 => {
+                    fills.push((r.rect.intersect(cs.clip_rect), r.fill));
+                }
+                egui::Shape::Circle(c) if c.fill.a() == 255 => {
+                    let r = Rect::from_center_size(c.center, egui::Vec2::splat(2.0 * c.radius));
+                    fills.push((r.intersect(cs.clip_rect), c.fill));
+                }
+                egui::Shape::Text(t) => {
+                    let r = t.visual_bounding_rect().intersect(cs.clip_rect);
+                    if !r.is_positive() {
+                        continue;
+                    }
+                    let background = fills
+                        .iter()
+                        .rev()
+                        .find(|(f, _)| f.contains(r.center()))
+                        .map_or(window, |(_, c)| *c);
+                    for sec in &t.galley.job.sections {
+                        let text = t.galley.job.text[sec.byte_range.start.0..sec.byte_range.end.0]
+                            .to_owned();
+                        if text.trim().is_empty() {
+                            continue;
+                        }
+                        let color = t.override_text_color.unwrap_or(
+                            if sec.format.color == Color32::PLACEHOLDER {
+                                t.fallback_color
+                            } else {
+                                sec.format.color
+                            },
+                        );
+                        out.push(Painted {
+                            text,
+                            px: sec.format.font_id.size * ppp,
+                            color,
+                            background,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// In presentation mode at 1280×800 every text on screen is at least 18 px, and every text
+/// colour the panels use reads at 4.5:1 or better on its background.
+#[test]
+fn presentation_text_is_large_and_dark_enough_for_the_back_row() {
+    for (tab, centre) in [
+        (RightTab::Story, "Ladder diagram"),
+        (RightTab::Inspector, "Event list"),
+    ] {
+        let mut h = harness(
+            FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+            (1280.0, 800.0),
+        );
+        h.key_press(egui::Key::F);
+        h.run();
+        at_first_drop(&mut h);
+        h.state_mut().right = tab;
+        h.get_by_label(centre).click();
+        h.run();
+        h.run();
+        let texts = painted_text(&h);
+        assert!(texts.len() > 30, "{} texts", texts.len());
+        let small: Vec<_> = texts
+            .iter()
+            .filter(|t| t.px < 18.0 - 0.01)
+            .map(|t| (&t.text, t.px))
+            .collect();
+        assert!(small.is_empty(), "{tab:?}: text under 18 px: {small:?}");
+        let faint: Vec<_> = texts
+            .iter()
+            .map(|t| (&t.text, contrast(t.color, t.background)))
+            .filter(|(_, c)| *c < 4.5)
+            .collect();
+        assert!(faint.is_empty(), "{tab:?}: text under 4.5:1: {faint:?}");
+    }
+}

@@ -1,0 +1,264 @@
+//! A lesson's flow in the window: stepping at the pace of a lesson, predict mode asking the
+//! class before it reveals, rule editing without traps, and NAT scenarios in the inspector.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::ui::{first_drop, harness_at, texts};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use ftp_lab::gui::{FtpLabApp, RightTab};
+
+fn app(name: &str) -> FtpLabApp {
+    FtpLabApp::new(Some(&common::scenario_path(name)))
+}
+
+fn harness(app: FtpLabApp) -> Harness<'static, FtpLabApp> {
+    harness_at(app, (1280.0, 800.0))
+}
+
+#[test]
+fn at_ftp_granularity_the_dropped_syn_is_at_most_twelve_presses_away() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.get_by_label("Step by").click();
+    h.run();
+    h.get_by_label("FTP commands and replies").click();
+    h.run();
+    let target = first_drop(h.state());
+    let mut presses = 0;
+    while h.state().playback.cursor < target && presses < 50 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+        presses += 1;
+    }
+    assert_eq!(h.state().playback.cursor, target);
+    assert!(presses <= 12, "{presses} presses");
+    h.get_by_label_contains("is DROPPED at client-fw");
+    // G cycles the granularity: handshake steps next.
+    h.key_press(egui::Key::G);
+    h.run();
+    assert_eq!(
+        h.state().playback.granularity,
+        ftp_lab::gui::model::Granularity::Step
+    );
+    assert!(texts(&h).iter().any(|t| t == "handshake steps"));
+}
+
+/// Predict mode hides the ending and the future, stops before the dropped SYN and asks;
+/// "drop" and "rule 2" are right, a wrong answer is told so.
+#[test]
+fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
+    for wrong in [false, true] {
+        let mut h = harness(app("active-client-fw-drops"));
+        h.key_press(egui::Key::P);
+        h.run();
+        assert!(h.state().playback.predict);
+        h.get_by_label_contains("predict mode");
+        // The future is not on screen: no later ladder row, no outcome, no whole-run hits.
+        assert!(h.query_by_label_contains("425 Failed").is_none());
+        assert!(h.query_by_label_contains("It failed").is_none());
+        h.get_by_label("Step by").click();
+        h.run();
+        h.get_by_label("FTP commands and replies").click();
+        h.run();
+        let target = first_drop(h.state());
+        let mut guard = 0;
+        loop {
+            guard += 1;
+            assert!(guard < 60, "never asked about client-fw");
+            if h.query_by_label_contains("What will client-fw do with this SYN")
+                .is_some()
+            {
+                break;
+            }
+            if h.state().playback.asking.is_some() {
+                // Another question first (the PORT arithmetic): answer it and go on.
+                h.get_all_by_role(egui::accesskit::Role::Button)
+                    .find(|b| {
+                        b.accesskit_node()
+                            .label()
+                            .is_some_and(|l| l.starts_with("a. "))
+                    })
+                    .unwrap()
+                    .click();
+                h.run();
+                h.get_by_label("Continue ▶").click();
+                h.run();
+                continue;
+            }
+            h.key_press(egui::Key::ArrowRight);
+            h.run();
+        }
+        // Asked before the drop is shown.
+        assert!(h.state().playback.cursor < target);
+        assert!(h.query_by_label_contains("is DROPPED").is_none());
+        // Keys do not move past an open question.
+        let at = h.state().playback.cursor;
+        h.key_press(egui::Key::End);
+        h.run();
+        assert_eq!(h.state().playback.cursor, at);
+        if wrong {
+            h.get_by_label("a. accept").click();
+            h.run();
+            h.get_by_label_contains("✖ Not quite. client-fw will drop it.");
+        } else {
+            h.get_by_label("b. drop").click();
+            h.run();
+            h.get_by_label_contains("✔ Right. client-fw will drop it.");
+        }
+        h.get_by_label("Continue ▶").click();
+        h.run();
+        h.get_by_label_contains("Which rule of client-fw decides it?");
+        let choice = if wrong { "a. rule 1" } else { "b. rule 2" };
+        h.get_all_by_role(egui::accesskit::Role::Button)
+            .find(|b| {
+                b.accesskit_node()
+                    .label()
+                    .is_some_and(|l| l.starts_with(choice))
+            })
+            .unwrap()
+            .click();
+        h.run();
+        let verdict = if wrong {
+            "✖ Not quite."
+        } else {
+            "✔ Right."
+        };
+        h.get_by_label_contains(&format!("{verdict} rule 2 'drop inbound new' decides"));
+        h.get_by_label("Continue ▶").click();
+        h.run();
+        // Now the drop is revealed.
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+        assert_eq!(h.state().playback.cursor, target);
+        h.get_by_label_contains("is DROPPED at client-fw");
+    }
+}
+
+#[test]
+fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    h.get_by_label("+ Add rule above rule 2").click();
+    h.run();
+    let rules = |h: &Harness<'_, FtpLabApp>| -> Vec<String> {
+        h.state()
+            .doc
+            .scenario
+            .nodes
+            .iter()
+            .find_map(|n| match n {
+                ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" => {
+                    Some(f.rules.iter().map(|r| r.comment.clone()).collect())
+                }
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(rules(&h), ["allow replies", "accept", "drop inbound new"]);
+    // The new rule accepts everything: the old rule 2, now 3, can never match.
+    h.get_by_label("⚠ never matches: rule 2 takes all its packets");
+    h.get_by_label_contains("Editing rule 2");
+    // Narrowing the new rule to port 21 lifts the warning (a partial overlap is not flagged).
+    h.get_by_label("Destination port").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Destination port").type_text("21");
+    h.run();
+    assert!(h.query_by_label_contains("never matches").is_none());
+    // Its generated comment followed the edit.
+    assert_eq!(rules(&h)[1], "accept to port 21");
+    // The run: with rule 2 accepting only port 21, the data SYN still meets the drop.
+    assert!(!h.state().trace().outcome.success);
+}
+
+#[test]
+fn hit_counters_count_up_to_the_cursor() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.get_by_label_contains("2. [drop] drop inbound new");
+    // At t = 0 nothing has hit rule 2 yet.
+    let rule2_hits = |h: &Harness<'_, FtpLabApp>| {
+        texts(h)
+            .into_iter()
+            .filter(|t| t.ends_with(" hits") || t.ends_with(" hit"))
+            .collect::<Vec<_>>()
+    };
+    let at_start = rule2_hits(&h);
+    assert!(at_start.len() >= 4, "{at_start:?}");
+    assert!(
+        at_start.iter().all(|l| l.starts_with("0 hit")),
+        "{at_start:?}"
+    );
+    h.key_press(egui::Key::End);
+    h.run();
+    let at_end = rule2_hits(&h);
+    assert!(at_end.iter().any(|l| l == "6 hits"), "{at_end:?}");
+}
+
+#[test]
+fn across_a_nat_the_packet_changes_and_the_inspector_shows_both_versions() {
+    let mut h = harness(app("nat-client-active-alg"));
+    let t = h.state().trace();
+    // The PORT command as the client sent it and as the server got it.
+    let at_nat = t
+        .events
+        .iter()
+        .position(|e| {
+            matches!(
+                &e.kind,
+                ftp_lab::trace::EventKind::Packet {
+                    fate: ftp_lab::trace::PacketFate::Forwarded { rewritten: Some(_), .. },
+                    packet
+                } if t.packets[*packet].ftp_text.as_deref().is_some_and(|x| x.starts_with("PORT"))
+            )
+        })
+        .unwrap();
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::SeekEvent(at_nat));
+    h.state_mut().right = RightTab::Inspector;
+    h.run();
+    h.get_by_label_contains("home-router rewrites this packet");
+    h.get_by_label("Before");
+    h.get_by_label("After");
+    // The after version carries the public address.
+    h.get_by_label_contains("bytes differ");
+    h.get_by_label_contains("After home-router: ").click();
+    h.run();
+    h.get_by_label_contains("Rewritten by home-router: this is the packet after it");
+    let t = h.state().trace();
+    let e = &t.events[h.state().playback.cursor];
+    let ftp_lab::trace::EventKind::Packet { packet, .. } = &e.kind else {
+        panic!()
+    };
+    let text = t.packets[*packet].ftp_text.clone().unwrap();
+    assert!(text.starts_with("PORT 198,51,100,2,"), "{text}");
+    assert!(texts(&h).iter().any(|x| x.contains(text.trim_end())));
+}
+
+#[test]
+fn two_clients_have_their_own_outcome_and_their_own_rows() {
+    let mut h = harness(app("nat-two-clients-active-alg"));
+    h.key_press(egui::Key::End);
+    h.run();
+    h.get_by_label("✔ 2 of 2 clients succeeded");
+    h.get_by_label("Event list").click();
+    h.run();
+    let total = h.state().trace().events.len();
+    h.get_by_label("Client").click();
+    h.run();
+    h.get_all_by_label("alice")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+        .unwrap()
+        .click();
+    h.run();
+    let shown = texts(&h)
+        .into_iter()
+        .find(|t| t.ends_with(" events shown"))
+        .unwrap();
+    let n: usize = shown.split(' ').next().unwrap().parse().unwrap();
+    assert!(n > 20 && n < total, "{shown}");
+}
