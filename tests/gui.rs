@@ -53,9 +53,48 @@ fn screenshots() {
         h.remove_cursor();
         h.run();
         let img = h.render().unwrap();
-        assert_eq!((img.width(), img.height()), (1280, 800));
+        let screen = h.ctx.content_rect().size() * h.ctx.zoom_factor();
+        assert_eq!(
+            (img.width(), img.height()),
+            (screen.x.round() as u32, screen.y.round() as u32)
+        );
         img.save(dir.join(format!("{name}.png"))).unwrap();
     };
+    // A 1024×768 projector: normal, presentation, and predict mode asking its question.
+    let mut h = common::ui::harness_at(default_app(), (1024.0, 768.0));
+    let drop = common::ui::first_drop(h.state());
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::SeekEvent(drop));
+    h.run();
+    shot(&mut h, "projector-1024");
+    h.key_press(egui::Key::F);
+    h.run();
+    shot(&mut h, "projector-1024-presentation");
+    let mut h = common::ui::harness_at(default_app(), (1024.0, 768.0));
+    h.key_press(egui::Key::F);
+    h.key_press(egui::Key::P);
+    h.run();
+    h.state_mut().playback.granularity = ftp_lab::gui::model::Granularity::Ftp;
+    for _ in 0..40 {
+        if h.query_by_label_contains("What will client-fw do")
+            .is_some()
+        {
+            break;
+        }
+        if h.state().playback.asking.is_some() {
+            let q = h.state().playback.asking.unwrap();
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(q));
+        } else {
+            h.key_press(egui::Key::ArrowRight);
+        }
+        h.run();
+    }
+    h.get_by_label_contains("What will client-fw do");
+    shot(&mut h, "predict-question");
+    h.get_by_label("b. drop").click();
+    h.run();
+    shot(&mut h, "predict-answered");
     // Active mode through the client firewall that drops: just after the drop.
     let mut h = harness(default_app());
     h.key_press(egui::Key::Num3);

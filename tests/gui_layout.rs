@@ -166,7 +166,9 @@ fn widths_saved_on_a_big_screen_are_not_kept_on_a_small_one() {
     );
     check_layout(&h, "after shrinking");
     // "Reset layout" gives the default widths back.
-    h.get_by_label("⟲").click();
+    h.get_by_label("View ▾").click();
+    h.run();
+    h.get_by_label("Reset layout").click();
     h.run();
     let p = &h.state().probe;
     assert!(

@@ -91,9 +91,20 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
             h.key_press(egui::Key::ArrowRight);
             h.run();
         }
-        // Asked before the drop is shown.
+        // Asked before the drop is shown, in the narration and in the ladder (the SYN's arrow
+        // stops where the SYN has got to, without the mark of its fate).
         assert!(h.state().playback.cursor < target);
         assert!(h.query_by_label_contains("is DROPPED").is_none());
+        let shown = texts(&h);
+        assert!(
+            !shown.iter().any(|t| t.contains("(stopped at")),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|t| t.contains("SYN 203.0.113.10:20") && t.ends_with("(on its way)"))
+        );
         // Keys do not move past an open question.
         let at = h.state().playback.cursor;
         h.key_press(egui::Key::End);
@@ -134,6 +145,11 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
         h.run();
         assert_eq!(h.state().playback.cursor, target);
         h.get_by_label_contains("is DROPPED at client-fw");
+        assert!(
+            texts(&h)
+                .iter()
+                .any(|t| t.contains("(stopped at client-fw)"))
+        );
     }
 }
 

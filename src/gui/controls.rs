@@ -403,7 +403,7 @@ fn firewall_section(
                 }
             });
         changed |= before != fw.default_policy;
-        ui.label(format!("{default_hits} hits"))
+        ui.label(hits_words(default_hits))
             .on_hover_text(whole_run(report.map_or(0, |r| r.default_hits), v.predict));
     });
     if blocked == Some(None) {
@@ -470,6 +470,14 @@ struct RuleRow<'a> {
     predict: bool,
 }
 
+fn hits_words(n: u64) -> String {
+    if n == 1 {
+        "1 hit".to_owned()
+    } else {
+        format!("{n} hits")
+    }
+}
+
 /// The hover of a hit counter: the whole run's count, unless predict mode hides the future.
 fn whole_run(n: u64, predict: bool) -> String {
     if predict {
@@ -516,7 +524,7 @@ fn rule_row(
     )
     .on_hover_text(format!("nft: {}", analysis::nft(row.rule)));
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{} hits", row.hits))
+        ui.label(hits_words(row.hits))
             .on_hover_text(whole_run(row.whole, row.predict));
         if ui
             .add_enabled(k > 0, egui::Button::new("⬆").small())

@@ -23,7 +23,7 @@ pub struct LadderState {
 }
 
 const GUTTER: f32 = 78.0;
-/// The narrowest column: a node name and its arrows stay readable.
+/// The most a column asks for before the diagram scrolls sideways.
 pub const MIN_COLUMN: f32 = 92.0;
 
 /// The x of each node's lifeline within `r`.
@@ -46,7 +46,24 @@ pub fn show(
     pal: &Palette,
 ) -> Option<(Command, bool)> {
     let n = run.graph.order.len().max(1) as f32;
-    let width = ui.available_width().max(GUTTER + n * MIN_COLUMN);
+    // A column is as wide as the longest node name needs (never less than 56, never more
+    // than MIN_COLUMN is asked): the classic five-node chain fits a 1024-pixel projector
+    // without scrolling sideways.
+    let font = egui::FontId::proportional(pal.font);
+    let widest = run
+        .graph
+        .order
+        .iter()
+        .map(|id| {
+            ui.fonts_mut(|f| {
+                f.layout_no_wrap(run.trace.node_name(*id).to_owned(), font.clone(), pal.text)
+                    .size()
+                    .x
+            })
+        })
+        .fold(0.0f32, f32::max);
+    let min_column = (widest + 14.0).clamp(56.0, MIN_COLUMN);
+    let width = ui.available_width().max(GUTTER + n * min_column);
     let mut cmd = None;
     egui::ScrollArea::horizontal()
         .id_salt("ladder_h")
@@ -207,12 +224,24 @@ fn row(
             egui::Color32::WHITE,
         );
     }
-    let (x0, x1) = (xs[j.from.index()], xs[j.to.index()]);
+    // In predict mode a packet still on its way is drawn only as far as it has got: where it
+    // ends (and whether it is stopped) is not shown before it happens.
+    let ended = j.last_event <= pb.cursor;
+    let reached = if pb.predict && !ended {
+        j.hops
+            .iter()
+            .rev()
+            .find(|h| h.event <= pb.cursor)
+            .map_or(j.from, |h| h.to)
+    } else {
+        j.to
+    };
+    let (x0, x1) = (xs[j.from.index()], xs[reached.index()]);
     let (a, b) = (
         Pos2::new(x0, r.top() + row_h * 0.62),
         Pos2::new(x1, r.top() + row_h * 0.86),
     );
-    let stopped = matches!(j.end, End::Dropped(_) | End::Rejected(_));
+    let stopped = matches!(j.end, End::Dropped(_) | End::Rejected(_)) && (ended || !pb.predict);
     let width_line = if Some(ji) == current {
         pal.line + 1.0
     } else if past {
@@ -230,7 +259,7 @@ fn row(
             p.line_segment([b, b - dir * 8.0 - side], stroke);
         }
     }
-    if stopped && past {
+    if stopped && ended {
         let s = Stroke::new(pal.line, pal.bad);
         p.line_segment([b + Vec2::new(-5.0, -5.0), b + Vec2::new(5.0, 5.0)], s);
         p.line_segment([b + Vec2::new(-5.0, 5.0), b + Vec2::new(5.0, -5.0)], s);
@@ -260,7 +289,14 @@ fn row(
         },
     );
     p.galley(lr.min, galley, text_col);
-    let name = format!("Arrow {}: {text}", ji + 1);
+    let fate = if stopped && ended {
+        format!(" (stopped at {})", trace.node_name(j.to))
+    } else if !ended && pb.predict {
+        " (on its way)".to_owned()
+    } else {
+        String::new()
+    };
+    let name = format!("Arrow {}: {text}{fate}", ji + 1);
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
     let cmd = if resp.double_clicked() || resp.secondary_clicked() {
         Some((Command::SeekEvent(j.last_event), true))

@@ -691,7 +691,23 @@ impl FtpLabApp {
             {
                 self.toggle_predict();
             }
+            ui.menu_button("View ▾", |ui| {
+                ui.checkbox(&mut self.show_controls, "Controls panel");
+                if self.presentation {
+                    ui.checkbox(&mut self.ink.pen, "Pen (D): draw over the window")
+                        .on_hover_text("C clears the ink. Shift+drag draws too.");
+                }
+                if ui
+                    .button("Reset layout")
+                    .on_hover_text("Panels back to their default widths")
+                    .clicked()
+                {
+                    self.layout_gen += 1;
+                    ui.close();
+                }
+            });
             let mut z = self.zoom * 100.0;
+            ui.spacing_mut().slider_width = 64.0;
             let r = ui
                 .add(
                     egui::Slider::new(&mut z, 50.0..=250.0)
@@ -703,18 +719,10 @@ impl FtpLabApp {
             if r.changed() {
                 self.set_zoom(z / 100.0);
             }
-            ui.label("Zoom");
-            if self.presentation {
-                ui.toggle_value(&mut self.ink.pen, "✏ Pen (D)")
-                    .on_hover_text("Draw over the window; C clears the ink. Shift+drag draws too.");
-            }
-            ui.toggle_value(&mut self.show_controls, "Controls");
-            if ui
-                .button("⟲")
-                .on_hover_text("Reset layout: panels back to their default widths")
-                .clicked()
-            {
-                self.layout_gen += 1;
+            ui.label("🔍")
+                .on_hover_text("Zoom (Ctrl+= / Ctrl+− / Ctrl+0)");
+            if self.ink.pen {
+                ui.label(RichText::new("✏ pen on (D)").color(pal.bad).strong());
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 self.top_bar_left(ui, pal);
@@ -754,7 +762,7 @@ impl FtpLabApp {
         ui.add(egui::Label::new(RichText::new(&self.doc.scenario.title).strong()).truncate());
     }
 
-    /// Presentation mode hides the controls (the "Controls" button brings them back).
+    /// Presentation mode hides the controls ("View ▾ → Controls panel" brings them back).
     pub fn toggle_presentation(&mut self) {
         self.presentation = !self.presentation;
         self.show_controls = !self.presentation;

@@ -350,6 +350,16 @@ impl Playback {
         }
     }
 
+    /// Moves to event `i`: backwards freely, forwards only as far as the next question in
+    /// predict mode (a click or a jump does not skip the class's turn).
+    fn go_to(&mut self, trace: &Trace, lesson: &Lesson, i: usize) {
+        if i > self.cursor {
+            self.forward_to(trace, lesson, i);
+        } else {
+            self.seek_event(trace, i);
+        }
+    }
+
     pub fn apply(&mut self, trace: &Trace, lesson: &Lesson, cmd: Command) {
         let last = trace.events.len().saturating_sub(1);
         if self.asking.is_some()
@@ -406,12 +416,12 @@ impl Playback {
             }
             Command::End => {
                 self.playing = false;
-                self.seek_event(trace, last);
+                self.go_to(trace, lesson, last);
             }
             Command::JumpToStep(n) => {
                 self.playing = false;
                 if let Some(i) = step_target(trace, self.cursor, n) {
-                    self.seek_event(trace, i);
+                    self.go_to(trace, lesson, i);
                 }
             }
             Command::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
@@ -420,12 +430,18 @@ impl Playback {
             Command::SeekTime(t) => {
                 self.playing = false;
                 let end = Self::end_time(trace);
-                self.time = t.clamp(0.0, end);
-                self.cursor = Self::cursor_for_time(trace, self.time);
+                let t = t.clamp(0.0, end);
+                let i = Self::cursor_for_time(trace, t);
+                if self.predict && self.question_before(lesson, i + 1).is_some() {
+                    self.forward_to(trace, lesson, i);
+                } else {
+                    self.time = t;
+                    self.cursor = i;
+                }
             }
             Command::SeekEvent(i) => {
                 self.playing = false;
-                self.seek_event(trace, i);
+                self.go_to(trace, lesson, i);
             }
         }
     }
@@ -665,6 +681,20 @@ mod tests {
             .find(|k| l.questions[**k].text.starts_with("What will client-fw do"))
             .unwrap();
         assert_eq!(l.questions[*drop_q].at + 1, target);
+        // A jump to the end or a click on a later event stops at the first open question too.
+        for cmd in [
+            Command::End,
+            Command::SeekEvent(target + 5),
+            Command::SeekTime(1e9),
+        ] {
+            let mut p = Playback {
+                predict: true,
+                ..Playback::default()
+            };
+            p.apply(&t, &l, cmd);
+            assert!(p.asking.is_some(), "{cmd:?} skipped the questions");
+            assert_eq!(p.cursor, l.questions[p.asking.unwrap()].at);
+        }
         // Playing stops at questions too.
         let j = Journeys::new(&t);
         let mut p = Playback {

@@ -31,19 +31,27 @@ pub fn show(
             ui.set_max_width(520.0);
             ui.label(RichText::new(&q.text).heading());
             let picked = st.picked.filter(|(qk, _)| *qk == k).map(|(_, c)| c);
+            // Large enough to read from the back row; once answered, the choices become plain
+            // text: the right one marked ✔ in green, a wrong pick ✖ in red.
+            let size = ui.text_style_height(&egui::TextStyle::Heading);
             for (i, c) in q.choices.iter().enumerate() {
                 let text = format!("{}. {c}", LETTERS.get(i).copied().unwrap_or("·"));
-                let mut rt = RichText::new(text);
-                if picked.is_some() && i == q.answer {
-                    rt = rt.color(pal.ok).strong();
-                } else if picked == Some(i) {
-                    rt = rt.color(pal.bad);
-                }
-                if ui
-                    .add_enabled(picked.is_none(), egui::Button::new(rt))
-                    .clicked()
-                {
-                    st.picked = Some((k, i));
+                match picked {
+                    None => {
+                        if ui.button(RichText::new(text).size(size)).clicked() {
+                            st.picked = Some((k, i));
+                        }
+                    }
+                    Some(p) => {
+                        let rt = if i == q.answer {
+                            RichText::new(format!("✔ {text}")).color(pal.ok).strong()
+                        } else if i == p {
+                            RichText::new(format!("✖ {text}")).color(pal.bad)
+                        } else {
+                            RichText::new(format!("   {text}"))
+                        };
+                        ui.label(rt.size(size));
+                    }
                 }
             }
             if let Some(p) = picked {
@@ -55,9 +63,10 @@ pub fn show(
                 ui.label(
                     RichText::new(format!("{word} {}", q.explain))
                         .color(col)
-                        .strong(),
+                        .strong()
+                        .size(size),
                 );
-                if ui.button("Continue ▶").clicked() {
+                if ui.button(RichText::new("Continue ▶").size(size)).clicked() {
                     st.picked = None;
                     cmd = Some(Command::Answered(k));
                 }

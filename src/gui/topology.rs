@@ -36,7 +36,7 @@ fn geometry(rect: Rect, run: &Run, pal: &Palette) -> Geometry {
     );
     let col_w = inner.width() / cols;
     let row_h = inner.height() / rows;
-    let box_w = (col_w * 0.8).clamp(20.0, 160.0);
+    let box_w = (col_w * 0.84).clamp(20.0, 160.0);
     // Boxes never reach into the next row: at most 80 % of a row, however many rows.
     let box_h = (row_h * 0.8).min(64.0);
     let font = (box_h / 4.0)
@@ -286,7 +286,18 @@ fn draw_node(
     let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
     let mut y = r.center().y - total / 2.0;
     for (text, f) in lines {
-        let t = fit(painter, &text, f, r.width() - 6.0);
+        // A line that does not fit is set smaller first (down to 70 %), then shortened.
+        let room = r.width() - 6.0;
+        let w = painter
+            .layout_no_wrap(text.clone(), egui::FontId::proportional(f), Color32::BLACK)
+            .size()
+            .x;
+        let f = if w > room {
+            (f * room / w).max(f * 0.7)
+        } else {
+            f
+        };
+        let t = fit(painter, &text, f, room);
         painter.text(
             Pos2::new(r.center().x, y + f * 0.6),
             Align2::CENTER_CENTER,
