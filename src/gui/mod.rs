@@ -11,6 +11,7 @@ mod controls;
 mod dialogs;
 mod events;
 pub mod files;
+mod focus;
 pub mod graph;
 pub mod help;
 mod ink;
@@ -185,6 +186,8 @@ pub struct FtpLabApp {
     title: String,
     /// Keyboard focus asked for (once, at start).
     focused: bool,
+    /// Frames left to try taking the X11 focus (the window may not be mapped yet).
+    x11_focus_tries: u32,
 }
 
 impl FtpLabApp {
@@ -240,6 +243,7 @@ impl FtpLabApp {
             title: String::new(),
             last_frame: None,
             focused: false,
+            x11_focus_tries: 120,
         }
     }
 
@@ -907,8 +911,16 @@ fn edited_tag(doc: &Document) -> Option<(String, String)> {
 }
 
 impl eframe::App for FtpLabApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if self.x11_focus_tries > 0 {
+            self.x11_focus_tries -= 1;
+            if focus::take(frame).is_some() {
+                self.x11_focus_tries = 0;
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            }
+        }
         if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty() && !self.allow_close {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.dialog = Some(dialogs::Dialog::unsaved(dialogs::Next::Close));
