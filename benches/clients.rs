@@ -21,6 +21,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
             address: format!("198.18.{}.{}", k / 250, k % 250 + 1),
             server: "server".into(),
             mode: Mode::Passive,
+            commands: Default::default(),
             data_ports: (32768, 60999),
             connect_timeout_s: 127,
             server_address: None,

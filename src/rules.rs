@@ -26,6 +26,82 @@ impl fmt::Display for Action {
     }
 }
 
+/// What a rejecting rule answers with (iptables' `--reject-with`). The default is iptables'
+/// own: an ICMP port unreachable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RejectWith {
+    /// A TCP reset, as if the port were closed (`tcp-reset`).
+    TcpReset,
+    /// ICMP destination unreachable, code 3 (`icmp-port-unreachable`, iptables' default).
+    #[default]
+    IcmpPortUnreachable,
+    /// ICMP destination unreachable, code 1 (`icmp-host-unreachable`).
+    IcmpHostUnreachable,
+    /// ICMP destination unreachable, code 13: communication administratively prohibited
+    /// (`icmp-admin-prohibited`).
+    IcmpAdminProhibited,
+}
+
+impl RejectWith {
+    pub const ALL: [RejectWith; 4] = [
+        RejectWith::TcpReset,
+        RejectWith::IcmpPortUnreachable,
+        RejectWith::IcmpHostUnreachable,
+        RejectWith::IcmpAdminProhibited,
+    ];
+
+    /// The ICMP code (type 3, destination unreachable), or `None` for a TCP reset.
+    pub fn icmp_code(self) -> Option<u8> {
+        match self {
+            RejectWith::TcpReset => None,
+            RejectWith::IcmpPortUnreachable => Some(3),
+            RejectWith::IcmpHostUnreachable => Some(1),
+            RejectWith::IcmpAdminProhibited => Some(13),
+        }
+    }
+
+    /// What the sender's `connect()` fails with on Linux.
+    pub fn errno(self) -> &'static str {
+        match self {
+            RejectWith::TcpReset | RejectWith::IcmpPortUnreachable => {
+                "ECONNREFUSED (Connection refused)"
+            }
+            RejectWith::IcmpHostUnreachable | RejectWith::IcmpAdminProhibited => {
+                "EHOSTUNREACH (No route to host)"
+            }
+        }
+    }
+
+    /// In words: "a TCP reset", "an ICMP port unreachable".
+    pub fn words(self) -> &'static str {
+        match self {
+            RejectWith::TcpReset => "a TCP reset (RST)",
+            RejectWith::IcmpPortUnreachable => "an ICMP port unreachable",
+            RejectWith::IcmpHostUnreachable => "an ICMP host unreachable",
+            RejectWith::IcmpAdminProhibited => "an ICMP administratively prohibited",
+        }
+    }
+}
+
+impl Verdict {
+    /// What a reject answered with (a TCP reset when not recorded: older traces).
+    pub fn reply_kind(&self) -> RejectWith {
+        self.reject_with.unwrap_or(RejectWith::TcpReset)
+    }
+}
+
+impl fmt::Display for RejectWith {
+    /// iptables' name for it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RejectWith::TcpReset => "tcp-reset",
+            RejectWith::IcmpPortUnreachable => "icmp-port-unreachable",
+            RejectWith::IcmpHostUnreachable => "icmp-host-unreachable",
+            RejectWith::IcmpAdminProhibited => "icmp-admin-prohibited",
+        })
+    }
+}
+
 /// Towards the protected side (inbound) or away from it (outbound).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Direction {
@@ -187,6 +263,9 @@ pub struct Rule {
     /// Connection states matched; empty = any state.
     #[serde(default)]
     pub state: Vec<CtState>,
+    /// What a `Reject` answers with.
+    #[serde(default)]
+    pub reject_with: RejectWith,
     #[serde(default)]
     pub comment: String,
 }
@@ -202,6 +281,7 @@ impl Default for Rule {
             src_port: PortMatch::Any,
             dst_port: PortMatch::Any,
             state: Vec::new(),
+            reject_with: RejectWith::default(),
             comment: String::new(),
         }
     }
@@ -251,6 +331,9 @@ pub struct Verdict {
     pub rule_text: String,
     /// Extra words on the state ("related: expected after PORT on connection 0").
     pub why: String,
+    /// For a reject: what it answered with.
+    #[serde(default)]
+    pub reject_with: Option<RejectWith>,
 }
 
 impl Verdict {

@@ -30,15 +30,9 @@ fn have_python(module: &str) -> bool {
     peer(&format!("python3 with {module}"), ok)
 }
 
-fn curl(args: &[&str]) -> (bool, Vec<u8>) {
-    let out = Command::new("curl")
-        .args(["-s", "-S", "--max-time", "20"])
-        .args(args)
-        .output()
-        .unwrap();
-    (out.status.success(), out.stdout)
-}
-
+/// curl with its defaults (EPSV for passive, EPRT for `-P`) and with the classic commands
+/// (`--disable-epsv` → PASV, `--disable-eprt` → PORT): LIST, RETR, STOR, byte for byte; curl's
+/// own verbose log says which command it used.
 #[test]
 fn curl_lists_retrieves_and_stores_in_both_modes() {
     if !have_curl() {
@@ -47,47 +41,103 @@ fn curl_lists_retrieves_and_stores_in_both_modes() {
     let s = serve("curl", "20001-20010", &[]);
     let url = format!("ftp://127.0.0.1:{}", s.port);
     let want = std::fs::read(s.root.join("pub/blob.bin")).unwrap();
-    for mode in [["--ftp-pasv", "--disable-epsv"], ["-P", "127.0.0.1"]] {
-        let extra = if mode[0] == "-P" {
-            "--disable-eprt"
-        } else {
-            "--disable-epsv"
+    let cases: [(&[&str], &str); 4] = [
+        (&["--ftp-pasv"], "EPSV"),
+        (&["-P", "127.0.0.1"], "EPRT"),
+        (&["--ftp-pasv", "--disable-epsv"], "PASV"),
+        (&["-P", "127.0.0.1", "--disable-eprt"], "PORT"),
+    ];
+    for (k, (flags, verb)) in cases.into_iter().enumerate() {
+        let run = |more: &[&str]| {
+            let out = Command::new("curl")
+                .args(["-v", "-s", "-S", "--max-time", "20"])
+                .args(flags)
+                .args(more)
+                .output()
+                .unwrap();
+            let log = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{verb}: {log}");
+            assert!(log.contains(&format!("> {verb}")), "{verb} not used: {log}");
+            out.stdout
         };
-        let (ok, list) = curl(&[mode[0], mode[1], extra, &format!("{url}/")]);
-        assert!(ok, "{mode:?} LIST");
+        let list = run(&[&format!("{url}/")]);
         let list = String::from_utf8_lossy(&list);
-        assert!(
-            list.contains("readme.txt") && list.contains("pub"),
-            "{list}"
-        );
-        let (ok, got) = curl(&[mode[0], mode[1], extra, &format!("{url}/pub/blob.bin")]);
-        assert!(ok, "{mode:?} RETR");
-        assert_eq!(got, want, "{mode:?}: RETR not byte-identical");
-        let up = s
-            .root
-            .join(format!("up-{}.bin", mode[0].trim_start_matches('-')));
-        let local = std::env::temp_dir().join(format!(
-            "ftp-lab-up-{}-{}",
-            std::process::id(),
-            mode[0].trim_start_matches('-')
-        ));
+        assert!(list.contains("readme.txt") && list.contains("pub"), "{verb}: {list}");
+        assert_eq!(run(&[&format!("{url}/pub/blob.bin")]), want, "{verb}: RETR");
+        let local = std::env::temp_dir().join(format!("ftp-lab-up-{}-{k}", std::process::id()));
         std::fs::write(&local, &want[..123_457]).unwrap();
-        let name = up.file_name().unwrap().to_string_lossy().into_owned();
-        let (ok, _) = curl(&[
-            mode[0],
-            mode[1],
-            extra,
-            "-T",
-            local.to_str().unwrap(),
-            &format!("{url}/{name}"),
-        ]);
-        assert!(ok, "{mode:?} STOR");
+        run(&["-T", local.to_str().unwrap(), &format!("{url}/up-{k}.bin")]);
         assert_eq!(
-            std::fs::read(&up).unwrap(),
+            std::fs::read(s.root.join(format!("up-{k}.bin"))).unwrap(),
             &want[..123_457],
-            "{mode:?}: STOR not byte-identical"
+            "{verb}: STOR not byte-identical"
         );
+        let _ = std::fs::remove_file(&local);
     }
+}
+
+/// Python's ftplib with the extended commands: EPSV (its `parse229`) and `sendeprt`.
+#[test]
+fn ftplib_uses_epsv_and_eprt() {
+    if !have_python("ftplib") {
+        return;
+    }
+    let s = serve("ftplib-ext", "20031-20040", &[]);
+    let script = r#"
+import ftplib, socket, sys
+port, root = int(sys.argv[1]), sys.argv[2]
+want = open(root + "/pub/blob.bin", "rb").read()
+f = ftplib.FTP()
+f.connect("127.0.0.1", port, timeout=10)
+f.login()
+f.voidcmd("TYPE I")
+# EPSV: the reply names only a port; connect to the control connection's address.
+host, dport = ftplib.parse229(f.sendcmd("EPSV"), f.sock.getpeername())
+d = socket.create_connection((host, dport), timeout=10)
+assert f.sendcmd("RETR pub/blob.bin").startswith("150")
+got = b""
+while True:
+    b = d.recv(65536)
+    if not b:
+        break
+    got += b
+d.close()
+assert f.voidresp().startswith("226")
+assert got == want, len(got)
+# EPRT: ftplib's sendeprt with a listening socket.
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+r = f.sendeprt("127.0.0.1", l.getsockname()[1])
+assert r.startswith("200 EPRT"), r
+assert f.sendcmd("LIST").startswith("150")
+c, _ = l.accept()
+listing = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    listing += b
+c.close()
+assert f.voidresp().startswith("226")
+assert b"readme.txt" in listing, listing
+# EPSV 2 (IPv6) on an IPv4 control connection: 522, and the session goes on.
+try:
+    f.sendcmd("EPSV 2")
+    raise SystemExit("EPSV 2 accepted")
+except ftplib.error_perm as e:
+    assert str(e).startswith("522"), e
+f.quit()
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &s.port.to_string(), s.root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -175,14 +225,15 @@ FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Like curl, probe tries EPSV first; pyftpdlib answers it.
     let pasv = text
         .lines()
-        .find(|l| l.starts_with("passive: works, 227 announced 127.0.0.1:"))
+        .find(|l| l.starts_with("passive: works with EPSV, 229 announced 127.0.0.1:"))
         .unwrap_or_else(|| panic!("{text}"));
     let announced: u16 = pasv.rsplit(':').next().unwrap().parse().unwrap();
     assert!((20021..=20025).contains(&announced), "{pasv}");
     assert!(
-        text.lines().any(|l| l.starts_with("active: works")),
+        text.lines().any(|l| l.starts_with("active: works with EPRT")),
         "{text}"
     );
     assert!(

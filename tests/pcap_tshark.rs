@@ -109,6 +109,8 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
                     "tcp.checksum.status",
                     "ftp.request.command",
                     "ftp.response.code",
+                    "icmp.type",
+                    "icmp.checksum.status",
                 ],
             );
             assert_eq!(
@@ -117,12 +119,22 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
                 "{name}@{at}"
             );
             for r in &rows {
-                assert_eq!(
-                    (r[1].as_str(), r[2].as_str()),
-                    ("1", "1"),
-                    "{name}@{at} frame {}: checksum not good",
-                    r[0]
-                );
+                if r[5].is_empty() {
+                    assert_eq!(
+                        (r[1].as_str(), r[2].as_str()),
+                        ("1", "1"),
+                        "{name}@{at} frame {}: checksum not good",
+                        r[0]
+                    );
+                } else {
+                    // An ICMP error: its own checksum, and both IP headers (outer, quoted).
+                    assert_eq!(
+                        (r[1].as_str(), r[6].as_str()),
+                        ("1,1", "1"),
+                        "{name}@{at} frame {}: ICMP checksums not good",
+                        r[0]
+                    );
+                }
             }
             assert_eq!(
                 count(
@@ -306,4 +318,49 @@ fn a_dropped_packet_appears_only_where_it_was_seen() {
     };
     assert_eq!((syn20(&server), syn20(&fw), syn20(&client)), (6, 6, 0));
     assert!(pcap::capture_point(&t, "nowhere").is_err());
+}
+
+/// Each reject variant: one SYN, one answer (a RST or an ICMP destination unreachable with the
+/// right code, quoting the SYN's ports), decoded by tshark with good checksums.
+#[test]
+fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = tmpdir();
+    for (name, filter) in [
+        ("active-client-fw-rejects", "tcp.flags.reset == 1"),
+        ("active-client-fw-rejects-icmp", "icmp.type == 3 && icmp.code == 3"),
+        ("active-client-fw-admin-prohibited", "icmp.type == 3 && icmp.code == 13"),
+    ] {
+        let t = run(&load(name));
+        let f = dir.join(format!("{name}-reject.pcap"));
+        capture(&t, "server", &f);
+        let data = t
+            .connections
+            .iter()
+            .find(|c| c.channel == Channel::Data)
+            .unwrap();
+        let answers = count(&f, filter);
+        assert_eq!(answers, 1, "{name}: one answer to the one SYN");
+        assert_eq!(
+            count(&f, "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.port == 20"),
+            1,
+            "{name}: no SYN retry"
+        );
+        if filter.starts_with("icmp") {
+            let rows = fields(&f, &["icmp.checksum.status", "tcp.srcport", "tcp.dstport"]);
+            let icmp: Vec<_> = rows.iter().filter(|r| !r[0].is_empty()).collect();
+            assert_eq!(icmp.len(), 1);
+            assert_eq!(icmp[0][0], "1", "{name}: ICMP checksum");
+            assert_eq!(
+                (icmp[0][1].as_str(), icmp[0][2].as_str()),
+                (
+                    data.initiator.port().to_string().as_str(),
+                    data.responder.port().to_string().as_str()
+                ),
+                "{name}: the quoted ports are the SYN's"
+            );
+        }
+    }
 }

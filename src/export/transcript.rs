@@ -23,8 +23,12 @@ fn fate_words(fate: &PacketFate) -> String {
             verdict.state
         ),
         PacketFate::Rejected { verdict, .. } => {
+            let reply = match verdict.reply_kind() {
+                crate::rules::RejectWith::TcpReset => "RST".to_owned(),
+                w => format!("ICMP {}", w.to_string().trim_start_matches("icmp-")),
+            };
             format!(
-                "REJECTED by {} ({}, {}) → RST",
+                "REJECTED by {} ({}, {}) → {reply}",
                 verdict.middlebox,
                 verdict.rule_words(),
                 verdict.state
@@ -96,8 +100,13 @@ pub fn render(trace: &Trace, opts: Options) -> String {
         match &e.kind {
             EventKind::Packet { packet, fate: f } => {
                 let p = &trace.packets[*packet];
-                let head = format!("{} → {}", p.src, p.dst);
+                let head = if p.icmp.is_some() {
+                    format!("{} → {}", p.src.ip(), p.dst.ip())
+                } else {
+                    format!("{} → {}", p.src, p.dst)
+                };
                 let what = match &p.ftp_text {
+                    _ if p.icmp.is_some() => p.summary(),
                     Some(t) => format!("{} {}", p.flags, t.lines().next().unwrap_or("")),
                     None if p.payload_len > 0 => {
                         format!("{} data {} bytes", p.flags, p.payload_len)

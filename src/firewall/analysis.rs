@@ -351,6 +351,7 @@ mod tests {
             ftp_helper: false,
             helper_port: 21,
             default_policy,
+            default_reject_with: crate::rules::RejectWith::default(),
             rules,
         };
         let est = rule(

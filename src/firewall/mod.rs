@@ -6,12 +6,13 @@
 //! conntrack: the first SYN of a connection is NEW, packets after the reply are ESTABLISHED, and
 //! a connection announced on an FTP control connection is RELATED when the helper is attached
 //! (the idea of nf_conntrack_ftp; since Linux 4.7 a helper must be attached explicitly, so it
-//! is off unless the scenario turns it on). Drop is silence; reject answers with a TCP RST.
+//! is off unless the scenario turns it on). Drop is silence; reject answers with an ICMP
+//! destination unreachable (port unreachable by default, as iptables' REJECT) or a TCP RST.
 //! Every decision names the rule that made it.
 
 pub mod analysis;
 
-pub use crate::rules::{Action, Cidr, CtState, Direction, PortMatch, Protocol, Rule};
+pub use crate::rules::{Action, Cidr, CtState, Direction, PortMatch, Protocol, RejectWith, Rule};
 
 use crate::ftp::announce::{self, Kind};
 use crate::ids::LinkId;
@@ -38,6 +39,9 @@ pub struct FirewallSpec {
     pub helper_port: u32,
     #[serde(default)]
     pub default_policy: Action,
+    /// What a `Reject` default policy answers with.
+    #[serde(default)]
+    pub default_reject_with: RejectWith,
     #[serde(default)]
     pub rules: Vec<Rule>,
 }
@@ -134,15 +138,20 @@ impl Firewall {
             .iter()
             .zip(&self.compiled)
             .position(|(r, c)| matches(r, c, p, direction, state));
-        let (action, rule, rule_text) = match matched {
+        let (action, rule, rule_text, with) = match matched {
             Some(i) => {
                 self.hits[i] += 1;
                 let r = &self.spec.rules[i];
-                (r.action, Some(i + 1), r.label())
+                (r.action, Some(i + 1), r.label(), r.reject_with)
             }
             None => {
                 self.default_hits += 1;
-                (self.spec.default_policy, None, "default policy".to_owned())
+                (
+                    self.spec.default_policy,
+                    None,
+                    "default policy".to_owned(),
+                    self.spec.default_reject_with,
+                )
             }
         };
         if action == Action::Accept && self.spec.stateful {
@@ -156,6 +165,7 @@ impl Firewall {
             rule,
             rule_text,
             why,
+            reject_with: (action == Action::Reject).then_some(with),
         }
     }
 
@@ -278,10 +288,14 @@ impl Middlebox for Firewall {
         let act = match v.action {
             Action::Accept => Act::Forward,
             Action::Drop => Act::Drop,
-            // Never answer a reset with a reset.
-            Action::Reject if p.flags.rst => Act::Drop,
+            // Never answer a reset with a reset, nor an ICMP error with another (RFC 1122
+            // §3.2.2, what Linux's REJECT target does too).
+            Action::Reject if p.flags.rst || p.icmp.is_some() => Act::Drop,
             Action::Reject => Act::Reject {
-                reply: crate::net::build_rst(p),
+                reply: match v.reject_with.and_then(RejectWith::icmp_code) {
+                    Some(code) => crate::net::build_icmp_unreachable(p, code),
+                    None => crate::net::build_rst(p),
+                },
             },
         };
         Decision {
@@ -348,6 +362,7 @@ mod tests {
             ftp_helper: helper,
             helper_port: 21,
             default_policy,
+            default_reject_with: RejectWith::default(),
             rules,
         })
     }

@@ -10,7 +10,7 @@
 //! command. A passive connect that does not complete within `data_connect_timeout` fails the
 //! command locally, as `ftp: connect: Connection timed out` (the command is never sent).
 
-use super::announce::scan_227;
+use super::announce::{scan_227, scan_229};
 use super::command::Command;
 use super::reply::{Reply, ReplyError, ReplyParser};
 use super::server::DataFailure;
@@ -29,6 +29,19 @@ pub const KEPT_BYTES: usize = 1024 * 1024;
 pub enum Mode {
     Active,
     Passive,
+}
+
+/// Which commands set up a data connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataCommands {
+    /// PORT and PASV (RFC 959), as the classic command-line `ftp` and the seed article.
+    #[default]
+    Classic,
+    /// EPRT and EPSV only (RFC 2428), never falling back.
+    Extended,
+    /// EPSV first, PASV if the server refuses it; EPRT first, PORT if refused (curl's default:
+    /// it then stays with the old command for the session).
+    ExtendedFirst,
 }
 
 /// One thing the user types.
@@ -80,6 +93,7 @@ impl UserAction {
 pub struct ClientConfig {
     pub server: SocketAddrV4,
     pub mode: Mode,
+    pub commands: DataCommands,
     /// Where the PORT data port is drawn from (Linux's ephemeral range by default).
     pub data_ports: (u16, u16),
     /// Control connection connect timeout.
@@ -95,6 +109,7 @@ impl ClientConfig {
         ClientConfig {
             server,
             mode: Mode::Active,
+            commands: DataCommands::Classic,
             data_ports: (32768, 60999),
             connect_timeout: Duration::from_secs(127),
             data_connect_timeout: Duration::from_secs(127),
@@ -163,8 +178,10 @@ enum Wait {
     Pass,
     Type(Xfer),
     Listen(Xfer),
-    Port(Xfer),
-    Pasv(Xfer),
+    /// PORT (or EPRT, `extended`) sent; the listener is open.
+    Port(Xfer, bool),
+    /// PASV (or EPSV, `extended`) sent.
+    Pasv(Xfer, bool),
     DataConnect(Xfer),
     /// Transfer command sent; waiting for 150 (or an error).
     Start(Xfer),
@@ -196,6 +213,11 @@ pub struct ClientSession {
     binary: bool,
     pending_port: Option<u16>,
     pending_pass: Option<String>,
+    /// EPRT / EPSV still to be tried (cleared by a fallback, for the rest of the session).
+    use_eprt: bool,
+    use_epsv: bool,
+    /// Replies that arrived while the user's client was blocked in a connect (shown as unread).
+    unread: Vec<Reply>,
     received: Vec<u8>,
     received_len: u64,
     out: VecDeque<ClientAction>,
@@ -204,6 +226,7 @@ pub struct ClientSession {
 
 impl ClientSession {
     pub fn new(cfg: ClientConfig, script: Vec<UserAction>, rng: Rng) -> ClientSession {
+        let extended = cfg.commands != DataCommands::Classic;
         ClientSession {
             mode: cfg.mode,
             cfg,
@@ -219,6 +242,9 @@ impl ClientSession {
             binary: false,
             pending_port: None,
             pending_pass: None,
+            use_eprt: extended,
+            use_epsv: extended,
+            unread: Vec::new(),
             received: Vec::new(),
             received_len: 0,
             out: VecDeque::new(),
@@ -264,7 +290,13 @@ impl ClientSession {
                 );
             }
             Wait::DataConnect(_) => {
-                self.console("ftp: connect: Connection timed out");
+                self.console(format!(
+                    "ftp: connect: Connection timed out (curl: \"Failed to connect to {} port {} after {} ms: Couldn't connect to server\", exit 28; Python ftplib: TimeoutError: [Errno 110] Connection timed out)",
+                    self.cfg.server.ip(),
+                    self.cfg.server.port(),
+                    self.cfg.data_connect_timeout.as_millis()
+                ));
+                self.show_unread();
                 self.out.push_back(ClientAction::AbortData);
                 let secs = self.cfg.data_connect_timeout.as_secs();
                 self.finish(
@@ -344,8 +376,10 @@ impl ClientSession {
         };
         match (result, self.local, self.pending_port.take()) {
             (Ok(()), Some(local), Some(port)) => {
-                self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
-                self.wait = Wait::Port(x);
+                let to = SocketAddrV4::new(*local.ip(), port);
+                let ext = self.use_eprt;
+                self.send(if ext { Command::Eprt(to) } else { Command::Port(to) }, now);
+                self.wait = Wait::Port(x, ext);
             }
             (result, _, _) => {
                 let why = result
@@ -367,6 +401,10 @@ impl ClientSession {
             let x = x.clone();
             self.deadline = None;
             self.send_transfer(x, now);
+            // What arrived during the connect is read now, in order.
+            for r in std::mem::take(&mut self.unread) {
+                self.on_reply(r, now);
+            }
         }
     }
 
@@ -374,6 +412,7 @@ impl ClientSession {
         if let Wait::DataConnect(_) = self.wait {
             self.deadline = None;
             self.console(format!("ftp: connect: {}", failure_words(why)));
+            self.show_unread();
             self.out.push_back(ClientAction::AbortData);
             self.finish(
                 false,
@@ -525,9 +564,24 @@ impl ClientSession {
                 self.wait = Wait::Listen(x);
             }
             Mode::Passive => {
-                self.send(Command::Pasv, now);
-                self.wait = Wait::Pasv(x);
+                let ext = self.use_epsv;
+                self.send(if ext { Command::Epsv(None) } else { Command::Pasv }, now);
+                self.wait = Wait::Pasv(x, ext);
             }
+        }
+    }
+
+    fn connect_data(&mut self, x: Xfer, to: SocketAddrV4, now: Time) {
+        self.out.push_back(ClientAction::ConnectData { to });
+        self.deadline = Some(now + self.cfg.data_connect_timeout);
+        self.wait = Wait::DataConnect(x);
+    }
+
+    /// Replies that came while the user's client sat in `connect()`: a real client reads them
+    /// only later (curl never; ftplib on the next command). Shown as unread.
+    fn show_unread(&mut self) {
+        for r in std::mem::take(&mut self.unread) {
+            self.console(format!("(unread, arrived during the connect: {r})"));
         }
     }
 
@@ -543,6 +597,11 @@ impl ClientSession {
 
     fn on_reply(&mut self, reply: Reply, now: Time) {
         self.out.push_back(ClientAction::Received(reply.clone()));
+        if matches!(self.wait, Wait::DataConnect(_)) {
+            // Blocked in connect(): the reply waits in the socket's buffer, unread.
+            self.unread.push(reply);
+            return;
+        }
         self.console(reply.to_string());
         self.deadline = None;
         let wait = std::mem::replace(&mut self.wait, Wait::Idle);
@@ -576,23 +635,49 @@ impl ClientSession {
                 self.setup_data(x, now);
             }
             Wait::Type(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
-            Wait::Port(x) if reply.is_success() => self.send_transfer(x, now),
-            Wait::Port(_) => {
+            Wait::Port(x, _) if reply.is_success() => self.send_transfer(x, now),
+            Wait::Port(x, true) if self.cfg.commands == DataCommands::ExtendedFirst => {
+                // curl: EPRT refused, so PORT, and no more EPRT in this session.
+                self.console("ftp: EPRT refused: trying PORT");
+                self.use_eprt = false;
+                match (self.local, self.pending_port) {
+                    (Some(local), Some(port)) => {
+                        self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
+                        self.wait = Wait::Port(x, false);
+                    }
+                    _ => self.finish(false, Some(reply.code), reply.to_string(), now),
+                }
+            }
+            Wait::Port(..) => {
                 self.out.push_back(ClientAction::AbortData);
                 self.finish(false, Some(reply.code), reply.to_string(), now)
             }
-            Wait::Pasv(x) if reply.code == 227 => match scan_227(&reply.text) {
-                Ok(to) => {
-                    self.out.push_back(ClientAction::ConnectData { to });
-                    self.deadline = Some(now + self.cfg.data_connect_timeout);
-                    self.wait = Wait::DataConnect(x);
-                }
+            Wait::Pasv(x, false) if reply.code == 227 => match scan_227(&reply.text) {
+                Ok(to) => self.connect_data(x, to, now),
                 Err(e) => {
                     self.console(format!("ftp: cannot read the 227 reply: {e}"));
                     self.finish(false, Some(227), format!("unreadable 227 reply: {e}"), now)
                 }
             },
-            Wait::Pasv(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
+            Wait::Pasv(x, true) if reply.code == 229 => match scan_229(&reply.text) {
+                // RFC 2428: the data connection goes to the control connection's address.
+                Ok((port, _)) => {
+                    let to = SocketAddrV4::new(*self.cfg.server.ip(), port);
+                    self.connect_data(x, to, now)
+                }
+                Err(e) => {
+                    self.console(format!("ftp: cannot read the 229 reply: {e}"));
+                    self.finish(false, Some(229), format!("unreadable 229 reply: {e}"), now)
+                }
+            },
+            Wait::Pasv(x, true) if self.cfg.commands == DataCommands::ExtendedFirst => {
+                // curl: "disabling EPSV usage", then PASV.
+                self.console("ftp: EPSV refused: trying PASV");
+                self.use_epsv = false;
+                self.send(Command::Pasv, now);
+                self.wait = Wait::Pasv(x, false);
+            }
+            Wait::Pasv(..) => self.finish(false, Some(reply.code), reply.to_string(), now),
             Wait::Start(x) if reply.is_preliminary() => {
                 if let Xfer::Put(_, data) = &x {
                     self.out.push_back(ClientAction::SendData(data.clone()));

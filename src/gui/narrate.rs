@@ -122,8 +122,10 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                     verdict_sentence(verdict)
                 ),
                 PacketFate::Rejected { verdict, .. } => format!(
-                    "{what} is REJECTED at {node}. {} The firewall answers with a TCP RST, so the sender learns at once.",
-                    verdict_sentence(verdict)
+                    "{what} is REJECTED at {node}. {} The firewall answers with {}, so the sender learns at once: its connect() fails with {}.",
+                    verdict_sentence(verdict),
+                    verdict.reply_kind().words(),
+                    verdict.reply_kind().errno()
                 ),
                 PacketFate::Unroutable { why } => {
                     format!(

@@ -16,6 +16,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 struct Seen {
     opened: bool,
     failed: bool,
+    /// How a failed connect failed (a RST when not said: refused).
+    failure: Option<DataFailure>,
     data: Vec<u8>,
     eof: bool,
     our_close_done: bool,
@@ -24,6 +26,49 @@ struct Seen {
 }
 
 impl EndHost {
+    /// An ICMP destination unreachable about the connection in `slot`. smoltcp ignores ICMP
+    /// for TCP, so the host does what Linux's `tcp_v4_err` does: a connect still in SYN-SENT
+    /// fails at once (ECONNREFUSED for a port unreachable, EHOSTUNREACH for host unreachable
+    /// or administratively prohibited), the socket is deleted without sending anything, and
+    /// the application hears it as a failed connect. On a synchronised connection the error
+    /// is "soft" and ignored.
+    pub(super) fn icmp_error(
+        &mut self,
+        slot: usize,
+        failure: DataFailure,
+        why: String,
+        now: Time,
+        out: &mut Vec<HostEvent>,
+    ) -> bool {
+        let Some(c) = self.table.get(slot) else {
+            return false;
+        };
+        let state = c.socket().state();
+        if state != State::SynSent {
+            return false;
+        }
+        let (role, owner, local, remote) = (c.meta.role, c.meta.owner, c.meta.local, c.meta.remote);
+        c.meta.last = State::Closed;
+        if let (Some(l), Some(r)) = (local, remote) {
+            out.push(HostEvent::TcpState {
+                local: l,
+                remote: r,
+                from: state,
+                to: State::Closed,
+            });
+        }
+        out.push(HostEvent::Note { text: why, on: None });
+        self.table.discard(slot);
+        let seen = Seen {
+            failed: true,
+            failure: Some(failure),
+            remote,
+            ..Seen::default()
+        };
+        self.tell_app(slot, role, owner, now, &seen);
+        true
+    }
+
     /// Looks at one socket after a poll: its state change, its data; tells the application.
     pub(super) fn observe(&mut self, slot: usize, now: Time, out: &mut Vec<HostEvent>) -> bool {
         let Some(c) = self.table.get(slot) else {
@@ -168,7 +213,7 @@ impl EndHost {
                         c.control_connected(l, now);
                     }
                     if s.failed {
-                        c.control_failed(DataFailure::Refused, now);
+                        c.control_failed(s.failure.unwrap_or(DataFailure::Refused), now);
                     }
                     if !s.data.is_empty() {
                         c.control_bytes(&s.data, now);
@@ -183,7 +228,7 @@ impl EndHost {
                         c.data_connected(peer, now);
                     }
                     if s.failed {
-                        c.data_failed(DataFailure::Refused, now);
+                        c.data_failed(s.failure.unwrap_or(DataFailure::Refused), now);
                     }
                     if s.reset {
                         c.data_failed(DataFailure::Reset, now);
@@ -550,7 +595,7 @@ fn server_told(
                 sess.data_connected(peer, now, store);
             }
             if s.failed {
-                sess.data_failed(DataFailure::Refused, now, store);
+                sess.data_failed(s.failure.unwrap_or(DataFailure::Refused), now, store);
             }
             if s.reset {
                 sess.data_failed(DataFailure::Reset, now, store);

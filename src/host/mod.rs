@@ -16,6 +16,7 @@ mod device;
 mod glue;
 mod table;
 
+use crate::ftp::server::DataFailure;
 use crate::ftp::{ClientSession, MemStore, ServerConfig, ServerSession};
 use crate::rng::Rng;
 use crate::time::Time;
@@ -265,8 +266,35 @@ impl EndHost {
         }
     }
 
+    /// An ICMP destination unreachable about one of our connections: (its socket, how the
+    /// connect fails, why in words).
+    fn icmp_about(&self, bytes: &[u8]) -> Option<(usize, DataFailure, String)> {
+        let p = crate::net::decode(bytes, false).ok()?;
+        let icmp = p.icmp.as_ref()?;
+        let (ours, theirs) = icmp.quoted?;
+        if icmp.kind != 3 || *ours.ip() != self.addr {
+            return None;
+        }
+        let slot = self.table.demux(ours.port(), theirs, false)?;
+        let (failure, errno) = match icmp.code {
+            2 | 3 => (DataFailure::Refused, "ECONNREFUSED (Connection refused)"),
+            _ => (DataFailure::Unreachable, "EHOSTUNREACH (No route to host)"),
+        };
+        let why = format!(
+            "{}: ICMP {} from {} for {ours} → {theirs}: connect() fails with {errno}",
+            self.name,
+            icmp.words(),
+            p.src.ip()
+        );
+        Some((slot, failure, why))
+    }
+
     /// Hands one arrived packet to its socket (or to the empty set, for a RST) and polls it.
     fn deliver(&mut self, bytes: Vec<u8>, now: Time, out: &mut Vec<HostEvent>) {
+        if let Some((slot, failure, why)) = self.icmp_about(&bytes) {
+            self.icmp_error(slot, failure, why, now, out);
+            return;
+        }
         let slot = (|| {
             let ip = Ipv4Packet::new_checked(&bytes[..]).ok()?;
             if ip.next_header() != IpProtocol::Tcp {

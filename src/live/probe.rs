@@ -78,6 +78,8 @@ pub struct ModeReport {
 pub fn probe(t: &Target, mode: Mode, timeout: Duration) -> ModeReport {
     let mut cfg = ClientConfig::new(t.addr);
     cfg.mode = mode;
+    // As curl does: EPSV / EPRT first, PASV / PORT if the server refuses them.
+    cfg.commands = crate::ftp::client::DataCommands::ExtendedFirst;
     cfg.connect_timeout = timeout;
     cfg.data_connect_timeout = timeout;
     cfg.reply_timeout = timeout;
@@ -113,6 +115,7 @@ pub fn probe(t: &Target, mode: Mode, timeout: Duration) -> ModeReport {
         port_sent: None,
         reply_227: None,
         data_peer: None,
+        sent: Vec::new(),
     };
     drv.run(&mut c);
     let results = c.results().to_vec();
@@ -132,6 +135,13 @@ fn verdict(
         "passive"
     };
     let reached = results.iter().any(|r| r.action == "login" && r.ok);
+    // Which command set up the data connection, and whether the extended one was refused.
+    let used = d.sent.last().copied().unwrap_or(if mode == Mode::Active { "PORT" } else { "PASV" });
+    let how = match (d.sent.first().copied(), used) {
+        (Some(first), last) if first != last => format!("{last} ({first} was refused)"),
+        _ => used.to_owned(),
+    };
+    let reply = if used == "EPSV" { "229" } else { "227" };
     let ls = results.iter().find(|r| r.action == "ls");
     let get = results.iter().find(|r| r.action.starts_with("get "));
     // A 550 on RETR means the path was a directory: not a failure of the mode.
@@ -149,11 +159,11 @@ fn verdict(
     } else if works {
         match mode {
             Mode::Passive => format!(
-                "passive: works, 227 announced {}",
+                "passive: works with {how}, {reply} announced {}",
                 d.reply_227.map_or("?".into(), |a| a.to_string())
             ),
             Mode::Active => format!(
-                "active: works, the server connected from {} to {}",
+                "active: works with {how}, the server connected from {} to {}",
                 d.data_peer.map_or("?".into(), |a| a.to_string()),
                 d.port_sent.map_or("?".into(), |a| a.to_string())
             ),
@@ -171,12 +181,12 @@ fn verdict(
         let detail = failed.map_or(String::new(), |r| r.detail.clone());
         match mode {
             Mode::Active => format!(
-                "active: fails, the server's connection to {} did not arrive within {} s{code} ({detail})",
+                "active: fails with {how}, the server's connection to {} did not arrive within {} s{code} ({detail})",
                 d.port_sent.map_or("?".into(), |a| a.to_string()),
                 timeout.as_secs()
             ),
             Mode::Passive => format!(
-                "passive: fails, the connection to the announced {} did not complete{code} ({detail})",
+                "passive: fails with {how}, the connection to the announced {} did not complete{code} ({detail})",
                 d.reply_227.map_or("?".into(), |a| a.to_string())
             ),
         }
@@ -202,6 +212,8 @@ struct Driver {
     port_sent: Option<SocketAddrV4>,
     reply_227: Option<SocketAddrV4>,
     data_peer: Option<SocketAddrV4>,
+    /// The data-connection commands sent, in order (EPSV, then PASV after a refusal…).
+    sent: Vec<&'static str>,
 }
 
 fn v4(a: SocketAddr) -> Option<SocketAddrV4> {
@@ -302,9 +314,20 @@ impl Driver {
                 }
             }
             ClientAction::SendCommand(cmd) => {
-                if let crate::ftp::Command::Port(a) = &cmd {
-                    self.port_sent = Some(*a);
+                match &cmd {
+                    crate::ftp::Command::Port(a) | crate::ftp::Command::Eprt(a) => {
+                        self.port_sent = Some(*a);
+                    }
+                    _ => {}
                 }
+                let verb = match &cmd {
+                    crate::ftp::Command::Port(_) => Some("PORT"),
+                    crate::ftp::Command::Eprt(_) => Some("EPRT"),
+                    crate::ftp::Command::Pasv => Some("PASV"),
+                    crate::ftp::Command::Epsv(_) => Some("EPSV"),
+                    _ => None,
+                };
+                self.sent.extend(verb);
                 if let Some(ctl) = &mut self.ctl {
                     let _ = ctl.write_all(cmd.to_line().as_bytes());
                 }
@@ -312,6 +335,15 @@ impl Driver {
             ClientAction::Received(r) => {
                 if r.code == 227 {
                     self.reply_227 = scan_227(&r.text).ok();
+                }
+                if r.code == 229 {
+                    // RFC 2428: the port, at the address of the control connection.
+                    self.reply_227 = crate::ftp::announce::scan_229(&r.text)
+                        .ok()
+                        .and_then(|(port, _)| {
+                            let ip = self.ctl.as_ref()?.peer_addr().ok().and_then(v4)?;
+                            Some(SocketAddrV4::new(*ip.ip(), port))
+                        });
                 }
             }
             ClientAction::ListenData { port } => {

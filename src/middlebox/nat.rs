@@ -171,6 +171,7 @@ impl Nat {
             rule: None,
             rule_text: text.to_owned(),
             why,
+            reject_with: None,
         }
     }
 

@@ -1,5 +1,5 @@
-//! Packets as real IPv4/TCP bytes: decoding them for the trace, and building the RST a
-//! rejecting firewall sends.
+//! Packets as real IPv4/TCP (and ICMP) bytes: decoding them for the trace, and building what a
+//! rejecting firewall sends (a TCP RST or an ICMP destination unreachable).
 //!
 //! The bytes come from smoltcp's own encoder, checksums included; this module only reads them
 //! with smoltcp's wire types (`smoltcp::wire`), and writes one kind of packet itself: a TCP
@@ -67,10 +67,104 @@ pub fn segment(
     emit(*src.ip(), *dst.ip(), &tcp)
 }
 
-/// Decodes an IPv4/TCP packet (id and journey left at 0: the recorder numbers it).
-/// `control_text` asks for the payload as FTP text.
+/// The internet checksum (RFC 1071) of `data`.
+pub fn internet_checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for c in data.chunks(2) {
+        let w = u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]);
+        sum += u32::from(w);
+    }
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// The ICMP destination unreachable (type 3, `code`) that answers `p` (what iptables'
+/// `REJECT --reject-with icmp-…` sends): from `p`'s destination address to its source, quoting
+/// `p`'s IP header and the first 8 bytes of its TCP header (RFC 792), TTL 64, both checksums
+/// filled in. A firewall here is a bridge with no address of its own, so the error carries
+/// the address the rejected packet was sent to.
+pub fn build_icmp_unreachable(p: &Packet, code: u8) -> Vec<u8> {
+    let ihl = p.bytes.first().map_or(20, |b| usize::from(b & 0x0f) * 4).clamp(20, 60);
+    let quoted = &p.bytes[..p.bytes.len().min(ihl + 8)];
+    let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(quoted);
+    let c = internet_checksum(&icmp);
+    icmp[2..4].copy_from_slice(&c.to_be_bytes());
+    let total = 20 + icmp.len();
+    let mut ip = vec![0u8; 20];
+    ip[0] = 0x45;
+    ip[1] = 0xc0; // Linux sends ICMP errors with precedence "internetwork control".
+    ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+    ip[8] = 64;
+    ip[9] = 1;
+    ip[12..16].copy_from_slice(&p.dst.ip().octets());
+    ip[16..20].copy_from_slice(&p.src.ip().octets());
+    let c = internet_checksum(&ip);
+    ip[10..12].copy_from_slice(&c.to_be_bytes());
+    ip.extend_from_slice(&icmp);
+    ip
+}
+
+/// Reads an ICMP message: type, code, and for an error the quoted TCP segment's endpoints.
+fn decode_icmp(ip: &Ipv4Packet<&[u8]>, bytes: &[u8]) -> Result<Packet, DecodeError> {
+    let body = ip.payload();
+    if body.len() < 8 {
+        return Err(DecodeError("ICMP header"));
+    }
+    let (kind, code) = (body[0], body[1]);
+    // The quoted datagram is cut after 8 bytes of its payload, so its own length field
+    // promises more than is there: read the header fields by hand, within what is quoted.
+    let quoted = if matches!(kind, 3 | 11) {
+        let q = &body[8..];
+        let ihl = q.first().map(|b| usize::from(b & 0x0f) * 4);
+        match ihl {
+            Some(h) if h >= 20 && q.len() >= h + 4 && q[0] >> 4 == 4 && q[9] == 6 => {
+                let addr = |at: usize| Ipv4Addr::new(q[at], q[at + 1], q[at + 2], q[at + 3]);
+                let port = |at: usize| u16::from_be_bytes([q[at], q[at + 1]]);
+                Some((
+                    SocketAddrV4::new(addr(12), port(h)),
+                    SocketAddrV4::new(addr(16), port(h + 2)),
+                ))
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok(Packet {
+        id: PacketId(0),
+        journey: JourneyId(0),
+        prev: None,
+        changes: Vec::new(),
+        bytes: bytes.to_vec(),
+        src: SocketAddrV4::new(ip.src_addr(), 0),
+        dst: SocketAddrV4::new(ip.dst_addr(), 0),
+        flags: Flags::default(),
+        seq: 0,
+        ack: 0,
+        window: 0,
+        payload_len: 0,
+        ttl: ip.hop_limit(),
+        ip_checksum: ip.checksum(),
+        tcp_checksum: u16::from_be_bytes([body[2], body[3]]),
+        ftp_text: None,
+        icmp: Some(crate::trace::Icmp {
+            kind,
+            code,
+            quoted,
+        }),
+    })
+}
+
+/// Decodes an IPv4/TCP packet, or an ICMP message (id and journey left at 0: the recorder
+/// numbers it). `control_text` asks for the payload as FTP text.
 pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
     let ip = Ipv4Packet::new_checked(bytes).map_err(|_| DecodeError("IPv4 header"))?;
+    if ip.next_header() == IpProtocol::Icmp {
+        return decode_icmp(&ip, bytes);
+    }
     if ip.next_header() != IpProtocol::Tcp {
         return Err(DecodeError("not TCP"));
     }
@@ -104,6 +198,7 @@ pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
         ip_checksum: ip.checksum(),
         tcp_checksum: tcp.checksum(),
         ftp_text,
+        icmp: None,
     })
 }
 
@@ -217,6 +312,9 @@ pub fn checksums_ok(bytes: &[u8]) -> bool {
     let Ok(ip) = Ipv4Packet::new_checked(bytes) else {
         return false;
     };
+    if ip.next_header() == IpProtocol::Icmp {
+        return ip.verify_checksum() && internet_checksum(ip.payload()) == 0;
+    }
     let Ok(tcp) = TcpPacket::new_checked(ip.payload()) else {
         return false;
     };

@@ -14,6 +14,7 @@ pub use validate::limits;
 
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
+pub use crate::ftp::client::DataCommands;
 pub use crate::middlebox::nat::{ForwardSpec, NatSpec};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,10 @@ pub struct ClientSpec {
     /// The mode it starts in (a `Mode` action can switch).
     #[serde(default = "active")]
     pub mode: Mode,
+    /// PORT/PASV (`Classic`, the default), EPRT/EPSV only (`Extended`), or EPSV/EPRT first
+    /// with a fallback to PASV/PORT as curl does (`ExtendedFirst`).
+    #[serde(default)]
+    pub commands: DataCommands,
     /// Range for the PORT data port.
     #[serde(default = "ephemeral_range")]
     pub data_ports: (u32, u32),

@@ -3,7 +3,7 @@
 
 use super::world::Node;
 use crate::firewall::Firewall;
-use crate::ftp::server::PasvRetry;
+use crate::ftp::server::{Flavour, PasvRetry};
 use crate::ftp::{ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
 use crate::host::EndHost;
 use crate::ids::{LinkId, NodeId};
@@ -77,6 +77,7 @@ fn client(s: &Scenario, c: &ClientSpec, server: Option<&ServerSpec>) -> (Node, N
     let control_port = server.map_or(21, |sv| port16(sv.control_port));
     let mut cfg = ClientConfig::new(SocketAddrV4::new(dial, control_port));
     cfg.mode = c.mode;
+    cfg.commands = c.commands;
     cfg.data_ports = (port16(c.data_ports.0), port16(c.data_ports.1));
     cfg.connect_timeout = Duration::from_secs(c.connect_timeout_s);
     cfg.data_connect_timeout = Duration::from_secs(c.connect_timeout_s);
@@ -96,7 +97,7 @@ fn client(s: &Scenario, c: &ClientSpec, server: Option<&ServerSpec>) -> (Node, N
 
 fn server(s: &Scenario, sv: &ServerSpec) -> (Node, NodeInfo) {
     let a = addr(&sv.address);
-    let cfg = ServerConfig {
+    let mut cfg = ServerConfig {
         control_port: port16(sv.control_port),
         active_data_port: match sv.active_data_port {
             ActivePort::Port(p) => Some(port16(p)),
@@ -110,11 +111,23 @@ fn server(s: &Scenario, sv: &ServerSpec) -> (Node, NodeInfo) {
             ServerProfile::Vsftpd => PasvRetry::Vsftpd,
             ServerProfile::Pyftpdlib => PasvRetry::EveryPort,
         },
+        flavour: match sv.profile {
+            ServerProfile::Vsftpd => Flavour::Vsftpd,
+            ServerProfile::Pyftpdlib => Flavour::Pyftpdlib,
+        },
         anonymous: sv.anonymous,
         anon_upload: sv.anonymous_upload,
         users: sv.users.clone(),
         ..ServerConfig::default()
     };
+    if sv.profile == ServerProfile::Pyftpdlib {
+        // pyftpdlib has no such settings: it connects from an ephemeral port, and both of its
+        // data channels give up after 30 s (ActiveDTP.timeout, PassiveDTP.timeout).
+        cfg.active_data_port = None;
+        cfg.connect_timeout = Duration::from_secs(30);
+        cfg.accept_timeout = Duration::from_secs(30);
+        cfg.banner = "pyftpdlib 2.2 ready (FTP Lab).".to_owned();
+    }
     let mut store = MemStore::new();
     for (path, content) in &sv.files {
         store.insert(path, content.as_bytes());

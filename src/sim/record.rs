@@ -138,7 +138,12 @@ impl Recorder {
                 }
                 c
             }
-            None => self.lookup(p.src, p.dst).or_else(|| self.stray(&p)),
+            // An ICMP error belongs to the connection of the segment it quotes.
+            None => match p.icmp.as_ref().and_then(|i| i.quoted) {
+                Some((a, b)) => self.lookup(a, b),
+                None if p.icmp.is_some() => None,
+                None => self.lookup(p.src, p.dst).or_else(|| self.stray(&p)),
+            },
         };
         p.journey = match &from {
             Some((prev, _)) => self.packets[prev.index()].journey,

@@ -458,6 +458,7 @@ impl World {
             rule: None,
             rule_text: what.to_owned(),
             why: String::new(),
+            reject_with: None,
         }
     }
 }

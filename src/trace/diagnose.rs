@@ -324,7 +324,12 @@ fn blocked(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
         .iter()
         .any(|n| n.name == v.middlebox && n.kind == NodeKind::Nat);
     if *rejected {
-        s.push_str(" The firewall answered with a TCP RST, so the failure was immediate.");
+        let with = v.reply_kind();
+        s.push_str(&format!(
+            " The firewall answered with {}: the sender's connect() failed at once with {}, so the failure was immediate.",
+            with.words(),
+            with.errno()
+        ));
     } else {
         s.push_str(&syn_retries(trace, pk.src, pk.dst, who, w.1));
     }

@@ -151,11 +151,46 @@ pub struct Packet {
     pub tcp_checksum: u16,
     /// The FTP text carried, for control-connection packets with payload.
     pub ftp_text: Option<String>,
+    /// An ICMP message instead of TCP (then `src`/`dst` carry port 0, and `tcp_checksum` is
+    /// the ICMP checksum).
+    #[serde(default)]
+    pub icmp: Option<Icmp>,
+}
+
+/// An ICMP message: a destination unreachable quoting the TCP segment it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Icmp {
+    pub kind: u8,
+    pub code: u8,
+    /// The quoted segment's source and destination (the connection it is about).
+    pub quoted: Option<(SocketAddrV4, SocketAddrV4)>,
+}
+
+impl Icmp {
+    /// "port unreachable", "administratively prohibited".
+    pub fn words(&self) -> String {
+        match (self.kind, self.code) {
+            (3, 0) => "net unreachable".to_owned(),
+            (3, 1) => "host unreachable".to_owned(),
+            (3, 3) => "port unreachable".to_owned(),
+            (3, 9 | 10 | 13) => "administratively prohibited".to_owned(),
+            (3, c) => format!("destination unreachable (code {c})"),
+            (11, _) => "time exceeded".to_owned(),
+            (t, c) => format!("type {t} code {c}"),
+        }
+    }
 }
 
 impl Packet {
-    /// `SYN 203.0.113.10:20 → 198.51.100.7:50123`, `PORT 198,51,100,7,195,211`, `data 180 bytes`.
+    /// `SYN 203.0.113.10:20 → 198.51.100.7:50123`, `PORT 198,51,100,7,195,211`, `data 180 bytes`,
+    /// `ICMP port unreachable for 203.0.113.10:20 → 198.51.100.7:50123`.
     pub fn summary(&self) -> String {
+        if let Some(i) = &self.icmp {
+            return match i.quoted {
+                Some((a, b)) => format!("ICMP {} for {a} → {b}", i.words()),
+                None => format!("ICMP {} {} → {}", i.words(), self.src.ip(), self.dst.ip()),
+            };
+        }
         match &self.ftp_text {
             Some(t) => t.lines().next().unwrap_or("").to_owned(),
             None if self.payload_len > 0 => {
@@ -251,7 +286,7 @@ pub enum PacketFate {
     Delivered,
     /// Silently discarded by a middlebox.
     Dropped { verdict: Verdict },
-    /// Refused by a middlebox, which answered with the packet `reply` (a TCP RST).
+    /// Refused by a middlebox, which answered with the packet `reply` (a TCP RST or an ICMP destination unreachable).
     Rejected { verdict: Verdict, reply: PacketId },
     /// No route onward from this node.
     Unroutable { why: String },

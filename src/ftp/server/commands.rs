@@ -1,7 +1,9 @@
 //! What the server does with each command (the replies are vsftpd's texts; where RFC 2428
 //! and vsftpd differ, the RFC's code is used and the difference is said).
 
-use super::{DataSetup, Login, MAX_PASV_TRIES, PasvRetry, ServerAction, ServerSession, Work};
+use super::{
+    DataSetup, Flavour, Login, MAX_PASV_TRIES, PasvRetry, ServerAction, ServerSession, Work,
+};
 use crate::ftp::command::{Command, CommandError};
 use crate::ftp::reply::Reply;
 use crate::ftp::store::{FileStore, format_list, format_nlst, resolve};
@@ -35,6 +37,21 @@ impl ServerSession {
     }
 
     fn refuse_unparsed(&mut self, e: CommandError) {
+        if self.cfg.flavour == Flavour::Pyftpdlib {
+            return match e {
+                CommandError::Empty => self.reply(500, "Command \"\" not understood."),
+                CommandError::BadArgument { verb, .. } if verb == "PORT" => {
+                    self.reply(501, "Invalid PORT format.")
+                }
+                CommandError::BadArgument { verb, .. } if verb == "EPRT" => {
+                    self.reply(501, "Invalid EPRT format.")
+                }
+                CommandError::Protocol { .. } => {
+                    self.reply(522, "Network protocol not supported (use 1).")
+                }
+                e => self.reply(501, format!("Syntax error: {e}.")),
+            };
+        }
         match e {
             CommandError::Empty => self.reply(500, "Unknown command."),
             CommandError::BadArgument { verb, .. } if verb == "PORT" => {
@@ -117,10 +134,10 @@ impl ServerSession {
                 "A" | "A N" => self.reply(200, "Switching to ASCII mode."),
                 _ => self.reply(504, "Bad TYPE command."),
             },
-            Command::Port(addr) => self.port(addr, false),
-            Command::Eprt(addr) => self.port(addr, true),
-            Command::Pasv => self.pasv(false),
-            Command::Epsv(arg) => self.epsv(arg.as_deref()),
+            Command::Port(addr) => self.port(addr, false, now),
+            Command::Eprt(addr) => self.port(addr, true, now),
+            Command::Pasv => self.pasv(false, now),
+            Command::Epsv(arg) => self.epsv(arg.as_deref(), now),
             Command::Allo(n) => self.allo(&n),
             Command::List(arg) => self.list(arg, false, now, store),
             Command::Nlst(arg) => self.list(arg, true, now, store),
@@ -202,26 +219,52 @@ impl ServerSession {
         }
     }
 
-    fn port(&mut self, addr: SocketAddrV4, extended: bool) {
+    fn port(&mut self, addr: SocketAddrV4, extended: bool, now: Time) {
         let verb = if extended { "EPRT" } else { "PORT" };
+        let py = self.cfg.flavour == Flavour::Pyftpdlib;
         if self.cfg.refuse_port_bounce {
             let why = if addr.ip() != self.peer.ip() {
-                Some(format!(
-                    "not the control connection's address {} (RFC 2577 bounce protection)",
-                    self.peer.ip()
+                Some((
+                    format!(
+                        "not the control connection's address {} (RFC 2577 bounce protection)",
+                        self.peer.ip()
+                    ),
+                    format!("Rejected data connection to foreign address {}:{}.", addr.ip(), addr.port()),
                 ))
             } else if addr.port() < 1024 {
-                Some("privileged port below 1024 (RFC 2577)".to_owned())
+                Some((
+                    "privileged port below 1024 (RFC 2577)".to_owned(),
+                    format!("{verb} against the privileged port \"{}\" refused.", addr.port()),
+                ))
             } else {
                 None
             };
-            if let Some(why) = why {
+            if let Some((why, py_text)) = why {
                 self.note(format!("refused {verb} {addr}: {why}"));
-                return self.reply(500, format!("Illegal {verb} command."));
+                return if py {
+                    self.reply(501, py_text)
+                } else {
+                    self.reply(500, format!("Illegal {verb} command."))
+                };
             }
         }
-        if matches!(self.data, DataSetup::Passive { .. }) {
+        if matches!(
+            self.data,
+            DataSetup::Passive { .. } | DataSetup::ActiveConnecting { .. } | DataSetup::ActiveOpen(_)
+        ) {
             self.out.push_back(ServerAction::AbortData);
+        }
+        if py {
+            // pyftpdlib connects now, from an ephemeral port, and answers once it knows.
+            self.data = DataSetup::ActiveConnecting {
+                to: addr,
+                deadline: now + self.cfg.connect_timeout,
+            };
+            self.out.push_back(ServerAction::ConnectData {
+                from_port: None,
+                to: addr,
+            });
+            return;
         }
         self.data = DataSetup::Active(addr);
         if extended {
@@ -231,20 +274,24 @@ impl ServerSession {
         }
     }
 
-    fn epsv(&mut self, arg: Option<&str>) {
+    fn epsv(&mut self, arg: Option<&str>, now: Time) {
         match arg.map(str::to_ascii_uppercase).as_deref() {
-            None | Some("1") => self.pasv(true),
+            None | Some("1") => self.pasv(true, now),
             Some("ALL") => self.reply(200, "EPSV ALL ok."),
             Some(_) => self.reply(522, "Network protocol not supported, use (1)."),
         }
     }
 
-    fn pasv(&mut self, extended: bool) {
-        if matches!(self.data, DataSetup::Passive { .. }) {
+    fn pasv(&mut self, extended: bool, now: Time) {
+        if matches!(
+            self.data,
+            DataSetup::Passive { .. } | DataSetup::ActiveConnecting { .. } | DataSetup::ActiveOpen(_)
+        ) {
             self.out.push_back(ServerAction::AbortData);
         }
         let (lo, hi) = self.cfg.passive_range;
         let port = self.rng.range_u16(lo, hi);
+        let deadline = (self.cfg.flavour == Flavour::Pyftpdlib).then(|| now + self.cfg.accept_timeout);
         self.data = DataSetup::Passive {
             port,
             first: port,
@@ -252,6 +299,7 @@ impl ServerSession {
             extended,
             ready: false,
             peer: None,
+            deadline,
         };
         self.out.push_back(ServerAction::ListenData { port });
     }

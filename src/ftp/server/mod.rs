@@ -47,6 +47,23 @@ pub enum PasvRetry {
     Vsftpd,
 }
 
+/// Whose behaviour the session shows where real servers differ (measured on real systems).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavour {
+    /// vsftpd 3.0: PORT is answered at once and the server connects when the transfer
+    /// command arrives; a failed data connection is `425 Failed to establish connection.`
+    #[default]
+    Vsftpd,
+    /// pyftpdlib 2.x: connects as soon as PORT/EPRT arrives, from an ephemeral port, and
+    /// answers only then (`200 Active data connection established.`, `425 Can't connect to
+    /// specified address.`, or `421 Active data channel timed out.` after `connect_timeout`);
+    /// a passive port waits `accept_timeout` from PASV/EPSV (`421 Passive data channel timed
+    /// out.`); the session stays open either way. Transfers start with `125` when the data
+    /// connection is already open, `150` when it is awaited, and end with `226 Transfer
+    /// complete.`
+    Pyftpdlib,
+}
+
 /// The server's settings (named after vsftpd's where one exists).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -58,6 +75,7 @@ pub struct ServerConfig {
     /// `pasv_min_port` ..= `pasv_max_port`.
     pub passive_range: (u16, u16),
     pub pasv_retry: PasvRetry,
+    pub flavour: Flavour,
     /// `pasv_address`: announced in 227 instead of the control connection's local address.
     pub passive_address: Option<Ipv4Addr>,
     /// `connect_timeout`: how long the active-mode connect may take before 425.
@@ -95,6 +113,7 @@ impl Default for ServerConfig {
             active_data_port: Some(20),
             passive_range: (1024, 65535),
             pasv_retry: PasvRetry::EveryPort,
+            flavour: Flavour::Vsftpd,
             passive_address: None,
             connect_timeout: Duration::from_secs(60),
             accept_timeout: Duration::from_secs(60),
@@ -175,6 +194,13 @@ enum Login {
 enum DataSetup {
     None,
     Active(SocketAddrV4),
+    /// pyftpdlib: connecting to the PORT address; the PORT reply waits for the outcome.
+    ActiveConnecting {
+        to: SocketAddrV4,
+        deadline: Time,
+    },
+    /// pyftpdlib: connected to the PORT address before any transfer command.
+    ActiveOpen(SocketAddrV4),
     /// Listening on `port` (`first`: the first port tried, `tries` so far); `ready` once the
     /// host confirmed; `peer` once a client connected.
     Passive {
@@ -184,6 +210,8 @@ enum DataSetup {
         extended: bool,
         ready: bool,
         peer: Option<SocketAddrV4>,
+        /// pyftpdlib: the listener gives up at this time (from PASV, not from the transfer).
+        deadline: Option<Time>,
     },
 }
 
@@ -215,6 +243,8 @@ enum Work {
 struct Transfer {
     work: Work,
     phase: Phase,
+    /// The start reply (1xx) went out already (pyftpdlib's 150 while awaiting the client).
+    told: bool,
     bytes: u64,
     /// When a byte last moved (for `data_timeout`).
     progress_at: Time,
@@ -341,10 +371,14 @@ impl ServerSession {
         if self.closed {
             return None;
         }
-        let transfer = self.transfer.as_ref().map(|t| match t.phase {
-            Phase::Connecting { deadline } => deadline,
-            _ => t.progress_at + self.cfg.data_timeout,
-        });
+        let transfer = self
+            .transfer
+            .as_ref()
+            .map(|t| match t.phase {
+                Phase::Connecting { deadline } => deadline,
+                _ => t.progress_at + self.cfg.data_timeout,
+            })
+            .or(self.data_deadline());
         let idle = self.last_command + self.cfg.idle_timeout;
         let wait = match (&self.held, transfer) {
             (Some((at, _)), _) => *at,
@@ -354,8 +388,50 @@ impl ServerSession {
         Some(wait)
     }
 
+    /// A deadline of the data setup itself, with no transfer (pyftpdlib's).
+    fn data_deadline(&self) -> Option<Time> {
+        match self.data {
+            DataSetup::ActiveConnecting { deadline, .. } => Some(deadline),
+            DataSetup::Passive {
+                deadline: Some(d),
+                peer: None,
+                ..
+            } => Some(d),
+            _ => None,
+        }
+    }
+
+    /// pyftpdlib's data-channel timeouts: `421`, the session stays open.
+    fn data_setup_timed_out(&mut self) {
+        let (what, text) = match self.data {
+            DataSetup::ActiveConnecting { to, .. } => (
+                format!(
+                    "the data connection to {to} was not established within {} s",
+                    self.cfg.connect_timeout.as_secs()
+                ),
+                "Active data channel timed out.",
+            ),
+            _ => (
+                format!(
+                    "no client connected to the passive port within {} s of PASV",
+                    self.cfg.accept_timeout.as_secs()
+                ),
+                "Passive data channel timed out.",
+            ),
+        };
+        self.note(what);
+        self.fail_transfer(421, text);
+    }
+
     pub fn handle_timeout(&mut self, now: Time, store: &mut dyn FileStore) {
         if self.closed {
+            return;
+        }
+        if self.transfer.as_ref().is_none_or(|t| matches!(t.phase, Phase::Connecting { .. }))
+            && self.data_deadline().is_some_and(|d| now >= d)
+        {
+            self.data_setup_timed_out();
+            self.drain_lines(now, store);
             return;
         }
         if let Some((at, _)) = &self.held {
@@ -392,6 +468,9 @@ impl ServerSession {
     }
 
     fn connect_timed_out(&mut self) {
+        if self.cfg.flavour == Flavour::Pyftpdlib {
+            return self.data_setup_timed_out();
+        }
         let what = match self.data {
             DataSetup::Active(to) => format!(
                 "the data connection to {to} was not established within {} s",
@@ -457,6 +536,12 @@ impl ServerSession {
 
     /// The data connection is up (active: our connect succeeded; passive: a client connected).
     pub fn data_connected(&mut self, peer: SocketAddrV4, now: Time, store: &mut dyn FileStore) {
+        if let DataSetup::ActiveConnecting { to, .. } = self.data {
+            self.data = DataSetup::ActiveOpen(to);
+            self.reply(200, "Active data connection established.");
+            self.drain_lines(now, store);
+            return;
+        }
         if let DataSetup::Passive { peer: p, .. } = &mut self.data {
             if self.cfg.refuse_pasv_foreign && peer.ip() != self.peer.ip() {
                 self.note(format!(
@@ -487,6 +572,17 @@ impl ServerSession {
 
     /// The data connection could not be made, or broke.
     pub fn data_failed(&mut self, why: DataFailure, now: Time, store: &mut dyn FileStore) {
+        if let DataSetup::ActiveConnecting { to, .. } = self.data {
+            self.note(format!("the data connection to {to} failed: {}", failure_errno(why)));
+            self.data = DataSetup::None;
+            if why == DataFailure::TimedOut {
+                self.reply(421, "Active data channel timed out.");
+            } else {
+                self.reply(425, "Can't connect to specified address.");
+            }
+            self.drain_lines(now, store);
+            return;
+        }
         match &self.transfer {
             Some(Transfer {
                 phase: Phase::Connecting { .. },
@@ -497,13 +593,17 @@ impl ServerSession {
                     _ => "the client".to_owned(),
                 };
                 let how = match why {
-                    DataFailure::Refused => "was refused (RST)",
+                    DataFailure::Refused => "was refused (ECONNREFUSED: a TCP reset or an ICMP port unreachable)",
                     DataFailure::Reset => "was reset",
-                    DataFailure::Unreachable => "could not be started",
+                    DataFailure::Unreachable => "could not be made (EHOSTUNREACH: no route, or an ICMP unreachable)",
                     DataFailure::TimedOut => "timed out",
                 };
                 self.note(format!("the data connection to {to} {how}"));
-                self.fail_transfer(425, "Failed to establish connection.");
+                if self.cfg.flavour == Flavour::Pyftpdlib {
+                    self.fail_transfer(425, "Can't connect to specified address.");
+                } else {
+                    self.fail_transfer(425, "Failed to establish connection.");
+                }
             }
             Some(_) if why == DataFailure::TimedOut => {
                 self.note(format!(
@@ -552,12 +652,16 @@ impl ServerSession {
     }
 
     fn announce_passive(&mut self, port: u16, extended: bool) {
-        if extended {
+        let py = self.cfg.flavour == Flavour::Pyftpdlib;
+        if extended && py {
+            self.reply(229, format!("Entering extended passive mode (|||{port}|)."));
+        } else if extended {
             self.reply(229, super::announce::format_229(port));
         } else {
             let ip = self.cfg.passive_address.unwrap_or(*self.local.ip());
             let hp = super::announce::encode_host_port(SocketAddrV4::new(ip, port));
-            self.reply(227, format!("Entering Passive Mode ({hp})."));
+            let words = if py { "Entering passive mode" } else { "Entering Passive Mode" };
+            self.reply(227, format!("{words} ({hp})."));
         }
     }
 
@@ -743,18 +847,25 @@ impl ServerSession {
     }
 
     fn start_transfer(&mut self, now: Time) {
+        let py = self.cfg.flavour == Flavour::Pyftpdlib;
         let Some(t) = &mut self.transfer else { return };
         t.progress_at = now;
-        match &t.work {
+        let told = std::mem::replace(&mut t.told, true);
+        let reply = match &t.work {
             Work::Send { start, .. } => {
-                let start = start.clone();
                 t.phase = Phase::Sending;
-                self.out.push_back(ServerAction::Reply(start));
+                start.clone()
             }
             Work::Receive { .. } => {
                 t.phase = Phase::Receiving;
-                self.reply(150, "Ok to send data.");
+                Reply::new(150, "Ok to send data.")
             }
+        };
+        if py && !told {
+            // pyftpdlib: the data connection was open before the command.
+            self.reply(125, "Data connection already open. Transfer starting.");
+        } else if !told {
+            self.out.push_back(ServerAction::Reply(reply));
         }
     }
 
@@ -777,33 +888,57 @@ impl ServerSession {
     }
 
     fn begin(&mut self, work: Work, now: Time) {
-        let transfer = |phase| Transfer {
+        let transfer = |phase, told| Transfer {
             work,
             phase,
+            told,
             bytes: 0,
             progress_at: now,
         };
+        let py = self.cfg.flavour == Flavour::Pyftpdlib;
         match self.data.clone() {
-            DataSetup::None | DataSetup::Passive { ready: false, .. } => {
-                self.reply(425, "Use PORT or PASV first.")
-            }
+            DataSetup::None
+            | DataSetup::Passive { ready: false, .. }
+            | DataSetup::ActiveConnecting { .. } => self.reply(425, "Use PORT or PASV first."),
             DataSetup::Active(to) => {
-                self.transfer = Some(transfer(Phase::Connecting {
-                    deadline: now + self.cfg.connect_timeout,
-                }));
+                self.transfer = Some(transfer(
+                    Phase::Connecting {
+                        deadline: now + self.cfg.connect_timeout,
+                    },
+                    false,
+                ));
                 self.out.push_back(ServerAction::ConnectData {
                     from_port: self.cfg.active_data_port,
                     to,
                 });
             }
-            DataSetup::Passive { peer, .. } => {
-                self.transfer = Some(transfer(Phase::Connecting {
-                    deadline: now + self.cfg.accept_timeout,
-                }));
+            DataSetup::ActiveOpen(_) => {
+                self.transfer = Some(transfer(Phase::Connecting { deadline: now }, false));
+                self.start_transfer(now);
+            }
+            DataSetup::Passive { peer, deadline, .. } => {
+                let awaited = py && peer.is_none();
+                let deadline = match deadline {
+                    Some(d) if py => d,
+                    _ => now + self.cfg.accept_timeout,
+                };
+                self.transfer = Some(transfer(Phase::Connecting { deadline }, awaited));
+                if awaited {
+                    self.reply(150, "File status okay. About to open data connection.");
+                }
                 if peer.is_some() {
                     self.start_transfer(now);
                 }
             }
         }
+    }
+}
+
+fn failure_errno(why: DataFailure) -> &'static str {
+    match why {
+        DataFailure::Refused => "ECONNREFUSED (a TCP reset or an ICMP port unreachable)",
+        DataFailure::Reset => "ECONNRESET",
+        DataFailure::Unreachable => "EHOSTUNREACH (no route, or an ICMP unreachable)",
+        DataFailure::TimedOut => "ETIMEDOUT",
     }
 }
