@@ -62,7 +62,10 @@ fn curl_lists_retrieves_and_stores_in_both_modes() {
         };
         let list = run(&[&format!("{url}/")]);
         let list = String::from_utf8_lossy(&list);
-        assert!(list.contains("readme.txt") && list.contains("pub"), "{verb}: {list}");
+        assert!(
+            list.contains("readme.txt") && list.contains("pub"),
+            "{verb}: {list}"
+        );
         assert_eq!(run(&[&format!("{url}/pub/blob.bin")]), want, "{verb}: RETR");
         let local = std::env::temp_dir().join(format!("ftp-lab-up-{}-{k}", std::process::id()));
         std::fs::write(&local, &want[..123_457]).unwrap();
@@ -233,7 +236,8 @@ FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
     let announced: u16 = pasv.rsplit(':').next().unwrap().parse().unwrap();
     assert!((20021..=20025).contains(&announced), "{pasv}");
     assert!(
-        text.lines().any(|l| l.starts_with("active: works with EPRT")),
+        text.lines()
+            .any(|l| l.starts_with("active: works with EPRT")),
         "{text}"
     );
     assert!(

@@ -167,7 +167,7 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
 }
 
 #[test]
-fn port_and_227_ports_decoded_by_tshark_equal_the_trace() {
+fn announced_ports_decoded_by_tshark_equal_the_trace() {
     if !have_tshark() {
         return;
     }
@@ -176,7 +176,15 @@ fn port_and_227_ports_decoded_by_tshark_equal_the_trace() {
         let t = run(&s);
         let f = dir.join(format!("{name}-ports.pcap"));
         capture(&t, "client", &f);
-        let rows = fields(&f, &["ftp.active.port", "ftp.passive.port"]);
+        let rows = fields(
+            &f,
+            &[
+                "ftp.active.port",
+                "ftp.passive.port",
+                "ftp.eprt.port",
+                "ftp.epsv.port",
+            ],
+        );
         let tshark_ports: Vec<u16> = rows
             .iter()
             .flat_map(|r| r.iter())
@@ -194,14 +202,19 @@ fn port_and_227_ports_decoded_by_tshark_equal_the_trace() {
             .filter_map(|p| p.ftp_text.as_deref())
             .filter_map(|x| {
                 if let Some(a) = x.strip_prefix("PORT ") {
-                    ftp_lab::ftp::decode_host_port(a).ok()
+                    ftp_lab::ftp::decode_host_port(a).ok().map(|a| a.port())
                 } else if x.starts_with("227") {
-                    ftp_lab::ftp::scan_227(x).ok()
+                    ftp_lab::ftp::scan_227(x).ok().map(|a| a.port())
+                } else if let Some(a) = x.strip_prefix("EPRT ") {
+                    ftp_lab::ftp::announce::parse_eprt(a)
+                        .ok()
+                        .map(|(a, _)| a.port())
+                } else if x.starts_with("229") {
+                    ftp_lab::ftp::announce::scan_229(x).ok().map(|(p, _)| p)
                 } else {
                     None
                 }
             })
-            .map(|a| a.port())
             .collect();
         assert!(!trace_ports.is_empty(), "{name}");
         assert_eq!(tshark_ports, trace_ports, "{name}");
@@ -240,7 +253,8 @@ fn drops_show_syn_retransmissions_and_open_runs_show_no_warnings() {
             .is_some_and(|b| b.action == ftp_lab::firewall::Action::Drop)
         {
             assert_eq!(retrans, syns - 1, "{name}: {syns} SYNs in the trace");
-            assert!(retrans >= 5, "{name}");
+            // vsftpd retries for 60 s (5 retries), pyftpdlib for 30 s (4).
+            assert!(retrans >= 4, "{name}");
         }
     }
 }
@@ -330,8 +344,14 @@ fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
     let dir = tmpdir();
     for (name, filter) in [
         ("active-client-fw-rejects", "tcp.flags.reset == 1"),
-        ("active-client-fw-rejects-icmp", "icmp.type == 3 && icmp.code == 3"),
-        ("active-client-fw-admin-prohibited", "icmp.type == 3 && icmp.code == 13"),
+        (
+            "active-client-fw-rejects-icmp",
+            "icmp.type == 3 && icmp.code == 3",
+        ),
+        (
+            "active-client-fw-admin-prohibited",
+            "icmp.type == 3 && icmp.code == 13",
+        ),
     ] {
         let t = run(&load(name));
         let f = dir.join(format!("{name}-reject.pcap"));
@@ -344,7 +364,10 @@ fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
         let answers = count(&f, filter);
         assert_eq!(answers, 1, "{name}: one answer to the one SYN");
         assert_eq!(
-            count(&f, "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.port == 20"),
+            count(
+                &f,
+                "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.port == 20"
+            ),
             1,
             "{name}: no SYN retry"
         );

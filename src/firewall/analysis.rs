@@ -4,7 +4,7 @@
 //! rule set opens for new inbound connections (for exercises).
 
 use super::{FirewallSpec, PortMatch, Rule};
-use crate::rules::{Action, Cidr, CtState, Direction, Protocol};
+use crate::rules::{Action, Cidr, CtState, Direction, Protocol, RejectWith};
 
 /// The interface names used in the iptables/nft lines: `lan` towards the protected side,
 /// `wan` away from it.
@@ -53,7 +53,9 @@ pub fn iptables(r: &Rule) -> String {
         s.push_str(&format!(" -i {i} -o {o}"));
     }
     let ports = r.src_port != PortMatch::Any || r.dst_port != PortMatch::Any;
-    if r.protocol == Protocol::Tcp || ports {
+    // iptables accepts `--reject-with tcp-reset` only on a `-p tcp` rule.
+    let reset = r.action == Action::Reject && r.reject_with == RejectWith::TcpReset;
+    if r.protocol == Protocol::Tcp || ports || reset {
         s.push_str(" -p tcp");
     }
     if r.src != "any" {
@@ -71,10 +73,18 @@ pub fn iptables(r: &Rule) -> String {
     if !r.state.is_empty() {
         s.push_str(&format!(" -m conntrack --ctstate {}", states(r).join(",")));
     }
-    let target = match r.action {
-        Action::Accept => "ACCEPT",
-        Action::Drop => "DROP",
-        Action::Reject => "REJECT --reject-with tcp-reset",
+    let target = match (r.action, r.reject_with) {
+        (Action::Accept, _) => "ACCEPT",
+        (Action::Drop, _) => "DROP",
+        // Plain REJECT sends an ICMP port unreachable.
+        (Action::Reject, RejectWith::IcmpPortUnreachable) => "REJECT",
+        (Action::Reject, RejectWith::TcpReset) => "REJECT --reject-with tcp-reset",
+        (Action::Reject, RejectWith::IcmpHostUnreachable) => {
+            "REJECT --reject-with icmp-host-unreachable"
+        }
+        (Action::Reject, RejectWith::IcmpAdminProhibited) => {
+            "REJECT --reject-with icmp-admin-prohibited"
+        }
     };
     s.push_str(&format!(" -j {target}"));
     s
@@ -105,10 +115,17 @@ pub fn nft(r: &Rule) -> String {
         parts.push(format!("ct state {}", st.join(",")));
     }
     parts.push(
-        match r.action {
-            Action::Accept => "accept",
-            Action::Drop => "drop",
-            Action::Reject => "reject with tcp reset",
+        match (r.action, r.reject_with) {
+            (Action::Accept, _) => "accept",
+            (Action::Drop, _) => "drop",
+            (Action::Reject, RejectWith::IcmpPortUnreachable) => "reject",
+            (Action::Reject, RejectWith::TcpReset) => "reject with tcp reset",
+            (Action::Reject, RejectWith::IcmpHostUnreachable) => {
+                "reject with icmp host-unreachable"
+            }
+            (Action::Reject, RejectWith::IcmpAdminProhibited) => {
+                "reject with icmp admin-prohibited"
+            }
         }
         .to_owned(),
     );

@@ -374,11 +374,18 @@ impl ClientSession {
         let Wait::Listen(x) = std::mem::replace(&mut self.wait, Wait::Idle) else {
             return;
         };
-        match (result, self.local, self.pending_port.take()) {
+        match (result, self.local, self.pending_port) {
             (Ok(()), Some(local), Some(port)) => {
                 let to = SocketAddrV4::new(*local.ip(), port);
                 let ext = self.use_eprt;
-                self.send(if ext { Command::Eprt(to) } else { Command::Port(to) }, now);
+                self.send(
+                    if ext {
+                        Command::Eprt(to)
+                    } else {
+                        Command::Port(to)
+                    },
+                    now,
+                );
                 self.wait = Wait::Port(x, ext);
             }
             (result, _, _) => {
@@ -565,7 +572,14 @@ impl ClientSession {
             }
             Mode::Passive => {
                 let ext = self.use_epsv;
-                self.send(if ext { Command::Epsv(None) } else { Command::Pasv }, now);
+                self.send(
+                    if ext {
+                        Command::Epsv(None)
+                    } else {
+                        Command::Pasv
+                    },
+                    now,
+                );
                 self.wait = Wait::Pasv(x, ext);
             }
         }
@@ -942,10 +956,139 @@ mod tests {
         assert_eq!(c.poll_timeout(), Some(Time::from_secs(127)));
         c.handle_timeout(Time::from_secs(127));
         let a = drain(&mut c);
-        assert!(a.contains(&ClientAction::Console(
-            "ftp: connect: Connection timed out".into()
+        assert!(a.iter().any(|x| matches!(
+            x,
+            ClientAction::Console(l) if l.starts_with("ftp: connect: Connection timed out")
         )));
         assert_eq!(sent(&a), ["QUIT"], "LIST is never sent");
         assert!(!c.results()[2].ok);
+    }
+
+    fn client_with(mode: Mode, commands: DataCommands) -> ClientSession {
+        let mut cfg = ClientConfig::new("203.0.113.10:21".parse().unwrap());
+        cfg.mode = mode;
+        cfg.commands = commands;
+        let script = vec![
+            UserAction::Connect,
+            UserAction::Login {
+                user: "anonymous".into(),
+                pass: "guest".into(),
+            },
+            UserAction::Ls(None),
+            UserAction::Ls(None),
+            UserAction::Quit,
+        ];
+        ClientSession::new(cfg, script, Rng::new(3))
+    }
+
+    #[test]
+    fn epsv_connects_to_the_control_address_and_falls_back_to_pasv_as_curl_does() {
+        let mut c = client_with(Mode::Passive, DataCommands::ExtendedFirst);
+        connect_and_login(&mut c);
+        assert_eq!(
+            sent(&drain(&mut c)),
+            ["USER anonymous", "PASS guest", "EPSV"]
+        );
+        c.control_bytes(
+            b"229 Entering Extended Passive Mode (|||10004|).\r\n",
+            Time::ZERO,
+        );
+        // RFC 2428: the port, at the address the control connection goes to.
+        assert!(drain(&mut c).contains(&ClientAction::ConnectData {
+            to: "203.0.113.10:10004".parse().unwrap()
+        }));
+        // A server that refuses EPSV: PASV, and no more EPSV in this session.
+        let mut c = client_with(Mode::Passive, DataCommands::ExtendedFirst);
+        connect_and_login(&mut c);
+        drain(&mut c);
+        c.control_bytes(b"500 Unknown command.\r\n", Time::ZERO);
+        assert_eq!(sent(&drain(&mut c)), ["PASV"]);
+        c.control_bytes(
+            b"227 Entering Passive Mode (203,0,113,10,39,19).\r\n",
+            Time::ZERO,
+        );
+        drain(&mut c);
+        c.data_connected("203.0.113.10:10003".parse().unwrap(), Time::ZERO);
+        c.control_bytes(b"150 ok\r\n226 ok\r\n", Time::ZERO);
+        c.data_eof(Time::ZERO);
+        assert_eq!(
+            sent(&drain(&mut c)),
+            ["LIST", "PASV"],
+            "the second ls goes straight to PASV"
+        );
+        // Forced extended: a refusal fails the command, without a fallback.
+        let mut c = client_with(Mode::Passive, DataCommands::Extended);
+        connect_and_login(&mut c);
+        drain(&mut c);
+        c.control_bytes(b"502 Command not implemented.\r\n", Time::ZERO);
+        let a = drain(&mut c);
+        assert!(!sent(&a).contains(&"PASV".to_owned()));
+        assert_eq!(c.results()[2].reply, Some(502));
+    }
+
+    #[test]
+    fn eprt_falls_back_to_port_on_the_same_listener() {
+        let mut c = client_with(Mode::Active, DataCommands::ExtendedFirst);
+        connect_and_login(&mut c);
+        drain(&mut c);
+        c.listen_result(Ok(()), Time::ZERO);
+        let a = sent(&drain(&mut c));
+        assert!(a[0].starts_with("EPRT |1|198.51.100.7|"), "{a:?}");
+        let port: u16 = a[0]
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        c.control_bytes(b"500 Bad EPRT protocol.\r\n", Time::ZERO);
+        let a = drain(&mut c);
+        assert!(!a.contains(&ClientAction::AbortData), "the listener stays");
+        assert_eq!(
+            sent(&a),
+            [format!("PORT 198,51,100,7,{},{}", port >> 8, port & 0xff)]
+        );
+        c.control_bytes(b"200 PORT command successful.\r\n", Time::ZERO);
+        assert_eq!(sent(&drain(&mut c)), ["LIST"]);
+    }
+
+    #[test]
+    fn a_reply_during_a_blocked_connect_is_shown_unread_when_the_connect_fails() {
+        let mut c = client(Mode::Passive);
+        connect_and_login(&mut c);
+        drain(&mut c);
+        c.control_bytes(
+            b"227 Entering passive mode (203,0,113,10,39,19).\r\n",
+            Time::ZERO,
+        );
+        drain(&mut c);
+        c.control_bytes(
+            b"421 Passive data channel timed out.\r\n",
+            Time::from_secs(30),
+        );
+        let a = drain(&mut c);
+        assert!(
+            !a.iter()
+                .any(|x| matches!(x, ClientAction::Console(l) if l.starts_with("421"))),
+            "not read while connecting: {a:?}"
+        );
+        c.handle_timeout(Time::from_secs(127));
+        let a = drain(&mut c);
+        let lines: Vec<&String> = a
+            .iter()
+            .filter_map(|x| {
+                if let ClientAction::Console(l) = x {
+                    Some(l)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert!(lines[0].starts_with("ftp: connect: Connection timed out (curl: \"Failed to connect to 203.0.113.10 port 21"), "{lines:?}");
+        assert_eq!(
+            lines[1],
+            "(unread, arrived during the connect: 421 Passive data channel timed out.)"
+        );
+        assert_eq!(sent(&a), ["QUIT"]);
     }
 }

@@ -11,9 +11,9 @@ use super::builtin::Entry;
 use super::files::Group;
 use super::style::Palette;
 use crate::firewall::analysis;
-use crate::firewall::{Action, Cidr, CtState, Direction, PortMatch, Rule};
+use crate::firewall::{Action, Cidr, CtState, Direction, PortMatch, RejectWith, Rule};
 use crate::ftp::Mode;
-use crate::scenario::{ActivePort, NodeSpec};
+use crate::scenario::{ActivePort, DataCommands, NodeSpec, ServerProfile};
 use crate::trace::{EventKind, PacketFate, Trace};
 use eframe::egui::{self, RichText};
 use std::collections::BTreeMap;
@@ -231,6 +231,22 @@ fn client_section(ui: &mut egui::Ui, doc: &mut Document) -> bool {
                     .on_hover_text("The client connects to the server for data (PASV)")
                     .changed();
             });
+            let before = c.commands;
+            let words = |d: DataCommands| match d {
+                DataCommands::Classic => "PORT / PASV",
+                DataCommands::Extended => "EPRT / EPSV only",
+                DataCommands::ExtendedFirst => "EPSV/EPRT, then PASV/PORT (curl)",
+            };
+            egui::ComboBox::new(("commands", &c.name), "Commands")
+                .selected_text(words(c.commands))
+                .show_ui(ui, |ui| {
+                    for d in [DataCommands::Classic, DataCommands::Extended, DataCommands::ExtendedFirst] {
+                        ui.selectable_value(&mut c.commands, d, words(d));
+                    }
+                })
+                .response
+                .on_hover_text("Which commands set up the data connection: RFC 959's PORT/PASV, or RFC 2428's EPRT/EPSV (EPSV names no address, so it survives server-side NAT)");
+            changed |= before != c.commands;
         }
     }
     changed
@@ -263,6 +279,19 @@ fn server_section(
     for (i, n) in doc.scenario.nodes.iter_mut().enumerate() {
         let NodeSpec::Server(s) = n else { continue };
         ui.label(RichText::new(format!("FTP server {} ({})", s.name, s.address)).strong());
+        let before = s.profile;
+        egui::ComboBox::new(("profile", i), "Behaves like")
+            .selected_text(match s.profile {
+                ServerProfile::Vsftpd => "vsftpd",
+                ServerProfile::Pyftpdlib => "pyftpdlib",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut s.profile, ServerProfile::Vsftpd, "vsftpd")
+                    .on_hover_text("Answers PORT at once, connects when LIST/RETR/STOR comes, 425 after 60 s");
+                ui.selectable_value(&mut s.profile, ServerProfile::Pyftpdlib, "pyftpdlib")
+                    .on_hover_text("Connects at PORT time from an ephemeral port, 421 after 30 s; passive waits 30 s from PASV");
+            });
+        changed |= before != s.profile;
         if let Some(p) = field(
             ui,
             st,
@@ -326,6 +355,29 @@ fn server_section(
         }
     }
     changed
+}
+
+/// "Reject with": what a reject answers (iptables' `--reject-with`), with what the sender's
+/// connect() then reports.
+fn reject_with(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    w: &mut RejectWith,
+) -> bool {
+    let before = *w;
+    egui::ComboBox::new(id, "Reject with")
+        .selected_text(w.to_string())
+        .show_ui(ui, |ui| {
+            for x in RejectWith::ALL {
+                ui.selectable_value(w, x, x.to_string())
+                    .on_hover_text(format!(
+                        "Sends {}: connect() fails with {}",
+                        x.words(),
+                        x.errno()
+                    ));
+            }
+        });
+    before != *w
 }
 
 /// The first event where `middlebox` stopped a packet by `rule` (`None`: the default policy).
@@ -403,6 +455,13 @@ fn firewall_section(
                 }
             });
         changed |= before != fw.default_policy;
+        if fw.default_policy == Action::Reject {
+            changed |= reject_with(
+                ui,
+                ("default_reject_with", node),
+                &mut fw.default_reject_with,
+            );
+        }
         ui.label(hits_words(default_hits))
             .on_hover_text(whole_run(report.map_or(0, |r| r.default_hits), v.predict));
     });
@@ -647,6 +706,9 @@ fn rule_editor(
                 .changed();
         }
     });
+    if rule.action == Action::Reject {
+        changed |= reject_with(ui, ("reject_with", n), &mut rule.reject_with);
+    }
     ui.horizontal_wrapped(|ui| {
         ui.label("Direction:");
         for (d, w) in [

@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(r[0], PathBuf::from("/tmp/x5.ron"));
         assert_eq!(
             r.iter()
-                .filter(|p| **p == PathBuf::from("/tmp/x5.ron"))
+                .filter(|p| p.as_path() == Path::new("/tmp/x5.ron"))
                 .count(),
             1
         );

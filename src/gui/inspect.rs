@@ -317,7 +317,12 @@ pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo>
         2..4,
     ));
     v.push(f("IPv4", "TTL", p.ttl.to_string(), 8..9));
-    v.push(f("IPv4", "Protocol", format!("{} (TCP)", b[9]), 9..10));
+    let proto = match b[9] {
+        1 => "ICMP",
+        6 => "TCP",
+        _ => "other",
+    };
+    v.push(f("IPv4", "Protocol", format!("{} ({proto})", b[9]), 9..10));
     v.push(f(
         "IPv4",
         "Header checksum",
@@ -332,6 +337,46 @@ pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo>
         16..20,
     ));
     let t = ihl;
+    if let Some(i) = &p.icmp {
+        if b.len() < t + 8 {
+            return v;
+        }
+        v.push(f(
+            "ICMP",
+            "Type",
+            format!("{} (destination unreachable)", i.kind),
+            t..t + 1,
+        ));
+        v.push(f(
+            "ICMP",
+            "Code",
+            format!("{} ({})", i.code, i.words()),
+            t + 1..t + 2,
+        ));
+        v.push(f(
+            "ICMP",
+            "Checksum",
+            format!("0x{:04x}", p.tcp_checksum),
+            t + 2..t + 4,
+        ));
+        if let Some((a, c)) = i.quoted {
+            let q = t + 8;
+            let qihl = b.get(q).map_or(20, |x| usize::from(x & 0x0f) * 4);
+            v.push(f(
+                "ICMP",
+                "Quoted IPv4 header",
+                format!("{} → {} (the refused packet's)", a.ip(), c.ip()),
+                q..(q + qihl).min(b.len()),
+            ));
+            v.push(f(
+                "ICMP",
+                "Quoted TCP ports",
+                format!("{} → {} (the connection refused)", a.port(), c.port()),
+                (q + qihl).min(b.len())..(q + qihl + 4).min(b.len()),
+            ));
+        }
+        return v;
+    }
     if b.len() < t + 20 {
         return v;
     }
@@ -393,10 +438,11 @@ pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
     let line = text.lines().next().unwrap_or("").to_owned();
     let line = masked(&line);
     let meaning = if let Some(w) = host_port_words(&line) {
-        if line.starts_with("227") {
-            format!("227 announces {w}: the client is to connect there")
+        let verb = line.split_whitespace().next().unwrap_or("");
+        if line.starts_with("227") || line.starts_with("229") {
+            format!("{verb} announces {w}: the client is to connect there")
         } else {
-            format!("PORT announces {w}: the server is to connect there")
+            format!("{verb} announces {w}: the server is to connect there")
         }
     } else if let Ok(code) = line.get(..3).unwrap_or("").parse::<u16>() {
         format!("Reply {code}: {}", reply_meaning(code))
@@ -405,6 +451,10 @@ pub fn ftp_words(p: &Packet) -> Option<(String, String)> {
             "USER" => "the user name".to_owned(),
             "PASS" => "the password (sent in clear text!)".to_owned(),
             "PASV" => "asks the server to listen and tell which port (passive mode)".to_owned(),
+            "EPSV" => {
+                "asks the server to listen and tell only the port (extended passive mode, RFC 2428)"
+                    .to_owned()
+            }
             "LIST" => "asks for a directory listing over the data connection".to_owned(),
             "NLST" => "asks for a list of names over the data connection".to_owned(),
             "RETR" => "asks for a file over the data connection".to_owned(),

@@ -34,12 +34,16 @@ pub fn step_title(step: Step) -> &'static str {
 /// What an FTP reply code means, in a sentence.
 pub fn reply_meaning(code: u16) -> &'static str {
     match code {
+        125 => "the data connection is already open; the transfer starts",
         150 => "the server is about to open (or use) the data connection",
         200 => "command okay",
         220 => "the server is ready for a new user",
         221 => "the server closes the control connection",
         226 => "transfer complete; the data connection is closed",
         227 => "entering passive mode: the reply carries the address and port to connect to",
+        229 => {
+            "entering extended passive mode: the reply carries only the port; the address is the control connection's"
+        }
         230 => "the user is logged in",
         250 => "the file action is done",
         257 => "a path name",
@@ -52,6 +56,7 @@ pub fn reply_meaning(code: u16) -> &'static str {
         502 => "command not implemented",
         530 => "not logged in",
         550 => "the file is unavailable",
+        522 => "the server does not speak that network protocol (EPRT/EPSV with |2|, IPv6)",
         _ => "",
     }
 }
@@ -155,10 +160,11 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
             } else {
                 format!(" ({m})")
             };
+            let server = server_behaviour(text);
             if *sent {
-                format!("The server replies {code} {text}{m}.")
+                format!("The server replies {code} {text}{m}.{server}")
             } else {
-                format!("The client reads the reply {code} {text}{m}.")
+                format!("The client reads the reply {code} {text}{m}.{server}")
             }
         }
         EventKind::Console { line } => format!("The user's terminal shows: {line}"),
@@ -179,6 +185,29 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         EventKind::Note { text } => format!("{node} notes: {text}"),
     };
     (headline, detail)
+}
+
+/// Which real server a reply's words come from, and what the other would have done: the
+/// same failure reads differently on vsftpd and pyftpdlib.
+fn server_behaviour(text: &str) -> &'static str {
+    match text {
+        "Failed to establish connection." => {
+            " These are vsftpd's words: it tried the data connection only when the transfer command came, for 60 s. pyftpdlib would have tried at PORT time and answered the PORT itself (421 after 30 s on a drop, 425 at once on a reject)."
+        }
+        "Active data connection established." => {
+            " pyftpdlib's words: it connected as soon as PORT arrived and answered only then. vsftpd answers PORT at once and connects when the transfer command comes."
+        }
+        "Active data channel timed out." => {
+            " pyftpdlib gives up the active data connection 30 s after PORT, and the session stays open: the client never sends LIST. vsftpd would have answered PORT with 200 at once and the LIST with 425 after 60 s."
+        }
+        "Passive data channel timed out." => {
+            " pyftpdlib stops waiting for the passive connection 30 s after PASV, and the session stays open. vsftpd waits 60 s, and only once the transfer command has come."
+        }
+        "Can't connect to specified address." => {
+            " pyftpdlib's words for a refused data connection (vsftpd says 425 Failed to establish connection.)."
+        }
+        _ => "",
+    }
 }
 
 /// "the client", "the server", "alice" (when there are several clients), "the NAT".
@@ -262,6 +291,16 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
     let chan = channel_words(conn);
     let sender = who(trace, *p.src.ip());
     let f = p.flags;
+    if let Some(i) = &p.icmp {
+        let about = i
+            .quoted
+            .map_or(String::new(), |(a, b)| format!(" about the SYN {a} → {b}"));
+        return format!(
+            "ICMP {}{about}: a firewall refuses the connection on behalf of {}. The sender's TCP gives up at once.",
+            i.words(),
+            p.src.ip()
+        );
+    }
     if let Some(t) = &p.ftp_text {
         let line = masked(t.lines().next().unwrap_or(""));
         return if sender == "the server" {
@@ -270,7 +309,7 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
             format!("Command {line}: {sender} sends it on the control connection.")
         };
     }
-    let s = if f.rst {
+    if f.rst {
         format!("RST: {sender}'s TCP resets the {chan} connection (\"nobody here\").")
     } else if f.syn && !f.ack {
         format!(
@@ -291,6 +330,5 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
             Some(what) => format!("ACK: {sender}'s TCP acknowledges {what}."),
             None => format!("ACK: {sender}'s TCP acknowledges what it received."),
         }
-    };
-    s
+    }
 }

@@ -76,7 +76,7 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             continue;
         };
         let p = &trace.packets[*packet];
-        if e.channel != Some(Channel::Data) || !(p.flags.syn && !p.flags.ack) {
+        if e.channel != Some(Channel::Data) || !p.flags.syn || p.flags.ack {
             continue;
         }
         let v = match fate {

@@ -57,7 +57,10 @@ impl EndHost {
                 to: State::Closed,
             });
         }
-        out.push(HostEvent::Note { text: why, on: None });
+        out.push(HostEvent::Note {
+            text: why,
+            on: None,
+        });
         self.table.discard(slot);
         let seen = Seen {
             failed: true,

@@ -136,7 +136,11 @@ fn verdict(
     };
     let reached = results.iter().any(|r| r.action == "login" && r.ok);
     // Which command set up the data connection, and whether the extended one was refused.
-    let used = d.sent.last().copied().unwrap_or(if mode == Mode::Active { "PORT" } else { "PASV" });
+    let used = d
+        .sent
+        .last()
+        .copied()
+        .unwrap_or(if mode == Mode::Active { "PORT" } else { "PASV" });
     let how = match (d.sent.first().copied(), used) {
         (Some(first), last) if first != last => format!("{last} ({first} was refused)"),
         _ => used.to_owned(),
@@ -338,12 +342,13 @@ impl Driver {
                 }
                 if r.code == 229 {
                     // RFC 2428: the port, at the address of the control connection.
-                    self.reply_227 = crate::ftp::announce::scan_229(&r.text)
-                        .ok()
-                        .and_then(|(port, _)| {
-                            let ip = self.ctl.as_ref()?.peer_addr().ok().and_then(v4)?;
-                            Some(SocketAddrV4::new(*ip.ip(), port))
-                        });
+                    self.reply_227 =
+                        crate::ftp::announce::scan_229(&r.text)
+                            .ok()
+                            .and_then(|(port, _)| {
+                                let ip = self.ctl.as_ref()?.peer_addr().ok().and_then(v4)?;
+                                Some(SocketAddrV4::new(*ip.ip(), port))
+                            });
                 }
             }
             ClientAction::ListenData { port } => {

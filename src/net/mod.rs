@@ -86,7 +86,11 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
 /// filled in. A firewall here is a bridge with no address of its own, so the error carries
 /// the address the rejected packet was sent to.
 pub fn build_icmp_unreachable(p: &Packet, code: u8) -> Vec<u8> {
-    let ihl = p.bytes.first().map_or(20, |b| usize::from(b & 0x0f) * 4).clamp(20, 60);
+    let ihl = p
+        .bytes
+        .first()
+        .map_or(20, |b| usize::from(b & 0x0f) * 4)
+        .clamp(20, 60);
     let quoted = &p.bytes[..p.bytes.len().min(ihl + 8)];
     let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
     icmp.extend_from_slice(quoted);
@@ -150,11 +154,7 @@ fn decode_icmp(ip: &Ipv4Packet<&[u8]>, bytes: &[u8]) -> Result<Packet, DecodeErr
         ip_checksum: ip.checksum(),
         tcp_checksum: u16::from_be_bytes([body[2], body[3]]),
         ftp_text: None,
-        icmp: Some(crate::trace::Icmp {
-            kind,
-            code,
-            quoted,
-        }),
+        icmp: Some(crate::trace::Icmp { kind, code, quoted }),
     })
 }
 

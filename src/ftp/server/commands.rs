@@ -229,12 +229,19 @@ impl ServerSession {
                         "not the control connection's address {} (RFC 2577 bounce protection)",
                         self.peer.ip()
                     ),
-                    format!("Rejected data connection to foreign address {}:{}.", addr.ip(), addr.port()),
+                    format!(
+                        "Rejected data connection to foreign address {}:{}.",
+                        addr.ip(),
+                        addr.port()
+                    ),
                 ))
             } else if addr.port() < 1024 {
                 Some((
                     "privileged port below 1024 (RFC 2577)".to_owned(),
-                    format!("{verb} against the privileged port \"{}\" refused.", addr.port()),
+                    format!(
+                        "{verb} against the privileged port \"{}\" refused.",
+                        addr.port()
+                    ),
                 ))
             } else {
                 None
@@ -250,7 +257,9 @@ impl ServerSession {
         }
         if matches!(
             self.data,
-            DataSetup::Passive { .. } | DataSetup::ActiveConnecting { .. } | DataSetup::ActiveOpen(_)
+            DataSetup::Passive { .. }
+                | DataSetup::ActiveConnecting { .. }
+                | DataSetup::ActiveOpen(_)
         ) {
             self.out.push_back(ServerAction::AbortData);
         }
@@ -285,13 +294,16 @@ impl ServerSession {
     fn pasv(&mut self, extended: bool, now: Time) {
         if matches!(
             self.data,
-            DataSetup::Passive { .. } | DataSetup::ActiveConnecting { .. } | DataSetup::ActiveOpen(_)
+            DataSetup::Passive { .. }
+                | DataSetup::ActiveConnecting { .. }
+                | DataSetup::ActiveOpen(_)
         ) {
             self.out.push_back(ServerAction::AbortData);
         }
         let (lo, hi) = self.cfg.passive_range;
         let port = self.rng.range_u16(lo, hi);
-        let deadline = (self.cfg.flavour == Flavour::Pyftpdlib).then(|| now + self.cfg.accept_timeout);
+        let deadline =
+            (self.cfg.flavour == Flavour::Pyftpdlib).then(|| now + self.cfg.accept_timeout);
         self.data = DataSetup::Passive {
             port,
             first: port,

@@ -427,7 +427,10 @@ impl ServerSession {
         if self.closed {
             return;
         }
-        if self.transfer.as_ref().is_none_or(|t| matches!(t.phase, Phase::Connecting { .. }))
+        if self
+            .transfer
+            .as_ref()
+            .is_none_or(|t| matches!(t.phase, Phase::Connecting { .. }))
             && self.data_deadline().is_some_and(|d| now >= d)
         {
             self.data_setup_timed_out();
@@ -573,7 +576,10 @@ impl ServerSession {
     /// The data connection could not be made, or broke.
     pub fn data_failed(&mut self, why: DataFailure, now: Time, store: &mut dyn FileStore) {
         if let DataSetup::ActiveConnecting { to, .. } = self.data {
-            self.note(format!("the data connection to {to} failed: {}", failure_errno(why)));
+            self.note(format!(
+                "the data connection to {to} failed: {}",
+                failure_errno(why)
+            ));
             self.data = DataSetup::None;
             if why == DataFailure::TimedOut {
                 self.reply(421, "Active data channel timed out.");
@@ -593,9 +599,13 @@ impl ServerSession {
                     _ => "the client".to_owned(),
                 };
                 let how = match why {
-                    DataFailure::Refused => "was refused (ECONNREFUSED: a TCP reset or an ICMP port unreachable)",
+                    DataFailure::Refused => {
+                        "was refused (ECONNREFUSED: a TCP reset or an ICMP port unreachable)"
+                    }
                     DataFailure::Reset => "was reset",
-                    DataFailure::Unreachable => "could not be made (EHOSTUNREACH: no route, or an ICMP unreachable)",
+                    DataFailure::Unreachable => {
+                        "could not be made (EHOSTUNREACH: no route, or an ICMP unreachable)"
+                    }
                     DataFailure::TimedOut => "timed out",
                 };
                 self.note(format!("the data connection to {to} {how}"));
@@ -660,7 +670,11 @@ impl ServerSession {
         } else {
             let ip = self.cfg.passive_address.unwrap_or(*self.local.ip());
             let hp = super::announce::encode_host_port(SocketAddrV4::new(ip, port));
-            let words = if py { "Entering passive mode" } else { "Entering Passive Mode" };
+            let words = if py {
+                "Entering passive mode"
+            } else {
+                "Entering Passive Mode"
+            };
             self.reply(227, format!("{words} ({hp})."));
         }
     }

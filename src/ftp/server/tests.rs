@@ -345,3 +345,144 @@ fn a_flood_of_commands_is_bounded() {
     assert!(s.is_closed());
     assert!(s.lines.len() <= QUEUE_HARD);
 }
+
+#[test]
+fn extended_commands_for_another_protocol_get_522_and_the_session_goes_on() {
+    let (mut s, mut st) = session();
+    login(&mut s, &mut st);
+    for line in ["EPRT |2|::1|5282|", "EPSV 2"] {
+        assert_eq!(
+            replies(&send(&mut s, &mut st, line, Time::ZERO)),
+            [522],
+            "{line}"
+        );
+    }
+    for line in [
+        "EPRT |1|198.51.100.7|70000|",
+        "EPRT 1|198.51.100.7|5000|",
+        "EPRT |1|1.2.3|5000|",
+    ] {
+        assert_eq!(
+            reply_texts(&send(&mut s, &mut st, line, Time::ZERO)),
+            ["500 Bad EPRT command."],
+            "{line}"
+        );
+    }
+    let a = send(&mut s, &mut st, "EPSV", Time::ZERO);
+    let Some(ServerAction::ListenData { port }) = a
+        .iter()
+        .find(|x| matches!(x, ServerAction::ListenData { .. }))
+        .cloned()
+    else {
+        panic!("{a:?}")
+    };
+    s.listen_result(Ok(()), Time::ZERO, &mut st);
+    assert_eq!(
+        reply_texts(&drain(&mut s)),
+        [format!("229 Entering Extended Passive Mode (|||{port}|).")]
+    );
+}
+
+fn pyftpdlib() -> (ServerSession, MemStore) {
+    session_with(ServerConfig {
+        flavour: Flavour::Pyftpdlib,
+        active_data_port: None,
+        connect_timeout: Duration::from_secs(30),
+        accept_timeout: Duration::from_secs(30),
+        ..cfg()
+    })
+}
+
+#[test]
+fn pyftpdlib_connects_at_port_time_and_answers_only_then() {
+    let (mut s, mut st) = pyftpdlib();
+    login(&mut s, &mut st);
+    let a = send(&mut s, &mut st, "PORT 198,51,100,7,141,221", Time::ZERO);
+    assert!(replies(&a).is_empty(), "no reply before the connect: {a:?}");
+    assert!(a.contains(&ServerAction::ConnectData {
+        from_port: None,
+        to: "198.51.100.7:36317".parse().unwrap()
+    }));
+    // A drop: nothing until 30 s after PORT, then 421 and the session stays open.
+    assert_eq!(s.poll_timeout(), Some(Time::from_secs(30)));
+    s.handle_timeout(Time::from_secs(30), &mut st);
+    let a = drain(&mut s);
+    assert_eq!(reply_texts(&a), ["421 Active data channel timed out."]);
+    assert!(!s.is_closed());
+    assert_eq!(
+        replies(&send(&mut s, &mut st, "NOOP", Time::from_secs(31))),
+        [200]
+    );
+    // A reject: 425 at once.
+    send(
+        &mut s,
+        &mut st,
+        "PORT 198,51,100,7,141,222",
+        Time::from_secs(40),
+    );
+    s.data_failed(DataFailure::Refused, Time::from_secs(40), &mut st);
+    assert_eq!(
+        reply_texts(&drain(&mut s)),
+        ["425 Can't connect to specified address."]
+    );
+    // A success: 200 on connect, then LIST starts with 125 and ends with 226.
+    send(
+        &mut s,
+        &mut st,
+        "EPRT |1|198.51.100.7|36319|",
+        Time::from_secs(50),
+    );
+    s.data_connected(
+        "198.51.100.7:36319".parse().unwrap(),
+        Time::from_secs(50),
+        &mut st,
+    );
+    assert_eq!(
+        reply_texts(&drain(&mut s)),
+        ["200 Active data connection established."]
+    );
+    let a = send(&mut s, &mut st, "LIST", Time::from_secs(51));
+    assert_eq!(
+        reply_texts(&a),
+        ["125 Data connection already open. Transfer starting."]
+    );
+    // A bounce is refused in pyftpdlib's words.
+    let (mut s, mut st) = pyftpdlib();
+    login(&mut s, &mut st);
+    assert_eq!(
+        reply_texts(&send(&mut s, &mut st, "PORT 10,0,0,9,141,221", Time::ZERO)),
+        ["501 Rejected data connection to foreign address 10.0.0.9:36317."]
+    );
+}
+
+#[test]
+fn pyftpdlib_passive_gives_up_30_s_after_pasv() {
+    let (mut s, mut st) = pyftpdlib();
+    login(&mut s, &mut st);
+    let a = send(&mut s, &mut st, "PASV", Time::from_secs(1));
+    let Some(ServerAction::ListenData { port }) = a
+        .iter()
+        .find(|x| matches!(x, ServerAction::ListenData { .. }))
+        .cloned()
+    else {
+        panic!("{a:?}")
+    };
+    s.listen_result(Ok(()), Time::from_secs(1), &mut st);
+    let words = reply_texts(&drain(&mut s));
+    assert!(
+        words[0].starts_with("227 Entering passive mode ("),
+        "{words:?}"
+    );
+    // LIST before anyone connected: 150 at once; the timeout still counts from PASV.
+    assert_eq!(
+        reply_texts(&send(&mut s, &mut st, "LIST", Time::from_secs(5))),
+        ["150 File status okay. About to open data connection."]
+    );
+    assert_eq!(s.poll_timeout(), Some(Time::from_secs(31)));
+    s.handle_timeout(Time::from_secs(31), &mut st);
+    let a = drain(&mut s);
+    assert_eq!(reply_texts(&a), ["421 Passive data channel timed out."]);
+    assert!(a.contains(&ServerAction::AbortData));
+    assert!(!s.is_closed());
+    let _ = port;
+}
