@@ -34,6 +34,7 @@ fn at_ftp_granularity_the_dropped_syn_is_at_most_twelve_presses_away() {
         presses += 1;
     }
     assert_eq!(h.state().playback.cursor, target);
+    eprintln!("FTP granularity: {presses} presses to the dropped SYN");
     assert!(presses <= 12, "{presses} presses");
     h.get_by_label_contains("is DROPPED at client-fw");
     // G cycles the granularity: handshake steps next.

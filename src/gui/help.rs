@@ -244,4 +244,22 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_readme_lists_the_same_keys() {
+        let readme = include_str!("../../README.md");
+        for b in BINDINGS {
+            // The row's first cell shows the keys as the help does (1–4 share one row).
+            let found = readme.lines().any(|l| {
+                let cell = l
+                    .trim_start_matches('|')
+                    .split('|')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                cell == b.shown || cell.split_whitespace().any(|k| k == b.shown)
+            });
+            assert!(found, "README's key table lacks {}", b.shown);
+        }
+    }
 }
