@@ -398,7 +398,8 @@ fn load_round(s: &Server, want: &[u8]) {
 
 fn settle(s: &Server, threads: u64) {
     let start = Instant::now();
-    while s.status("Threads") > threads && start.elapsed() < Duration::from_secs(5) {
+    // Generous: under a loaded machine (the whole test suite on 2 cores) threads end late.
+    while s.status("Threads") > threads && start.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
