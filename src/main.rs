@@ -49,6 +49,18 @@ enum Cmd {
     },
     /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
     Check { file: PathBuf },
+    /// Explain a real capture (pcap or pcapng): the transcript as `run` prints it, then what
+    /// failed and where. Exit 0 when every transfer worked, 1 when one failed, 2 when the file
+    /// cannot be read.
+    Explain {
+        file: PathBuf,
+        /// Print the whole trace as JSON instead of the transcript.
+        #[arg(long)]
+        json: bool,
+        /// Show every hop of every packet.
+        #[arg(long, short)]
+        verbose: bool,
+    },
     /// Serve a directory with FTP Lab's FTP server over real sockets (for your own clients).
     Serve {
         /// The directory to serve (nothing outside it is ever read or written).
@@ -168,6 +180,60 @@ fn write_pcap(
             Err(e)
         }
     }
+}
+
+/// `ftp-lab explain`: a progress bar on stderr once reading takes more than a second.
+fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} reading {pos} frames ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let progress = |frames: u64| {
+        if bar.is_hidden() && started.elapsed() > Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_position(frames);
+    };
+    let explained = match ftp_lab::capture::explain_file(file, progress) {
+        Ok(x) => x,
+        Err(e) => {
+            bar.finish_and_clear();
+            eprintln!("ftp-lab explain: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    bar.finish_and_clear();
+    let t = &explained.trace;
+    let text = if json {
+        serde_json::to_string_pretty(t)? + "\n"
+    } else {
+        let st = &explained.stats;
+        let mut s = transcript::render(t, transcript::Options { verbose });
+        s.push_str(&format!(
+            "\nCapture: {} frames, {} IPv4; taken {}. Not FTP: {} packets; cut short by the snap length: {}; bad checksums (often the sender's offloading): {}.\n",
+            st.frames,
+            st.ipv4,
+            explained.vantage.words(),
+            st.not_ftp,
+            st.truncated,
+            st.bad_checksums
+        ));
+        for c in &t.clients {
+            for a in &c.actions {
+                let mark = if a.ok { "ok  " } else { "FAIL" };
+                s.push_str(&format!("  {mark} {} {}: {}\n", c.name, a.action, a.detail));
+            }
+        }
+        s
+    };
+    write_stdout(&text)?;
+    Ok(if t.outcome.success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn main() -> ExitCode {
@@ -305,6 +371,11 @@ fn real_main() -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Some(Cmd::Explain {
+            file,
+            json,
+            verbose,
+        }) => explain(&file, json, verbose),
         Some(Cmd::Check { file }) => {
             let s = match load(&file) {
                 Ok(s) => s,

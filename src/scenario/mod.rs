@@ -10,7 +10,7 @@ mod locate;
 mod validate;
 
 pub use locate::Positions;
-pub use validate::limits;
+pub use validate::{limits, unusable_address};
 
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;

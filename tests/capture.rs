@@ -1,0 +1,68 @@
+#![allow(clippy::unwrap_used)]
+//! Explaining captures. The round trip: every shipped scenario's capture, exported at the
+//! client and at the server, explained, tells the same outcome, failing step and mechanism as
+//! the simulator's own diagnosis, for every client the capture shows.
+
+mod common;
+
+use common::*;
+use ftp_lab::capture::{self, diagnose::failing_step};
+use ftp_lab::export::pcap;
+use ftp_lab::trace::{NodeKind, Trace};
+
+fn export(t: &Trace, at: &str) -> Vec<u8> {
+    let node = pcap::capture_point(t, at).unwrap();
+    let mut buf = Vec::new();
+    pcap::write(t, node, &mut buf).unwrap();
+    buf
+}
+
+fn client_node(t: &Trace, ip: std::net::Ipv4Addr) -> Option<ftp_lab::ids::NodeId> {
+    t.nodes
+        .iter()
+        .position(|n| n.kind == NodeKind::Client && n.address == Some(ip))
+        .map(ftp_lab::ids::NodeId::new)
+}
+
+#[test]
+fn every_shipped_scenario_explains_as_the_simulator_diagnosed_it() {
+    let mut checked = 0;
+    for (name, s) in shipped() {
+        let sim = run(&s);
+        for at in ["client", "server"] {
+            let x = capture::explain_bytes(&export(&sim, at), &format!("{name}@{at}")).unwrap();
+            let cap = &x.trace;
+            assert!(!cap.clients.is_empty(), "{name}@{at}: no FTP found");
+            for c in &cap.clients {
+                let ip = cap.nodes[c.node.index()].address.unwrap();
+                // The client as the server saw it may be a NAT's public address.
+                let Some(sim_node) = client_node(&sim, ip)
+                    .or_else(|| (sim.clients.len() == 1).then(|| sim.clients[0].node))
+                else {
+                    continue;
+                };
+                let want = &sim
+                    .clients
+                    .iter()
+                    .find(|r| r.node == sim_node)
+                    .unwrap()
+                    .outcome;
+                let ctx = format!(
+                    "{name}@{at} client {ip}: captured says '{}', simulator says '{}'",
+                    c.outcome.diagnosis, want.diagnosis
+                );
+                assert_eq!(c.outcome.success, want.success, "{ctx}");
+                assert_eq!(
+                    failing_step(cap, c.node),
+                    failing_step(&sim, sim_node),
+                    "{ctx}: failing step"
+                );
+                if !want.success {
+                    assert_eq!(c.outcome.mechanism, want.mechanism, "{ctx}: mechanism");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 50, "{checked} client explanations checked");
+}
