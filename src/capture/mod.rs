@@ -173,6 +173,16 @@ struct Builder {
     bad: u64,
 }
 
+/// The commands of RFC 959, 2228, 2389, 2428 and 3659 (a data connection's text rarely
+/// starts with one of these followed by a space).
+const VERBS: &[&[u8]] = &[
+    b"USER", b"PASS", b"ACCT", b"CWD", b"CDUP", b"SMNT", b"QUIT", b"REIN", b"PORT", b"PASV",
+    b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
+    b"RNTO", b"ABOR", b"DELE", b"RMD", b"MKD", b"PWD", b"LIST", b"NLST", b"SITE", b"SYST", b"STAT",
+    b"HELP", b"NOOP", b"FEAT", b"OPTS", b"AUTH", b"PBSZ", b"PROT", b"CCC", b"EPRT", b"EPSV",
+    b"SIZE", b"MDTM", b"MLSD", b"MLST", b"LANG", b"XPWD", b"XCWD", b"XMKD", b"XRMD",
+];
+
 /// Looks like the start of an FTP control conversation: a reply (`220 `, `331-`) or a
 /// command (`USER x`, `PASV`) in printable text.
 fn looks_like_ftp(payload: &[u8]) -> bool {
@@ -185,8 +195,10 @@ fn looks_like_ftp(payload: &[u8]) -> bool {
         && line[..3].iter().all(u8::is_ascii_digit)
         && matches!(line[3], b' ' | b'-');
     let word = line.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let command = (3..=4).contains(&word) && (line.len() == word || line[word] == b' ');
-    digits || command
+    let command = (3..=4).contains(&word)
+        && (line.len() == word || line[word] == b' ')
+        && VERBS.contains(&line[..word].to_ascii_uppercase().as_slice());
+    digits && (b'1'..=b'5').contains(&line[0]) || command
 }
 
 /// Decodes a captured IPv4 packet (TCP or ICMP), even when the capture cut it short.
@@ -1259,7 +1271,13 @@ fn actions(
     // connect: from the first packet to the greeting.
     let flow = &x.b.flows[&canon(c.client, c.server)];
     let first = flow.packets.first().map_or(0, |&i| at(i, cn));
-    if let Some(g) = lines.iter().find(|l| !l.from_client) {
+    // The greeting, when the capture has it (a capture that starts mid-session does not).
+    let greeting = lines
+        .iter()
+        .take_while(|l| !l.from_client || l.reply.is_some())
+        .find(|l| !l.from_client)
+        .filter(|g| flow.initiator.is_some() || g.reply.as_ref().is_some_and(|r| r.code == 220));
+    if let Some(g) = greeting {
         let code = g.reply.as_ref().map(|r| r.code);
         out.push(Found {
             name: "connect".into(),
@@ -1407,5 +1425,8 @@ mod tests {
         assert!(!looks_like_ftp(b"Welcome to FTP Lab.\n"));
         assert!(!looks_like_ftp(&[0x16, 0x03, 0x01, 0x02]));
         assert!(!looks_like_ftp(b""));
+        // A listing of names is data, not commands.
+        assert!(!looks_like_ftp(b"pub\r\nreadme.txt\r\n"));
+        assert!(!looks_like_ftp(b"999 nothing\r\n"));
     }
 }

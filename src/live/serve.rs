@@ -301,7 +301,10 @@ impl Driver<'_> {
     }
 
     fn connect(&mut self, from_port: Option<u16>, to: SocketAddrV4) {
-        let from = from_port.map(|p| SocketAddrV4::new(*self.local.ip(), p));
+        // As vsftpd: the data socket is bound to the control connection's local address (port
+        // 20 or a fixed one, else any), so the client sees the data come from the address it
+        // talks to (on a host with several addresses the kernel would otherwise pick one).
+        let from = Some(SocketAddrV4::new(*self.local.ip(), from_port.unwrap_or(0)));
         let r = connect_from(from, to, self.cfg.connect_timeout).and_then(|s| self.data_socket(s));
         let now = self.clock.now();
         match r {
