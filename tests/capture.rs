@@ -66,3 +66,48 @@ fn every_shipped_scenario_explains_as_the_simulator_diagnosed_it() {
     }
     assert!(checked >= 50, "{checked} client explanations checked");
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The shipped active-drop scenario's capture at the server, as pcap bytes.
+    fn sample() -> Vec<u8> {
+        export(&run(&load("active-client-fw-drops")), "server")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = capture::explain_bytes(&bytes, "random");
+            // Behind a valid pcap header too.
+            let mut f = sample()[..24].to_vec();
+            f.extend_from_slice(&bytes);
+            let _ = capture::explain_bytes(&f, "random-after-header");
+        }
+
+        #[test]
+        fn mutated_real_captures_never_panic(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..40),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut f = sample();
+            for (i, b) in flips {
+                let k = 24 + i.index(f.len() - 24);
+                f[k] = b;
+            }
+            let n = cut.index(f.len()) + 1;
+            if let Ok(x) = capture::explain_bytes(&f[..n.max(24)], "mutated") {
+                // Whatever it made of it is a trace the views can take.
+                prop_assert!(x.trace.events.windows(2).all(|w| w[0].time <= w[1].time));
+                for e in &x.trace.events {
+                    if let ftp_lab::trace::EventKind::Packet { packet, .. } = &e.kind {
+                        prop_assert!(packet.index() < x.trace.packets.len());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -75,8 +75,8 @@ pub struct Row {
 
 fn verdict_of(fate: &PacketFate) -> Option<&Verdict> {
     match fate {
-        PacketFate::Forwarded { verdict, .. } => verdict.as_ref(),
-        PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(verdict),
+        PacketFate::Forwarded { verdict, .. } => verdict.as_deref(),
+        PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(&**verdict),
         _ => None,
     }
 }
@@ -100,8 +100,8 @@ pub fn row(trace: &Trace, i: usize) -> Row {
                     (format!("{word} → {to}"), verdict_of(fate))
                 }
                 PacketFate::Delivered => ("delivered".to_owned(), None),
-                PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(verdict)),
-                PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(verdict)),
+                PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(&**verdict)),
+                PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(&**verdict)),
                 PacketFate::Unroutable { .. } => ("no route".to_owned(), None),
             };
             let verdict = v.map_or_else(String::new, |v| {

@@ -120,8 +120,8 @@ impl Journeys {
                     }
                 }
                 PacketFate::Delivered => jr.end = End::Delivered,
-                PacketFate::Dropped { verdict } => jr.end = End::Dropped(verdict.clone()),
-                PacketFate::Rejected { verdict, .. } => jr.end = End::Rejected(verdict.clone()),
+                PacketFate::Dropped { verdict } => jr.end = End::Dropped((**verdict).clone()),
+                PacketFate::Rejected { verdict, .. } => jr.end = End::Rejected((**verdict).clone()),
                 PacketFate::Unroutable { .. } => jr.end = End::Unroutable,
             }
         }

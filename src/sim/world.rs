@@ -332,7 +332,12 @@ impl World {
             HostEvent::ActionStarted { index, typed } => {
                 (EventKind::ActionStarted { index, typed }, None)
             }
-            HostEvent::ActionFinished(result) => (EventKind::ActionFinished { result }, None),
+            HostEvent::ActionFinished(result) => (
+                EventKind::ActionFinished {
+                    result: Box::new(result),
+                },
+                None,
+            ),
             HostEvent::Note { text, on: o } => {
                 let c = on(&self.rec, o);
                 (EventKind::Note { text }, c)
@@ -353,14 +358,14 @@ impl World {
         let Some(link) = self.routes.next(n, dst) else {
             let why = format!("no route to {dst} from {}", self.node_name(n));
             self.rec
-                .packet_event(self.now, n, p, PacketFate::Unroutable { why });
+                .packet_event(self.now, n, p, PacketFate::Unroutable { why: why.into() });
             return;
         };
         let fate = match forwarded {
             None => PacketFate::Sent { link },
             Some((verdict, rewritten)) => PacketFate::Forwarded {
                 link,
-                verdict,
+                verdict: verdict.map(Box::new),
                 rewritten,
             },
         };
@@ -414,7 +419,7 @@ impl World {
                 } else {
                     let why = format!("{} is not addressed to {}", pk.dst.ip(), h.name);
                     self.rec
-                        .packet_event(now, n, p, PacketFate::Unroutable { why });
+                        .packet_event(now, n, p, PacketFate::Unroutable { why: why.into() });
                 }
                 return;
             }
@@ -430,8 +435,14 @@ impl World {
                 let verdict = decision
                     .verdict
                     .unwrap_or_else(|| self.plain_verdict(n, "dropped"));
-                self.rec
-                    .packet_event(now, n, p, PacketFate::Dropped { verdict });
+                self.rec.packet_event(
+                    now,
+                    n,
+                    p,
+                    PacketFate::Dropped {
+                        verdict: Box::new(verdict),
+                    },
+                );
             }
             Act::Reject { reply } => {
                 let verdict = decision
@@ -440,8 +451,15 @@ impl World {
                 let Some(r) = self.rec.packet(reply, None) else {
                     return;
                 };
-                self.rec
-                    .packet_event(now, n, p, PacketFate::Rejected { verdict, reply: r });
+                self.rec.packet_event(
+                    now,
+                    n,
+                    p,
+                    PacketFate::Rejected {
+                        verdict: Box::new(verdict),
+                        reply: r,
+                    },
+                );
                 // The reply goes back out the way the packet came.
                 self.rec.packet_event(now, n, r, PacketFate::Sent { link });
                 self.put_on_link(n, link, r);

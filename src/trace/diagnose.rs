@@ -278,8 +278,8 @@ fn client_packets(
 fn blocked(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
     let stopped: Vec<(PacketId, &Verdict, bool)> = client_packets(trace, client, w)
         .filter_map(|(_, p, f)| match f {
-            PacketFate::Dropped { verdict } => Some((p, verdict, false)),
-            PacketFate::Rejected { verdict, .. } => Some((p, verdict, true)),
+            PacketFate::Dropped { verdict } => Some((p, &**verdict, false)),
+            PacketFate::Rejected { verdict, .. } => Some((p, &**verdict, true)),
             _ => None,
         })
         .collect();

@@ -279,17 +279,20 @@ pub enum PacketFate {
     /// a NAT rewrote it).
     Forwarded {
         link: LinkId,
-        verdict: Option<Verdict>,
+        verdict: Option<Box<Verdict>>,
         rewritten: Option<PacketId>,
     },
     /// Arrived at its destination host.
     Delivered,
     /// Silently discarded by a middlebox.
-    Dropped { verdict: Verdict },
+    Dropped { verdict: Box<Verdict> },
     /// Refused by a middlebox, which answered with the packet `reply` (a TCP RST or an ICMP destination unreachable).
-    Rejected { verdict: Verdict, reply: PacketId },
+    Rejected {
+        verdict: Box<Verdict>,
+        reply: PacketId,
+    },
     /// No route onward from this node.
-    Unroutable { why: String },
+    Unroutable { why: Box<str> },
 }
 
 /// What an event is.
@@ -326,7 +329,7 @@ pub enum EventKind {
         typed: String,
     },
     ActionFinished {
-        result: ActionResult,
+        result: Box<ActionResult>,
     },
     /// A host's own remark (a server note such as "the data connection was refused").
     Note {

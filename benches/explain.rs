@@ -1,0 +1,211 @@
+//! `ftp-lab explain` on a generated capture of 1,000,000 packets: an FTP session (login,
+//! PASV, RETR) whose data connection carries 499,970 segments of 200 bytes and their ACKs.
+//! Prints the median time of three runs and the process's peak memory (VmHWM). The file is
+//! written to the temporary directory and removed. `cargo bench --bench explain`.
+
+use ftp_lab::net::segment;
+use ftp_lab::trace::Flags;
+use std::io::Write;
+use std::net::SocketAddrV4;
+use std::time::Instant;
+
+const PACKETS: usize = 1_000_000;
+
+fn flags(syn: bool, ack: bool, psh: bool, fin: bool) -> Flags {
+    Flags {
+        syn,
+        ack,
+        fin,
+        rst: false,
+        psh,
+    }
+}
+
+/// A pcap (raw IPv4) writer that streams.
+struct Pcap<W: Write> {
+    w: W,
+    n: usize,
+}
+
+impl<W: Write> Pcap<W> {
+    fn new(mut w: W) -> Pcap<W> {
+        let mut h = Vec::new();
+        h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        h.extend_from_slice(&2u16.to_le_bytes());
+        h.extend_from_slice(&4u16.to_le_bytes());
+        h.extend_from_slice(&0i32.to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes());
+        h.extend_from_slice(&65535u32.to_le_bytes());
+        h.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+        w.write_all(&h).unwrap();
+        Pcap { w, n: 0 }
+    }
+
+    fn put(&mut self, t_us: u64, p: &[u8]) {
+        let mut h = Vec::with_capacity(16);
+        h.extend_from_slice(&((t_us / 1_000_000) as u32).to_le_bytes());
+        h.extend_from_slice(&((t_us % 1_000_000) as u32).to_le_bytes());
+        h.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        h.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        self.w.write_all(&h).unwrap();
+        self.w.write_all(p).unwrap();
+        self.n += 1;
+    }
+}
+
+fn generate(path: &std::path::Path) -> usize {
+    let f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let mut w = Pcap::new(f);
+    let c: SocketAddrV4 = "198.51.100.7:40000".parse().unwrap();
+    let s: SocketAddrV4 = "203.0.113.10:21".parse().unwrap();
+    let mut t = 0u64;
+    let (mut cs, mut ss) = (1000u32, 5000u32);
+    let mut step = |w: &mut Pcap<_>, from_client: bool, f: Flags, text: &[u8], t: &mut u64| {
+        *t += 1000;
+        let (src, dst, seq, ack) = if from_client {
+            (c, s, cs, ss)
+        } else {
+            (s, c, ss, cs)
+        };
+        w.put(*t, &segment(src, dst, f, seq, ack, text));
+        let len = text.len() as u32 + u32::from(f.syn) + u32::from(f.fin);
+        if from_client {
+            cs += len;
+        } else {
+            ss += len;
+        }
+    };
+    step(&mut w, true, flags(true, false, false, false), b"", &mut t);
+    step(&mut w, false, flags(true, true, false, false), b"", &mut t);
+    step(&mut w, true, flags(false, true, false, false), b"", &mut t);
+    for (from_client, line) in [
+        (false, &b"220 ready\r\n"[..]),
+        (true, b"USER anonymous\r\n"),
+        (false, b"331 Please specify the password.\r\n"),
+        (true, b"PASS x\r\n"),
+        (false, b"230 Login successful.\r\n"),
+        (true, b"PASV\r\n"),
+        (
+            false,
+            b"227 Entering Passive Mode (203,0,113,10,39,17).\r\n",
+        ),
+        (true, b"RETR big.bin\r\n"),
+        (false, b"150 Opening BINARY mode data connection.\r\n"),
+    ] {
+        step(
+            &mut w,
+            from_client,
+            flags(false, true, true, false),
+            line,
+            &mut t,
+        );
+    }
+    // The data connection: 198.51.100.7:40001 → 203.0.113.10:10001.
+    let dc: SocketAddrV4 = "198.51.100.7:40001".parse().unwrap();
+    let ds: SocketAddrV4 = "203.0.113.10:10001".parse().unwrap();
+    let (mut dcs, mut dss) = (7000u32, 9000u32);
+    t += 1000;
+    w.put(
+        t,
+        &segment(dc, ds, flags(true, false, false, false), dcs, 0, b""),
+    );
+    dcs += 1;
+    t += 1000;
+    w.put(
+        t,
+        &segment(ds, dc, flags(true, true, false, false), dss, dcs, b""),
+    );
+    dss += 1;
+    t += 1000;
+    w.put(
+        t,
+        &segment(dc, ds, flags(false, true, false, false), dcs, dss, b""),
+    );
+    let payload = [b'x'; 200];
+    while w.n < PACKETS - 4 {
+        t += 10;
+        w.put(
+            t,
+            &segment(ds, dc, flags(false, true, true, false), dss, dcs, &payload),
+        );
+        dss += 200;
+        t += 10;
+        w.put(
+            t,
+            &segment(dc, ds, flags(false, true, false, false), dcs, dss, b""),
+        );
+    }
+    t += 1000;
+    w.put(
+        t,
+        &segment(ds, dc, flags(false, true, false, true), dss, dcs, b""),
+    );
+    step(
+        &mut w,
+        false,
+        flags(false, true, true, false),
+        b"226 Transfer complete.\r\n",
+        &mut t,
+    );
+    step(
+        &mut w,
+        true,
+        flags(false, true, true, false),
+        b"QUIT\r\n",
+        &mut t,
+    );
+    step(
+        &mut w,
+        false,
+        flags(false, true, true, false),
+        b"221 Goodbye.\r\n",
+        &mut t,
+    );
+    let n = w.n;
+    w.w.flush().unwrap();
+    n
+}
+
+fn vm_hwm_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let path = std::env::temp_dir().join(format!("ftp-lab-bench-{}.pcap", std::process::id()));
+    let n = generate(&path);
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let before = vm_hwm_kb();
+    let mut times = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let x = ftp_lab::capture::explain_file(&path, |_| {}).unwrap();
+        times.push(start.elapsed().as_secs_f64());
+        summary = format!(
+            "{} packets in the trace, {} events; outcome: {}",
+            x.trace.packets.len(),
+            x.trace.events.len(),
+            x.trace.outcome.diagnosis
+        );
+    }
+    times.sort_by(f64::total_cmp);
+    let _ = std::fs::remove_file(&path);
+    println!("capture: {n} packets, {} MB", size / 1_000_000);
+    println!("{summary}");
+    println!(
+        "explain: median {:.2} s (runs {:.2} / {:.2} / {:.2} s); peak memory {} MB (before: {} MB)",
+        times[1],
+        times[0],
+        times[1],
+        times[2],
+        vm_hwm_kb() / 1024,
+        before / 1024
+    );
+}
