@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! `ftp-lab explain` on a generated capture of 1,000,000 packets: an FTP session (login,
 //! PASV, RETR) whose data connection carries 499,970 segments of 200 bytes and their ACKs.
 //! Prints the median time of three runs and the process's peak memory (VmHWM). The file is
