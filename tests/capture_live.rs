@@ -191,6 +191,7 @@ fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
         );
     }
     let _ = server.kill();
+    let _ = server.wait();
 }
 
 #[test]
@@ -260,6 +261,7 @@ FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
         }
     }
     let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// A PORT naming a port nobody listens on: the server's SYN is answered by the kernel's RST,
@@ -309,6 +311,7 @@ fn a_data_connection_refused_by_a_reset() {
         t.outcome.diagnosis
     );
     let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// Two network namespaces joined by a veth pair; removed when dropped.
@@ -436,6 +439,7 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
     );
     let x = cap.stop_and_explain();
     let _ = server.kill();
+    let _ = server.wait();
     let t = &x.trace;
     assert!(!t.outcome.success, "{}", t.outcome.diagnosis);
     assert_eq!(
