@@ -179,7 +179,12 @@ fn problems(ui: &mut egui::Ui, v: &View) {
     });
 }
 
-fn lesson_section(ui: &mut egui::Ui, doc: &mut Document, v: &View, out: &mut ControlsOut) {
+pub(super) fn lesson_section(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    v: &View,
+    out: &mut ControlsOut,
+) {
     ui.heading("Lesson");
     let mut chosen: Option<Entry> = None;
     ui.menu_button("Choose a lesson ▾", |ui| {

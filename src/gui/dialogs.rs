@@ -74,10 +74,11 @@ impl Dialog {
 
     pub fn open(start: &Path) -> Dialog {
         let mut d = FileDialog::open_file()
-            .title("Open a lesson (.ron)")
+            .title("Open a lesson (.ron) or a capture (.pcap, .pcapng)")
             .initial_path(start.to_path_buf())
             .show_files_filter(Box::new(|p: &Path| {
-                p.extension().is_some_and(|e| e == "ron")
+                p.extension()
+                    .is_some_and(|e| e == "ron" || super::is_capture(p))
             }));
         d.open();
         Dialog::File {

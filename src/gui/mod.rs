@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 pub use builtin::DEFAULT_SCENARIO;
 
 /// The scenario being edited, and what was last saved or loaded.
+#[derive(Clone)]
 pub struct Document {
     /// Where it was loaded from or saved to (`None` for a built-in copy).
     pub path: Option<PathBuf>,
@@ -52,6 +53,21 @@ impl Document {
     pub fn dirty(&self) -> bool {
         self.scenario != self.saved
     }
+}
+
+/// A capture file name: `.pcap`, `.pcapng`, `.cap`.
+pub fn is_capture(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pcap" | "pcapng" | "cap"))
+}
+
+/// A real capture shown instead of a simulation.
+#[derive(Clone, Debug)]
+pub struct CaptureView {
+    pub name: String,
+    pub stats: crate::capture::Stats,
+    pub vantage: crate::capture::Vantage,
 }
 
 /// The last successful run of the document, and what the panels derive from it once.
@@ -166,6 +182,8 @@ pub struct FtpLabApp {
     pub last_folder: Option<PathBuf>,
     /// Where the last frame put things.
     pub probe: LayoutProbe,
+    /// A capture being explained (the run shown is the capture's, not the document's).
+    pub capture: Option<CaptureView>,
     controls: controls::ControlsState,
     events: events::EventsState,
     inspector: inspector::InspectorState,
@@ -193,6 +211,13 @@ pub struct FtpLabApp {
 impl FtpLabApp {
     /// Open `path`, or the default scenario (a built-in copy when `scenarios/` is not here).
     pub fn new(path: Option<&Path>) -> FtpLabApp {
+        if let Some(p) = path.filter(|p| is_capture(p)) {
+            let mut app = FtpLabApp::new(None);
+            if let Err(e) = app.open_capture(p) {
+                app.say(true, e);
+            }
+            return app;
+        }
         let (doc, toast) = match path {
             Some(p) => match load_document(p) {
                 Ok(d) => (d, None),
@@ -229,6 +254,7 @@ impl FtpLabApp {
             recent: Vec::new(),
             last_folder: None,
             probe: LayoutProbe::default(),
+            capture: None,
             controls: controls::ControlsState::default(),
             events: events::EventsState::default(),
             inspector: inspector::InspectorState::default(),
@@ -266,6 +292,9 @@ impl FtpLabApp {
 
     /// Re-simulate the edited scenario and swap the trace, keeping the cursor at its step.
     pub fn rerun(&mut self) {
+        if self.capture.is_some() {
+            return;
+        }
         match simulate(&self.doc.scenario) {
             Ok(t) => {
                 self.playback.carry_over(&self.run.trace, &t);
@@ -279,6 +308,7 @@ impl FtpLabApp {
     /// Replace the document (after the unsaved-changes question, if any).
     pub fn open_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.capture = None;
         self.controls = controls::ControlsState::default();
         self.playback = Playback {
             speed: self.playback.speed,
@@ -295,6 +325,66 @@ impl FtpLabApp {
                 self.problems.clear();
             }
             Err(p) => self.problems = p,
+        }
+    }
+
+    /// Explain a capture file and show it (the document stays, to come back to).
+    pub fn open_capture(&mut self, path: &Path) -> Result<(), String> {
+        let x = crate::capture::explain_file(path, |_| {})?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.playback = Playback {
+            speed: self.playback.speed,
+            granularity: self.playback.granularity,
+            predict: self.playback.predict,
+            ..Playback::default()
+        };
+        self.run = Run::new(x.trace, &[]);
+        self.problems.clear();
+        self.capture = Some(CaptureView {
+            name,
+            stats: x.stats,
+            vantage: x.vantage,
+        });
+        if let Some(dir) = path.parent() {
+            self.last_folder = Some(dir.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// "Make a scenario from this capture": a lesson that does what the capture shows, opened
+    /// as a new, unsaved document.
+    pub fn scenario_from_capture(&mut self) {
+        let Some(c) = self.capture.clone() else {
+            return;
+        };
+        let scenario = crate::capture::scenario::from_trace(&self.run.trace, &c.name);
+        let stem = c.name.rsplit_once('.').map_or(c.name.as_str(), |(a, _)| a);
+        let doc = Document {
+            path: None,
+            name: format!("from-{stem}"),
+            saved: scenario.clone(),
+            scenario,
+        };
+        self.open_document(doc);
+        let o = &self.run.trace.outcome;
+        let words = if o.success { "it works" } else { "it fails" };
+        self.say(
+            false,
+            format!("Made a lesson from {}: simulated, {words}. Edit the rules on the left to change that; Save as… keeps it.", c.name),
+        );
+    }
+
+    /// Opens what a file is: a capture, or a lesson.
+    pub fn open_path(&mut self, p: PathBuf) {
+        if is_capture(&p) {
+            if let Err(e) = self.open_capture(&p) {
+                self.say(true, e);
+            }
+        } else {
+            self.request_open(builtin::Entry::File(p));
         }
     }
 
@@ -403,6 +493,12 @@ impl FtpLabApp {
             self.focused = true;
         }
         self.shortcuts(&ctx);
+        // A lesson or a capture dropped onto the window opens.
+        let dropped: Option<PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
+        if let Some(p) = dropped {
+            self.open_path(p);
+        }
         let now = ctx.input(|i| i.time);
         if self.playback.playing {
             // Real time since the last frame (frames may come slowly on a software renderer;
@@ -481,6 +577,9 @@ impl FtpLabApp {
     }
 
     fn controls_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        if self.capture.is_some() {
+            return self.capture_panel(ui, pal);
+        }
         let recent = &self.recent;
         let folder = self.last_folder.as_deref();
         let library = || files::library(recent, folder);
@@ -514,6 +613,58 @@ impl FtpLabApp {
         if out.export {
             self.dialog = Some(dialogs::Dialog::export(&self.run.trace));
         }
+    }
+
+    /// The left panel for a capture: what was read, where it was taken, and the way to a
+    /// lesson that does the same.
+    fn capture_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        let Some(c) = self.capture.clone() else {
+            return;
+        };
+        egui::ScrollArea::vertical()
+            .id_salt("capture_panel")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.heading("A real capture");
+                ui.label(RichText::new(&c.name).strong());
+                ui.label(format!("Taken {}.", c.vantage.words()));
+                let st = &c.stats;
+                ui.label(format!(
+                    "{} frames read, {} IPv4; {} not FTP; {} cut short by the snap length; {} with bad checksums (often the sender's offloading).",
+                    st.frames, st.ipv4, st.not_ftp, st.truncated, st.bad_checksums
+                ));
+                ui.separator();
+                if ui
+                    .button("Make a scenario from this capture")
+                    .on_hover_text("A lesson with the same addresses, ports, mode and delays, and a firewall that does what the capture shows; then edit its rules to fix it")
+                    .clicked()
+                {
+                    self.scenario_from_capture();
+                    return;
+                }
+                ui.horizontal_wrapped(|ui| {
+                    if ui.button("Open…").clicked() {
+                        self.dialog = Some(dialogs::Dialog::open(&self.start_dir()));
+                    }
+                    if ui.button("Back to the lesson").clicked() {
+                        let doc = self.doc.clone();
+                        self.open_document(doc);
+                    }
+                });
+                ui.separator();
+                let at_end = self.playback.cursor + 1 >= self.run.trace.events.len();
+                if at_end || !self.playback.predict {
+                    for cl in &self.run.trace.clients {
+                        for a in &cl.actions {
+                            let (mark, col) = if a.ok { ("✔", pal.ok) } else { ("✖", pal.bad) };
+                            ui.label(
+                                RichText::new(format!("{mark} {} {}: {}", cl.name, a.action, a.detail))
+                                    .color(col),
+                            );
+                        }
+                    }
+                }
+            });
     }
 
     fn right_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
@@ -656,7 +807,7 @@ impl FtpLabApp {
             }
             dialogs::Outcome::Open(p) => {
                 self.last_folder = p.parent().map(Path::to_path_buf);
-                self.request_open(builtin::Entry::File(p));
+                self.open_path(p);
             }
             dialogs::Outcome::Proceed(next) => match next {
                 dialogs::Next::Open(e) => self.open_entry(e),
@@ -759,6 +910,12 @@ impl FtpLabApp {
             ui.label(RichText::new(txt).strong());
         }
         ui.separator();
+        if self.capture.is_some() {
+            ui.label(RichText::new("● real capture").color(pal.data).strong())
+                .on_hover_text("A capture file explained, not a simulation: the delays between the capture point and each host are inferred");
+            ui.add(egui::Label::new(RichText::new(&self.run.trace.title).strong()).truncate());
+            return;
+        }
         if let Some(tag) = edited_tag(&self.doc) {
             ui.label(RichText::new(tag.0).color(pal.data).strong())
                 .on_hover_text(tag.1);
@@ -925,7 +1082,10 @@ impl eframe::App for FtpLabApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.dialog = Some(dialogs::Dialog::unsaved(dialogs::Next::Close));
         }
-        let mut title = format!("FTP Lab — {}", self.doc.name);
+        let mut title = match &self.capture {
+            Some(c) => format!("FTP Lab — capture {}", c.name),
+            None => format!("FTP Lab — {}", self.doc.name),
+        };
         if self.doc.dirty() {
             title.push_str(" ●");
         }
