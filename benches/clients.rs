@@ -71,6 +71,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
             clients: Default::default(),
         },
         questions: Vec::new(),
+        exercise: None,
     }
 }
 

@@ -49,6 +49,21 @@ enum Cmd {
     },
     /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
     Check { file: PathBuf },
+    /// Grade students' answers to an exercise: each goal and constraint, why, a score. Exit 0
+    /// when every answer passes, 1 when one fails, 2 when a file cannot be read.
+    Grade {
+        exercise: PathBuf,
+        answers: Vec<PathBuf>,
+        /// Grade every .ron file in this folder too.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Print the grades as JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print the grades as CSV, one line per answer, for a gradebook.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Explain a real capture (pcap or pcapng): the transcript as `run` prints it, then what
     /// failed and where. Exit 0 when every transfer worked, 1 when one failed, 2 when the file
     /// cannot be read.
@@ -180,6 +195,74 @@ fn write_pcap(
             Err(e)
         }
     }
+}
+
+/// `ftp-lab grade`.
+fn grade(
+    exercise: &std::path::Path,
+    mut answers: Vec<PathBuf>,
+    dir: Option<PathBuf>,
+    json: bool,
+    csv: bool,
+) -> Result<ExitCode> {
+    let ex = match ftp_lab::exercise::Exercise::load(exercise) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("ftp-lab grade: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(d) = dir {
+        let mut found: Vec<PathBuf> = match std::fs::read_dir(&d) {
+            Ok(r) => r
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ron") && p.is_file())
+                .collect(),
+            Err(e) => {
+                eprintln!("ftp-lab grade: {}: {e}", d.display());
+                return Ok(ExitCode::from(2));
+            }
+        };
+        found.sort();
+        answers.extend(found);
+    }
+    if answers.is_empty() {
+        eprintln!("ftp-lab grade: no answers given (name files, or --dir FOLDER)");
+        return Ok(ExitCode::from(2));
+    }
+    let mut grades = Vec::new();
+    let mut unreadable = false;
+    for a in &answers {
+        let name = a.display().to_string();
+        match Scenario::load(a) {
+            Ok(s) => grades.push(ex.grade(&s, &name)),
+            Err(e) => {
+                eprintln!("{e}");
+                unreadable = true;
+                grades.push(ftp_lab::exercise::Grade {
+                    exercise: ex.id.clone(),
+                    answer: name,
+                    refused: Some("the file cannot be read as a scenario".to_owned()),
+                    checks: Vec::new(),
+                });
+            }
+        }
+    }
+    let text = if json {
+        serde_json::to_string_pretty(&grades)? + "\n"
+    } else if csv {
+        ftp_lab::exercise::csv(&ex, &grades)
+    } else {
+        ftp_lab::exercise::table(&ex, &grades)
+    };
+    write_stdout(&text)?;
+    Ok(if unreadable {
+        ExitCode::from(2)
+    } else if grades.iter().all(ftp_lab::exercise::Grade::passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `ftp-lab explain`: a progress bar on stderr once reading takes more than a second.
@@ -376,6 +459,13 @@ fn real_main() -> Result<ExitCode> {
             json,
             verbose,
         }) => explain(&file, json, verbose),
+        Some(Cmd::Grade {
+            exercise,
+            answers,
+            dir,
+            json,
+            csv,
+        }) => grade(&exercise, answers, dir, json, csv),
         Some(Cmd::Check { file }) => {
             let s = match load(&file) {
                 Ok(s) => s,

@@ -310,6 +310,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         ],
         expect,
         questions: Vec::new(),
+        exercise: None,
     }
 }
 

@@ -101,6 +101,7 @@ pub fn default_document() -> Document {
                 clients: Default::default(),
             },
             questions: Vec::new(),
+            exercise: None,
         };
         Document {
             path: None,

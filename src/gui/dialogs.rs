@@ -137,7 +137,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Save the document to `path` and mark it saved.
 pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
-    let text = format!("// Saved by FTP Lab.\n{}\n", doc.scenario.to_ron());
+    // An expectation an edit made stale (it names a rule that was deleted) would make the file
+    // refuse to load: it is left out, and the file says so.
+    let stale = doc
+        .scenario
+        .check()
+        .iter()
+        .any(|(f, _)| f.starts_with("expect"));
+    if stale {
+        doc.scenario = doc.scenario.without_expectation();
+    }
+    let note = if stale {
+        "// The expectation no longer matched the edited rules and was left out.\n"
+    } else {
+        ""
+    };
+    let text = format!("// Saved by FTP Lab.\n{note}{}\n", doc.scenario.to_ron());
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     doc.saved = doc.scenario.clone();

@@ -41,6 +41,9 @@ pub struct Scenario {
     /// Questions predict mode asks, besides the ones it makes from the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<QuestionSpec>,
+    /// For a student's answer: the exercise it answers (its file name without `.ron`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<String>,
 }
 
 /// A question of the lesson's own, asked (in predict mode) before a handshake step.
@@ -368,6 +371,38 @@ impl fmt::Display for ScenarioErrors {
     }
 }
 
+/// Parses RON text into any type with the scenario loader's limits and options; errors name
+/// the file, line and column. (Exercises use it for their own files.)
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<T, ScenarioErrors> {
+    if text.len() > limits::FILE_BYTES {
+        return Err(ScenarioErrors(vec![ScenarioError::whole_file(
+            file,
+            too_big(text.len() as u64),
+        )]));
+    }
+    lex::Lexer::new(text).check_limits().map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.to_owned(),
+            line: e.line,
+            column: e.col,
+            field: String::new(),
+            message: e.message,
+        }])
+    })?;
+    ron_options().from_str(text).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.to_owned(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            field: String::new(),
+            message: format!("not valid RON for this file: {}", e.code),
+        }])
+    })
+}
+
 fn ron_options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
@@ -441,6 +476,22 @@ impl Scenario {
             ));
         }
         Err(ScenarioErrors(errors))
+    }
+
+    /// The same scenario with no expectation (an edit can leave the expectation naming a rule
+    /// that is gone; the network itself still runs).
+    pub fn without_expectation(&self) -> Scenario {
+        Scenario {
+            expect: Expectation {
+                result: Expected::Success,
+                failed_action: None,
+                reply: None,
+                blocked_by: None,
+                diagnosis: Vec::new(),
+                clients: BTreeMap::new(),
+            },
+            ..self.clone()
+        }
     }
 
     /// Checks an in-memory scenario (one edited in the GUI); errors carry field paths only.

@@ -1,0 +1,776 @@
+//! Exercises: a broken lesson, a task, and checks computed from the student's scenario and its
+//! simulated runs, so nobody passes by luck.
+//!
+//! An exercise file (RON, in `exercises/`) names its starting scenario (a path, or inline), the
+//! task in words, **goals** (what must work, or fail fast) and **constraints** (how little may
+//! be opened), and progressive hints. A check that names a mode runs the scenario with every
+//! client in that mode. Counting ports is done on the rule set itself (`firewall::analysis`),
+//! not on the run. An answer may change firewalls, the server's ports and behaviour, the
+//! clients' mode and commands, and NATs' ALG and forwarding; it may not change what the
+//! exercise locks (the nodes and links, addresses, the clients' actions, the server's files),
+//! so deleting a firewall is refused rather than graded.
+
+use crate::firewall::analysis::{count_ports, new_inbound_ports};
+use crate::firewall::{Action, CtState, Direction, FirewallSpec};
+use crate::ftp::Mode;
+use crate::scenario::{NodeSpec, Scenario, ScenarioErrors, parse_ron, read_bounded};
+use crate::simulate;
+use crate::trace::{Channel, EventKind, Trace};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Where the starting scenario comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Start {
+    /// A path relative to the exercise file.
+    File(String),
+    Inline(Box<Scenario>),
+}
+
+/// What a transfer check asks to work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum What {
+    Listing,
+    Download,
+    Upload,
+    /// Every action of every client.
+    Everything,
+}
+
+/// The checks an exercise may ask for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Check {
+    /// The transfers succeed, with every client in `mode` (or as the scenario sets it).
+    Works { what: What, mode: Option<Mode> },
+    /// The run fails, and its failed transfer ends within `seconds` of its start.
+    FailsWithin { seconds: f64 },
+    /// The firewall's default policy is still this.
+    DefaultPolicy { firewall: String, policy: Action },
+    /// At most `max` ports accept NEW inbound connections on the firewall.
+    MaxInboundNewPorts { firewall: String, max: u32 },
+    /// No rule of the firewall accepts NEW connections inbound.
+    NoInboundNew { firewall: String },
+    /// The server's passive range has at most `max` ports and the firewall opens exactly those
+    /// (besides the control port).
+    PassiveRangeOpened {
+        server: String,
+        firewall: String,
+        max: u32,
+    },
+    /// No firewall has fewer rules than at the start.
+    NoRuleDeleted,
+    /// The firewall's FTP helper is on (`true`) or off.
+    Helper { firewall: String, on: bool },
+    /// The firewall is exactly as at the start.
+    Unchanged { firewall: String },
+}
+
+/// An exercise as written in its file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseFile {
+    pub title: String,
+    pub task: String,
+    pub scenario: Start,
+    pub goals: Vec<Check>,
+    #[serde(default)]
+    pub constraints: Vec<Check>,
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+/// An exercise ready to check answers.
+#[derive(Clone, Debug)]
+pub struct Exercise {
+    /// The file name without `.ron`: answers name it.
+    pub id: String,
+    pub path: PathBuf,
+    pub title: String,
+    pub task: String,
+    pub start: Scenario,
+    pub goals: Vec<Check>,
+    pub constraints: Vec<Check>,
+    pub hints: Vec<String>,
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// "goal" or "constraint".
+    pub kind: String,
+    /// The check in words.
+    pub text: String,
+    pub passed: bool,
+    /// Why, in one line.
+    pub why: String,
+}
+
+/// An answer's grade.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grade {
+    pub exercise: String,
+    pub answer: String,
+    /// Set when the answer is not graded (it changes what the exercise locks, or cannot run).
+    pub refused: Option<String>,
+    pub checks: Vec<Outcome>,
+}
+
+impl Grade {
+    pub fn score(&self) -> (usize, usize) {
+        (
+            self.checks.iter().filter(|c| c.passed).count(),
+            self.checks.len(),
+        )
+    }
+
+    pub fn passed(&self) -> bool {
+        self.refused.is_none() && self.checks.iter().all(|c| c.passed)
+    }
+}
+
+impl Exercise {
+    /// Reads an exercise file (and its starting scenario).
+    pub fn load(path: &Path) -> Result<Exercise, String> {
+        let file = path.display().to_string();
+        let text = read_bounded(path, crate::scenario::limits::FILE_BYTES)
+            .map_err(|e| format!("{file}: {e}"))?;
+        let x: ExerciseFile = parse_ron(&text, &file).map_err(|e| e.to_string())?;
+        let start = match &x.scenario {
+            Start::Inline(s) => {
+                let problems = s.check();
+                if let Some((f, m)) = problems.first() {
+                    return Err(format!("{file}: scenario.{f}: {m}"));
+                }
+                (**s).clone()
+            }
+            Start::File(rel) => {
+                let p = path.parent().unwrap_or(Path::new(".")).join(rel);
+                Scenario::load(&p).map_err(|e: ScenarioErrors| e.to_string())?
+            }
+        };
+        let id = path.file_stem().map_or_else(
+            || "exercise".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let ex = Exercise {
+            id,
+            path: path.to_path_buf(),
+            title: x.title,
+            task: x.task,
+            start,
+            goals: x.goals,
+            constraints: x.constraints,
+            hints: x.hints,
+        };
+        for c in ex.goals.iter().chain(&ex.constraints) {
+            if let Some(why) = ex.check_names(c) {
+                return Err(format!("{file}: {why}"));
+            }
+        }
+        Ok(ex)
+    }
+
+    /// A check that names a node the scenario does not have.
+    fn check_names(&self, c: &Check) -> Option<String> {
+        let has_fw = |n: &str| {
+            self.start
+                .nodes
+                .iter()
+                .any(|x| matches!(x, NodeSpec::Firewall(f) if f.name == n))
+        };
+        let has_server = |n: &str| {
+            self.start
+                .nodes
+                .iter()
+                .any(|x| matches!(x, NodeSpec::Server(s) if s.name == n))
+        };
+        match c {
+            Check::DefaultPolicy { firewall, .. }
+            | Check::MaxInboundNewPorts { firewall, .. }
+            | Check::NoInboundNew { firewall }
+            | Check::Helper { firewall, .. }
+            | Check::Unchanged { firewall }
+                if !has_fw(firewall) =>
+            {
+                Some(format!(
+                    "a check names the firewall '{firewall}', which the scenario does not have"
+                ))
+            }
+            Check::PassiveRangeOpened {
+                server, firewall, ..
+            } if !has_server(server) || !has_fw(firewall) => Some(format!(
+                "a check names '{server}' and '{firewall}', which the scenario does not both have"
+            )),
+            Check::FailsWithin { seconds }
+                if !(seconds.is_finite() && *seconds > 0.0 && *seconds <= 86_400.0) =>
+            {
+                Some(format!(
+                    "FailsWithin: {seconds} is not a number of seconds (0 to 86400)"
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// The starting scenario, marked as an answer to this exercise.
+    pub fn starting_answer(&self) -> Scenario {
+        Scenario {
+            exercise: Some(self.id.clone()),
+            ..self.start.clone()
+        }
+    }
+
+    /// Grades an answer (`name`: how to call it in the table).
+    pub fn grade(&self, answer: &Scenario, name: &str) -> Grade {
+        let mut g = Grade {
+            exercise: self.id.clone(),
+            answer: name.to_owned(),
+            refused: None,
+            checks: Vec::new(),
+        };
+        if let Some(other) = answer.exercise.as_deref().filter(|e| *e != self.id) {
+            g.refused = Some(format!(
+                "it answers the exercise '{other}', not '{}'",
+                self.id
+            ));
+            return g;
+        }
+        if let Some(why) = locked_change(&self.start, answer) {
+            g.refused = Some(format!("it changes what the exercise locks: {why}"));
+            return g;
+        }
+        // What the answer expects of itself is not graded (and an edit can leave it stale).
+        let answer = &answer.without_expectation();
+        let problems = answer.check();
+        if let Some((f, m)) = problems.first() {
+            g.refused = Some(format!("it cannot run: {f}: {m}"));
+            return g;
+        }
+        let mut runs = Runs::new(answer);
+        for c in &self.goals {
+            g.checks.push(self.evaluate("goal", c, answer, &mut runs));
+        }
+        for c in &self.constraints {
+            g.checks
+                .push(self.evaluate("constraint", c, answer, &mut runs));
+        }
+        g
+    }
+
+    fn evaluate(&self, kind: &str, c: &Check, answer: &Scenario, runs: &mut Runs) -> Outcome {
+        let (passed, why) = match c {
+            Check::Works { what, mode } => works(runs.get(*mode), *what),
+            Check::FailsWithin { seconds } => fails_within(runs.get(None), *seconds),
+            Check::DefaultPolicy { firewall, policy } => match fw(answer, firewall) {
+                Some(f) if f.default_policy == *policy => {
+                    (true, format!("{firewall}'s default policy is {policy}"))
+                }
+                Some(f) => (
+                    false,
+                    format!(
+                        "{firewall}'s default policy is {}, it must stay {policy}",
+                        f.default_policy
+                    ),
+                ),
+                None => (false, format!("there is no firewall {firewall}")),
+            },
+            Check::MaxInboundNewPorts { firewall, max } => match fw(answer, firewall) {
+                Some(f) => {
+                    let open = new_inbound_ports(f);
+                    let n = count_ports(&open);
+                    let words = ranges_words(&open);
+                    if n <= *max {
+                        (
+                            true,
+                            format!(
+                                "{n} NEW ports open inbound on {firewall} ({words}), at most {max} allowed"
+                            ),
+                        )
+                    } else {
+                        (
+                            false,
+                            format!(
+                                "{n} NEW ports open inbound on {firewall}, at most {max} allowed: {words} count as {n}"
+                            ),
+                        )
+                    }
+                }
+                None => (false, format!("there is no firewall {firewall}")),
+            },
+            Check::NoInboundNew { firewall } => match fw(answer, firewall) {
+                Some(f) => {
+                    let open = new_inbound_ports(f);
+                    if open.is_empty() {
+                        (
+                            true,
+                            format!("no rule of {firewall} accepts NEW connections inbound"),
+                        )
+                    } else {
+                        let by = accepting_new_inbound(f).map_or_else(
+                            || "its default policy".to_owned(),
+                            |k| format!("rule {k}"),
+                        );
+                        (
+                            false,
+                            format!(
+                                "{firewall} accepts NEW connections inbound to {} ({by})",
+                                ranges_words(&open)
+                            ),
+                        )
+                    }
+                }
+                None => (false, format!("there is no firewall {firewall}")),
+            },
+            Check::PassiveRangeOpened {
+                server,
+                firewall,
+                max,
+            } => passive_range(answer, server, firewall, *max),
+            Check::NoRuleDeleted => no_rule_deleted(&self.start, answer),
+            Check::Helper { firewall, on } => match fw(answer, firewall) {
+                Some(f) if f.ftp_helper == *on => (
+                    true,
+                    format!(
+                        "{firewall}'s FTP helper is {}",
+                        if *on { "on" } else { "off" }
+                    ),
+                ),
+                Some(_) => (
+                    false,
+                    format!(
+                        "{firewall}'s FTP helper must be {}",
+                        if *on { "on" } else { "off" }
+                    ),
+                ),
+                None => (false, format!("there is no firewall {firewall}")),
+            },
+            Check::Unchanged { firewall } => {
+                match (fw(&self.start, firewall), fw(answer, firewall)) {
+                    (Some(a), Some(b)) if a == b => (true, format!("{firewall} is as it was")),
+                    _ => (
+                        false,
+                        format!("{firewall} was changed; the task is to fix it elsewhere"),
+                    ),
+                }
+            }
+        };
+        Outcome {
+            kind: kind.to_owned(),
+            text: words(c),
+            passed,
+            why,
+        }
+    }
+}
+
+/// Runs of the answer, made once each: as it is, and with every client in a given mode.
+struct Runs<'a> {
+    answer: &'a Scenario,
+    done: Vec<(Option<Mode>, Result<Trace, String>)>,
+}
+
+impl<'a> Runs<'a> {
+    fn new(answer: &'a Scenario) -> Runs<'a> {
+        Runs {
+            answer,
+            done: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, mode: Option<Mode>) -> &Result<Trace, String> {
+        if let Some(k) = self.done.iter().position(|(m, _)| *m == mode) {
+            return &self.done[k].1;
+        }
+        let mut s = self.answer.clone();
+        if let Some(m) = mode {
+            for n in &mut s.nodes {
+                if let NodeSpec::Client(c) = n {
+                    c.mode = m;
+                }
+            }
+        }
+        let r = simulate(&s).map_err(|p| {
+            p.first()
+                .map_or_else(String::new, |(f, m)| format!("{f}: {m}"))
+        });
+        self.done.push((mode, r));
+        &self.done[self.done.len() - 1].1
+    }
+}
+
+fn fw<'a>(s: &'a Scenario, name: &str) -> Option<&'a FirewallSpec> {
+    s.nodes.iter().find_map(|n| match n {
+        NodeSpec::Firewall(f) if f.name == name => Some(f),
+        _ => None,
+    })
+}
+
+fn mode_words(m: Option<Mode>) -> &'static str {
+    match m {
+        Some(Mode::Active) => " in active mode",
+        Some(Mode::Passive) => " in passive mode",
+        None => "",
+    }
+}
+
+/// A check in words, for the checklist.
+pub fn words(c: &Check) -> String {
+    match c {
+        Check::Works { what, mode } => {
+            let w = match what {
+                What::Listing => "the listing works",
+                What::Download => "the download works",
+                What::Upload => "the upload works",
+                What::Everything => "every action works",
+            };
+            format!("{w}{}", mode_words(*mode))
+        }
+        Check::FailsWithin { seconds } => {
+            format!("the transfer fails within {seconds} s (fail fast)")
+        }
+        Check::DefaultPolicy { firewall, policy } => {
+            format!("{firewall}'s default policy stays {policy}")
+        }
+        Check::MaxInboundNewPorts { firewall, max } => format!(
+            "at most {max} NEW inbound port{} open on {firewall}",
+            if *max == 1 { "" } else { "s" }
+        ),
+        Check::NoInboundNew { firewall } => {
+            format!("no rule of {firewall} accepts NEW inbound connections")
+        }
+        Check::PassiveRangeOpened {
+            server,
+            firewall,
+            max,
+        } => format!(
+            "{server}'s passive range has at most {max} ports and {firewall} opens exactly it"
+        ),
+        Check::NoRuleDeleted => "no rule is deleted".to_owned(),
+        Check::Helper { firewall, on } => format!(
+            "{firewall}'s FTP helper is {}",
+            if *on { "used" } else { "not used" }
+        ),
+        Check::Unchanged { firewall } => format!("{firewall} is left as it is"),
+    }
+}
+
+fn is_kind(action: &str, what: What) -> bool {
+    match what {
+        What::Listing => action == "ls",
+        What::Download => action.starts_with("get "),
+        What::Upload => action.starts_with("put "),
+        What::Everything => true,
+    }
+}
+
+fn works(run: &Result<Trace, String>, what: What) -> (bool, String) {
+    let t = match run {
+        Ok(t) => t,
+        Err(e) => return (false, format!("the scenario cannot run: {e}")),
+    };
+    let mut seen = 0;
+    for c in &t.clients {
+        for a in c.actions.iter().filter(|a| is_kind(&a.action, what)) {
+            seen += 1;
+            if !a.ok {
+                return (
+                    false,
+                    format!("{}: '{}' failed: {}", c.name, a.action, c.outcome.diagnosis),
+                );
+            }
+        }
+    }
+    if seen == 0 {
+        return (false, "no such transfer in the scenario".to_owned());
+    }
+    (
+        true,
+        format!("{seen} transfer{} worked", if seen == 1 { "" } else { "s" }),
+    )
+}
+
+fn fails_within(run: &Result<Trace, String>, seconds: f64) -> (bool, String) {
+    let t = match run {
+        Ok(t) => t,
+        Err(e) => return (false, format!("the scenario cannot run: {e}")),
+    };
+    for c in &t.clients {
+        let Some(failed) = c.actions.iter().find(|a| !a.ok) else {
+            continue;
+        };
+        let mut start = None;
+        let mut end = None;
+        for e in t.events.iter().filter(|e| e.node == c.node) {
+            match &e.kind {
+                EventKind::ActionStarted { index, .. } if *index == failed.index => {
+                    start = Some(e.time)
+                }
+                EventKind::ActionFinished { result } if result.index == failed.index => {
+                    end = Some(e.time)
+                }
+                _ => {}
+            }
+        }
+        let took = match (start, end) {
+            (Some(a), Some(b)) => b.secs_f64() - a.secs_f64(),
+            _ => f64::INFINITY,
+        };
+        return if took <= seconds {
+            (
+                true,
+                format!("'{}' failed after {took:.3} s", failed.action),
+            )
+        } else {
+            (
+                false,
+                format!(
+                    "'{}' failed, but only after {took:.1} s (at most {seconds} s)",
+                    failed.action
+                ),
+            )
+        };
+    }
+    (
+        false,
+        "nothing failed: the transfer works, so it cannot fail fast".to_owned(),
+    )
+}
+
+/// The first rule (1-based) that accepts NEW connections inbound, if any.
+fn accepting_new_inbound(f: &FirewallSpec) -> Option<usize> {
+    f.rules
+        .iter()
+        .position(|r| {
+            r.action == Action::Accept
+                && matches!(r.direction, Direction::Inbound | Direction::Any)
+                && (r.state.is_empty() || r.state.contains(&CtState::New))
+        })
+        .map(|k| k + 1)
+}
+
+fn ranges_words(r: &[(u32, u32)]) -> String {
+    if r.is_empty() {
+        return "none".to_owned();
+    }
+    r.iter()
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn passive_range(answer: &Scenario, server: &str, firewall: &str, max: u32) -> (bool, String) {
+    let Some(s) = answer.nodes.iter().find_map(|n| match n {
+        NodeSpec::Server(s) if s.name == server => Some(s),
+        _ => None,
+    }) else {
+        return (false, format!("there is no server {server}"));
+    };
+    let Some(f) = fw(answer, firewall) else {
+        return (false, format!("there is no firewall {firewall}"));
+    };
+    let (lo, hi) = s.passive_range;
+    let size = hi.saturating_sub(lo) + 1;
+    if size > max {
+        return (
+            false,
+            format!("{server}'s passive range {lo}-{hi} has {size} ports, at most {max} allowed"),
+        );
+    }
+    let control = s.control_port;
+    let open: Vec<(u32, u32)> = new_inbound_ports(f)
+        .into_iter()
+        .flat_map(|(a, b)| {
+            // The control port is not part of the range.
+            if a <= control && control <= b {
+                let mut v = Vec::new();
+                if a < control {
+                    v.push((a, control - 1));
+                }
+                if control < b {
+                    v.push((control + 1, b));
+                }
+                v
+            } else {
+                vec![(a, b)]
+            }
+        })
+        .collect();
+    if open == [(lo, hi)] {
+        (
+            true,
+            format!("{server} uses {lo}-{hi} and {firewall} opens exactly {lo}-{hi}"),
+        )
+    } else {
+        (
+            false,
+            format!(
+                "{server} uses {lo}-{hi}, but {firewall} opens {} besides port {control}",
+                ranges_words(&open)
+            ),
+        )
+    }
+}
+
+fn no_rule_deleted(start: &Scenario, answer: &Scenario) -> (bool, String) {
+    for n in &start.nodes {
+        let NodeSpec::Firewall(a) = n else { continue };
+        let now = fw(answer, &a.name).map_or(0, |b| b.rules.len());
+        if now < a.rules.len() {
+            return (
+                false,
+                format!("{} had {} rules and now has {now}", a.name, a.rules.len()),
+            );
+        }
+    }
+    (true, "every firewall has at least its rules".to_owned())
+}
+
+/// What an answer may not change: the nodes (names, kinds, order) and links, every address,
+/// the clients' actions and server, the servers' files and accounts, the NATs' inside and public
+/// address. `Some(why)` when it changed one.
+pub fn locked_change(start: &Scenario, answer: &Scenario) -> Option<String> {
+    if start.nodes.len() != answer.nodes.len() {
+        let names =
+            |s: &Scenario| -> Vec<String> { s.nodes.iter().map(|n| n.name().to_owned()).collect() };
+        let (was, now) = (names(start), names(answer));
+        let gone: Vec<&String> = was.iter().filter(|n| !now.contains(n)).collect();
+        let added: Vec<&String> = now.iter().filter(|n| !was.contains(n)).collect();
+        let mut why = Vec::new();
+        if !gone.is_empty() {
+            why.push(format!(
+                "it removes {}",
+                gone.iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !added.is_empty() {
+            why.push(format!(
+                "it adds {}",
+                added
+                    .iter()
+                    .map(|n| format!("'{n}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        return Some(format!("the nodes ({})", why.join("; ")));
+    }
+    for (a, b) in start.nodes.iter().zip(&answer.nodes) {
+        let same = match (a, b) {
+            (NodeSpec::Client(x), NodeSpec::Client(y)) => {
+                x.name == y.name
+                    && x.address == y.address
+                    && x.server == y.server
+                    && x.actions == y.actions
+                    && x.server_address == y.server_address
+            }
+            (NodeSpec::Server(x), NodeSpec::Server(y)) => {
+                x.name == y.name
+                    && x.address == y.address
+                    && x.files == y.files
+                    && x.users == y.users
+                    && x.anonymous == y.anonymous
+            }
+            (NodeSpec::Firewall(x), NodeSpec::Firewall(y)) => {
+                x.name == y.name && x.protects == y.protects
+            }
+            (NodeSpec::Router(x), NodeSpec::Router(y)) => x.name == y.name,
+            (NodeSpec::Nat(x), NodeSpec::Nat(y)) => {
+                x.name == y.name && x.inside == y.inside && x.public_address == y.public_address
+            }
+            _ => false,
+        };
+        if !same {
+            return Some(format!(
+                "the node '{}' (its kind, name, address, actions or files)",
+                a.name()
+            ));
+        }
+    }
+    let links = |s: &Scenario| -> Vec<(String, String)> {
+        s.links.iter().map(|l| (l.a.clone(), l.b.clone())).collect()
+    };
+    if links(start) != links(answer) {
+        return Some("the links between the nodes".to_owned());
+    }
+    None
+}
+
+/// The grades as a table for a terminal: per answer, its score and each check with why.
+pub fn table(ex: &Exercise, grades: &[Grade]) -> String {
+    let mut out = format!("Exercise {}: {}\n", ex.id, ex.title);
+    for g in grades {
+        let (ok, total) = g.score();
+        match &g.refused {
+            Some(why) => out.push_str(&format!("\n{}: REFUSED, {why}\n", g.answer)),
+            None => {
+                let verdict = if g.passed() { "PASS" } else { "FAIL" };
+                out.push_str(&format!("\n{}: {verdict} {ok}/{total}\n", g.answer));
+                for c in &g.checks {
+                    let mark = if c.passed { "✔" } else { "✖" };
+                    out.push_str(&format!("  {mark} {}: {} ({})\n", c.kind, c.text, c.why));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The grades as CSV: answer, passed, score, total, then one column per check (1 or 0), and
+/// the reason an answer was refused.
+pub fn csv(ex: &Exercise, grades: &[Grade]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut head = vec![
+        "answer".to_owned(),
+        "passed".into(),
+        "score".into(),
+        "total".into(),
+    ];
+    for c in ex.goals.iter().chain(&ex.constraints) {
+        head.push(quote(&words(c)));
+    }
+    head.push("refused".into());
+    let mut out = head.join(",") + "\n";
+    for g in grades {
+        let (ok, total) = g.score();
+        let mut row = vec![
+            quote(&g.answer),
+            u8::from(g.passed()).to_string(),
+            ok.to_string(),
+            (ex.goals.len() + ex.constraints.len())
+                .max(total)
+                .to_string(),
+        ];
+        for k in 0..ex.goals.len() + ex.constraints.len() {
+            row.push(
+                g.checks
+                    .get(k)
+                    .map_or_else(String::new, |c| u8::from(c.passed).to_string()),
+            );
+        }
+        row.push(quote(g.refused.as_deref().unwrap_or("")));
+        out.push_str(&(row.join(",") + "\n"));
+    }
+    out
+}
+
+/// A run's data connections in words, for a checklist's "why" (used by the GUI).
+pub fn data_summary(t: &Trace) -> String {
+    let n = t
+        .connections
+        .iter()
+        .filter(|c| c.channel == Channel::Data)
+        .count();
+    format!("{n} data connection{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests;

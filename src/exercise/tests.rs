@@ -1,0 +1,294 @@
+use super::*;
+use crate::firewall::{PortMatch, Rule};
+use crate::scenario::ActivePort;
+
+fn shipped(name: &str) -> Scenario {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.ron"));
+    Scenario::load(&p).unwrap()
+}
+
+fn exercise(start: Scenario, goals: Vec<Check>, constraints: Vec<Check>) -> Exercise {
+    Exercise {
+        id: "test".into(),
+        path: PathBuf::from("test.ron"),
+        title: "t".into(),
+        task: "t".into(),
+        start,
+        goals,
+        constraints,
+        hints: Vec::new(),
+    }
+}
+
+fn firewall_mut<'a>(s: &'a mut Scenario, name: &str) -> &'a mut FirewallSpec {
+    s.nodes
+        .iter_mut()
+        .find_map(|n| match n {
+            NodeSpec::Firewall(f) if f.name == name => Some(f),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn accept_new_in(dst_port: PortMatch) -> Rule {
+    Rule {
+        action: Action::Accept,
+        direction: Direction::Inbound,
+        dst_port,
+        state: vec![CtState::New],
+        ..Rule::default()
+    }
+}
+
+fn one(ex: &Exercise, answer: &Scenario) -> Outcome {
+    let g = ex.grade(answer, "answer");
+    assert!(g.refused.is_none(), "{:?}", g.refused);
+    g.checks[0].clone()
+}
+
+#[test]
+fn works_runs_the_answer_in_the_mode_asked() {
+    let s = shipped("active-client-fw-drops");
+    let active = exercise(
+        s.clone(),
+        vec![Check::Works {
+            what: What::Listing,
+            mode: Some(Mode::Active),
+        }],
+        vec![],
+    );
+    let passive = exercise(
+        s.clone(),
+        vec![Check::Works {
+            what: What::Listing,
+            mode: Some(Mode::Passive),
+        }],
+        vec![],
+    );
+    assert!(!one(&active, &s).passed);
+    assert!(
+        one(&passive, &s).passed,
+        "passive goes through the stateful firewall"
+    );
+    let mut fixed = s.clone();
+    firewall_mut(&mut fixed, "client-fw").ftp_helper = true;
+    let o = one(&active, &fixed);
+    assert!(o.passed, "{}", o.why);
+    let down = exercise(
+        s.clone(),
+        vec![Check::Works {
+            what: What::Download,
+            mode: None,
+        }],
+        vec![],
+    );
+    let o = one(&down, &s);
+    assert!(!o.passed && o.why.contains("no such transfer"), "{}", o.why);
+}
+
+#[test]
+fn fails_within_measures_the_failed_transfer() {
+    let ex = exercise(
+        shipped("active-client-fw-drops"),
+        vec![Check::FailsWithin { seconds: 2.0 }],
+        vec![],
+    );
+    let drop = shipped("active-client-fw-drops");
+    let o = one(&ex, &drop);
+    assert!(!o.passed && o.why.contains("after 60"), "{}", o.why);
+    let mut reject = drop.clone();
+    firewall_mut(&mut reject, "client-fw").rules[1].action = Action::Reject;
+    assert!(one(&ex, &reject).passed);
+    let mut open = drop.clone();
+    firewall_mut(&mut open, "client-fw").rules[1].action = Action::Accept;
+    let o = one(&ex, &open);
+    assert!(!o.passed && o.why.contains("nothing failed"), "{}", o.why);
+}
+
+#[test]
+fn inbound_ports_are_counted_on_the_rules_with_overlaps_once() {
+    let s = shipped("passive-range-opened");
+    let ex = exercise(
+        s.clone(),
+        vec![Check::MaxInboundNewPorts {
+            firewall: "server-fw".into(),
+            max: 6,
+        }],
+        vec![],
+    );
+    assert!(one(&ex, &s).passed, "21 and 10001-10005");
+    // Two overlapping ranges count once: 10001-10005 and 10003-10008 are 8 ports, plus 21.
+    let mut wider = s.clone();
+    firewall_mut(&mut wider, "server-fw")
+        .rules
+        .push(accept_new_in(PortMatch::Range(10003, 10008)));
+    let o = one(&ex, &wider);
+    assert!(!o.passed, "{}", o.why);
+    assert!(
+        o.why.contains("9 NEW ports") && o.why.contains("21, 10001-10008"),
+        "{}",
+        o.why
+    );
+    // A port accepted after a rule that drops everything NEW inbound is not open.
+    let mut shadowed = s.clone();
+    let f = firewall_mut(&mut shadowed, "server-fw");
+    f.rules.insert(
+        0,
+        Rule {
+            action: Action::Drop,
+            direction: Direction::Inbound,
+            state: vec![CtState::New],
+            ..Rule::default()
+        },
+    );
+    let o = one(&ex, &shadowed);
+    assert!(o.passed && o.why.contains("0 NEW ports"), "{}", o.why);
+    // A default policy of accept opens everything left.
+    let mut all = s.clone();
+    firewall_mut(&mut all, "server-fw").default_policy = Action::Accept;
+    assert!(one(&ex, &all).why.contains("65535"));
+}
+
+#[test]
+fn no_inbound_new_and_default_policy_and_helper() {
+    let s = shipped("active-client-fw-drops");
+    let ex = exercise(
+        s.clone(),
+        vec![
+            Check::NoInboundNew {
+                firewall: "client-fw".into(),
+            },
+            Check::DefaultPolicy {
+                firewall: "server-fw".into(),
+                policy: Action::Accept,
+            },
+            Check::Helper {
+                firewall: "client-fw".into(),
+                on: true,
+            },
+        ],
+        vec![],
+    );
+    let g = ex.grade(&s, "start");
+    assert_eq!(
+        g.checks.iter().map(|c| c.passed).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+    let mut opened = s.clone();
+    firewall_mut(&mut opened, "client-fw").rules[1].action = Action::Accept;
+    firewall_mut(&mut opened, "client-fw").ftp_helper = true;
+    firewall_mut(&mut opened, "server-fw").default_policy = Action::Drop;
+    let g = ex.grade(&opened, "opened");
+    assert_eq!(
+        g.checks.iter().map(|c| c.passed).collect::<Vec<_>>(),
+        [false, false, true]
+    );
+    assert!(
+        g.checks[0].why.contains("rule 2") && g.checks[0].why.contains("1-65535"),
+        "{}",
+        g.checks[0].why
+    );
+}
+
+#[test]
+fn passive_range_must_be_small_and_opened_exactly() {
+    let ok = shipped("passive-range-opened");
+    let ex = exercise(
+        ok.clone(),
+        vec![Check::PassiveRangeOpened {
+            server: "server".into(),
+            firewall: "server-fw".into(),
+            max: 5,
+        }],
+        vec![],
+    );
+    assert!(one(&ex, &ok).passed);
+    let mismatch = shipped("passive-range-mismatch");
+    let o = one(&ex, &mismatch);
+    assert!(!o.passed && o.why.contains("1024-65535"), "{}", o.why);
+    let mut more_open = ok.clone();
+    firewall_mut(&mut more_open, "server-fw")
+        .rules
+        .push(accept_new_in(PortMatch::Port(8080)));
+    let o = one(&ex, &more_open);
+    assert!(!o.passed && o.why.contains("8080"), "{}", o.why);
+}
+
+#[test]
+fn deleted_rules_and_changed_firewalls_are_seen() {
+    let s = shipped("active-server-fw-blocks-port-20");
+    let ex = exercise(
+        s.clone(),
+        vec![],
+        vec![
+            Check::NoRuleDeleted,
+            Check::Unchanged {
+                firewall: "server-fw".into(),
+            },
+        ],
+    );
+    let g = ex.grade(&s, "start");
+    assert!(g.checks.iter().all(|c| c.passed));
+    let mut deleted = s.clone();
+    firewall_mut(&mut deleted, "server-fw").rules.pop();
+    let g = ex.grade(&deleted, "deleted");
+    assert!(g.refused.is_none(), "{:?}", g.refused);
+    assert!(!g.checks[0].passed && !g.checks[1].passed);
+    let mut port = s.clone();
+    for n in &mut port.nodes {
+        if let NodeSpec::Server(sv) = n {
+            sv.active_data_port = ActivePort::Port(2020);
+        }
+    }
+    let g = ex.grade(&port, "port");
+    assert!(g.checks.iter().all(|c| c.passed));
+}
+
+#[test]
+fn answers_that_change_what_is_locked_are_refused() {
+    let s = shipped("active-client-fw-drops");
+    let ex = exercise(
+        s.clone(),
+        vec![Check::Works {
+            what: What::Listing,
+            mode: Some(Mode::Active),
+        }],
+        vec![],
+    );
+    // Deleting the firewall (and its links) is not a fix.
+    let mut gone = s.clone();
+    gone.nodes.retain(|n| n.name() != "client-fw");
+    let g = ex.grade(&gone, "gone");
+    assert!(
+        g.refused.as_deref().is_some_and(|r| r.contains("nodes")),
+        "{:?}",
+        g.refused
+    );
+    assert!(!g.passed());
+    // Nor is dropping the listing from the client's actions.
+    let mut lazy = s.clone();
+    for n in &mut lazy.nodes {
+        if let NodeSpec::Client(c) = n {
+            c.actions.retain(|a| *a != crate::scenario::ActionSpec::Ls);
+        }
+    }
+    assert!(ex.grade(&lazy, "lazy").refused.is_some());
+    // An answer to another exercise.
+    let mut other = s.clone();
+    other.exercise = Some("another".into());
+    assert!(
+        ex.grade(&other, "other")
+            .refused
+            .unwrap()
+            .contains("another")
+    );
+    // Editing rules and modes is allowed.
+    let mut edited = s.clone();
+    firewall_mut(&mut edited, "client-fw").ftp_helper = true;
+    edited.exercise = Some("test".into());
+    let g = ex.grade(&edited, "edited");
+    assert!(g.passed(), "{g:?}");
+    assert_eq!(g.score(), (1, 1));
+}
