@@ -56,6 +56,31 @@ fn file_item(p: &Path) -> Option<Item> {
     )
 }
 
+/// The exercises of a folder: title and the first sentence of the task.
+pub fn exercise_items(dir: &Path) -> Vec<Item> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron") && p.is_file())
+        .take(FOLDER_FILES)
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let ex = crate::exercise::Exercise::load(&p).ok()?;
+            Some(Item {
+                entry: Entry::File(p),
+                title: ex.title,
+                line: first_sentence(&ex.task),
+            })
+        })
+        .collect()
+}
+
 /// The picker's groups. `recent`: paths opened or saved, newest first; `folder`: the
 /// teacher's last folder (its `.ron` files are listed, up to 200).
 pub fn library(recent: &[PathBuf], folder: Option<&Path>) -> Vec<Group> {
@@ -81,6 +106,14 @@ pub fn library(recent: &[PathBuf], folder: Option<&Path>) -> Vec<Group> {
         name: "Shipped lessons".to_owned(),
         items: shipped,
     }];
+    // Exercises in ./exercises (where the program is run from).
+    let exercises = exercise_items(Path::new("exercises"));
+    if !exercises.is_empty() {
+        groups.push(Group {
+            name: "Exercises (for students)".to_owned(),
+            items: exercises,
+        });
+    }
     if !recent.is_empty() {
         groups.push(Group {
             name: "Recent".to_owned(),

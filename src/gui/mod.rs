@@ -62,6 +62,15 @@ pub fn is_capture(p: &Path) -> bool {
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pcap" | "pcapng" | "cap"))
 }
 
+/// An exercise being worked on: the document is the student's answer.
+pub struct ExerciseState {
+    pub ex: crate::exercise::Exercise,
+    /// The answer's grade after the last edit.
+    pub grade: crate::exercise::Grade,
+    /// How many hints are shown.
+    pub hints: usize,
+}
+
 /// A real capture shown instead of a simulation.
 #[derive(Clone, Debug)]
 pub struct CaptureView {
@@ -184,6 +193,8 @@ pub struct FtpLabApp {
     pub probe: LayoutProbe,
     /// A capture being explained (the run shown is the capture's, not the document's).
     pub capture: Option<CaptureView>,
+    /// An exercise being worked on.
+    pub exercise: Option<ExerciseState>,
     controls: controls::ControlsState,
     events: events::EventsState,
     inspector: inspector::InspectorState,
@@ -216,6 +227,11 @@ impl FtpLabApp {
             if let Err(e) = app.open_capture(p) {
                 app.say(true, e);
             }
+            return app;
+        }
+        if let Some(ex) = path.and_then(|p| crate::exercise::Exercise::load(p).ok()) {
+            let mut app = FtpLabApp::new(None);
+            app.open_exercise(ex);
             return app;
         }
         let (doc, toast) = match path {
@@ -255,6 +271,7 @@ impl FtpLabApp {
             last_folder: None,
             probe: LayoutProbe::default(),
             capture: None,
+            exercise: None,
             controls: controls::ControlsState::default(),
             events: events::EventsState::default(),
             inspector: inspector::InspectorState::default(),
@@ -303,12 +320,39 @@ impl FtpLabApp {
             }
             Err(p) => self.problems = p,
         }
+        self.regrade();
+    }
+
+    /// Checks the answer against the exercise again (after every edit).
+    fn regrade(&mut self) {
+        if let Some(x) = &mut self.exercise {
+            x.grade = x.ex.grade(&self.doc.scenario, "your answer");
+        }
+    }
+
+    /// Opens an exercise: its starting scenario becomes the student's answer.
+    pub fn open_exercise(&mut self, ex: crate::exercise::Exercise) {
+        let scenario = ex.starting_answer();
+        let doc = Document {
+            path: None,
+            name: format!("{}-answer", ex.id),
+            saved: scenario.clone(),
+            scenario,
+        };
+        self.open_document(doc);
+        let grade = ex.grade(&self.doc.scenario, "your answer");
+        self.exercise = Some(ExerciseState {
+            ex,
+            grade,
+            hints: 0,
+        });
     }
 
     /// Replace the document (after the unsaved-changes question, if any).
     pub fn open_document(&mut self, doc: Document) {
         self.doc = doc;
         self.capture = None;
+        self.exercise = None;
         self.controls = controls::ControlsState::default();
         self.playback = Playback {
             speed: self.playback.speed,
@@ -398,6 +442,13 @@ impl FtpLabApp {
     }
 
     fn open_entry(&mut self, target: builtin::Entry) {
+        if let builtin::Entry::File(p) = &target
+            && let Ok(ex) = crate::exercise::Exercise::load(p)
+        {
+            self.toast = None;
+            self.open_exercise(ex);
+            return;
+        }
         match target.load() {
             Ok(d) => {
                 self.toast = None;
@@ -591,6 +642,22 @@ impl FtpLabApp {
             library: &library,
             pal,
         };
+        if let Some(x) = &mut self.exercise {
+            // The exercise takes at most half the panel; it scrolls on a small screen.
+            let h = ui.available_height() * 0.5;
+            let (save, hint) = egui::ScrollArea::vertical()
+                .id_salt("exercise")
+                .max_height(h)
+                .auto_shrink([false, true])
+                .show(ui, |ui| exercise_section(ui, x, pal))
+                .inner;
+            if hint {
+                x.hints = (x.hints + 1).min(x.ex.hints.len());
+            }
+            if save {
+                self.dialog = Some(dialogs::Dialog::save_as(&self.doc, &self.start_dir(), None));
+            }
+        }
         let out = controls::show(ui, &mut self.controls, &mut self.doc, &view);
         let start = self.start_dir();
         if out.changed {
@@ -970,6 +1037,64 @@ impl FtpLabApp {
 /// `p` is already the newest of the recent files.
 fn err_free_same(recent: &[PathBuf], p: &Path) -> bool {
     recent.first().is_some_and(|r| r == p)
+}
+
+/// The exercise above the controls: the task, the checklist (✔ / ✖ and why, after every
+/// edit), hints one at a time, and "Save my answer". Returns (save, next hint).
+fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) -> (bool, bool) {
+    let (mut save, mut hint) = (false, false);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new(format!("Exercise: {}", x.ex.title)).heading());
+        // The buttons first: they stay in view however long the task is.
+        ui.horizontal_wrapped(|ui| {
+            let left = x.ex.hints.len() - x.hints;
+            if left > 0 {
+                let label = format!("Hint ({} of {})", x.hints + 1, x.ex.hints.len());
+                hint = ui
+                    .button(label)
+                    .on_hover_text("Show the next hint")
+                    .clicked();
+            }
+            save = ui
+                .button("Save my answer")
+                .on_hover_text(
+                    "Write your scenario, marked with this exercise, for the teacher to grade",
+                )
+                .clicked();
+        });
+        let (ok, total) = x.grade.score();
+        let head = if x.grade.passed() {
+            RichText::new(format!("✔ All {total} checks pass"))
+                .color(pal.ok)
+                .strong()
+        } else {
+            RichText::new(format!("{ok} of {total} checks pass")).strong()
+        };
+        ui.label(head);
+        if let Some(why) = &x.grade.refused {
+            ui.label(RichText::new(format!("✖ Not gradable: {why}")).color(pal.bad));
+        }
+        for c in &x.grade.checks {
+            let (mark, col) = if c.passed {
+                ("✔", pal.ok)
+            } else {
+                ("✖", pal.bad)
+            };
+            ui.label(
+                RichText::new(format!("{mark} {}", c.text))
+                    .color(col)
+                    .strong(),
+            );
+            ui.label(RichText::new(&c.why).small());
+        }
+        for (k, h) in x.ex.hints.iter().take(x.hints).enumerate() {
+            ui.label(RichText::new(format!("Hint {}: {h}", k + 1)).color(pal.data));
+        }
+        ui.separator();
+        ui.label(&x.ex.task);
+    });
+    ui.add_space(6.0);
+    (save, hint)
 }
 
 /// The top bar's one row: as tall as a button or the heading, whichever is taller. Fixed, so

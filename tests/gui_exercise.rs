@@ -1,0 +1,87 @@
+#![allow(clippy::unwrap_used)]
+//! Exercise mode in the window: the checklist shows ✖, the student edits as the reference
+//! solution does, the checklist turns ✔, hints come one at a time, and "Save my answer"
+//! writes a file that `grade` passes.
+
+mod common;
+
+use common::ui::{harness_with_file_dialog, texts, type_path};
+use egui_kittest::kittest::Queryable;
+use ftp_lab::gui::FtpLabApp;
+use std::path::Path;
+
+#[test]
+fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
+    let mut h = harness_with_file_dialog(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
+    assert!(h.state().exercise.is_some());
+    assert!(
+        texts(&h)
+            .iter()
+            .any(|t| t == "Exercise: Active mode through the client's firewall")
+    );
+    h.get_by_label("2 of 3 checks pass");
+    h.get_by_label("✖ the listing works in active mode");
+    // Hints, one at a time.
+    assert!(!texts(&h).iter().any(|t| t.starts_with("Hint 1:")));
+    h.get_by_label("Hint (1 of 3)").click();
+    h.run();
+    assert!(
+        texts(&h)
+            .iter()
+            .any(|t| t.starts_with("Hint 1: Step 3 fails"))
+    );
+    assert!(!texts(&h).iter().any(|t| t.starts_with("Hint 2:")));
+    h.get_by_label("Hint (2 of 3)").click();
+    h.run();
+    assert!(texts(&h).iter().any(|t| t.starts_with("Hint 2:")));
+    // The reference solution's edit: attach the FTP helper on client-fw (the first one).
+    h.get_all_by_label("FTP helper")
+        .next()
+        .unwrap()
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label("FTP helper").next().unwrap().click();
+    h.run();
+    assert!(
+        h.state().doc.scenario.nodes.iter().any(|n| matches!(n, ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" && f.ftp_helper)),
+        "the click attached the helper to client-fw"
+    );
+    h.get_by_label("✔ All 3 checks pass");
+    h.get_by_label("✔ the listing works in active mode");
+    let dir = std::env::var("FTP_LAB_SCREENSHOTS").map_or_else(
+        |_| root.join("target/screenshots"),
+        std::path::PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    h.remove_cursor();
+    h.run();
+    h.render().unwrap().save(dir.join("exercise.png")).unwrap();
+    // Save my answer, then grade it as the teacher would.
+    let out = std::env::temp_dir().join(format!("ftp-lab-answer-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let answer = out.join("alice.ron");
+    h.get_by_label("Save my answer").click();
+    h.run();
+    type_path(&mut h, &answer);
+    assert!(answer.is_file());
+    let saved = ftp_lab::Scenario::load(&answer).unwrap();
+    assert_eq!(
+        saved.exercise.as_deref(),
+        Some("01-active-through-the-client-firewall")
+    );
+    let graded = std::process::Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["grade"])
+        .arg(&ex_path)
+        .arg(&answer)
+        .output()
+        .unwrap();
+    assert_eq!(
+        graded.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&graded.stdout)
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
