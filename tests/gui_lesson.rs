@@ -279,3 +279,21 @@ fn two_clients_have_their_own_outcome_and_their_own_rows() {
     let n: usize = shown.split(' ').next().unwrap().parse().unwrap();
     assert!(n > 20 && n < total, "{shown}");
 }
+
+/// Deleting the rule the lesson's expectation names used to leave "this setup cannot run": the
+/// network still runs (and the stale expectation is not saved).
+#[test]
+fn deleting_the_blocking_rule_still_runs() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.get_by_label_contains("2. [drop] drop inbound new").click();
+    h.run();
+    let delete = h
+        .get_all_by_label("🗑")
+        .nth(1)
+        .unwrap();
+    delete.click();
+    h.run();
+    assert!(h.state().problems.is_empty(), "{:?}", h.state().problems);
+    assert!(h.state().trace().outcome.success, "{}", h.state().trace().outcome.diagnosis);
+    assert!(h.query_by_label_contains("cannot run").is_none());
+}
