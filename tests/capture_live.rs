@@ -126,6 +126,16 @@ fn check(x: &Explained, ok: bool, mode: Mode, what: &str) {
     }
 }
 
+/// Waits (at most 10 s) until something listens at `ip:port`.
+fn listening(ip: &str, port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect((ip, port)).is_err()
+        && start.elapsed() < Duration::from_secs(10)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn serve_on(ip: &str, pasv: &str) -> (Child, u16, PathBuf) {
     let root = root(&format!("cap-{ip}"));
     let port = free_port();
@@ -143,12 +153,7 @@ fn serve_on(ip: &str, pasv: &str) -> (Child, u16, PathBuf) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect((ip, port)).is_err()
-        && start.elapsed() < Duration::from_secs(10)
-    {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    listening(ip, port);
     (child, port, root)
 }
 
@@ -225,12 +230,7 @@ FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect((ip, port)).is_err()
-        && start.elapsed() < Duration::from_secs(10)
-    {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    listening(ip, port);
     for (pasv, mode) in [(true, Mode::Passive), (false, Mode::Active)] {
         let file = tmp(&format!("ftplib-{pasv}.pcapng"));
         let cap = Dumpcap::start(None, "lo", &format!("host {ip}"), &file, true);

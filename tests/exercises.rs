@@ -84,6 +84,20 @@ fn accept_all_inbound(f: &mut ftp_lab::firewall::FirewallSpec) {
     f.rules.insert(0, r);
 }
 
+/// Every port of the router forwarded to 10.0.0.5.
+fn forward_everything(s: &mut Scenario) {
+    for n in &mut s.nodes {
+        if let NodeSpec::Nat(nat) = n {
+            nat.forwards.push(ftp_lab::scenario::ForwardSpec {
+                port: PortMatch::Range(1, 65535),
+                to: "10.0.0.5".into(),
+                to_port: None,
+                comment: "everything".into(),
+            });
+        }
+    }
+}
+
 /// The failed checks' texts.
 fn failed(g: &Grade) -> Vec<String> {
     assert!(
@@ -239,16 +253,7 @@ fn wrong_answers_fail_with_the_check_they_break() {
     // 07: forwarding every port to the client; passive mode instead.
     let ex = exercise("07-client-behind-nat-active");
     let mut open = ex.start.clone();
-    for n in &mut open.nodes {
-        if let NodeSpec::Nat(nat) = n {
-            nat.forwards.push(ftp_lab::scenario::ForwardSpec {
-                port: PortMatch::Range(1, 65535),
-                to: "10.0.0.5".into(),
-                to_port: None,
-                comment: "everything".into(),
-            });
-        }
-    }
+    forward_everything(&mut open);
     must_fail_on(
         &ex,
         &open,
@@ -267,16 +272,7 @@ fn wrong_answers_fail_with_the_check_they_break() {
     // 08: forwarding every port; active mode instead.
     let ex = exercise("08-server-behind-nat-passive");
     let mut open = ex.start.clone();
-    for n in &mut open.nodes {
-        if let NodeSpec::Nat(nat) = n {
-            nat.forwards.push(ftp_lab::scenario::ForwardSpec {
-                port: PortMatch::Range(1, 65535),
-                to: "10.0.0.5".into(),
-                to_port: None,
-                comment: "everything".into(),
-            });
-        }
-    }
+    forward_everything(&mut open);
     must_fail_on(
         &ex,
         &open,

@@ -285,15 +285,17 @@ fn two_clients_have_their_own_outcome_and_their_own_rows() {
 #[test]
 fn deleting_the_blocking_rule_still_runs() {
     let mut h = harness(app("active-client-fw-drops"));
-    h.get_by_label_contains("2. [drop] drop inbound new").click();
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
     h.run();
-    let delete = h
-        .get_all_by_label("🗑")
-        .nth(1)
-        .unwrap();
+    let delete = h.get_all_by_label("🗑").nth(1).unwrap();
     delete.click();
     h.run();
     assert!(h.state().problems.is_empty(), "{:?}", h.state().problems);
-    assert!(h.state().trace().outcome.success, "{}", h.state().trace().outcome.diagnosis);
+    assert!(
+        h.state().trace().outcome.success,
+        "{}",
+        h.state().trace().outcome.diagnosis
+    );
     assert!(h.query_by_label_contains("cannot run").is_none());
 }

@@ -35,44 +35,16 @@ pub fn diagnose(trace: &mut Trace, vantage: Vantage) {
 }
 
 fn overall(trace: &Trace) -> Outcome {
-    let finished_at = trace.events.last().map_or(Time::ZERO, |e| e.time);
-    match trace.clients.as_slice() {
-        [] => Outcome {
+    if trace.clients.is_empty() {
+        return Outcome {
             success: false,
             diagnosis: "No FTP control connection was found in this capture.".to_owned(),
             mechanism: Some(Mechanism::Other),
-            finished_at,
+            finished_at: trace.events.last().map_or(Time::ZERO, |e| e.time),
             ..Outcome::empty("")
-        },
-        [one] => one.outcome.clone(),
-        all => {
-            let failed: Vec<&ClientReport> = all.iter().filter(|c| !c.outcome.success).collect();
-            let first = failed.first().map(|c| &c.outcome);
-            let diagnosis = if failed.is_empty() {
-                format!("Everything worked for all {} clients.", all.len())
-            } else {
-                let each: Vec<String> = failed
-                    .iter()
-                    .map(|c| format!("{}: {}", c.name, c.outcome.diagnosis))
-                    .collect();
-                format!(
-                    "{} of {} clients failed. {}",
-                    failed.len(),
-                    all.len(),
-                    each.join(" ")
-                )
-            };
-            Outcome {
-                success: failed.is_empty(),
-                failed_action: first.and_then(|o| o.failed_action.clone()),
-                reply: first.and_then(|o| o.reply),
-                blocked_by: None,
-                mechanism: first.and_then(|o| o.mechanism.clone()),
-                diagnosis,
-                finished_at,
-            }
-        }
+        };
     }
+    crate::trace::diagnose::overall(trace)
 }
 
 /// The start and end of an action (its ActionStarted and ActionFinished events).

@@ -935,81 +935,64 @@ impl Assembly {
                 channel: Some(Channel::Control),
                 step: None,
             };
+            // Each line at both ends (the sender writes it, the receiver reads it), and what
+            // the client's terminal showed.
+            let mut put = |cap: usize, node: NodeId, kind: EventKind| {
+                let t = at(cap, node);
+                push(t, mk(t, node, kind), &mut ftp_events);
+            };
             for l in &c.lines {
                 if l.from_client {
                     let line = masked(&l.text);
-                    push(
-                        at(l.cap, cn),
-                        mk(
-                            at(l.cap, cn),
-                            cn,
-                            EventKind::FtpCommand {
-                                line: line.clone(),
-                                sent: true,
-                            },
-                        ),
-                        &mut ftp_events,
+                    put(
+                        l.cap,
+                        cn,
+                        EventKind::FtpCommand {
+                            line: line.clone(),
+                            sent: true,
+                        },
                     );
-                    push(
-                        at(l.cap, sn),
-                        mk(
-                            at(l.cap, sn),
-                            sn,
-                            EventKind::FtpCommand {
-                                line: line.clone(),
-                                sent: false,
-                            },
-                        ),
-                        &mut ftp_events,
+                    put(
+                        l.cap,
+                        sn,
+                        EventKind::FtpCommand {
+                            line: line.clone(),
+                            sent: false,
+                        },
                     );
-                    push(
-                        at(l.cap, cn),
-                        mk(
-                            at(l.cap, cn),
-                            cn,
-                            EventKind::Console {
-                                line: format!("> {line}"),
-                            },
-                        ),
-                        &mut ftp_events,
+                    put(
+                        l.cap,
+                        cn,
+                        EventKind::Console {
+                            line: format!("> {line}"),
+                        },
                     );
                 } else if let Some(r) = &l.reply {
-                    push(
-                        at(l.cap, sn),
-                        mk(
-                            at(l.cap, sn),
-                            sn,
-                            EventKind::FtpReply {
-                                code: r.code,
-                                text: r.text.clone(),
-                                sent: true,
-                            },
-                        ),
-                        &mut ftp_events,
+                    let (code, text) = (r.code, r.text.clone());
+                    put(
+                        l.cap,
+                        sn,
+                        EventKind::FtpReply {
+                            code,
+                            text: text.clone(),
+                            sent: true,
+                        },
                     );
-                    push(
-                        at(l.cap, cn),
-                        mk(
-                            at(l.cap, cn),
-                            cn,
-                            EventKind::FtpReply {
-                                code: r.code,
-                                text: r.text.clone(),
-                                sent: false,
-                            },
-                        ),
-                        &mut ftp_events,
+                    put(
+                        l.cap,
+                        cn,
+                        EventKind::FtpReply {
+                            code,
+                            text,
+                            sent: false,
+                        },
                     );
-                    push(
-                        at(l.cap, cn),
-                        mk(
-                            at(l.cap, cn),
-                            cn,
-                            EventKind::Console {
-                                line: r.to_string(),
-                            },
-                        ),
-                        &mut ftp_events,
+                    put(
+                        l.cap,
+                        cn,
+                        EventKind::Console {
+                            line: r.to_string(),
+                        },
                     );
                 }
             }

@@ -404,12 +404,8 @@ fn hits_until(trace: &Trace, fw: &str, rules: usize, cursor: usize) -> (Vec<u64>
         let EventKind::Packet { fate, .. } = &e.kind else {
             continue;
         };
-        let v = match fate {
-            PacketFate::Forwarded {
-                verdict: Some(v), ..
-            } => v,
-            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => verdict,
-            _ => continue,
+        let Some(v) = fate.verdict() else {
+            continue;
         };
         if v.middlebox != fw {
             continue;

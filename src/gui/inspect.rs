@@ -74,11 +74,7 @@ pub struct Row {
 }
 
 fn verdict_of(fate: &PacketFate) -> Option<&Verdict> {
-    match fate {
-        PacketFate::Forwarded { verdict, .. } => verdict.as_deref(),
-        PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(&**verdict),
-        _ => None,
-    }
+    fate.verdict()
 }
 
 pub fn row(trace: &Trace, i: usize) -> Row {

@@ -6,7 +6,7 @@
 
 use crate::ftp::announce;
 use crate::scenario::QuestionSpec;
-use crate::trace::{Channel, EventKind, NodeKind, PacketFate, Trace, Verdict};
+use crate::trace::{Channel, EventKind, NodeKind, Trace, Verdict};
 use std::collections::BTreeSet;
 
 /// One question, asked when the cursor would move past event `at`.
@@ -79,12 +79,8 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         if e.channel != Some(Channel::Data) || !p.flags.syn || p.flags.ack {
             continue;
         }
-        let v = match fate {
-            PacketFate::Forwarded {
-                verdict: Some(v), ..
-            } => v,
-            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => verdict,
-            _ => continue,
+        let Some(v) = fate.verdict() else {
+            continue;
         };
         let is_firewall = trace
             .nodes

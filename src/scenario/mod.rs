@@ -420,30 +420,13 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
-        if text.len() > limits::FILE_BYTES {
-            return Err(ScenarioErrors(vec![ScenarioError::whole_file(
-                file,
-                too_big(text.len() as u64),
-            )]));
-        }
-        // Limits ron itself does not keep (its escape handling is quadratic), checked first.
-        lex::Lexer::new(text).check_limits().map_err(|e| {
-            ScenarioErrors(vec![ScenarioError {
-                file: file.to_owned(),
-                line: e.line,
-                column: e.col,
-                field: String::new(),
-                message: e.message,
-            }])
-        })?;
-        let scenario: Scenario = ron_options().from_str(text).map_err(|e| {
-            ScenarioErrors(vec![ScenarioError {
-                file: file.to_owned(),
-                line: e.span.start.line,
-                column: e.span.start.col,
-                field: String::new(),
-                message: format!("not valid scenario RON: {}", e.code),
-            }])
+        let scenario: Scenario = parse_ron(text, file).map_err(|mut e| {
+            for x in &mut e.0 {
+                x.message = x
+                    .message
+                    .replace("not valid RON for this file", "not valid scenario RON");
+            }
+            e
         })?;
         let problems = validate::validate(&scenario);
         if problems.is_empty() {

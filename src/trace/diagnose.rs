@@ -115,7 +115,8 @@ pub fn diagnose_all(trace: &mut Trace) {
     trace.outcome = overall(trace);
 }
 
-fn overall(trace: &Trace) -> Outcome {
+/// The run's outcome from its clients' (for one client, that client's).
+pub fn overall(trace: &Trace) -> Outcome {
     let finished_at = trace.events.last().map_or(Time::ZERO, |e| e.time);
     if trace.clients.len() == 1 {
         return trace.clients[0].outcome.clone();

@@ -295,6 +295,17 @@ pub enum PacketFate {
     Unroutable { why: Box<str> },
 }
 
+impl PacketFate {
+    /// The middlebox's decision on the packet, if one decided.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match self {
+            PacketFate::Forwarded { verdict, .. } => verdict.as_deref(),
+            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(verdict),
+            _ => None,
+        }
+    }
+}
+
 /// What an event is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
