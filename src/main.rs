@@ -346,8 +346,16 @@ fn real_main() -> Result<ExitCode> {
     match cli.command {
         None => {
             if let Some(f) = &cli.file {
-                // Refuse a bad file here, with the file:line message, before opening a window.
-                if let Err(code) = load(f) {
+                // Refuse a bad file here, with the file:line message, before opening a window:
+                // a capture must be readable, a .ron an exercise or a scenario.
+                if ftp_lab::gui::is_capture(f) {
+                    if let Err(e) = ftp_lab::capture::explain_file(f, |_| {}) {
+                        eprintln!("ftp-lab: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                } else if ftp_lab::exercise::Exercise::load(f).is_err()
+                    && let Err(code) = load(f)
+                {
                     return Ok(code);
                 }
             }

@@ -121,3 +121,39 @@ fn opening_a_bad_file_in_the_window_reports_it_and_opens_nothing() {
     assert!(err.contains("no-such-file.ron"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `explain` exits 0 when every transfer worked, 1 when one failed, 2 for a file it cannot
+/// read; the window refuses an unreadable capture before opening.
+#[test]
+fn explain_exit_codes_and_a_bad_capture_for_the_window() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-cli-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, want) in [("passive-open", 0), ("active-client-fw-drops", 1)] {
+        let pcap = dir.join(format!("{name}.pcap"));
+        let (code, _, err) = ftp_lab(&[
+            "run",
+            &format!("scenarios/{name}.ron"),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--at",
+            "server",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let (code, out, err) = ftp_lab(&["explain", pcap.to_str().unwrap()]);
+        assert_eq!(code, want, "{name}: {out}{err}");
+        assert!(
+            out.contains("Outcome:") && out.contains("taken on the server's side"),
+            "{out}"
+        );
+    }
+    let junk = dir.join("junk.pcap");
+    std::fs::write(&junk, b"this is not a capture at all").unwrap();
+    let (code, _, err) = ftp_lab(&["explain", junk.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("neither pcap nor pcapng"), "{err}");
+    // No DISPLAY is needed: the capture is refused before a window is made.
+    let (code, _, err) = ftp_lab(&[junk.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("junk.pcap"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
