@@ -114,11 +114,11 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
         if wrong {
             h.get_by_label("a. accept").click();
             h.run();
-            h.get_by_label_contains("✖ Not quite. client-fw will drop it.");
+            h.get_by_label_contains("✖ Not quite. client-fw will drop it: ");
         } else {
             h.get_by_label("b. drop").click();
             h.run();
-            h.get_by_label_contains("✔ Right. client-fw will drop it.");
+            h.get_by_label_contains("✔ Right. client-fw will drop it: ");
         }
         h.get_by_label("Continue ▶").click();
         h.run();
@@ -298,4 +298,40 @@ fn deleting_the_blocking_rule_still_runs() {
         h.state().trace().outcome.diagnosis
     );
     assert!(h.query_by_label_contains("cannot run").is_none());
+}
+
+/// Seen in a teacher's trial: with a predict question open, the lesson panel said "the
+/// server's SYN from port 20 is dropped by rule 2 …" and the top bar "Active mode: the
+/// client's firewall dr…", the answer to the question on the screen.
+#[test]
+fn predict_mode_keeps_the_title_and_the_description_until_the_end() {
+    let path = common::scenario_path("active-client-fw-drops");
+    let s = ftp_lab::scenario::Scenario::load(&path).unwrap();
+    let desc_start: String = s.description.chars().take(40).collect();
+    let mut h = harness(app("active-client-fw-drops"));
+    let shows = |h: &Harness<'_, FtpLabApp>, what: &str| texts(h).iter().any(|t| t.contains(what));
+    assert!(shows(&h, &s.title) && shows(&h, &desc_start));
+    h.key_press(egui::Key::P);
+    h.run();
+    assert!(h.state().playback.predict);
+    assert!(!shows(&h, &s.title), "{:?}", texts(&h));
+    assert!(!shows(&h, &desc_start), "{:?}", texts(&h));
+    assert!(shows(&h, "Active mode: what will happen?"));
+    // At the end (every question answered), both come back.
+    for _ in 0..100 {
+        if let Some(k) = h.state().playback.asking {
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(k));
+        }
+        h.state_mut().apply(ftp_lab::gui::model::Command::End);
+        // The ladder scrolls to the cursor for a few frames.
+        h.run_steps(60);
+        if h.state().playback.asking.is_none()
+            && h.state().playback.cursor + 1 >= h.state().run.trace.events.len()
+        {
+            break;
+        }
+    }
+    assert!(shows(&h, &s.title), "{:?}", texts(&h));
+    assert!(shows(&h, &desc_start));
 }

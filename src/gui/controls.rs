@@ -215,8 +215,24 @@ pub(super) fn lesson_section(
             .clicked();
         out.export |= ui.button("Export capture…").clicked();
     });
-    if !doc.scenario.description.is_empty() {
-        ui.label(RichText::new(&doc.scenario.description).weak());
+    if doc.scenario.description.is_empty() {
+        return;
+    }
+    // The description tells the ending: predict mode keeps it until the run's end.
+    let at_end = v.cursor + 1 >= v.trace.events.len();
+    if v.predict && !at_end {
+        ui.label(
+            RichText::new("Predict mode: the lesson's description shows at the end of the run.")
+                .italics(),
+        );
+        return;
+    }
+    ui.label(RichText::new(&doc.scenario.description).weak());
+    if doc.dirty() {
+        ui.label(
+            RichText::new("This describes the lesson as loaded: you have changed it since.")
+                .italics(),
+        );
     }
 }
 

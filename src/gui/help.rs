@@ -173,32 +173,63 @@ pub fn pressed(ctx: &egui::Context) -> Vec<UiCommand> {
     out
 }
 
-pub fn show(ctx: &egui::Context, open: &mut bool) {
+/// Returns where the window was drawn.
+pub fn show(ctx: &egui::Context, open: &mut bool) -> Option<egui::Rect> {
+    // Never wider than the screen: on a 1024-pixel projector in presentation mode the words
+    // wrap inside the window instead of running off its edge.
+    let screen = ctx.content_rect();
+    let width = (screen.width() * 0.9).min(760.0);
     egui::Window::new("Help: keyboard shortcuts")
         .open(open)
         .collapsible(false)
         .resizable(false)
+        .fixed_size([width, screen.height() * 0.75])
         .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
         .show(ctx, |ui| {
+            let font = egui::TextStyle::Monospace.resolve(ui.style());
+            let keys_w = BINDINGS
+                .iter()
+                .map(|b| {
+                    ui.painter()
+                        .layout_no_wrap(b.shown.to_owned(), font.clone(), egui::Color32::BLACK)
+                        .size()
+                        .x
+                })
+                .fold(0.0, f32::max)
+                .min(width * 0.4);
             egui::ScrollArea::vertical()
-                .max_height(ctx.content_rect().height() * 0.7)
+                .max_height(screen.height() * 0.7)
+                .auto_shrink([false, true])
                 .show(ui, |ui| {
-                    egui::Grid::new("shortcuts")
-                        .num_columns(2)
-                        .spacing([24.0, 6.0])
-                        .show(ui, |ui| {
-                            for b in BINDINGS {
-                                ui.label(RichText::new(b.shown).monospace().strong());
-                                ui.label(b.what);
-                                ui.end_row();
-                            }
+                    for b in BINDINGS {
+                        ui.horizontal_top(|ui| {
+                            ui.allocate_ui_with_layout(
+                                egui::vec2(keys_w, 0.0),
+                                egui::Layout::top_down(egui::Align::Min),
+                                |ui| {
+                                    ui.set_width(keys_w);
+                                    ui.add(
+                                        egui::Label::new(RichText::new(b.shown).monospace().strong())
+                                            .wrap(),
+                                    );
+                                },
+                            );
+                            ui.add_space(16.0);
+                            ui.add(egui::Label::new(b.what).wrap());
                         });
+                        ui.add_space(4.0);
+                    }
                     ui.separator();
-                    ui.label("Blue packets belong to the control connection (port 21), orange ones to the data connection.");
-                    ui.label("A red ✖ marks a packet a firewall stopped; the rule that stopped it is named beside it.");
-                    ui.label("Edit a firewall rule on the left: the run is simulated again at once.");
+                    for line in [
+                        "Blue packets belong to the control connection (port 21), orange ones to the data connection.",
+                        "A red ✖ marks a packet a firewall stopped; the rule that stopped it is named beside it.",
+                        "Edit a firewall rule on the left: the run is simulated again at once.",
+                    ] {
+                        ui.add(egui::Label::new(line).wrap());
+                    }
                 });
-        });
+        })
+        .map(|r| r.response.rect)
 }
 
 #[cfg(test)]

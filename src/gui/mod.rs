@@ -29,7 +29,8 @@ mod timeline;
 mod topology;
 mod transcript;
 
-use crate::scenario::{QuestionSpec, Scenario};
+use crate::ftp::client::Mode;
+use crate::scenario::{NodeSpec, QuestionSpec, Scenario};
 use crate::simulate;
 use crate::trace::Trace;
 use eframe::egui::{self, Rect, RichText};
@@ -142,6 +143,8 @@ pub struct LayoutProbe {
     pub ladder_headers: Vec<Rect>,
     pub left: Option<Rect>,
     pub right: Rect,
+    /// The help window, while it is open.
+    pub help: Option<Rect>,
 }
 
 impl Default for LayoutProbe {
@@ -155,6 +158,7 @@ impl Default for LayoutProbe {
             ladder_headers: Vec::new(),
             left: None,
             right: Rect::NOTHING,
+            help: None,
         }
     }
 }
@@ -614,8 +618,9 @@ impl FtpLabApp {
         if self.presentation {
             self.ink.show(&ctx);
         }
+        self.probe.help = None;
         if self.show_help {
-            help::show(&ctx, &mut self.show_help);
+            self.probe.help = help::show(&ctx, &mut self.show_help);
         }
         if let Some(k) = self.playback.asking
             && let Some(q) = self.run.lesson.questions.get(k)
@@ -987,7 +992,19 @@ impl FtpLabApp {
             ui.label(RichText::new(tag.0).color(pal.data).strong())
                 .on_hover_text(tag.1);
         }
-        ui.add(egui::Label::new(RichText::new(&self.doc.scenario.title).strong()).truncate());
+        // A lesson's title tells its ending ("… drops inbound connections"): predict mode
+        // names only the set-up until the run has been played to its end.
+        if self.playback.predict && !at_end {
+            ui.add(
+                egui::Label::new(RichText::new(setup_words(&self.doc.scenario)).strong())
+                    .truncate(),
+            )
+            .on_hover_text("Predict mode: the lesson's title shows at the end of the run");
+        } else {
+            let title = &self.doc.scenario.title;
+            ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
+                .on_hover_text(title);
+        }
     }
 
     /// Presentation mode hides the controls ("View ▾ → Controls panel" brings them back).
@@ -1260,6 +1277,26 @@ fn load_document(path: &Path) -> Result<Document, String> {
         saved: scenario.clone(),
         scenario,
     })
+}
+
+/// What a lesson sets up, without its ending: "Active mode: what will happen?".
+pub(crate) fn setup_words(s: &Scenario) -> String {
+    let modes: Vec<Mode> = s
+        .nodes
+        .iter()
+        .filter_map(|n| match n {
+            NodeSpec::Client(c) => Some(c.mode),
+            _ => None,
+        })
+        .collect();
+    let mode = if modes.iter().all(|m| *m == Mode::Active) {
+        "Active mode"
+    } else if modes.iter().all(|m| *m == Mode::Passive) {
+        "Passive mode"
+    } else {
+        "Active and passive mode"
+    };
+    format!("{mode}: what will happen?")
 }
 
 /// Open the window. `path`: a scenario given on the command line.

@@ -59,6 +59,8 @@ pub struct Journey {
 pub struct Journeys {
     pub list: Vec<Journey>,
     pub of_event: Vec<Option<usize>>,
+    /// Each event's time.
+    times: Vec<Time>,
 }
 
 impl Journeys {
@@ -125,7 +127,12 @@ impl Journeys {
                 PacketFate::Unroutable { .. } => jr.end = End::Unroutable,
             }
         }
-        Journeys { list, of_event }
+        let times = trace.events.iter().map(|e| e.time).collect();
+        Journeys {
+            list,
+            of_event,
+            times,
+        }
     }
 
     /// The journey the cursor is on: the event's own, or the last one begun before it.
@@ -133,11 +140,31 @@ impl Journeys {
         if let Some(Some(j)) = self.of_event.get(cursor) {
             return Some(*j);
         }
+        // An FTP line (or another host event) comes just before the packet that carries it,
+        // at the same time: that packet is the one the cursor is about.
+        if let Some(&Some(j)) = self
+            .of_event
+            .get(cursor + 1..)
+            .and_then(|r| r.iter().take(4).find(|j| j.is_some()))
+            && self
+                .list
+                .get(j)
+                .is_some_and(|jr| Some(jr.start) == self.start_of(cursor))
+        {
+            return Some(j);
+        }
         self.of_event
             .get(..=cursor.min(self.of_event.len().saturating_sub(1)))?
             .iter()
             .rev()
             .find_map(|j| *j)
+    }
+}
+
+impl Journeys {
+    /// The time of event `i` as the journeys know it (the start of a journey at that event).
+    fn start_of(&self, i: usize) -> Option<Time> {
+        self.times.get(i).copied()
     }
 }
 
@@ -509,10 +536,11 @@ impl Playback {
         });
         match target {
             Some(i) => self.seek_event(new, i),
+            // On the event at or before the same time, and at that event's time: the bars,
+            // the story and the network view all show one time.
             None => {
                 let t = self.time.min(Self::end_time(new));
-                self.cursor = Self::cursor_for_time(new, t);
-                self.time = t;
+                self.seek_event(new, Self::cursor_for_time(new, t));
             }
         }
     }
@@ -709,6 +737,51 @@ mod tests {
         }
         assert!(p.asking.is_some(), "playing ran past every question");
         assert!(p.cursor < t.events.len() - 1);
+    }
+
+    #[test]
+    fn after_a_rerun_the_cursor_and_the_clock_agree() {
+        // Seen in the window: after "Revert" the bottom bar said t = 0.394 s while the story
+        // and the top bar said 0.274 s (the clock had kept the edited run's time).
+        let old = trace("active-client-fw-rejects");
+        let new = trace("active-client-fw-drops");
+        let mut checked = 0;
+        for i in (0..old.events.len()).filter(|i| old.events[*i].step.is_none()) {
+            let mut p = Playback::default();
+            p.seek_event(&old, i);
+            p.carry_over(&old, &new);
+            assert_eq!(
+                p.time,
+                Playback::event_time(&new, p.cursor),
+                "from event {i}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 10);
+    }
+
+    #[test]
+    fn the_journey_at_an_ftp_line_is_the_packet_that_carries_it() {
+        // Seen at FTP granularity: the story said "the client sends PORT …" while the ladder
+        // highlighted the row before ("230 Login successful.").
+        let t = trace("active-client-fw-drops");
+        let j = Journeys::new(&t);
+        let mut checked = 0;
+        for (i, e) in t.events.iter().enumerate() {
+            let EventKind::FtpCommand { line, sent: true } = &e.kind else {
+                continue;
+            };
+            let k = j.at_cursor(i).unwrap();
+            let jr = &j.list[k];
+            assert_eq!(
+                jr.start, e.time,
+                "{line}: journey {k} starts at {:?}",
+                jr.start
+            );
+            assert!(jr.first_event > i, "{line}");
+            checked += 1;
+        }
+        assert!(checked >= 4, "{checked}");
     }
 
     #[test]

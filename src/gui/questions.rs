@@ -5,6 +5,7 @@
 //! no egui: the panel asks, this checks.
 
 use crate::ftp::announce;
+use crate::rules::Action;
 use crate::scenario::QuestionSpec;
 use crate::trace::{Channel, EventKind, NodeKind, Trace, Verdict};
 use std::collections::BTreeSet;
@@ -90,12 +91,27 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         if !is_firewall || !asked.insert((conn, v.middlebox.clone())) {
             continue;
         }
+        let rules = trace
+            .firewalls
+            .iter()
+            .find(|f| f.name == v.middlebox)
+            .map_or(0, |f| f.rules.len());
+        // A firewall with no rules that lets everything through has nothing to teach here;
+        // one whose default policy stops it does.
+        if rules == 0 && v.action == Action::Accept {
+            continue;
+        }
         let at = i.saturating_sub(1);
         let actions = ["accept", "drop", "reject"];
         let answer = actions
             .iter()
             .position(|a| *a == v.action.to_string())
             .unwrap_or(0);
+        let why = if v.why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.why)
+        };
         out.push(Question {
             at,
             text: format!(
@@ -106,16 +122,26 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             ),
             choices: actions.iter().map(|a| (*a).to_owned()).collect(),
             answer,
-            explain: format!("{} will {} it.", v.middlebox, v.action),
+            explain: format!(
+                "{} will {} it: connection tracking sees the SYN as {}{why}, and {} decides.",
+                v.middlebox,
+                v.action,
+                v.state,
+                v.rule_words()
+            ),
         });
+        // "Which rule?" with only the default policy to choose from is no question.
         let (choices, answer) = rule_choices(trace, v);
+        if choices.len() < 2 {
+            continue;
+        }
         out.push(Question {
             at,
             text: format!("Which rule of {} decides it?", v.middlebox),
             choices,
             answer,
             explain: format!(
-                "{} decides: connection tracking sees it as {}.",
+                "{} decides: the rules are read from the top and the first that matches wins; connection tracking sees the SYN as {}{why}.",
                 v.rule_words(),
                 v.state
             ),
@@ -168,8 +194,20 @@ fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
             ),
             choices: choices.iter().map(ToString::to_string).collect(),
             answer,
-            explain: format!("{p1}·256 + {p2} = {port}."),
+            explain: format!(
+                "{p1}·256 + {p2} = {port}. {}",
+                misconception(a.kind.active())
+            ),
         });
+    }
+}
+
+/// What the wrong answer that looks most right gets wrong.
+fn misconception(active: bool) -> &'static str {
+    if active {
+        "Not 20: in active mode 20 is the port the server connects from, its own; it connects to the port the client named in PORT."
+    } else {
+        "Not 21: that is the control connection's port; the data connection goes to the port the server named in 227."
     }
 }
 
@@ -208,5 +246,23 @@ mod tests {
             .find(|c| c.channel == Channel::Data)
             .unwrap();
         assert_eq!(port.choices[port.answer], data.responder.port().to_string());
+        // The explanations give reasons, not only the answer.
+        assert!(q.explain.contains("rule 2"), "{}", q.explain);
+        assert!(q.explain.contains("new"), "{}", q.explain);
+        assert!(port.explain.contains("Not 20"), "{}", port.explain);
+    }
+
+    #[test]
+    fn no_question_about_a_firewall_without_rules_that_lets_the_syn_through() {
+        // Seen in class: "What will server-fw do?" (it has no rules and accepts everything),
+        // then "Which rule of server-fw decides it?" with one choice, the default policy.
+        let t = trace("active-client-fw-drops");
+        let qs = questions(&t, &[]);
+        assert!(
+            qs.iter().all(|q| !q.text.contains("server-fw")),
+            "{:?}",
+            qs.iter().map(|q| &q.text).collect::<Vec<_>>()
+        );
+        assert!(qs.iter().all(|q| q.choices.len() >= 2));
     }
 }

@@ -61,8 +61,9 @@ fn steps(
             .iter()
             .any(|e| e.step.is_some_and(|s| s.n == k));
         let b = egui::Button::selectable(current == Some(k), format!("Step {k}"));
+        // Predict mode does not tell in advance which steps the run never reaches.
         let r = ui
-            .add_enabled(has, b)
+            .add_enabled(has || pb.predict, b)
             .on_hover_text(format!("key {k}"))
             .on_disabled_hover_text("This run never reaches this step");
         rects.push(r.rect);
@@ -74,26 +75,33 @@ fn steps(
 
 fn choices(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mut Vec<Rect>) {
     let mut g = pb.granularity;
-    let r = egui::ComboBox::from_label("Step by")
+    // The label first, as a sentence reads: "Step by [every event ▾]".
+    let l = ui.label("Step by");
+    rects.push(l.rect);
+    let r = egui::ComboBox::from_id_salt("step_by")
         .selected_text(g.words())
         .show_ui(ui, |ui| {
             for x in Granularity::ALL {
                 ui.selectable_value(&mut g, x, x.words());
             }
         });
-    rects.push(r.response.rect);
+    let r = r.response.labelled_by(l.id);
+    rects.push(r.rect);
     if g != pb.granularity {
         cmds.push(Command::SetGranularity(g));
     }
     let mut speed = pb.speed;
-    let r = egui::ComboBox::from_label("Speed")
+    let sl = ui.label("Speed");
+    rects.push(sl.rect);
+    let r = egui::ComboBox::from_id_salt("speed")
         .selected_text(speed_words(speed))
         .show_ui(ui, |ui| {
             for i in 0..SPEEDS.len() {
                 ui.selectable_value(&mut speed, i, speed_words(i));
             }
         });
-    rects.push(r.response.rect);
+    let r = r.response.labelled_by(sl.id);
+    rects.push(r.rect);
     if speed != pb.speed {
         cmds.push(Command::SetSpeed(speed));
     }

@@ -121,9 +121,13 @@ pub fn label(
     color: Color32,
     bg: Color32,
 ) -> Rect {
-    let galley = painter.layout_no_wrap(text.to_owned(), font, color);
+    // Wider than the view (a long drop caption on a 1024-pixel screen): it wraps, rather
+    // than being pushed off the left edge.
+    let galley = painter.layout(text.to_owned(), font, color, bounds.width().max(1.0));
     let mut r = anchor.anchor_size(pos, galley.size());
-    let dx = (bounds.left() - r.left()).max(0.0) + (bounds.right() - r.right()).min(0.0);
+    let dx = (bounds.right() - r.right()).min(0.0);
+    r = r.translate(Vec2::new(dx, 0.0));
+    let dx = (bounds.left() - r.left()).max(0.0);
     let dy = (bounds.top() - r.top()).max(0.0) + (bounds.bottom() - r.bottom()).min(0.0);
     r = r.translate(Vec2::new(dx, dy));
     painter.rect_filled(r.expand(2.0), 3.0, bg);
@@ -203,23 +207,32 @@ fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palett
         let (a, b) = (edge(ra, rb.center()), edge(rb, ra.center()));
         painter.line_segment([a, b], Stroke::new(pal.line, pal.guide));
         let mid = a + (b - a) * 0.5;
-        // The delay under the link (beside it when the link is steep).
-        let off = if (b.x - a.x).abs() > (b.y - a.y).abs() {
-            Vec2::new(0.0, 4.0)
-        } else {
-            Vec2::new(6.0, 0.0)
-        };
-        painter.text(
-            mid + off,
-            if off.y > 0.0 {
-                Align2::CENTER_TOP
-            } else {
-                Align2::LEFT_CENTER
-            },
-            format!("{} ms", l.delay_us as f64 / 1000.0),
+        let text = format!("{} ms", l.delay_us as f64 / 1000.0);
+        let galley = painter.layout_no_wrap(
+            text,
             egui::FontId::proportional((g.font - 1.0).max(8.0)),
             pal.faint,
         );
+        let size = galley.size();
+        // The delay under the link (beside it when the link is steep); where the boxes stand
+        // too close for it (presentation mode on a small screen), under or beside both boxes,
+        // never behind one.
+        let pos = if (b.x - a.x).abs() >= (b.y - a.y).abs() {
+            let y = if size.x + 4.0 > (b.x - a.x).abs() {
+                ra.bottom().max(rb.bottom()) + 2.0
+            } else {
+                mid.y + 4.0
+            };
+            Align2::CENTER_TOP.anchor_size(Pos2::new(mid.x, y), size)
+        } else {
+            let x = if size.y + 4.0 > (b.y - a.y).abs() {
+                ra.right().max(rb.right()) + 4.0
+            } else {
+                mid.x + 6.0
+            };
+            Align2::LEFT_CENTER.anchor_size(Pos2::new(x, mid.y), size)
+        };
+        painter.galley(pos.min, galley, pal.faint);
     }
 }
 
@@ -498,4 +511,45 @@ fn draw_stopped(
         pal.label_bg,
     );
     placed.push(l1.union(l2));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_wider_than_the_view_wraps_inside_it() {
+        // Seen at 1024×768: "✖ REJECTED (refused) at client-fw: SYN …" was pushed off the
+        // view's left edge and read "JECTED (refused) …".
+        let ctx = egui::Context::default();
+        let bounds = Rect::from_min_size(Pos2::new(100.0, 100.0), Vec2::new(200.0, 300.0));
+        let mut got = Vec::new();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let painter = ui.painter().clone();
+            for anchor in [
+                Align2::LEFT_BOTTOM,
+                Align2::RIGHT_TOP,
+                Align2::CENTER_CENTER,
+            ] {
+                got.push(label(
+                    &painter,
+                    bounds,
+                    Pos2::new(110.0, 390.0),
+                    anchor,
+                    "✖ REJECTED (refused) at client-fw: SYN 203.0.113.10:20 → 198.51.100.7:36317",
+                    egui::FontId::proportional(20.0),
+                    Color32::RED,
+                    Color32::WHITE,
+                ));
+            }
+        });
+        out.textures_delta.clear();
+        for r in got {
+            assert!(
+                bounds.expand(0.5).contains_rect(r),
+                "{r:?} outside {bounds:?}"
+            );
+            assert!(r.height() > 30.0, "not wrapped: {r:?}");
+        }
+    }
 }
