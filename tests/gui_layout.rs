@@ -81,6 +81,28 @@ fn check_layout(h: &Harness<'_, FtpLabApp>, ctx: &str) {
             p.right
         );
     }
+    // A label and its combo box stay on one row when the bar wraps (seen at 1024×768: "Speed"
+    // at the end of one row, its combo box at the start of the next).
+    for label in ["Step by", "Speed"] {
+        use egui_kittest::kittest::NodeT;
+        let rows: Vec<Rect> = h
+            .query_all(egui_kittest::kittest::by())
+            .filter(|n| {
+                let a = n.accesskit_node();
+                a.label().as_deref() == Some(label) || a.value().as_deref() == Some(label)
+            })
+            .map(|n| n.rect())
+            .collect();
+        assert!(
+            rows.len() >= 2,
+            "{ctx}: '{label}' and its combo box: {rows:?}"
+        );
+        assert!(
+            rows.iter()
+                .all(|r| (r.center().y - rows[0].center().y).abs() < 8.0),
+            "{ctx}: '{label}' split from its combo box: {rows:?}"
+        );
+    }
     // The centre keeps a usable width.
     let left = p.left.map_or(screen.left(), |l| l.right());
     let centre = p.right.left() - left;

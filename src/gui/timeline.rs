@@ -76,35 +76,59 @@ fn steps(
 fn choices(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mut Vec<Rect>) {
     let mut g = pb.granularity;
     // The label first, as a sentence reads: "Step by [every event ▾]".
-    let l = ui.label("Step by");
-    rects.push(l.rect);
-    let r = egui::ComboBox::from_id_salt("step_by")
-        .selected_text(g.words())
-        .show_ui(ui, |ui| {
-            for x in Granularity::ALL {
-                ui.selectable_value(&mut g, x, x.words());
-            }
-        });
-    let r = r.response.labelled_by(l.id);
-    rects.push(r.rect);
+    labelled_combo(ui, "Step by", "step_by", g.words(), rects, |ui| {
+        for x in Granularity::ALL {
+            ui.selectable_value(&mut g, x, x.words());
+        }
+    });
     if g != pb.granularity {
         cmds.push(Command::SetGranularity(g));
     }
     let mut speed = pb.speed;
-    let sl = ui.label("Speed");
-    rects.push(sl.rect);
-    let r = egui::ComboBox::from_id_salt("speed")
-        .selected_text(speed_words(speed))
-        .show_ui(ui, |ui| {
-            for i in 0..SPEEDS.len() {
-                ui.selectable_value(&mut speed, i, speed_words(i));
-            }
-        });
-    let r = r.response.labelled_by(sl.id);
-    rects.push(r.rect);
+    labelled_combo(ui, "Speed", "speed", &speed_words(speed), rects, |ui| {
+        for i in 0..SPEEDS.len() {
+            ui.selectable_value(&mut speed, i, speed_words(i));
+        }
+    });
     if speed != pb.speed {
         cmds.push(Command::SetSpeed(speed));
     }
+}
+
+/// A label and its combo box, kept on one row: where the bar has no room left for both, they
+/// go to the next row together (a bar that wraps never splits "Speed" from its choice).
+fn labelled_combo(
+    ui: &mut egui::Ui,
+    label: &str,
+    id: &str,
+    selected: &str,
+    rects: &mut Vec<Rect>,
+    menu: impl FnOnce(&mut egui::Ui),
+) {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let text_w = |t: &str| {
+        ui.painter()
+            .layout_no_wrap(t.to_owned(), font.clone(), egui::Color32::BLACK)
+            .size()
+            .x
+    };
+    let sp = ui.spacing();
+    let need = text_w(label)
+        + text_w(selected)
+        + 2.0 * sp.item_spacing.x
+        + 2.0 * sp.button_padding.x
+        + sp.icon_width
+        + sp.icon_spacing
+        + 8.0;
+    if ui.available_size_before_wrap().x < need {
+        ui.end_row();
+    }
+    let l = ui.label(label);
+    rects.push(l.rect);
+    let r = egui::ComboBox::from_id_salt(id)
+        .selected_text(selected)
+        .show_ui(ui, menu);
+    rects.push(r.response.labelled_by(l.id).rect);
 }
 
 fn scrubber(
