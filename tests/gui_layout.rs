@@ -349,14 +349,18 @@ fn painted_text(h: &Harness<'_, FtpLabApp>) -> Vec<Painted> {
 /// colour the panels use reads at 4.5:1 or better on its background.
 #[test]
 fn presentation_text_is_large_and_dark_enough_for_the_back_row() {
-    for (tab, centre) in [
-        (RightTab::Story, "Ladder diagram"),
-        (RightTab::Inspector, "Event list"),
+    // The NAT lesson stacks its two clients in one column: seen in the real window, its node
+    // boxes shrank to 12 px text.
+    for (name, tab, centre) in [
+        ("active-client-fw-drops", RightTab::Story, "Ladder diagram"),
+        ("active-client-fw-drops", RightTab::Inspector, "Event list"),
+        (
+            "nat-two-clients-active-alg",
+            RightTab::Story,
+            "Ladder diagram",
+        ),
     ] {
-        let mut h = harness(
-            FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
-            (1280.0, 800.0),
-        );
+        let mut h = harness(FtpLabApp::new(Some(&scenario(name))), (1280.0, 800.0));
         h.key_press(egui::Key::F);
         h.run();
         at_first_drop(&mut h);
@@ -371,12 +375,18 @@ fn presentation_text_is_large_and_dark_enough_for_the_back_row() {
             .filter(|t| t.px < 18.0 - 0.01)
             .map(|t| (&t.text, t.px))
             .collect();
-        assert!(small.is_empty(), "{tab:?}: text under 18 px: {small:?}");
+        assert!(
+            small.is_empty(),
+            "{name} {tab:?}: text under 18 px: {small:?}"
+        );
         let faint: Vec<_> = texts
             .iter()
             .map(|t| (&t.text, contrast(t.color, t.background)))
             .filter(|(_, c)| *c < 4.5)
             .collect();
-        assert!(faint.is_empty(), "{tab:?}: text under 4.5:1: {faint:?}");
+        assert!(
+            faint.is_empty(),
+            "{name} {tab:?}: text under 4.5:1: {faint:?}"
+        );
     }
 }

@@ -207,6 +207,28 @@ fn two_clients_behind_one_nat_get_two_distinct_data_mappings() {
     assert_ne!(data[0].outside.port(), data[1].outside.port());
 }
 
+/// Seen in `run`'s text: the two clients' terminals were one list, each line twice in a row.
+#[test]
+fn each_client_has_its_own_terminal_in_the_text_report() {
+    let t = run(&load("nat-two-clients-active-alg"));
+    let text = ftp_lab::export::transcript::render(&t, Default::default());
+    let alice = text.find("\nalice's terminal:").expect("alice's terminal");
+    let bob = text.find("\nbob's terminal:").expect("bob's terminal");
+    assert!(alice < bob);
+    let section = &text[alice..bob];
+    assert_eq!(
+        section.matches("ftp> open 203.0.113.10").count(),
+        1,
+        "{section}"
+    );
+    assert_eq!(
+        section.matches("226 Directory send OK.").count(),
+        1,
+        "{section}"
+    );
+    assert!(!text.contains("The user's terminal"));
+}
+
 #[test]
 fn when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session() {
     let t = run(&load("passive-range-used-up"));

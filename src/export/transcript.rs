@@ -167,10 +167,32 @@ pub fn render(trace: &Trace, opts: Options) -> String {
         }
     }
 
-    let _ = writeln!(out, "\nThe user's terminal:");
-    for e in &trace.events {
-        if let EventKind::Console { line } = &e.kind {
-            let _ = writeln!(out, "  {line}");
+    // One terminal per client: several clients' sessions interleave in time, and read as
+    // nonsense mixed together.
+    let terminals: Vec<Option<&str>> = if trace.clients.len() > 1 {
+        trace
+            .clients
+            .iter()
+            .map(|c| Some(c.name.as_str()))
+            .collect()
+    } else {
+        vec![None]
+    };
+    for who in terminals {
+        match who {
+            Some(w) => {
+                let _ = writeln!(out, "\n{w}'s terminal:");
+            }
+            None => {
+                let _ = writeln!(out, "\nThe user's terminal:");
+            }
+        }
+        for e in &trace.events {
+            if let EventKind::Console { line } = &e.kind
+                && who.is_none_or(|w| trace.node_name(e.node) == w)
+            {
+                let _ = writeln!(out, "  {line}");
+            }
         }
     }
     if !trace.firewalls.is_empty() {

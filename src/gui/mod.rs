@@ -775,7 +775,15 @@ impl FtpLabApp {
     }
 
     fn centre_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
-        let h = (ui.available_height() * 0.42).clamp(170.0, 320.0);
+        // The network view grows with the rows of its graph (clients stacked behind a NAT),
+        // up to 55 % of the centre: each row gets room for boxes whose text is no smaller
+        // than the palette's smallest (readable from the back row in presentation mode).
+        let avail = ui.available_height();
+        let rows = self.run.graph.rows.max(1) as f32;
+        let need = pal.font * 4.6 + 28.0 + rows * pal.small * 5.0;
+        let h = (avail * 0.42)
+            .clamp(170.0, 320.0)
+            .max(need.min(avail * 0.55));
         let (cmd, drawn) = topology::show(ui, h, &self.run, &self.playback, pal);
         self.probe.node_boxes = drawn.boxes;
         if let Some((c, inspect)) = cmd {

@@ -210,7 +210,8 @@ fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palett
         let text = format!("{} ms", l.delay_us as f64 / 1000.0);
         let galley = painter.layout_no_wrap(
             text,
-            egui::FontId::proportional((g.font - 1.0).max(8.0)),
+            // One size under the boxes' text, but never under the palette's smallest.
+            egui::FontId::proportional((g.font - 1.0).max(pal.small.min(g.font)).max(8.0)),
             pal.faint,
         );
         let size = galley.size();
@@ -299,14 +300,15 @@ fn draw_node(
     let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
     let mut y = r.center().y - total / 2.0;
     for (text, f) in lines {
-        // A line that does not fit is set smaller first (down to 70 %), then shortened.
+        // A line that does not fit is set smaller first (down to 70 %, never under the
+        // palette's smallest), then shortened.
         let room = r.width() - 6.0;
         let w = painter
             .layout_no_wrap(text.clone(), egui::FontId::proportional(f), Color32::BLACK)
             .size()
             .x;
         let f = if w > room {
-            (f * room / w).max(f * 0.7)
+            (f * room / w).max((f * 0.7).max(pal.small.min(f)))
         } else {
             f
         };

@@ -6,20 +6,29 @@ use super::style::Palette;
 use crate::trace::{EventKind, Trace};
 use eframe::egui::{self, RichText};
 
-pub fn lines_until(trace: &Trace, cursor: usize) -> Vec<&str> {
+/// The terminal's lines up to the cursor. With several clients each line says whose it is
+/// ("alice: ftp> ls"): their sessions interleave in time.
+pub fn lines_until(trace: &Trace, cursor: usize) -> Vec<(Option<&str>, &str)> {
+    let several = trace.clients.len() > 1;
     trace
         .events
         .iter()
         .take(cursor + 1)
         .filter_map(|e| match &e.kind {
-            EventKind::Console { line } => Some(line.as_str()),
+            EventKind::Console { line } => {
+                Some((several.then(|| trace.node_name(e.node)), line.as_str()))
+            }
             _ => None,
         })
         .collect()
 }
 
 pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
-    ui.heading("The user's terminal");
+    ui.heading(if trace.clients.len() > 1 {
+        "The users' terminals"
+    } else {
+        "The user's terminal"
+    });
     egui::Frame::new()
         .fill(egui::Color32::from_gray(24))
         .inner_margin(6.0)
@@ -38,7 +47,8 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
                                 .color(egui::Color32::from_gray(160)),
                         );
                     }
-                    for l in lines {
+                    let size = pal.font + 1.0;
+                    for (who, l) in lines {
                         let col = if l.starts_with("ftp>") {
                             egui::Color32::from_rgb(140, 220, 255)
                         } else if l.starts_with('4') || l.starts_with('5') {
@@ -46,8 +56,55 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
                         } else {
                             egui::Color32::from_gray(235)
                         };
-                        ui.label(RichText::new(l).monospace().color(col).size(pal.font + 1.0));
+                        let mut job = egui::text::LayoutJob::default();
+                        if let Some(w) = who {
+                            RichText::new(format!("{w}: "))
+                                .monospace()
+                                .strong()
+                                .color(egui::Color32::from_rgb(255, 214, 102))
+                                .size(size)
+                                .append_to(
+                                    &mut job,
+                                    ui.style(),
+                                    egui::FontSelection::Default,
+                                    egui::Align::Min,
+                                );
+                        }
+                        RichText::new(l)
+                            .monospace()
+                            .color(col)
+                            .size(size)
+                            .append_to(
+                                &mut job,
+                                ui.style(),
+                                egui::FontSelection::Default,
+                                egui::Align::Min,
+                            );
+                        ui.label(job);
                     }
                 });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::shipped_trace as trace;
+
+    #[test]
+    fn with_several_clients_each_terminal_line_names_its_client() {
+        // Seen in the two-client NAT lesson: "ftp> ls" twice in a row and both listings
+        // interleaved, with nothing to say whose they were.
+        let t = trace("nat-two-clients-active-alg");
+        let lines = lines_until(&t, t.events.len() - 1);
+        let who: std::collections::BTreeSet<_> = lines.iter().filter_map(|(w, _)| *w).collect();
+        assert_eq!(who.into_iter().collect::<Vec<_>>(), ["alice", "bob"]);
+        assert!(lines.iter().all(|(w, _)| w.is_some()));
+        let one = trace("active-client-fw-drops");
+        assert!(
+            lines_until(&one, one.events.len() - 1)
+                .iter()
+                .all(|(w, _)| w.is_none())
+        );
+    }
 }
