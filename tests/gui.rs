@@ -281,6 +281,48 @@ fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
     assert!(!h.state().doc.dirty());
 }
 
+/// Seen in a teacher's trial: typing "32768-60999" into a rule's port, one key at a time,
+/// left "3" in the field: each key re-ran the lesson, the field lost its focus, and the rest
+/// of the keys went to the shortcuts ("2" jumped to step 2, "−" slowed playback).
+#[test]
+fn typing_a_port_range_key_by_key_keeps_the_focus() {
+    let mut h = harness(default_app());
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    let before = (h.state().playback.cursor, h.state().playback.speed);
+    h.get_by_label("Destination port").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    for c in "32768-60999".chars() {
+        h.get_by_label("Destination port").type_text(&c.to_string());
+        h.run();
+    }
+    assert_eq!(
+        h.get_by_label("Destination port").value().as_deref(),
+        Some("32768-60999")
+    );
+    assert_eq!(
+        (h.state().playback.cursor, h.state().playback.speed),
+        before
+    );
+    let rule = h
+        .state()
+        .doc
+        .scenario
+        .nodes
+        .iter()
+        .find_map(|n| match n {
+            ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" => {
+                Some(f.rules[1].dst_port.to_string())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(rule, "32768-60999");
+}
+
 #[test]
 fn keys_and_buttons_drive_the_same_playback() {
     let mut h = harness(default_app());

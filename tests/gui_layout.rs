@@ -390,3 +390,41 @@ fn presentation_text_is_large_and_dark_enough_for_the_back_row() {
         );
     }
 }
+
+/// Seen in a teacher's trial (passive-range-mismatch, predict mode): "Which port will the
+/// client connect to?" was asked under the network view's "SYN … → 203.0.113.10:46228".
+#[test]
+fn predict_mode_does_not_paint_the_answer_to_the_port_question() {
+    let mut h = harness(
+        FtpLabApp::new(Some(&scenario("passive-range-mismatch"))),
+        (1280.0, 800.0),
+    );
+    h.key_press(egui::Key::P);
+    h.run();
+    let mut asked = false;
+    for _ in 0..200 {
+        if let Some(k) = h.state().playback.asking {
+            let q = h.state().run.lesson.questions[k].clone();
+            if q.text.starts_with("Which port will the client connect to") {
+                let answer = format!(":{}", q.choices[q.answer]);
+                let shown: Vec<String> = painted_text(&h)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .filter(|t| t.contains(&answer))
+                    .collect();
+                assert!(
+                    shown.is_empty(),
+                    "the answer {answer} is on screen: {shown:?}"
+                );
+                asked = true;
+                break;
+            }
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(k));
+        } else {
+            h.key_press(egui::Key::ArrowRight);
+        }
+        h.run_steps(3);
+    }
+    assert!(asked);
+}

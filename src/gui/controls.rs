@@ -98,7 +98,13 @@ fn field<T>(
         let buf = st.bufs.entry(key.to_owned()).or_insert(current);
         let w = ui.available_width().clamp(80.0, 150.0);
         let r = ui
-            .add(egui::TextEdit::singleline(buf).desired_width(w))
+            // An id of its own: a re-run that adds or removes a line above (a hit count, a
+            // "never matches") must not give the field a new id and take its focus away.
+            .add(
+                egui::TextEdit::singleline(buf)
+                    .id(egui::Id::unique(("field", key)))
+                    .desired_width(w),
+            )
             .labelled_by(l.id);
         if r.changed() {
             match parse(buf) {

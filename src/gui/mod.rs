@@ -117,15 +117,16 @@ pub enum RightTab {
     Inspector,
 }
 
-/// Settings that survive a restart (eframe persistence).
+/// Settings that survive a restart (eframe persistence). Presentation and predict mode do
+/// not: a window that opened without its controls (an exercise, whose task and checklist are
+/// there) or asking questions nobody asked for confused a teacher who had used them the day
+/// before; F and P bring them back with one key.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 struct Prefs {
     last_scenario: Option<PathBuf>,
-    presentation: bool,
     speed: Option<usize>,
     granularity: model::Granularity,
-    predict: bool,
     zoom: Option<f32>,
     recent: Vec<PathBuf>,
     last_folder: Option<PathBuf>,
@@ -344,6 +345,8 @@ impl FtpLabApp {
             scenario,
         };
         self.open_document(doc);
+        // The task, the checklist and the rule editor live in the controls panel.
+        self.show_controls = true;
         let grade = ex.grade(&self.doc.scenario, "your answer");
         self.exercise = Some(ExerciseState {
             ex,
@@ -1027,10 +1030,8 @@ impl FtpLabApp {
     fn prefs(&self) -> Prefs {
         Prefs {
             last_scenario: self.doc.path.clone(),
-            presentation: self.presentation,
             speed: Some(self.playback.speed),
             granularity: self.playback.granularity,
-            predict: self.playback.predict,
             zoom: Some(self.zoom),
             recent: self.recent.clone(),
             last_folder: self.last_folder.clone(),
@@ -1038,14 +1039,10 @@ impl FtpLabApp {
     }
 
     fn load_prefs(&mut self, p: Prefs) {
-        if p.presentation {
-            self.toggle_presentation();
-        }
         if let Some(s) = p.speed {
             self.playback.speed = s.min(model::SPEEDS.len() - 1);
         }
         self.playback.granularity = p.granularity;
-        self.playback.predict = p.predict;
         if let Some(z) = p.zoom.filter(|z| z.is_finite()) {
             self.set_zoom(z);
         }
@@ -1330,4 +1327,21 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
             Ok(Box::new(app))
         }),
     )
+}
+
+#[cfg(test)]
+mod prefs_tests {
+    use super::*;
+
+    /// Seen in a teacher's trial: presentation mode kept from the day before opened an
+    /// exercise without its panel (no task, no checklist, no rule editor).
+    #[test]
+    fn presentation_and_predict_mode_start_off_whatever_was_saved() {
+        let old = r#"(presentation: true, predict: true, speed: Some(3))"#;
+        let p: Prefs = ron::from_str(old).unwrap();
+        let mut app = FtpLabApp::new(None);
+        app.load_prefs(p);
+        assert!(!app.presentation && app.show_controls && !app.playback.predict);
+        assert_eq!(app.playback.speed, 3);
+    }
 }

@@ -539,8 +539,15 @@ impl Playback {
             // On the event at or before the same time, and at that event's time: the bars,
             // the story and the network view all show one time.
             None => {
-                let t = self.time.min(Self::end_time(new));
-                self.seek_event(new, Self::cursor_for_time(new, t));
+                let same_place = at
+                    .zip(new.events.get(self.cursor))
+                    .is_some_and(|(a, b)| a.time == b.time && a.node == b.node && a.step == b.step);
+                let i = if same_place {
+                    self.cursor
+                } else {
+                    Self::cursor_for_time(new, self.time.min(Self::end_time(new)))
+                };
+                self.seek_event(new, i);
             }
         }
     }

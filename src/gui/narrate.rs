@@ -84,6 +84,14 @@ fn verdict_sentence(v: &Verdict) -> String {
         CtState::Invalid => "invalid",
         CtState::Untracked => "not tracked",
     };
+    // A NAT's FTP helper: what it did is the sentence ("rewrote PORT '…' to '…'; …").
+    if v.why.starts_with("rewrote") {
+        return format!(
+            "Why: {}'s FTP helper {}.",
+            v.middlebox,
+            v.why.trim_end_matches('.')
+        );
+    }
     let seen = if v.why.is_empty() {
         state.to_owned()
     } else {
@@ -103,6 +111,10 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
     };
     let node = trace.node_name(e.node).to_owned();
     let headline = match (e.step, &e.kind) {
+        // A step the server refused did not happen as the diagram says it should.
+        (Some(s), EventKind::FtpReply { code, .. }) if *code >= 400 => {
+            format!("Step {}: the server refuses ({code}).", s.n)
+        }
         (Some(s), _) => format!("Step {}: {}.", s.n, step_title(s)),
         (None, EventKind::Packet { packet, .. }) => packet_headline(trace, i, *packet),
         (None, _) => String::new(),
@@ -138,10 +150,21 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                     )
                 }
             };
+            // A NAT's helper rewrote it: what goes on is the rewritten packet.
+            let (after, p) = match fate {
+                PacketFate::Forwarded {
+                    rewritten: Some(q), ..
+                } => (true, &trace.packets[*q]),
+                _ => (false, p),
+            };
             if let Some(t) = &p.ftp_text
                 && let Some(w) = host_port_words(t)
             {
-                s.push_str(&format!(" It announces {w}."));
+                if after {
+                    s.push_str(&format!(" After the rewrite it announces {w}."));
+                } else {
+                    s.push_str(&format!(" It announces {w}."));
+                }
             }
             s
         }
@@ -154,7 +177,11 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
             }
         }
         EventKind::FtpReply { code, text, sent } => {
-            let m = reply_meaning(*code);
+            let m = if text.to_ascii_lowercase().contains("illegal port") {
+                "the server refuses the PORT: the address in it is not the one the control connection comes from, and vsftpd will not connect to a third host (the bounce attack of RFC 2577)"
+            } else {
+                reply_meaning(*code)
+            };
             let m = if m.is_empty() {
                 String::new()
             } else {
@@ -330,5 +357,58 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
             Some(what) => format!("ACK: {sender}'s TCP acknowledges {what}."),
             None => format!("ACK: {sender}'s TCP acknowledges what it received."),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::shipped_trace as trace;
+
+    /// Seen in a teacher's trial: at the router the story said "Connection tracking saw
+    /// rewrote PORT …" and then "It announces 10.0.0.5 …", the address the ALG had just
+    /// replaced.
+    #[test]
+    fn the_alg_rewrite_is_told_with_the_address_that_goes_on() {
+        let t = trace("nat-client-active-alg");
+        let i = t
+            .events
+            .iter()
+            .position(|e| {
+                matches!(&e.kind, EventKind::Packet { fate: PacketFate::Forwarded { rewritten: Some(_), .. }, packet }
+                    if t.packets[*packet].ftp_text.as_deref().is_some_and(|x| x.starts_with("PORT")))
+            })
+            .expect("the rewritten PORT");
+        let (_, d) = narrate(&t, i);
+        assert!(!d.contains("saw rewrote"), "{d}");
+        assert!(
+            d.contains("After the rewrite it announces 198.51.100.2"),
+            "{d}"
+        );
+    }
+
+    /// The same trial: "Step 2: the server acknowledges … 500 Illegal PORT command. (syntax
+    /// error, command not recognised)" for a PORT refused as a bounce.
+    #[test]
+    fn a_refused_port_is_told_as_a_refusal() {
+        let t = trace("nat-client-active-no-alg");
+        let i = t
+            .events
+            .iter()
+            .position(|e| {
+                matches!(
+                    &e.kind,
+                    EventKind::FtpReply {
+                        code: 500,
+                        sent: false,
+                        ..
+                    }
+                )
+            })
+            .expect("the 500");
+        let (h, d) = narrate(&t, i);
+        assert!(!h.contains("acknowledges"), "{h}");
+        assert!(!d.contains("syntax error"), "{d}");
+        assert!(d.contains("RFC 2577"), "{d}");
     }
 }

@@ -107,10 +107,18 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             .iter()
             .position(|a| *a == v.action.to_string())
             .unwrap_or(0);
-        let why = if v.why.is_empty() {
-            String::new()
+        let seen = if v.why.is_empty() {
+            format!("connection tracking sees the SYN as {}", v.state)
         } else {
-            format!(" ({})", v.why)
+            format!("connection tracking sees the SYN as {}", v.why)
+        };
+        let (choices, rule_answer) = rule_choices(trace, v);
+        // "Which rule?" with only the default policy to choose from is no question; when it
+        // is asked, the first explanation must not answer it.
+        let ask_rule = choices.len() >= 2;
+        let decides = match v.rule {
+            Some(_) => format!("{} decides", v.rule_words()),
+            None => format!("no rule matches it, so {} decides", v.rule_words()),
         };
         out.push(Question {
             at,
@@ -122,29 +130,34 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             ),
             choices: actions.iter().map(|a| (*a).to_owned()).collect(),
             answer,
-            explain: format!(
-                "{} will {} it: connection tracking sees the SYN as {}{why}, and {} decides.",
-                v.middlebox,
-                v.action,
-                v.state,
-                v.rule_words()
-            ),
+            explain: if ask_rule {
+                format!("{} will {} it: {seen}.", v.middlebox, v.action)
+            } else {
+                format!(
+                    "{} will {} it: {seen}, and {decides}.",
+                    v.middlebox, v.action
+                )
+            },
         });
-        // "Which rule?" with only the default policy to choose from is no question.
-        let (choices, answer) = rule_choices(trace, v);
-        if choices.len() < 2 {
+        if !ask_rule {
             continue;
         }
         out.push(Question {
             at,
             text: format!("Which rule of {} decides it?", v.middlebox),
             choices,
-            answer,
-            explain: format!(
-                "{} decides: the rules are read from the top and the first that matches wins; connection tracking sees the SYN as {}{why}.",
-                v.rule_words(),
-                v.state
-            ),
+            answer: rule_answer,
+            explain: match v.rule {
+                Some(_) => format!(
+                    "{decides}: the rules are read from the top and the first that matches wins ({seen})."
+                ),
+                None => format!(
+                    "None of the rules matches a SYN from port {} to port {}, so {}.",
+                    p.src.port(),
+                    p.dst.port(),
+                    decides.trim_start_matches("no rule matches it, so ")
+                ),
+            },
         });
     }
 }
@@ -247,9 +260,35 @@ mod tests {
             .unwrap();
         assert_eq!(port.choices[port.answer], data.responder.port().to_string());
         // The explanations give reasons, not only the answer.
-        assert!(q.explain.contains("rule 2"), "{}", q.explain);
         assert!(q.explain.contains("new"), "{}", q.explain);
+        // The first answer does not give away the second question's.
+        assert!(!q.explain.contains("rule 2"), "{}", q.explain);
+        assert!(r.explain.contains("rule 2"), "{}", r.explain);
         assert!(port.explain.contains("Not 20"), "{}", port.explain);
+    }
+
+    /// Seen in a teacher's trial (passive-range-mismatch): "… and the default policy (drop)
+    /// decides" came one screen before "Which rule of server-fw decides it?", and neither
+    /// said that no rule matched.
+    #[test]
+    fn when_no_rule_matches_the_explanation_says_so_after_the_rule_question() {
+        let t = trace("passive-range-mismatch");
+        let qs = questions(&t, &[]);
+        let q = qs
+            .iter()
+            .find(|q| q.text.starts_with("What will server-fw"))
+            .unwrap();
+        assert!(!q.explain.contains("default policy"), "{}", q.explain);
+        let r = qs
+            .iter()
+            .find(|x| x.text.starts_with("Which rule of server-fw"))
+            .unwrap();
+        assert!(
+            r.explain.starts_with("None of the rules matches"),
+            "{}",
+            r.explain
+        );
+        assert_eq!(r.choices[r.answer], "the default policy");
     }
 
     #[test]

@@ -351,7 +351,13 @@ fn draw_packets(
         }
     }
     for (ji, j) in run.journeys.list.iter().enumerate() {
-        if j.start.secs_f64() > now || j.end_time.secs_f64() + 0.5 < now {
+        // Predict mode draws nothing the cursor has not reached, even at the same instant:
+        // the client's data SYN leaves as the 227 arrives, and its label would give the
+        // answer to "which port will the client connect to?".
+        if j.start.secs_f64() > now
+            || j.end_time.secs_f64() + 0.5 < now
+            || (pb.predict && j.first_event > pb.cursor)
+        {
             continue;
         }
         for h in &j.hops {
