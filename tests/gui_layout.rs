@@ -428,3 +428,26 @@ fn predict_mode_does_not_paint_the_answer_to_the_port_question() {
     }
     assert!(asked);
 }
+
+/// Seen in a teacher's trial at 1024×768: the NAT box read "public 198.51.10…", the one
+/// address a NAT lesson is about.
+#[test]
+fn the_nat_public_address_is_never_cut() {
+    for presentation in [false, true] {
+        let mut h = harness(
+            FtpLabApp::new(Some(&scenario("nat-client-active-no-alg"))),
+            (1024.0, 768.0),
+        );
+        if presentation {
+            h.key_press(egui::Key::F);
+        }
+        h.run();
+        let texts: Vec<String> = painted_text(&h).into_iter().map(|t| t.text).collect();
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.ends_with("198.51.100.2") && !t.contains('…')),
+            "presentation={presentation}: {texts:?}"
+        );
+    }
+}

@@ -218,7 +218,7 @@ fn hit_counters_count_up_to_the_cursor() {
 
 #[test]
 fn across_a_nat_the_packet_changes_and_the_inspector_shows_both_versions() {
-    let mut h = harness(app("nat-client-active-alg"));
+    let mut h = harness_at(app("nat-client-active-alg"), (1024.0, 768.0));
     let t = h.state().trace();
     // The PORT command as the client sent it and as the server got it.
     let at_nat = t
@@ -239,8 +239,17 @@ fn across_a_nat_the_packet_changes_and_the_inspector_shows_both_versions() {
     h.state_mut().right = RightTab::Inspector;
     h.run();
     h.get_by_label_contains("home-router rewrites this packet");
-    h.get_by_label("Before");
-    h.get_by_label("After");
+    // Seen at 1024×768: the "After" column was off the panel's edge. Both versions of the
+    // PORT text are inside the right panel.
+    let right = h.state().probe.right;
+    let before = h.get_by_label_contains("before: PORT 10,0,0,5").rect();
+    let after = h.get_by_label_contains("after:  PORT 198,51,100,2").rect();
+    for r in [before, after] {
+        assert!(
+            right.expand(0.5).contains_rect(r),
+            "{r:?} outside {right:?}"
+        );
+    }
     // The after version carries the public address.
     h.get_by_label_contains("bytes differ");
     h.get_by_label_contains("After home-router: ").click();

@@ -185,21 +185,30 @@ fn rewritten(ui: &mut egui::Ui, trace: &Trace, r: &Rewrite, pal: &Palette) -> bo
         format!("{who} rewrites this packet")
     };
     ui.label(RichText::new(head).strong().color(pal.data));
-    egui::Grid::new("rewrite")
-        .num_columns(3)
-        .striped(true)
-        .show(ui, |ui| {
-            ui.label(RichText::new("Field").strong());
-            ui.label(RichText::new("Before").strong());
-            ui.label(RichText::new("After").strong());
-            ui.end_row();
-            for c in &after.changes {
-                ui.label(&c.what);
-                ui.label(RichText::new(&c.before).monospace());
-                ui.label(RichText::new(&c.after).monospace());
-                ui.end_row();
-            }
-        });
+    // Each field with its before and after one under the other: side by side, the "after"
+    // column was off the panel's edge at 1024×768 (and cut at 1920×1080).
+    for c in &after.changes {
+        ui.label(RichText::new(&c.what).strong());
+        egui::Frame::new()
+            .inner_margin(egui::Margin {
+                left: 12,
+                ..Default::default()
+            })
+            .show(ui, |ui| {
+                ui.add(
+                    egui::Label::new(RichText::new(format!("before: {}", c.before)).monospace())
+                        .wrap(),
+                );
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("after:  {}", c.after))
+                            .monospace()
+                            .color(pal.data),
+                    )
+                    .wrap(),
+                );
+            });
+    }
     let n = changed_bytes(&before.bytes, &after.bytes).len();
     ui.label(format!(
         "{n} bytes differ; {} → {} bytes long.",

@@ -277,8 +277,10 @@ fn draw_node(
             x += bw;
         }
     }
-    let mut lines = vec![(node.name.clone(), font + 1.0)];
-    let sub = match (node.kind, node.address) {
+    // Each line with shorter forms to fall back on before it is cut: the router's public
+    // address is the fact of a NAT lesson and must not end in "…".
+    let mut lines: Vec<(Vec<String>, f32)> = vec![(vec![node.name.clone()], font + 1.0)];
+    let sub: Vec<Vec<String>> = match (node.kind, node.address) {
         (NodeKind::Nat, Some(a)) => {
             let inside: Vec<String> = node
                 .inside
@@ -287,28 +289,42 @@ fn draw_node(
                 .map(|a| a.to_string())
                 .collect();
             vec![
-                format!("public {a}"),
-                format!("inside {}", inside.join(", ")),
+                vec![format!("public {a}"), format!("pub. {a}"), a.to_string()],
+                vec![
+                    format!("inside {}", inside.join(", ")),
+                    format!("in {}", inside.join(", ")),
+                    format!("inside: {} hosts", inside.len()),
+                ],
             ]
         }
-        (_, Some(a)) => vec![a.to_string()],
-        (_, None) => vec![kind.to_owned()],
+        (_, Some(a)) => vec![vec![a.to_string()]],
+        (_, None) => vec![vec![kind.to_owned()]],
     };
     lines.extend(sub.into_iter().map(|s| (s, font)));
     let room = (r.height() / (font * 1.25)).floor().max(1.0) as usize;
     lines.truncate(room);
     let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
     let mut y = r.center().y - total / 2.0;
-    for (text, f) in lines {
-        // A line that does not fit is set smaller first (down to 70 %, never under the
-        // palette's smallest), then shortened.
-        let room = r.width() - 6.0;
-        let w = painter
-            .layout_no_wrap(text.clone(), egui::FontId::proportional(f), Color32::BLACK)
+    let width = |t: &str, f: f32| {
+        painter
+            .layout_no_wrap(t.to_owned(), egui::FontId::proportional(f), Color32::BLACK)
             .size()
-            .x;
+            .x
+    };
+    for (forms, f) in lines {
+        // A line that does not fit is set smaller first (down to 70 %, never under the
+        // palette's smallest), then said in a shorter form, then shortened.
+        let room = r.width() - 6.0;
+        let smallest = (f * 0.7).max(pal.small.min(f));
+        let text = forms
+            .iter()
+            .find(|t| width(t, smallest) <= room)
+            .unwrap_or_else(|| forms.last().expect("one form at least"))
+            .clone();
+        let w = width(&text, f);
+        // (Text does not scale exactly with its size: a little under the exact ratio.)
         let f = if w > room {
-            (f * room / w).max((f * 0.7).max(pal.small.min(f)))
+            (f * room / w * 0.97).max(smallest)
         } else {
             f
         };
