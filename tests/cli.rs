@@ -145,6 +145,11 @@ fn explain_exit_codes_and_a_bad_capture_for_the_window() {
             out.contains("Outcome:") && out.contains("taken on the server's side"),
             "{out}"
         );
+        // A capture has no seed (it printed "seed 0 · as captured").
+        assert!(
+            out.contains("a real capture, explained") && !out.contains("seed 0"),
+            "{out}"
+        );
     }
     let junk = dir.join("junk.pcap");
     std::fs::write(&junk, b"this is not a capture at all").unwrap();

@@ -85,3 +85,31 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
     );
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// Seen in a teacher's trial at 1024×768: the task began at the bottom edge of the exercise
+/// box, under the checklist, and two hints pushed it out of view.
+#[test]
+fn the_task_is_in_view_at_1024_with_its_hints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex = ftp_lab::exercise::Exercise::load(
+        &root.join("exercises/01-active-through-the-client-firewall.ron"),
+    )
+    .unwrap();
+    let first_words: String = ex.task.chars().take(30).collect();
+    let mut h = harness_with_file_dialog(
+        FtpLabApp::new(Some(
+            &root.join("exercises/01-active-through-the-client-firewall.ron"),
+        )),
+        (1024.0, 768.0),
+    );
+    h.get_by_label("Hint (1 of 3)").click();
+    h.run();
+    h.get_by_label("Hint (2 of 3)").click();
+    h.run();
+    let task = h.get_by_label_contains(&first_words).rect();
+    let screen = h.state().probe.screen;
+    assert!(
+        task.top() >= screen.top() && task.top() + 40.0 <= screen.height() * 0.6,
+        "task at {task:?}"
+    );
+}

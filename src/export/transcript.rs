@@ -54,7 +54,12 @@ fn fate_words(fate: &PacketFate) -> String {
 pub fn render(trace: &Trace, opts: Options) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "FTP Lab — {}", trace.title);
-    let _ = writeln!(out, "seed {} · {}", trace.seed, trace.tcp_profile);
+    // A capture has no seed and no simulated TCP: say what it is instead.
+    if trace.tcp_profile == "as captured" {
+        let _ = writeln!(out, "a real capture, explained (not a simulation)");
+    } else {
+        let _ = writeln!(out, "seed {} · {}", trace.seed, trace.tcp_profile);
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

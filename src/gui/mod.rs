@@ -1084,6 +1084,13 @@ fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) 
                 )
                 .clicked();
         });
+        // The task next, then the hints, then the checklist: a small screen shows what to do
+        // first (the task used to start below the checklist, out of view at 1024×768).
+        ui.label(&x.ex.task);
+        for (k, h) in x.ex.hints.iter().take(x.hints).enumerate() {
+            ui.label(RichText::new(format!("Hint {}: {h}", k + 1)).color(pal.data));
+        }
+        ui.separator();
         let (ok, total) = x.grade.score();
         let head = if x.grade.passed() {
             RichText::new(format!("✔ All {total} checks pass"))
@@ -1102,18 +1109,18 @@ fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) 
             } else {
                 ("✖", pal.bad)
             };
-            ui.label(
+            let r = ui.label(
                 RichText::new(format!("{mark} {}", c.text))
                     .color(col)
                     .strong(),
             );
-            ui.label(RichText::new(&c.why).small());
+            // Why a check fails is shown; why one passes only on hover (it made a wall of text).
+            if c.passed {
+                r.on_hover_text(&c.why);
+            } else {
+                ui.label(RichText::new(&c.why).small());
+            }
         }
-        for (k, h) in x.ex.hints.iter().take(x.hints).enumerate() {
-            ui.label(RichText::new(format!("Hint {}: {h}", k + 1)).color(pal.data));
-        }
-        ui.separator();
-        ui.label(&x.ex.task);
     });
     ui.add_space(6.0);
     (save, hint)

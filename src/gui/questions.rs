@@ -207,8 +207,12 @@ fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
             ),
             choices: choices.iter().map(ToString::to_string).collect(),
             answer,
+            // Every wrong choice is a mistake someone makes: the explanation names each.
             explain: format!(
-                "{p1}·256 + {p2} = {port}. {}",
+                "{p1}·256 + {p2} = {port}: p1 counts 256s. Not p1 + p2 = {}, not p1·100 + p2 = {} (as if they were decimal digits), not p2·256 + p1 = {}. {}",
+                p1 + p2,
+                p1 * 100 + p2,
+                p2 * 256 + p1,
                 misconception(a.kind.active())
             ),
         });
@@ -265,6 +269,10 @@ mod tests {
         assert!(!q.explain.contains("rule 2"), "{}", q.explain);
         assert!(r.explain.contains("rule 2"), "{}", r.explain);
         assert!(port.explain.contains("Not 20"), "{}", port.explain);
+        // Each distractor's mistake is named (a student who picked p1 + p2 learns why).
+        for c in &port.choices {
+            assert!(port.explain.contains(c.as_str()), "{c}: {}", port.explain);
+        }
     }
 
     /// Seen in a teacher's trial (passive-range-mismatch): "… and the default policy (drop)
