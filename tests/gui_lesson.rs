@@ -344,3 +344,41 @@ fn predict_mode_keeps_the_title_and_the_description_until_the_end() {
     assert!(shows(&h, &s.title), "{:?}", texts(&h));
     assert!(shows(&h, &desc_start));
 }
+
+/// Seen in a teacher's trial: in presentation mode the rules panel is hidden, so "What will
+/// client-fw do?" and "Which rule decides it?" were guesses. The question shows the rules.
+#[test]
+fn a_firewall_question_shows_that_firewalls_rules_in_presentation_mode() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.key_press(egui::Key::F);
+    h.run();
+    h.key_press(egui::Key::P);
+    h.run();
+    let mut found = false;
+    for _ in 0..300 {
+        if let Some(k) = h.state().playback.asking {
+            let q = h.state().run.lesson.questions[k].text.clone();
+            if q.starts_with("What will client-fw do") {
+                let shown = texts(&h);
+                assert!(
+                    shown
+                        .iter()
+                        .any(|t| t.starts_with("rule 2: drop inbound new")),
+                    "{shown:?}"
+                );
+                assert!(
+                    shown.iter().any(|t| t == "default policy: accept"),
+                    "{shown:?}"
+                );
+                found = true;
+                break;
+            }
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(k));
+        } else {
+            h.key_press(egui::Key::ArrowRight);
+        }
+        h.run_steps(3);
+    }
+    assert!(found);
+}

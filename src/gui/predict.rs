@@ -30,6 +30,13 @@ pub fn show(
         .show(ctx, |ui| {
             ui.set_max_width(520.0);
             ui.label(RichText::new(&q.text).heading());
+            if !q.shows.is_empty() {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    for l in &q.shows {
+                        ui.add(egui::Label::new(RichText::new(l).monospace()).wrap());
+                    }
+                });
+            }
             let picked = st.picked.filter(|(qk, _)| *qk == k).map(|(_, c)| c);
             // Large enough to read from the back row; once answered, the choices become plain
             // text: the right one marked ✔ in green, a wrong pick ✖ in red.

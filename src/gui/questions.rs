@@ -19,6 +19,9 @@ pub struct Question {
     pub answer: usize,
     /// Said once the question is answered.
     pub explain: String,
+    /// What the class needs on screen to answer (a firewall's rules: presentation mode hides
+    /// the panel that lists them).
+    pub shows: Vec<String>,
 }
 
 impl Question {
@@ -44,6 +47,7 @@ pub fn questions(trace: &Trace, own: &[QuestionSpec]) -> Vec<Question> {
                 choices: q.choices.clone(),
                 answer: q.answer.min(q.choices.len().saturating_sub(1)),
                 explain: q.explain.clone(),
+                shows: Vec::new(),
             });
         }
     }
@@ -120,7 +124,23 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             Some(_) => format!("{} decides", v.rule_words()),
             None => format!("no rule matches it, so {} decides", v.rule_words()),
         };
+        let shows: Vec<String> = trace
+            .firewalls
+            .iter()
+            .find(|f| f.name == v.middlebox)
+            .map(|f| {
+                let mut l: Vec<String> = f
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| format!("rule {}: {r}", k + 1))
+                    .collect();
+                l.push(format!("default policy: {}", f.default_policy));
+                l
+            })
+            .unwrap_or_default();
         out.push(Question {
+            shows: shows.clone(),
             at,
             text: format!(
                 "What will {} do with this SYN from port {} to port {}?",
@@ -143,6 +163,7 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             continue;
         }
         out.push(Question {
+            shows,
             at,
             text: format!("Which rule of {} decides it?", v.middlebox),
             choices,
@@ -207,6 +228,7 @@ fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
             ),
             choices: choices.iter().map(ToString::to_string).collect(),
             answer,
+            shows: Vec::new(),
             // Every wrong choice is a mistake someone makes: the explanation names each.
             explain: format!(
                 "{p1}·256 + {p2} = {port}: p1 counts 256s. Not p1 + p2 = {}, not p1·100 + p2 = {} (as if they were decimal digits), not p2·256 + p1 = {}. {}",
