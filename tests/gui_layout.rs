@@ -26,7 +26,9 @@ fn scenario(name: &str) -> std::path::PathBuf {
         .join(format!("{name}.ron"))
 }
 
-use common::ui::{first_drop, harness_at as harness, harness_with_file_dialog, type_path};
+use common::ui::{
+    first_drop, harness_at as harness, harness_with_file_dialog, step_to_question, type_path,
+};
 
 fn at_first_drop(h: &mut Harness<'_, FtpLabApp>) {
     let i = first_drop(h.state());
@@ -401,32 +403,22 @@ fn predict_mode_does_not_paint_the_answer_to_the_port_question() {
     );
     h.key_press(egui::Key::P);
     h.run();
-    let mut asked = false;
-    for _ in 0..200 {
-        if let Some(k) = h.state().playback.asking {
-            let q = h.state().run.lesson.questions[k].clone();
-            if q.text.starts_with("Which port will the client connect to") {
-                let answer = format!(":{}", q.choices[q.answer]);
-                let shown: Vec<String> = painted_text(&h)
-                    .into_iter()
-                    .map(|t| t.text)
-                    .filter(|t| t.contains(&answer))
-                    .collect();
-                assert!(
-                    shown.is_empty(),
-                    "the answer {answer} is on screen: {shown:?}"
-                );
-                asked = true;
-                break;
-            }
-            h.state_mut()
-                .apply(ftp_lab::gui::model::Command::Answered(k));
-        } else {
-            h.key_press(egui::Key::ArrowRight);
-        }
-        h.run_steps(3);
-    }
-    assert!(asked);
+    assert!(step_to_question(
+        &mut h,
+        "Which port will the client connect to"
+    ));
+    let k = h.state().playback.asking.unwrap();
+    let q = &h.state().run.lesson.questions[k];
+    let answer = format!(":{}", q.choices[q.answer]);
+    let shown: Vec<String> = painted_text(&h)
+        .into_iter()
+        .map(|t| t.text)
+        .filter(|t| t.contains(&answer))
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "the answer {answer} is on screen: {shown:?}"
+    );
 }
 
 /// Seen in a teacher's trial at 1024×768: the NAT box read "public 198.51.10…", the one

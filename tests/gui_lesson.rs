@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::ui::{first_drop, harness_at, texts};
+use common::ui::{first_drop, harness_at, step_to_question, texts};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -354,31 +354,16 @@ fn a_firewall_question_shows_that_firewalls_rules_in_presentation_mode() {
     h.run();
     h.key_press(egui::Key::P);
     h.run();
-    let mut found = false;
-    for _ in 0..300 {
-        if let Some(k) = h.state().playback.asking {
-            let q = h.state().run.lesson.questions[k].text.clone();
-            if q.starts_with("What will client-fw do") {
-                let shown = texts(&h);
-                assert!(
-                    shown
-                        .iter()
-                        .any(|t| t.starts_with("rule 2: drop inbound new")),
-                    "{shown:?}"
-                );
-                assert!(
-                    shown.iter().any(|t| t == "default policy: accept"),
-                    "{shown:?}"
-                );
-                found = true;
-                break;
-            }
-            h.state_mut()
-                .apply(ftp_lab::gui::model::Command::Answered(k));
-        } else {
-            h.key_press(egui::Key::ArrowRight);
-        }
-        h.run_steps(3);
-    }
-    assert!(found);
+    assert!(step_to_question(&mut h, "What will client-fw do"));
+    let shown = texts(&h);
+    assert!(
+        shown
+            .iter()
+            .any(|t| t.starts_with("rule 2: drop inbound new")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|t| t == "default policy: accept"),
+        "{shown:?}"
+    );
 }

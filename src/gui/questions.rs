@@ -55,13 +55,7 @@ pub fn questions(trace: &Trace, own: &[QuestionSpec]) -> Vec<Question> {
     out
 }
 
-fn rule_choices(trace: &Trace, v: &Verdict) -> (Vec<String>, usize) {
-    let rules = trace
-        .firewalls
-        .iter()
-        .find(|f| f.name == v.middlebox)
-        .map(|f| f.rules.clone())
-        .unwrap_or_default();
+fn rule_choices(rules: &[String], v: &Verdict) -> (Vec<String>, usize) {
     let mut choices: Vec<String> = rules
         .iter()
         .enumerate()
@@ -95,14 +89,12 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         if !is_firewall || !asked.insert((conn, v.middlebox.clone())) {
             continue;
         }
-        let rules = trace
-            .firewalls
-            .iter()
-            .find(|f| f.name == v.middlebox)
-            .map_or(0, |f| f.rules.len());
+        let Some(fw) = trace.firewalls.iter().find(|f| f.name == v.middlebox) else {
+            continue;
+        };
         // A firewall with no rules that lets everything through has nothing to teach here;
         // one whose default policy stops it does.
-        if rules == 0 && v.action == Action::Accept {
+        if fw.rules.is_empty() && v.action == Action::Accept {
             continue;
         }
         let at = i.saturating_sub(1);
@@ -116,7 +108,7 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         } else {
             format!("connection tracking sees the SYN as {}", v.why)
         };
-        let (choices, rule_answer) = rule_choices(trace, v);
+        let (choices, rule_answer) = rule_choices(&fw.rules, v);
         // "Which rule?" with only the default policy to choose from is no question; when it
         // is asked, the first explanation must not answer it.
         let ask_rule = choices.len() >= 2;
@@ -124,21 +116,14 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             Some(_) => format!("{} decides", v.rule_words()),
             None => format!("no rule matches it, so {} decides", v.rule_words()),
         };
-        let shows: Vec<String> = trace
-            .firewalls
+        // The rules as the class needs them on screen to answer.
+        let mut shows: Vec<String> = fw
+            .rules
             .iter()
-            .find(|f| f.name == v.middlebox)
-            .map(|f| {
-                let mut l: Vec<String> = f
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .map(|(k, r)| format!("rule {}: {r}", k + 1))
-                    .collect();
-                l.push(format!("default policy: {}", f.default_policy));
-                l
-            })
-            .unwrap_or_default();
+            .enumerate()
+            .map(|(k, r)| format!("rule {}: {r}", k + 1))
+            .collect();
+        shows.push(format!("default policy: {}", fw.default_policy));
         out.push(Question {
             shows: shows.clone(),
             at,

@@ -57,29 +57,20 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
                             egui::Color32::from_gray(235)
                         };
                         let mut job = egui::text::LayoutJob::default();
-                        if let Some(w) = who {
-                            RichText::new(format!("{w}: "))
-                                .monospace()
-                                .strong()
-                                .color(egui::Color32::from_rgb(255, 214, 102))
-                                .size(size)
-                                .append_to(
-                                    &mut job,
-                                    ui.style(),
-                                    egui::FontSelection::Default,
-                                    egui::Align::Min,
-                                );
-                        }
-                        RichText::new(l)
-                            .monospace()
-                            .color(col)
-                            .size(size)
-                            .append_to(
+                        let mut add = |text: RichText| {
+                            text.monospace().size(size).append_to(
                                 &mut job,
                                 ui.style(),
                                 egui::FontSelection::Default,
                                 egui::Align::Min,
                             );
+                        };
+                        if let Some(w) = who {
+                            add(RichText::new(format!("{w}: "))
+                                .strong()
+                                .color(egui::Color32::from_rgb(255, 214, 102)));
+                        }
+                        add(RichText::new(l).color(col));
                         ui.label(job);
                     }
                 });

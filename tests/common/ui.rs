@@ -73,3 +73,21 @@ pub fn texts(h: &Harness<'_, FtpLabApp>) -> Vec<String> {
         .flatten()
         .collect()
 }
+
+/// In predict mode: steps forward (answering every other question) until a question whose
+/// text starts with `prefix` is asked. False when none is, within 200 steps.
+pub fn step_to_question(h: &mut Harness<'_, FtpLabApp>, prefix: &str) -> bool {
+    for _ in 0..200 {
+        if let Some(k) = h.state().playback.asking {
+            if h.state().run.lesson.questions[k].text.starts_with(prefix) {
+                return true;
+            }
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(k));
+        } else {
+            h.key_press(eframe::egui::Key::ArrowRight);
+        }
+        h.run_steps(3);
+    }
+    false
+}
