@@ -190,7 +190,7 @@ fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
             t.clients[0]
                 .actions
                 .iter()
-                .any(|a| a.action == "get readme.txt" && a.ok),
+                .any(|a| a.action == ftp_lab::ftp::ActionKind::Get("readme.txt".into()) && a.ok),
             "{:?}",
             t.clients[0].actions
         );

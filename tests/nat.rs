@@ -69,7 +69,10 @@ fn the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact() {
         ),
     ] {
         let t = run(&load(name));
-        let get = t.actions().find(|a| a.action == "get readme.txt").unwrap();
+        let get = t
+            .actions()
+            .find(|a| a.action == ftp_lab::ftp::ActionKind::Get("readme.txt".into()))
+            .unwrap();
         assert!(get.ok, "{name}: {}", get.detail);
         assert_eq!(get.bytes, "Welcome to FTP Lab.\n".len() as u64, "{name}");
         // The rewrite changed the length: later segments were shifted.

@@ -225,7 +225,9 @@ fn a_passive_timeout_shows_as_real_clients_show_it() {
         .events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::ActionFinished { result } if result.action == "ls" => {
+            EventKind::ActionFinished { result }
+                if result.action == ftp_lab::ftp::ActionKind::Ls =>
+            {
                 Some(e.time.secs_f64())
             }
             _ => None,

@@ -63,7 +63,7 @@ fn a_different_seed_changes_ports_but_not_outcomes() {
 fn active_mode_fails_when_client_firewall_drops_inbound() {
     let t = run(&load("active-client-fw-drops"));
     assert!(!t.outcome.success);
-    assert_eq!(t.outcome.failed_action.as_deref(), Some("ls"));
+    assert_eq!(t.outcome.failed_action, Some(ftp_lab::ftp::ActionKind::Ls));
     assert_eq!(t.outcome.reply, Some(425));
     let b = t.outcome.blocked_by.clone().expect("a blocking rule");
     assert_eq!(
@@ -78,7 +78,10 @@ fn active_mode_fails_when_client_firewall_drops_inbound() {
         t.outcome.diagnosis
     );
     // Login worked.
-    assert!(t.actions().any(|a| a.action == "login" && a.ok));
+    assert!(
+        t.actions()
+            .any(|a| a.action == ftp_lab::ftp::ActionKind::Login && a.ok)
+    );
     // The server's SYN was retransmitted with RFC 6298 back-off (1 s, doubling) …
     let syns = data_syn_times(&t);
     let first = syns[0];

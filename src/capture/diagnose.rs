@@ -115,10 +115,7 @@ pub fn failing_step(trace: &Trace, client: NodeId) -> Option<u8> {
 }
 
 fn is_transfer(a: &ActionResult) -> bool {
-    a.action == "ls"
-        || a.action == "data transfer"
-        || a.action.starts_with("get ")
-        || a.action.starts_with("put ")
+    a.action.is_transfer()
 }
 
 fn secs(t: f64) -> String {

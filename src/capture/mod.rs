@@ -29,7 +29,7 @@ pub mod scenario;
 
 use crate::ftp::announce::{self, Kind};
 use crate::ftp::command::{masked, verb};
-use crate::ftp::{ActionResult, Mode, Reply, ReplyParser};
+use crate::ftp::{ActionKind, ActionResult, Mode, Reply, ReplyParser};
 use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
 use crate::rules::{Action, CtState, Direction, RejectWith, Verdict};
 use crate::time::Time;
@@ -1279,7 +1279,7 @@ pub fn is_private(ip: Ipv4Addr) -> bool {
 /// One user action found in a control conversation.
 #[derive(Clone, Debug)]
 struct Found {
-    name: String,
+    name: ActionKind,
     typed: String,
     start: u64,
     end: u64,
@@ -1312,7 +1312,7 @@ fn actions(
     if let Some(g) = greeting {
         let code = g.reply.as_ref().map(|r| r.code);
         out.push(Found {
-            name: "connect".into(),
+            name: ActionKind::Connect,
             typed: format!("open {}", c.server),
             start: first,
             end: t(g),
@@ -1349,7 +1349,7 @@ fn actions(
                     .map(|p| k + 1 + p);
                 let r = done.and_then(|d| lines[d].reply.clone());
                 out.push(Found {
-                    name: "login".into(),
+                    name: ActionKind::Login,
                     typed: masked(&l.text),
                     start: t(l),
                     end: done.map_or(end, |d| t(&lines[d])),
@@ -1368,7 +1368,7 @@ fn actions(
                     Some(r) if !r.is_success() => {
                         let d = reply_after(k).unwrap_or(k);
                         out.push(Found {
-                            name: "data transfer".into(),
+                            name: ActionKind::DataTransfer,
                             typed: masked(&l.text),
                             start: t(l),
                             end: t(&lines[d]),
@@ -1383,10 +1383,10 @@ fn actions(
             "LIST" | "NLST" | "RETR" | "STOR" | "APPE" => {
                 let start = setup.take().map_or(t(l), |s| t(&lines[s]));
                 let arg = l.text.split_once(' ').map(|(_, a)| a.trim().to_owned());
-                let name = match (v.as_str(), &arg) {
-                    ("RETR", Some(a)) => format!("get {a}"),
-                    ("STOR" | "APPE", Some(a)) => format!("put {a}"),
-                    _ => "ls".to_owned(),
+                let name = match (v.as_str(), arg) {
+                    ("RETR", Some(a)) => ActionKind::Get(a),
+                    ("STOR" | "APPE", Some(a)) => ActionKind::Put(a),
+                    _ => ActionKind::Ls,
                 };
                 let d = reply_after(k);
                 let r = d.and_then(|d| lines[d].reply.clone());
@@ -1407,7 +1407,7 @@ fn actions(
                 let d = reply_after(k);
                 let r = d.and_then(|d| lines[d].reply.clone());
                 out.push(Found {
-                    name: "quit".into(),
+                    name: ActionKind::Quit,
                     typed: "QUIT".into(),
                     start: t(l),
                     end: d.map_or(t(l), |d| t(&lines[d])),
@@ -1428,7 +1428,7 @@ fn actions(
 
 fn gave_up(l: &Line, start: u64, end: u64) -> Found {
     Found {
-        name: "data transfer".into(),
+        name: ActionKind::DataTransfer,
         typed: masked(&l.text),
         start,
         end,

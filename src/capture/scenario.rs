@@ -6,8 +6,8 @@
 //! says so.
 
 use crate::firewall::{Action, CtState, Direction, FirewallSpec, PortMatch, RejectWith, Rule};
-use crate::ftp::Mode;
 use crate::ftp::client::DataCommands;
+use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{
     ActionSpec, ActivePort, ClientSpec, Expectation, Expected, LinkSpec, NodeSpec, RouterSpec,
     Scenario, ServerProfile, ServerSpec,
@@ -105,19 +105,20 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         .first()
         .map_or(&[][..], |c| c.actions.as_slice())
     {
-        if let Some(f) = a.action.strip_prefix("get ") {
-            files.insert(
-                f.to_owned(),
-                "(the file's content was not in the capture)\n".to_owned(),
-            );
-            actions.push(ActionSpec::Get(f.to_owned()));
-        } else if let Some(f) = a.action.strip_prefix("put ") {
-            actions.push(ActionSpec::Put {
-                name: f.to_owned(),
+        match &a.action {
+            ActionKind::Get(f) => {
+                files.insert(
+                    f.clone(),
+                    "(the file's content was not in the capture)\n".to_owned(),
+                );
+                actions.push(ActionSpec::Get(f.clone()));
+            }
+            ActionKind::Put(f) => actions.push(ActionSpec::Put {
+                name: f.clone(),
                 content: "uploaded\n".to_owned(),
-            });
-        } else if a.action == "ls" || a.action == "data transfer" {
-            actions.push(ActionSpec::Ls);
+            }),
+            ActionKind::Ls | ActionKind::DataTransfer => actions.push(ActionSpec::Ls),
+            _ => {}
         }
     }
     if actions.len() == 2 {

@@ -12,7 +12,7 @@
 
 use crate::firewall::analysis::{count_ports, new_inbound_ports};
 use crate::firewall::{Action, CtState, Direction, FirewallSpec};
-use crate::ftp::Mode;
+use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{NodeSpec, Scenario, ScenarioErrors, parse_ron, read_bounded};
 use crate::simulate;
 use crate::trace::{Channel, EventKind, Trace};
@@ -454,11 +454,11 @@ pub fn words(c: &Check) -> String {
     }
 }
 
-fn is_kind(action: &str, what: What) -> bool {
+fn is_kind(action: &ActionKind, what: What) -> bool {
     match what {
-        What::Listing => action == "ls",
-        What::Download => action.starts_with("get "),
-        What::Upload => action.starts_with("put "),
+        What::Listing => *action == ActionKind::Ls,
+        What::Download => matches!(action, ActionKind::Get(_)),
+        What::Upload => matches!(action, ActionKind::Put(_)),
         What::Everything => true,
     }
 }

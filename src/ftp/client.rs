@@ -10,6 +10,8 @@
 //! command. A passive connect that does not complete within `data_connect_timeout` fails the
 //! command locally, as `ftp: connect: Connection timed out` (the command is never sent).
 
+pub use super::action::Mode;
+use super::action::{ActionResult, UserAction};
 use super::announce::{scan_227, scan_229};
 use super::command::Command;
 use super::reply::{Reply, ReplyError, ReplyParser};
@@ -24,13 +26,6 @@ use std::time::Duration;
 /// Bytes of a transfer the client keeps (to show a listing); the rest are counted only.
 pub const KEPT_BYTES: usize = 1024 * 1024;
 
-/// Active (PORT: the server connects to the client) or passive (PASV: the client connects).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Mode {
-    Active,
-    Passive,
-}
-
 /// Which commands set up a data connection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DataCommands {
@@ -42,50 +37,6 @@ pub enum DataCommands {
     /// EPSV first, PASV if the server refuses it; EPRT first, PORT if refused (curl's default:
     /// it then stays with the old command for the session).
     ExtendedFirst,
-}
-
-/// One thing the user types.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserAction {
-    Connect,
-    Login { user: String, pass: String },
-    SetMode(Mode),
-    Ls(Option<String>),
-    Get(String),
-    Put { name: String, data: Vec<u8> },
-    Quit,
-}
-
-impl UserAction {
-    /// As typed at the `ftp>` prompt.
-    pub fn typed(&self, server: SocketAddrV4) -> String {
-        match self {
-            UserAction::Connect if server.port() == 21 => format!("open {}", server.ip()),
-            UserAction::Connect => format!("open {} {}", server.ip(), server.port()),
-            UserAction::Login { user, .. } => format!("user {user}"),
-            UserAction::SetMode(Mode::Passive) => "passive on".to_owned(),
-            UserAction::SetMode(Mode::Active) => "passive off".to_owned(),
-            UserAction::Ls(None) => "ls".to_owned(),
-            UserAction::Ls(Some(p)) => format!("ls {p}"),
-            UserAction::Get(f) => format!("get {f}"),
-            UserAction::Put { name, .. } => format!("put {name}"),
-            UserAction::Quit => "quit".to_owned(),
-        }
-    }
-
-    /// A short name for diagnoses: "ls", "get readme.txt".
-    pub fn short(&self) -> String {
-        match self {
-            UserAction::Connect => "connect".to_owned(),
-            UserAction::Login { .. } => "login".to_owned(),
-            UserAction::SetMode(Mode::Active) => "active mode".to_owned(),
-            UserAction::SetMode(Mode::Passive) => "passive mode".to_owned(),
-            UserAction::Ls(_) => "ls".to_owned(),
-            UserAction::Get(f) => format!("get {f}"),
-            UserAction::Put { name, .. } => format!("put {name}"),
-            UserAction::Quit => "quit".to_owned(),
-        }
-    }
 }
 
 /// The client's settings.
@@ -116,20 +67,6 @@ impl ClientConfig {
             reply_timeout: Duration::from_secs(300),
         }
     }
-}
-
-/// How one user action ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionResult {
-    pub index: usize,
-    pub action: String,
-    pub ok: bool,
-    /// The reply that decided it, if one did.
-    pub reply: Option<u16>,
-    /// Plain words: "listing received (180 bytes)", "425 Failed to establish connection.".
-    pub detail: String,
-    /// Bytes moved on the data connection.
-    pub bytes: u64,
 }
 
 /// What the client asks its host to do, or shows.
@@ -788,7 +725,7 @@ impl ClientSession {
         now: Time,
     ) {
         if let Some(index) = self.current.take() {
-            let action = self.script[index].short();
+            let action = self.script[index].kind();
             let r = ActionResult {
                 index,
                 action,
@@ -815,7 +752,7 @@ impl ClientSession {
         for index in self.next..self.script.len() {
             let r = ActionResult {
                 index,
-                action: self.script[index].short(),
+                action: self.script[index].kind(),
                 ok: false,
                 reply: None,
                 detail: "not run: an earlier step failed".to_owned(),

@@ -2,6 +2,7 @@
 //! a verdict in the simulator's words: which mode works, and why the other does not.
 
 use super::{Clock, failure_of};
+use crate::ftp::ActionKind;
 use crate::ftp::{
     ActionResult, ClientAction, ClientConfig, ClientSession, Mode, UserAction, scan_227,
 };
@@ -134,7 +135,9 @@ fn verdict(
     } else {
         "passive"
     };
-    let reached = results.iter().any(|r| r.action == "login" && r.ok);
+    let reached = results
+        .iter()
+        .any(|r| r.action == ActionKind::Login && r.ok);
     // Which command set up the data connection, and whether the extended one was refused.
     let used = d
         .sent
@@ -146,8 +149,10 @@ fn verdict(
         _ => used.to_owned(),
     };
     let reply = if used == "EPSV" { "229" } else { "227" };
-    let ls = results.iter().find(|r| r.action == "ls");
-    let get = results.iter().find(|r| r.action.starts_with("get "));
+    let ls = results.iter().find(|r| r.action == ActionKind::Ls);
+    let get = results
+        .iter()
+        .find(|r| matches!(r.action, ActionKind::Get(_)));
     // A 550 on RETR means the path was a directory: not a failure of the mode.
     let get_ok = get.is_none_or(|g| g.ok || g.reply == Some(550));
     let works = reached && ls.is_some_and(|l| l.ok) && get_ok;

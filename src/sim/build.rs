@@ -4,7 +4,7 @@
 use super::world::Node;
 use crate::firewall::Firewall;
 use crate::ftp::server::{Flavour, PasvRetry};
-use crate::ftp::{ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
+use crate::ftp::{ActionKind, ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
 use crate::host::EndHost;
 use crate::ids::{LinkId, NodeId};
 use crate::middlebox::router::Router;
@@ -26,7 +26,7 @@ pub struct Built {
     /// Each node's links.
     pub node_links: Vec<Vec<LinkId>>,
     /// Each client's action names (to report actions that never finished).
-    pub scripts: BTreeMap<NodeId, Vec<String>>,
+    pub scripts: BTreeMap<NodeId, Vec<ActionKind>>,
     /// When each client starts.
     pub starts: BTreeMap<NodeId, Time>,
 }
@@ -192,7 +192,7 @@ pub fn build(s: &Scenario) -> Built {
         if let NodeSpec::Client(c) = n {
             built
                 .scripts
-                .insert(id, c.actions.iter().map(|a| action(a).short()).collect());
+                .insert(id, c.actions.iter().map(|a| action(a).kind()).collect());
             built.starts.insert(id, Time::from_millis(c.start_ms));
         }
         built.nodes.push(node);

@@ -17,7 +17,7 @@ use crate::middlebox::{Act, Middlebox, Report};
 use crate::scenario::{Scenario, limits};
 use crate::time::Time;
 use crate::trace::{
-    ClientReport, EventKind, NodeKind, Outcome, PacketFate, Source, Trace, Verdict,
+    ClientReport, EventKind, NodeKind, Outcome, PacketFate, Source, TcpState, Trace, Verdict,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -122,21 +122,21 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     Ok(trace)
 }
 
-/// RFC 793's name of a TCP state (no allocation per event).
-fn state_name(s: smoltcp::socket::tcp::State) -> &'static str {
+/// The trace's name for smoltcp's TCP state.
+fn tcp_state(s: smoltcp::socket::tcp::State) -> TcpState {
     use smoltcp::socket::tcp::State;
     match s {
-        State::Closed => "CLOSED",
-        State::Listen => "LISTEN",
-        State::SynSent => "SYN-SENT",
-        State::SynReceived => "SYN-RECEIVED",
-        State::Established => "ESTABLISHED",
-        State::FinWait1 => "FIN-WAIT-1",
-        State::FinWait2 => "FIN-WAIT-2",
-        State::CloseWait => "CLOSE-WAIT",
-        State::Closing => "CLOSING",
-        State::LastAck => "LAST-ACK",
-        State::TimeWait => "TIME-WAIT",
+        State::Closed => TcpState::Closed,
+        State::Listen => TcpState::Listen,
+        State::SynSent => TcpState::SynSent,
+        State::SynReceived => TcpState::SynReceived,
+        State::Established => TcpState::Established,
+        State::FinWait1 => TcpState::FinWait1,
+        State::FinWait2 => TcpState::FinWait2,
+        State::CloseWait => TcpState::CloseWait,
+        State::Closing => TcpState::Closing,
+        State::LastAck => TcpState::LastAck,
+        State::TimeWait => TcpState::TimeWait,
     }
 }
 
@@ -192,7 +192,7 @@ impl World {
     fn client_reports(
         &self,
         infos: &[crate::trace::NodeInfo],
-        scripts: &BTreeMap<NodeId, Vec<String>>,
+        scripts: &BTreeMap<NodeId, Vec<crate::ftp::ActionKind>>,
         cut: &Option<String>,
         time_limit_s: u64,
     ) -> Vec<ClientReport> {
@@ -310,8 +310,8 @@ impl World {
                 EventKind::TcpState {
                     local,
                     remote,
-                    from: state_name(from).into(),
-                    to: state_name(to).into(),
+                    from: tcp_state(from),
+                    to: tcp_state(to),
                 },
                 self.rec.lookup(local, remote),
             ),

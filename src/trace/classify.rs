@@ -9,7 +9,7 @@
 //! transfer and closing carry no step. All versions of a packet (on both sides of a NAT)
 //! share the step of their journey.
 
-use super::{Channel, Connection, EventKind, JourneyId, Packet, Step, Trace};
+use super::{Channel, Connection, EventKind, JourneyId, Packet, Step, TcpState, Trace};
 use crate::ftp::Mode;
 use crate::ftp::command::verb;
 use std::collections::BTreeMap;
@@ -127,10 +127,10 @@ pub fn classify(trace: &mut Trace) {
                 let synack = e
                     .conn
                     .is_some_and(|c| st.data.get(&c.index()).is_some_and(|d| d.synack_seen));
-                match to.as_ref() {
-                    "SYN-SENT" => Some(Step { mode, n: 3 }),
-                    "SYN-RECEIVED" => Some(Step { mode, n: 4 }),
-                    "ESTABLISHED" if synack => Some(Step { mode, n: 4 }),
+                match to {
+                    TcpState::SynSent => Some(Step { mode, n: 3 }),
+                    TcpState::SynReceived => Some(Step { mode, n: 4 }),
+                    TcpState::Established if synack => Some(Step { mode, n: 4 }),
                     _ => None,
                 }
             }

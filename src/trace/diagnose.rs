@@ -14,20 +14,6 @@ use super::{
 use crate::ftp::{ActionResult, Mode};
 use crate::time::Time;
 
-fn action_words(action: &str) -> String {
-    match action.split_once(' ') {
-        Some(("get", f)) => format!("Downloading {f}"),
-        Some(("put", f)) => format!("Uploading {f}"),
-        _ => match action {
-            "ls" => "Listing".to_owned(),
-            "connect" => "Connecting".to_owned(),
-            "login" => "Logging in".to_owned(),
-            "quit" => "Quitting".to_owned(),
-            other => other.to_owned(),
-        },
-    }
-}
-
 /// "the client's firewall 'client-fw'" / "the server's firewall 'server-fw'" / "the NAT 'x'".
 pub fn firewall_words(trace: &Trace, name: &str) -> String {
     let node = trace.nodes.iter().find(|n| n.name == name);
@@ -201,7 +187,7 @@ pub fn diagnose_client(trace: &Trace, lookup: &Lookup, c: &ClientReport) -> Outc
         Some(_) => format!(" ({})", failed.detail),
         None => String::new(),
     };
-    let head = format!("{} failed{reply_words}", action_words(&failed.action));
+    let head = format!("{} failed{reply_words}", failed.action.doing());
     let found = blocked(trace, c.node, window)
         .or_else(|| unroutable(trace, c.node, window))
         .or_else(|| refused_port(trace, c.node, window))

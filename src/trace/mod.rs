@@ -14,13 +14,12 @@ pub mod classify;
 pub mod diagnose;
 
 use crate::ftp::announce::Kind;
-use crate::ftp::{ActionResult, Mode};
+use crate::ftp::{ActionKind, ActionResult, Mode};
 pub use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
 use crate::rules::Action;
 pub use crate::rules::Verdict;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -313,12 +312,12 @@ pub enum EventKind {
         packet: PacketId,
         fate: PacketFate,
     },
-    /// A TCP state change (RFC 793 names: `SYN-SENT`, `ESTABLISHED`, …).
+    /// A TCP state change.
     TcpState {
         local: SocketAddrV4,
         remote: SocketAddrV4,
-        from: Cow<'static, str>,
-        to: Cow<'static, str>,
+        from: TcpState,
+        to: TcpState,
     },
     /// An FTP command line: sent by the client, or received by the server.
     FtpCommand {
@@ -346,6 +345,40 @@ pub enum EventKind {
     Note {
         text: String,
     },
+}
+
+/// A TCP connection's state (RFC 793 §3.2); `Display` gives the RFC's name (`SYN-SENT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TcpState {
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+}
+
+impl fmt::Display for TcpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TcpState::Closed => "CLOSED",
+            TcpState::Listen => "LISTEN",
+            TcpState::SynSent => "SYN-SENT",
+            TcpState::SynReceived => "SYN-RECEIVED",
+            TcpState::Established => "ESTABLISHED",
+            TcpState::FinWait1 => "FIN-WAIT-1",
+            TcpState::FinWait2 => "FIN-WAIT-2",
+            TcpState::CloseWait => "CLOSE-WAIT",
+            TcpState::Closing => "CLOSING",
+            TcpState::LastAck => "LAST-ACK",
+            TcpState::TimeWait => "TIME-WAIT",
+        })
+    }
 }
 
 /// One thing that happened, at one node, at one virtual time.
@@ -422,7 +455,7 @@ pub enum Mechanism {
 pub struct Outcome {
     pub success: bool,
     /// The first user action that failed.
-    pub failed_action: Option<String>,
+    pub failed_action: Option<ActionKind>,
     /// The reply code that reported it, if a reply did.
     pub reply: Option<u16>,
     pub blocked_by: Option<Blocker>,
