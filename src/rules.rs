@@ -317,6 +317,25 @@ impl Rule {
     }
 }
 
+/// What made a middlebox's decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    /// A firewall rule, numbered from 1.
+    Rule(usize),
+    /// No rule matched: the firewall's default policy.
+    DefaultPolicy,
+    /// A NAT translated a connection it maps (addresses and ports).
+    Translation,
+    /// A NAT's FTP ALG rewrote the announcement the packet carries.
+    Rewrite,
+    /// A NAT had no translation for it.
+    NoTranslation,
+    /// Read from a capture: inferred from what came back, or did not.
+    Inferred,
+    /// A middlebox without rules stopped it.
+    Other,
+}
+
 /// Why a middlebox did what it did with a packet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -325,8 +344,8 @@ pub struct Verdict {
     pub direction: Direction,
     pub state: CtState,
     pub action: Action,
-    /// 1-based rule number; `None` = the default policy (or a NAT's own decision).
-    pub rule: Option<usize>,
+    /// Why it decided so: a rule (1-based), the default policy, a NAT's translation, …
+    pub reason: Reason,
     /// The rule as people read it (its comment, or a description).
     pub rule_text: String,
     /// Extra words on the state ("related: expected after PORT on connection 0").
@@ -337,14 +356,20 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// The firewall rule that decided (1-based), if a rule did.
+    pub fn rule(&self) -> Option<usize> {
+        match self.reason {
+            Reason::Rule(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// `rule 2 'drop inbound new'` or `the default policy (drop)`.
     pub fn rule_words(&self) -> String {
-        match self.rule {
-            Some(n) => format!("rule {n} '{}'", self.rule_text),
-            None if self.rule_text.is_empty() || self.rule_text == "default policy" => {
-                format!("the default policy ({})", self.action)
-            }
-            None => self.rule_text.clone(),
+        match self.reason {
+            Reason::Rule(n) => format!("rule {n} '{}'", self.rule_text),
+            Reason::DefaultPolicy => format!("the default policy ({})", self.action),
+            _ => self.rule_text.clone(),
         }
     }
 }

@@ -135,7 +135,7 @@ fn every_reject_fails_within_one_round_trip() {
         assert!(diagnosis.contains(errno), "{name}: {diagnosis}");
         if reply_is_icmp {
             let note = t.events.iter().any(|e| {
-                matches!(&e.kind, EventKind::Note { text } if text.contains("ICMP") && text.contains(errno))
+                matches!(&e.kind, EventKind::Note { note: note @ ftp_lab::trace::Note::IcmpAbort { .. } } if note.to_string().contains(errno))
             });
             assert!(
                 note,

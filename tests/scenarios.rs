@@ -114,7 +114,7 @@ fn active_mode_fails_when_client_firewall_drops_inbound() {
     assert!(
         drops
             .iter()
-            .all(|v| v.rule == Some(2) && v.state == CtState::New)
+            .all(|v| v.rule() == Some(2) && v.state == CtState::New)
     );
     // The drops are step 3 of active mode.
     assert!(
@@ -273,7 +273,7 @@ fn the_ftp_helper_makes_the_active_data_connection_related() {
                     PacketFate::Forwarded {
                         verdict: Some(v), ..
                     },
-            } if v.state == CtState::Related => Some((*packet, v.rule)),
+            } if v.state == CtState::Related => Some((*packet, v.rule())),
             _ => None,
         })
         .collect();

@@ -145,7 +145,12 @@ fn client_outcome(trace: &Trace, c: &ClientReport, vantage: Vantage) -> Outcome 
         .collect();
     let encrypted = trace.events.iter().any(|e| {
         e.node == c.node
-            && matches!(&e.kind, EventKind::Note { text } if text.contains("encrypted"))
+            && matches!(
+                &e.kind,
+                EventKind::Note {
+                    note: crate::trace::Note::Encrypted
+                }
+            )
     });
     let Some(failed) = c.actions.iter().find(|a| !a.ok) else {
         let list: Vec<String> = data

@@ -31,7 +31,7 @@ use crate::ftp::announce::{self, Kind};
 use crate::ftp::command::{masked, verb};
 use crate::ftp::{ActionKind, ActionResult, Mode, Reply, ReplyParser};
 use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
-use crate::rules::{Action, CtState, Direction, RejectWith, Verdict};
+use crate::rules::{Action, CtState, Direction, Reason, RejectWith, Verdict};
 use crate::time::Time;
 use crate::trace::{
     Announced, Channel, ClientReport, Connection, Event, EventKind, LinkInfo, NodeInfo, NodeKind,
@@ -998,7 +998,17 @@ impl Assembly {
             }
             if c.encrypted {
                 let last = c.lines.last().map_or(0, |l| at(l.cap, cn));
-                push(last, mk(last, cn, EventKind::Note { text: "the control connection is encrypted from here on (AUTH TLS): no firewall helper or NAT ALG can read PORT or 227 any more, and neither can this capture".to_owned() }), &mut ftp_events);
+                push(
+                    last,
+                    mk(
+                        last,
+                        cn,
+                        EventKind::Note {
+                            note: crate::trace::Note::Encrypted,
+                        },
+                    ),
+                    &mut ftp_events,
+                );
             }
             let report = reports.entry(cn).or_insert_with(|| ClientReport {
                 node: cn,
@@ -1236,7 +1246,7 @@ fn unknown_verdict(at: String) -> Verdict {
         direction: Direction::Any,
         state: CtState::Untracked,
         action: Action::Drop,
-        rule: None,
+        reason: Reason::Inferred,
         rule_text: "not answered: something after the capture point drops it".to_owned(),
         why: "no reply to it was captured".to_owned(),
         reject_with: None,
@@ -1263,7 +1273,7 @@ fn refusal_verdict(at: &str, r: &Packet) -> Verdict {
         direction: Direction::Any,
         state: CtState::Untracked,
         action: Action::Reject,
-        rule: None,
+        reason: Reason::Inferred,
         rule_text: words,
         why: String::new(),
         reject_with: Some(with),

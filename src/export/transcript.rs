@@ -165,8 +165,8 @@ pub fn render(trace: &Trace, opts: Options) -> String {
             EventKind::Console { line } if line.starts_with("ftp> ") => {
                 let _ = writeln!(out, "{:>9}  {:<10} {line}", e.time.to_string(), at);
             }
-            EventKind::Note { text } => {
-                let _ = writeln!(out, "{:>9}  {:<10} note: {text}", e.time.to_string(), at);
+            EventKind::Note { note } => {
+                let _ = writeln!(out, "{:>9}  {:<10} note: {note}", e.time.to_string(), at);
             }
             _ => {}
         }

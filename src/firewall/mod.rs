@@ -12,7 +12,9 @@
 
 pub mod analysis;
 
-pub use crate::rules::{Action, Cidr, CtState, Direction, PortMatch, Protocol, RejectWith, Rule};
+pub use crate::rules::{
+    Action, Cidr, CtState, Direction, PortMatch, Protocol, Reason, RejectWith, Rule,
+};
 
 use crate::ftp::announce::{self, Kind};
 use crate::ids::LinkId;
@@ -142,13 +144,13 @@ impl Firewall {
             Some(i) => {
                 self.hits[i] += 1;
                 let r = &self.spec.rules[i];
-                (r.action, Some(i + 1), r.label(), r.reject_with)
+                (r.action, Reason::Rule(i + 1), r.label(), r.reject_with)
             }
             None => {
                 self.default_hits += 1;
                 (
                     self.spec.default_policy,
-                    None,
+                    Reason::DefaultPolicy,
                     "default policy".to_owned(),
                     self.spec.default_reject_with,
                 )
@@ -162,7 +164,7 @@ impl Firewall {
             direction,
             state,
             action,
-            rule,
+            reason: rule,
             rule_text,
             why,
             reject_with: (action == Action::Reject).then_some(with),
@@ -391,13 +393,13 @@ mod tests {
             false,
         );
         let to21 = pkt("1.1.1.1:4000", "10.0.0.1:21", true, false, None);
-        assert_eq!(f.decide(&to21, Direction::Inbound).rule, Some(1));
+        assert_eq!(f.decide(&to21, Direction::Inbound).rule(), Some(1));
         let to22 = pkt("1.1.1.1:4000", "10.0.0.1:22", true, false, None);
         let v = f.decide(&to22, Direction::Inbound);
-        assert_eq!((v.rule, v.action), (Some(2), Action::Reject));
+        assert_eq!((v.rule(), v.action), (Some(2), Action::Reject));
         let out = pkt("10.0.0.1:4000", "1.1.1.1:80", true, false, None);
         let v = f.decide(&out, Direction::Outbound);
-        assert_eq!((v.rule, v.action), (None, Action::Drop));
+        assert_eq!((v.rule(), v.action), (None, Action::Drop));
         assert_eq!((f.hits.clone(), f.default_hits), (vec![1, 1, 0], 1));
     }
 
@@ -423,7 +425,11 @@ mod tests {
                 false,
                 None,
             );
-            assert_eq!(f.decide(&p, Direction::Inbound).rule, want, "{src}:{port}");
+            assert_eq!(
+                f.decide(&p, Direction::Inbound).rule(),
+                want,
+                "{src}:{port}"
+            );
         }
     }
 
@@ -441,10 +447,10 @@ mod tests {
         for helper in [false, true] {
             let mut f = fw(rules.clone(), Action::Drop, helper);
             let syn = pkt("198.51.100.7:40000", "203.0.113.10:21", true, false, None);
-            assert_eq!(f.decide(&syn, Direction::Outbound).rule, Some(2));
+            assert_eq!(f.decide(&syn, Direction::Outbound).rule(), Some(2));
             let synack = pkt("203.0.113.10:21", "198.51.100.7:40000", true, true, None);
             let v = f.decide(&synack, Direction::Inbound);
-            assert_eq!((v.state, v.rule), (CtState::Established, Some(1)));
+            assert_eq!((v.state, v.rule()), (CtState::Established, Some(1)));
             let port = pkt(
                 "198.51.100.7:40000",
                 "203.0.113.10:21",
@@ -459,7 +465,7 @@ mod tests {
                 assert_eq!((v.state, v.action), (CtState::Related, Action::Accept));
             } else {
                 assert_eq!(
-                    (v.state, v.action, v.rule),
+                    (v.state, v.action, v.rule()),
                     (CtState::New, Action::Drop, Some(3))
                 );
                 assert!(v.why.contains("no FTP helper"));

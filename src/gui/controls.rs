@@ -413,7 +413,7 @@ fn first_stop(trace: &Trace, middlebox: &str, rule: Option<usize>) -> Option<usi
         EventKind::Packet {
             fate: PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. },
             ..
-        } => verdict.middlebox == middlebox && verdict.rule == rule,
+        } => verdict.middlebox == middlebox && verdict.rule() == rule,
         _ => false,
     })
 }
@@ -432,7 +432,7 @@ fn hits_until(trace: &Trace, fw: &str, rules: usize, cursor: usize) -> (Vec<u64>
         if v.middlebox != fw {
             continue;
         }
-        match v.rule {
+        match v.rule() {
             Some(r) if r >= 1 && r <= rules => hits[r - 1] += 1,
             Some(_) => {}
             None => default += 1,

@@ -154,7 +154,7 @@ pub fn row(trace: &Trace, i: usize) -> Row {
             ),
             String::new(),
         ),
-        EventKind::Note { text } => (String::new(), format!("note: {text}"), String::new()),
+        EventKind::Note { note } => (String::new(), format!("note: {note}"), String::new()),
     };
     Row {
         time: format!("{:.3}", e.time.secs_f64()),

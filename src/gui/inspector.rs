@@ -97,7 +97,7 @@ pub fn show(
                         crate::firewall::Action::Accept => pal.ok,
                         _ => pal.bad,
                     };
-                    let rule = match v.rule {
+                    let rule = match v.rule() {
                         Some(n) => format!("Rule {n}: {}", v.rule_text),
                         None => format!("Default policy: {}", v.action),
                     };

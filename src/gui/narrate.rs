@@ -3,7 +3,7 @@
 //! 230 reply") and the detail (where it is, which middlebox decided and why, what an
 //! announcement announces). Plain functions of the trace: no egui.
 
-use crate::firewall::CtState;
+use crate::firewall::{CtState, Reason};
 use crate::ftp::Mode;
 use crate::ftp::announce::{self, Kind};
 use crate::ftp::command::masked;
@@ -85,7 +85,7 @@ fn verdict_sentence(v: &Verdict) -> String {
         CtState::Untracked => "not tracked",
     };
     // A NAT's FTP helper: what it did is the sentence ("rewrote PORT '…' to '…'; …").
-    if v.why.starts_with("rewrote") {
+    if v.reason == Reason::Rewrite {
         return format!(
             "Why: {}'s FTP helper {}.",
             v.middlebox,
@@ -209,7 +209,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                 format!("'{}' failed: {}", result.action, result.detail)
             }
         }
-        EventKind::Note { text } => format!("{node} notes: {text}"),
+        EventKind::Note { note } => format!("{node} notes: {note}"),
     };
     (headline, detail)
 }

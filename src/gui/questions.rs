@@ -63,7 +63,7 @@ fn rule_choices(rules: &[String], v: &Verdict) -> (Vec<String>, usize) {
         .collect();
     choices.push("the default policy".to_owned());
     let last = choices.len() - 1;
-    let answer = v.rule.map_or(last, |r| r - 1).min(last);
+    let answer = v.rule().map_or(last, |r| r - 1).min(last);
     (choices, answer)
 }
 
@@ -112,7 +112,7 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         // "Which rule?" with only the default policy to choose from is no question; when it
         // is asked, the first explanation must not answer it.
         let ask_rule = choices.len() >= 2;
-        let decides = match v.rule {
+        let decides = match v.rule() {
             Some(_) => format!("{} decides", v.rule_words()),
             None => format!("no rule matches it, so {} decides", v.rule_words()),
         };
@@ -153,7 +153,7 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
             text: format!("Which rule of {} decides it?", v.middlebox),
             choices,
             answer: rule_answer,
-            explain: match v.rule {
+            explain: match v.rule() {
                 Some(_) => format!(
                     "{decides}: the rules are read from the top and the first that matches wins ({seen})."
                 ),

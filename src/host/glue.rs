@@ -36,7 +36,7 @@ impl EndHost {
         &mut self,
         slot: usize,
         failure: DataFailure,
-        why: String,
+        why: crate::trace::Note,
         now: Time,
         out: &mut Vec<HostEvent>,
     ) -> bool {
@@ -58,7 +58,7 @@ impl EndHost {
             });
         }
         out.push(HostEvent::Note {
-            text: why,
+            note: why,
             on: None,
         });
         self.table.discard(slot);
@@ -364,7 +364,10 @@ impl EndHost {
             }),
             Err(e) => {
                 out.push(HostEvent::Note {
-                    text: format!("connect failed: {e}"),
+                    note: crate::trace::Note::ConnectFailed {
+                        data: role != Role::Control,
+                        error: e,
+                    },
                     on: None,
                 });
                 if let App::Client(c) = &mut self.app {
@@ -417,7 +420,10 @@ impl EndHost {
                     }),
                     Err(e) => {
                         out.push(HostEvent::Note {
-                            text: format!("data connect failed: {e}"),
+                            note: crate::trace::Note::ConnectFailed {
+                                data: true,
+                                error: e,
+                            },
                             on,
                         });
                         self.with_session(owner, |s, store| {
@@ -433,7 +439,10 @@ impl EndHost {
             ServerAction::CloseData => self.close_role(Role::Data, owner),
             ServerAction::AbortData => self.abort_data(owner),
             ServerAction::CloseControl => self.close_role(Role::Control, owner),
-            ServerAction::Note(text) => out.push(HostEvent::Note { text, on }),
+            ServerAction::Note(n) => out.push(HostEvent::Note {
+                note: crate::trace::Note::Server(n),
+                on,
+            }),
         }
     }
 

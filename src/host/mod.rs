@@ -66,7 +66,7 @@ pub enum HostEvent {
     ActionFinished(crate::ftp::ActionResult),
     /// A remark, about the control connection `on` when it concerns a session.
     Note {
-        text: String,
+        note: crate::trace::Note,
         on: Option<(SocketAddrV4, SocketAddrV4)>,
     },
 }
@@ -268,7 +268,7 @@ impl EndHost {
 
     /// An ICMP destination unreachable about one of our connections: (its socket, how the
     /// connect fails, why in words).
-    fn icmp_about(&self, bytes: &[u8]) -> Option<(usize, DataFailure, String)> {
+    fn icmp_about(&self, bytes: &[u8]) -> Option<(usize, DataFailure, crate::trace::Note)> {
         let p = crate::net::decode(bytes, false).ok()?;
         let icmp = p.icmp.as_ref()?;
         let (ours, theirs) = icmp.quoted?;
@@ -276,16 +276,17 @@ impl EndHost {
             return None;
         }
         let slot = self.table.demux(ours.port(), theirs, false)?;
-        let (failure, errno) = match icmp.code {
-            2 | 3 => (DataFailure::Refused, "ECONNREFUSED (Connection refused)"),
-            _ => (DataFailure::Unreachable, "EHOSTUNREACH (No route to host)"),
+        let failure = match icmp.code {
+            2 | 3 => DataFailure::Refused,
+            _ => DataFailure::Unreachable,
         };
-        let why = format!(
-            "{}: ICMP {} from {} for {ours} → {theirs}: connect() fails with {errno}",
-            self.name,
-            icmp.words(),
-            p.src.ip()
-        );
+        let why = crate::trace::Note::IcmpAbort {
+            host: self.name.clone(),
+            icmp: icmp.clone(),
+            from: *p.src.ip(),
+            ours,
+            theirs,
+        };
         Some((slot, failure, why))
     }
 

@@ -287,7 +287,7 @@ impl Driver<'_> {
                     println!("{tag} closed");
                     return Ok(Flow::Stop);
                 }
-                ServerAction::Note(t) => println!("{tag} ! {}", printable(&t)),
+                ServerAction::Note(t) => println!("{tag} ! {}", printable(&t.to_string())),
             }
         }
         Ok(Flow::Go)

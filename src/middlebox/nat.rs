@@ -55,7 +55,7 @@ pub struct ForwardSpec {
 use super::{Act, Decision, Middlebox, Report, Routing};
 use crate::ftp::announce::{self, Kind};
 use crate::ids::LinkId;
-use crate::rules::{Action, CtState, Direction, Verdict};
+use crate::rules::{Action, CtState, Direction, Reason, Verdict};
 use crate::time::Time;
 use crate::trace::{Change, Mapping, NatReport, Packet};
 use std::collections::BTreeMap;
@@ -157,6 +157,7 @@ impl Nat {
 
     fn verdict(
         &self,
+        reason: Reason,
         direction: Direction,
         state: CtState,
         action: Action,
@@ -168,7 +169,7 @@ impl Nat {
             direction,
             state,
             action,
-            rule: None,
+            reason,
             rule_text: text.to_owned(),
             why,
             reject_with: None,
@@ -245,6 +246,7 @@ impl Nat {
         Decision {
             act: Act::Drop,
             verdict: Some(self.verdict(
+                Reason::NoTranslation,
                 direction,
                 CtState::Invalid,
                 Action::Drop,
@@ -489,7 +491,12 @@ impl Nat {
         } else {
             Direction::Inbound
         };
-        let verdict = Some(self.verdict(dir, state, Action::Accept, &how, why));
+        let reason = if alg.is_some() {
+            Reason::Rewrite
+        } else {
+            Reason::Translation
+        };
+        let verdict = Some(self.verdict(reason, dir, state, Action::Accept, &how, why));
         match crate::net::rewrite(&p.bytes, &rewrite) {
             Some(bytes) if !changes.is_empty() => Decision {
                 act: Act::Rewrite { bytes, changes },

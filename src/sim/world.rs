@@ -159,16 +159,12 @@ impl World {
                 return None;
             }
             if steps > MAX_STEPS || self.rec.events.len() >= limits::EVENTS {
-                let why = format!(
-                    "the run was stopped after {} events: FTP Lab's limit (make the scenario smaller)",
-                    self.rec.events.len()
-                );
-                self.rec.push(
-                    self.now,
-                    NodeId(0),
-                    EventKind::Note { text: why.clone() },
-                    None,
-                );
+                let note = crate::trace::Note::RunStopped {
+                    events: self.rec.events.len(),
+                };
+                let why = note.to_string();
+                self.rec
+                    .push(self.now, NodeId(0), EventKind::Note { note }, None);
                 return Some(why);
             }
             self.now = t;
@@ -338,9 +334,9 @@ impl World {
                 },
                 None,
             ),
-            HostEvent::Note { text, on: o } => {
+            HostEvent::Note { note, on: o } => {
                 let c = on(&self.rec, o);
-                (EventKind::Note { text }, c)
+                (EventKind::Note { note }, c)
             }
         };
         self.rec.push(now, n, kind, conn);
@@ -473,7 +469,7 @@ impl World {
             direction: crate::rules::Direction::Any,
             state: crate::rules::CtState::Untracked,
             action: crate::rules::Action::Drop,
-            rule: None,
+            reason: crate::rules::Reason::Other,
             rule_text: what.to_owned(),
             why: String::new(),
             reject_with: None,

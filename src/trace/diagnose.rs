@@ -11,8 +11,10 @@ use super::{
     Blocker, Channel, ClientReport, EventKind, Mechanism, NodeId, NodeKind, Outcome, PacketFate,
     PacketId, Trace, Verdict,
 };
+use crate::ftp::server::ServerNote;
 use crate::ftp::{ActionResult, Mode};
 use crate::time::Time;
+use crate::trace::Note;
 
 /// "the client's firewall 'client-fw'" / "the server's firewall 'server-fw'" / "the NAT 'x'".
 pub fn firewall_words(trace: &Trace, name: &str) -> String {
@@ -327,7 +329,7 @@ fn blocked(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
     };
     let blocker = Blocker {
         middlebox: v.middlebox.clone(),
-        rule: v.rule,
+        rule: v.rule(),
         action: v.action,
     };
     Some((s, Some(mechanism), Some(blocker)))
@@ -422,12 +424,12 @@ fn unroutable(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
     Some((s, Some(Mechanism::Unroutable), None))
 }
 
-/// The notes a host made about this client's session in the window.
+/// The notes a server made about this client's session in the window.
 fn client_notes(
     trace: &Trace,
     client: NodeId,
     (start, stop): Window,
-) -> impl Iterator<Item = &str> {
+) -> impl Iterator<Item = &ServerNote> {
     trace
         .events
         .iter()
@@ -438,7 +440,9 @@ fn client_notes(
                 .is_some_and(|c| c.client == Some(client))
         })
         .filter_map(|e| match &e.kind {
-            EventKind::Note { text } => Some(text.as_str()),
+            EventKind::Note {
+                note: Note::Server(n),
+            } => Some(n),
             _ => None,
         })
 }
@@ -446,13 +450,9 @@ fn client_notes(
 /// The server refused a PORT/EPRT naming an address that is not the control connection's.
 fn refused_port(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
     let note = client_notes(trace, client, w)
-        .find(|t| t.starts_with("refused PORT") || t.starts_with("refused EPRT"))?
-        .to_owned();
-    let private = note
-        .split_whitespace()
-        .nth(2)
-        .and_then(|a| a.split(':').next()?.parse::<std::net::Ipv4Addr>().ok())
-        .is_some_and(is_private);
+        .find(|n| matches!(n, ServerNote::RefusedAnnouncement { .. }))?;
+    let private =
+        matches!(note, ServerNote::RefusedAnnouncement { addr, .. } if is_private(*addr.ip()));
     let mut s = format!(": the server {note}.");
     if private {
         s.push_str(
@@ -467,8 +467,7 @@ fn refused_port(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
 /// The server had no free port in its passive range.
 fn range_exhausted(trace: &Trace, client: NodeId, w: Window) -> Option<Found> {
     let note = client_notes(trace, client, w)
-        .find(|t| t.contains("passive range") || t.contains("random ports of"))?
-        .to_owned();
+        .find(|n| matches!(n, ServerNote::PassiveRangeExhausted { .. }))?;
     Some((
         format!(
             ": {note}: the passive range was used up by other clients' passive connections waiting to be accepted."

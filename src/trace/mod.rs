@@ -14,6 +14,7 @@ pub mod classify;
 pub mod diagnose;
 
 use crate::ftp::announce::Kind;
+use crate::ftp::server::ServerNote;
 use crate::ftp::{ActionKind, ActionResult, Mode};
 pub use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
 use crate::rules::Action;
@@ -343,8 +344,72 @@ pub enum EventKind {
     },
     /// A host's own remark (a server note such as "the data connection was refused").
     Note {
-        text: String,
+        note: Note,
     },
+}
+
+/// A remark in the trace, as data (the diagnosis matches on the variants; `Display` gives
+/// the words).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Note {
+    /// A server session's remark.
+    Server(ServerNote),
+    /// An ICMP destination unreachable from `from` about the connection `ours` → `theirs`
+    /// failed its connect at `host` (what Linux's `tcp_v4_err` does in SYN-SENT).
+    IcmpAbort {
+        host: String,
+        icmp: Icmp,
+        from: Ipv4Addr,
+        ours: SocketAddrV4,
+        theirs: SocketAddrV4,
+    },
+    /// A host could not even start a connection (`data`: a data connection).
+    ConnectFailed { data: bool, error: String },
+    /// The simulator stopped the run at its event limit.
+    RunStopped { events: usize },
+    /// A capture's control connection switched to TLS (AUTH TLS accepted).
+    Encrypted,
+}
+
+impl Icmp {
+    /// What a SYN-SENT connect fails with on Linux when this arrives.
+    pub fn connect_errno(&self) -> &'static str {
+        match self.code {
+            2 | 3 => "ECONNREFUSED (Connection refused)",
+            _ => "EHOSTUNREACH (No route to host)",
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Server(n) => n.fmt(f),
+            Note::IcmpAbort {
+                host,
+                icmp,
+                from,
+                ours,
+                theirs,
+            } => write!(
+                f,
+                "{host}: ICMP {} from {from} for {ours} → {theirs}: connect() fails with {}",
+                icmp.words(),
+                icmp.connect_errno()
+            ),
+            Note::ConnectFailed { data: false, error } => write!(f, "connect failed: {error}"),
+            Note::ConnectFailed { data: true, error } => {
+                write!(f, "data connect failed: {error}")
+            }
+            Note::RunStopped { events } => write!(
+                f,
+                "the run was stopped after {events} events: FTP Lab's limit (make the scenario smaller)"
+            ),
+            Note::Encrypted => f.write_str(
+                "the control connection is encrypted from here on (AUTH TLS): no firewall helper or NAT ALG can read PORT or 227 any more, and neither can this capture",
+            ),
+        }
+    }
 }
 
 /// A TCP connection's state (RFC 793 §3.2); `Display` gives the RFC's name (`SYN-SENT`).

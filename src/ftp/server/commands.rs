@@ -2,8 +2,10 @@
 //! and vsftpd differ, the RFC's code is used and the difference is said).
 
 use super::{
-    DataSetup, Flavour, Login, MAX_PASV_TRIES, PasvRetry, ServerAction, ServerSession, Work,
+    DataSetup, Flavour, Login, MAX_PASV_TRIES, PasvRetry, Refusal, ServerAction, ServerNote,
+    ServerSession, Work,
 };
+use crate::ftp::announce::Kind;
 use crate::ftp::command::{Command, CommandError};
 use crate::ftp::reply::Reply;
 use crate::ftp::store::{FileStore, format_list, format_nlst, resolve};
@@ -225,10 +227,9 @@ impl ServerSession {
         if self.cfg.refuse_port_bounce {
             let why = if addr.ip() != self.peer.ip() {
                 Some((
-                    format!(
-                        "not the control connection's address {} (RFC 2577 bounce protection)",
-                        self.peer.ip()
-                    ),
+                    Refusal::ForeignAddress {
+                        control: *self.peer.ip(),
+                    },
                     format!(
                         "Rejected data connection to foreign address {}:{}.",
                         addr.ip(),
@@ -237,7 +238,7 @@ impl ServerSession {
                 ))
             } else if addr.port() < 1024 {
                 Some((
-                    "privileged port below 1024 (RFC 2577)".to_owned(),
+                    Refusal::PrivilegedPort,
                     format!(
                         "{verb} against the privileged port \"{}\" refused.",
                         addr.port()
@@ -247,7 +248,11 @@ impl ServerSession {
                 None
             };
             if let Some((why, py_text)) = why {
-                self.note(format!("refused {verb} {addr}: {why}"));
+                self.note(ServerNote::RefusedAnnouncement {
+                    verb: if extended { Kind::Eprt } else { Kind::Port },
+                    addr,
+                    why,
+                });
                 return if py {
                     self.reply(501, py_text)
                 } else {
@@ -343,16 +348,24 @@ impl ServerSession {
                 self.out.push_back(ServerAction::ListenData { port: p });
             }
             None if self.cfg.pasv_retry == PasvRetry::Vsftpd => {
-                self.note(format!(
-                    "{tried} random ports of {lo}-{hi} were in use (last {port}: {why}): vsftpd gives up the session"
-                ));
+                self.note(ServerNote::PassiveRangeExhausted {
+                    range: (lo, hi),
+                    tried,
+                    last: port,
+                    why,
+                    session_ends: true,
+                });
                 self.data = DataSetup::None;
                 self.close_session(500, "OOPS: vsf_sysutil_bind");
             }
             None => {
-                self.note(format!(
-                    "no free port in the passive range {lo}-{hi} after {tried} tries (last {port}: {why})"
-                ));
+                self.note(ServerNote::PassiveRangeExhausted {
+                    range: (lo, hi),
+                    tried,
+                    last: port,
+                    why,
+                    session_ends: false,
+                });
                 self.data = DataSetup::None;
                 self.reply(425, "Can't open passive connection.");
             }

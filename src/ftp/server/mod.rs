@@ -17,6 +17,7 @@
 //! one closes the session, anonymous users may not upload unless allowed.
 
 mod commands;
+pub mod note;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ use super::reply::Reply;
 use super::store::{FileStore, Source, StoreError, Upload};
 use crate::rng::Rng;
 use crate::time::Time;
+pub use note::{Refusal, ServerNote};
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
@@ -133,7 +135,7 @@ impl Default for ServerConfig {
 }
 
 /// How a data connection failed, as the host saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DataFailure {
     /// The peer (or a firewall on its behalf) answered with RST.
     Refused,
@@ -167,7 +169,7 @@ pub enum ServerAction {
     /// Close the control connection.
     CloseControl,
     /// Something the operator should know (a refused data connection, a bad address).
-    Note(String),
+    Note(ServerNote),
 }
 
 /// What the data side of the session waits for: how a driver knows what to do next.
@@ -405,17 +407,17 @@ impl ServerSession {
     fn data_setup_timed_out(&mut self) {
         let (what, text) = match self.data {
             DataSetup::ActiveConnecting { to, .. } => (
-                format!(
-                    "the data connection to {to} was not established within {} s",
-                    self.cfg.connect_timeout.as_secs()
-                ),
+                ServerNote::ActiveConnectTimedOut {
+                    to,
+                    secs: self.cfg.connect_timeout.as_secs(),
+                },
                 "Active data channel timed out.",
             ),
             _ => (
-                format!(
-                    "no client connected to the passive port within {} s of PASV",
-                    self.cfg.accept_timeout.as_secs()
-                ),
+                ServerNote::PassiveAcceptTimedOut {
+                    secs: self.cfg.accept_timeout.as_secs(),
+                    since_pasv: true,
+                },
                 "Passive data channel timed out.",
             ),
         };
@@ -452,18 +454,16 @@ impl ServerSession {
             }
             Some((Phase::Connecting { .. }, _)) => {}
             Some((_, at)) if now >= at + self.cfg.data_timeout => {
-                self.note(format!(
-                    "the transfer moved no data for {} s",
-                    self.cfg.data_timeout.as_secs()
-                ));
+                self.note(ServerNote::TransferStalled {
+                    secs: self.cfg.data_timeout.as_secs(),
+                });
                 self.close_session(421, "Data timeout. Reconnect. Sorry.");
             }
             Some(_) => {}
             None if now >= self.last_command + self.cfg.idle_timeout => {
-                self.note(format!(
-                    "no command for {} s: the session is closed",
-                    self.cfg.idle_timeout.as_secs()
-                ));
+                self.note(ServerNote::Idle {
+                    secs: self.cfg.idle_timeout.as_secs(),
+                });
                 self.close_session(421, "Timeout.");
             }
             None => {}
@@ -475,14 +475,14 @@ impl ServerSession {
             return self.data_setup_timed_out();
         }
         let what = match self.data {
-            DataSetup::Active(to) => format!(
-                "the data connection to {to} was not established within {} s",
-                self.cfg.connect_timeout.as_secs()
-            ),
-            _ => format!(
-                "no client connected to the passive port within {} s",
-                self.cfg.accept_timeout.as_secs()
-            ),
+            DataSetup::Active(to) => ServerNote::ActiveConnectTimedOut {
+                to,
+                secs: self.cfg.connect_timeout.as_secs(),
+            },
+            _ => ServerNote::PassiveAcceptTimedOut {
+                secs: self.cfg.accept_timeout.as_secs(),
+                since_pasv: false,
+            },
         };
         self.note(what);
         self.fail_transfer(425, "Failed to establish connection.");
@@ -530,7 +530,7 @@ impl ServerSession {
                 ..
             })
         ) {
-            self.note("the client closed the control connection during an upload: the file was not replaced");
+            self.note(ServerNote::UploadAbandoned);
         }
         self.transfer = None;
         self.data = DataSetup::None;
@@ -547,10 +547,10 @@ impl ServerSession {
         }
         if let DataSetup::Passive { peer: p, .. } = &mut self.data {
             if self.cfg.refuse_pasv_foreign && peer.ip() != self.peer.ip() {
-                self.note(format!(
-                    "refused a passive data connection from {peer}: the control connection is from {}",
-                    self.peer.ip()
-                ));
+                self.note(ServerNote::RefusedPassivePeer {
+                    peer,
+                    control: *self.peer.ip(),
+                });
                 self.out.push_back(ServerAction::AbortData);
                 self.data = DataSetup::None;
                 if self.transfer.is_some() {
@@ -576,10 +576,7 @@ impl ServerSession {
     /// The data connection could not be made, or broke.
     pub fn data_failed(&mut self, why: DataFailure, now: Time, store: &mut dyn FileStore) {
         if let DataSetup::ActiveConnecting { to, .. } = self.data {
-            self.note(format!(
-                "the data connection to {to} failed: {}",
-                failure_errno(why)
-            ));
+            self.note(ServerNote::ActiveConnectFailed { to, failure: why });
             self.data = DataSetup::None;
             if why == DataFailure::TimedOut {
                 self.reply(421, "Active data channel timed out.");
@@ -595,20 +592,10 @@ impl ServerSession {
                 ..
             }) => {
                 let to = match self.data {
-                    DataSetup::Active(to) => to.to_string(),
-                    _ => "the client".to_owned(),
+                    DataSetup::Active(to) => Some(to),
+                    _ => None,
                 };
-                let how = match why {
-                    DataFailure::Refused => {
-                        "was refused (ECONNREFUSED: a TCP reset or an ICMP port unreachable)"
-                    }
-                    DataFailure::Reset => "was reset",
-                    DataFailure::Unreachable => {
-                        "could not be made (EHOSTUNREACH: no route, or an ICMP unreachable)"
-                    }
-                    DataFailure::TimedOut => "timed out",
-                };
-                self.note(format!("the data connection to {to} {how}"));
+                self.note(ServerNote::DataConnectionFailed { to, failure: why });
                 if self.cfg.flavour == Flavour::Pyftpdlib {
                     self.fail_transfer(425, "Can't connect to specified address.");
                 } else {
@@ -616,10 +603,9 @@ impl ServerSession {
                 }
             }
             Some(_) if why == DataFailure::TimedOut => {
-                self.note(format!(
-                    "the transfer moved no data for {} s",
-                    self.cfg.data_timeout.as_secs()
-                ));
+                self.note(ServerNote::TransferStalled {
+                    secs: self.cfg.data_timeout.as_secs(),
+                });
                 self.close_session(421, "Data timeout. Reconnect. Sorry.");
             }
             Some(Transfer {
@@ -703,7 +689,7 @@ impl ServerSession {
                 n
             }
             Err(e) => {
-                self.note(format!("reading the file failed: {e}"));
+                self.note(ServerNote::ReadFailed(e.to_string()));
                 self.fail_transfer(451, "Failure reading local file.");
                 0
             }
@@ -752,7 +738,7 @@ impl ServerSession {
         t.bytes += bytes.len() as u64;
         t.progress_at = now;
         if let Err(e) = upload.write(bytes) {
-            self.note(format!("writing the upload failed: {e}"));
+            self.note(ServerNote::WriteFailed(e.to_string()));
             self.fail_transfer(451, "Failure writing to local file.");
         }
     }
@@ -783,17 +769,14 @@ impl ServerSession {
         };
         if let Some(want) = expected.filter(|w| t.bytes < *w) {
             drop(upload);
-            self.note(format!(
-                "the upload ended after {} of the {want} bytes announced by ALLO: the file was not replaced",
-                t.bytes
-            ));
+            self.note(ServerNote::UploadShort { got: t.bytes, want });
             return self.reply(426, "Failure reading network stream.");
         }
         match upload.commit() {
             Ok(()) => self.reply(226, "Transfer complete."),
             Err(StoreError::Denied) => self.reply(553, "Could not create file."),
             Err(e) => {
-                self.note(format!("storing the upload failed: {e}"));
+                self.note(ServerNote::StoreFailed(e.to_string()));
                 self.reply(451, "Failure writing to local file.")
             }
         }
@@ -823,8 +806,8 @@ impl ServerSession {
             .push_back(ServerAction::Reply(Reply::new(code, text)));
     }
 
-    fn note(&mut self, text: impl Into<String>) {
-        self.out.push_back(ServerAction::Note(text.into()));
+    fn note(&mut self, note: ServerNote) {
+        self.out.push_back(ServerAction::Note(note));
     }
 
     fn fail_transfer(&mut self, code: u16, text: &str) {
@@ -850,10 +833,9 @@ impl ServerSession {
         if let Some((_, r)) = self.held.take() {
             self.out.push_back(ServerAction::Reply(r));
             if self.cfg.max_login_fails > 0 && self.login_fails >= self.cfg.max_login_fails {
-                self.note(format!(
-                    "{} failed logins: the session is closed",
-                    self.login_fails
-                ));
+                self.note(ServerNote::LoginsExhausted {
+                    fails: self.login_fails,
+                });
                 self.out.push_back(ServerAction::CloseControl);
                 self.closed = true;
             }
@@ -945,14 +927,5 @@ impl ServerSession {
                 }
             }
         }
-    }
-}
-
-fn failure_errno(why: DataFailure) -> &'static str {
-    match why {
-        DataFailure::Refused => "ECONNREFUSED (a TCP reset or an ICMP port unreachable)",
-        DataFailure::Reset => "ECONNRESET",
-        DataFailure::Unreachable => "EHOSTUNREACH (no route, or an ICMP unreachable)",
-        DataFailure::TimedOut => "ETIMEDOUT",
     }
 }

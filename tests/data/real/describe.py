@@ -33,6 +33,13 @@ def fields(path, filt, names, decode):
     return rows
 
 
+def escape(raw):
+    """Bytes as Markdown-safe text: printable ASCII as is, the rest as \\xNN, CRLF as \\r\\n, | as \\|."""
+    esc = "".join("\\|" if b == 0x7c else chr(b) if 32 <= b < 127 and b not in (0x5c, 0x60)
+                  else f"\\x{b:02x}" for b in raw)
+    return esc.replace("\\x0d\\x0a", "\\r\\n")
+
+
 def main():
     argv = sys.argv[1:]
     decode = []
@@ -51,20 +58,21 @@ def main():
 
     ftp = fields(path, "ftp", ["frame.number", "frame.time_relative", "ip.src", "tcp.srcport",
                                 "ftp.request.command", "ftp.request.arg",
-                                "ftp.response.code", "ftp.response.arg"], decode)
+                                "ftp.response.code", "ftp.response.arg", "tcp.payload"], decode)
     if ftp:
         print("### FTP commands and replies (tshark -Y ftp)\n")
-        print("| frame | time (s) | from | command / reply |")
-        print("|---|---|---|---|")
+        print("| frame | time (s) | from | command / reply (tshark fields) | captured TCP payload (escaped) |")
+        print("|---|---|---|---|---|")
         for r in ftp:
             if r["ftp.request.command"]:
-                what = f"`{r['ftp.request.command']} {r['ftp.request.arg']}`".replace(" `", "`")
+                what = f"`{escape(r['ftp.request.command'].encode())} {escape(r['ftp.request.arg'].encode())}`".replace(" `", "`")
             elif r["ftp.response.code"]:
-                what = f"`{r['ftp.response.code']} {r['ftp.response.arg']}`"
+                what = f"`{r['ftp.response.code']} {escape(r['ftp.response.arg'].encode())}`"
             else:
                 what = "(no command/reply field: continuation or partial line)"
             t = float(r["frame.time_relative"])
-            print(f"| {r['frame.number']} | {t:.6f} | {r['ip.src']}:{r['tcp.srcport']} | {what} |")
+            esc = escape(bytes.fromhex(r["tcp.payload"].replace(":", "")))
+            print(f"| {r['frame.number']} | {t:.6f} | {r['ip.src']}:{r['tcp.srcport']} | {what} | `{esc}` |")
         print()
     else:
         print("### FTP: tshark decodes no FTP in this capture\n")

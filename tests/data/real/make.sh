@@ -117,7 +117,7 @@ dumpcap_start() {         # dumpcap_start NAME NS FILE
     wait_for 10 in_log "$1" "Capturing on"
 }
 cap_stop() { sleep 1; stop "$1" INT; }
-publish() { local f; for f in "$@"; do cp "$CD/$f" "$OUT/$f"; log "wrote $OUT/$f ($(stat -c %s "$OUT/$f") bytes)"; done; }
+publish() { local f; for f in "$@"; do cp "$CD/$f" "$OUT/$f"; chmod 644 "$OUT/$f"; log "wrote $OUT/$f ($(stat -c %s "$OUT/$f") bytes)"; done; }
 client() {                # client SECS CMD...: run in cli, bounded, log the exit code
     local secs=$1; shift
     log "client: $*"
@@ -426,7 +426,8 @@ case_smtp-session() {
 case_hostile-replies() {
     ns_up; pyscript_start hostile.py 21 "$WORK/root"
     cap_start cap cli hostile-replies.pcap
-    client 60 "${CURL[@]}" ftp://203.0.113.10/ ftp://203.0.113.10/missing.txt \
+    # --ignore-content-length: curl skips SIZE and sends RETR straight away
+    client 60 "${CURL[@]}" ftp://203.0.113.10/ --ignore-content-length ftp://203.0.113.10/missing.txt \
         -o "$CD/list.out" -o "$CD/missing.out"
     cap_stop cap; stop pyscript
     publish hostile-replies.pcap
