@@ -55,7 +55,7 @@ pub fn render(trace: &Trace, opts: Options) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "FTP Lab — {}", trace.title);
     // A capture has no seed and no simulated TCP: say what it is instead.
-    if trace.tcp_profile == "as captured" {
+    if matches!(trace.source, crate::trace::Source::Captured { .. }) {
         let _ = writeln!(out, "a real capture, explained (not a simulation)");
     } else {
         let _ = writeln!(out, "seed {} · {}", trace.seed, trace.tcp_profile);

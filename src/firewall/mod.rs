@@ -317,9 +317,13 @@ impl Middlebox for Firewall {
     }
 }
 
-/// Whether rule `r` (with its addresses parsed in `c`) matches `p`.
+/// Whether rule `r` (with its addresses parsed in `c`) matches `p`. As in iptables, a rule
+/// for TCP, or with a port condition (which needs `-p tcp`), never matches an ICMP message.
 fn matches(r: &Rule, c: &Compiled, p: &Packet, dir: Direction, state: CtState) -> bool {
-    (r.direction == Direction::Any || r.direction == dir)
+    let ports = r.src_port != PortMatch::Any || r.dst_port != PortMatch::Any;
+    let protocol = p.icmp.is_none() || (r.protocol == Protocol::Any && !ports);
+    protocol
+        && (r.direction == Direction::Any || r.direction == dir)
         && c.src.contains(*p.src.ip())
         && c.dst.contains(*p.dst.ip())
         && r.src_port.matches(p.src.port())
@@ -401,6 +405,33 @@ mod tests {
         let v = f.decide(&out, Direction::Outbound);
         assert_eq!((v.rule(), v.action), (None, Action::Drop));
         assert_eq!((f.hits.clone(), f.default_hits), (vec![1, 1, 0], 1));
+    }
+
+    /// A review found `matches` ignoring the protocol: a TCP rule matched an ICMP error.
+    #[test]
+    fn a_tcp_rule_or_a_port_rule_never_matches_an_icmp_error() {
+        let syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
+        let icmp = crate::net::decode(&crate::net::build_icmp_unreachable(&syn, 3), false).unwrap();
+        assert!(icmp.icmp.is_some());
+        let tcp = Rule {
+            protocol: Protocol::Tcp,
+            ..rule(Action::Drop, Direction::Any, vec![])
+        };
+        let port = Rule {
+            dst_port: PortMatch::Range(0, 65535),
+            ..rule(Action::Drop, Direction::Any, vec![])
+        };
+        for r in [tcp, port] {
+            let mut f = fw(vec![r.clone()], Action::Accept, false);
+            let v = f.decide(&icmp, Direction::Outbound);
+            assert_eq!((v.rule(), v.action), (None, Action::Accept), "{r:?}");
+            // …while the same rule does match the TCP segment.
+            let v = f.decide(&syn, Direction::Inbound);
+            assert_eq!(v.rule(), Some(1), "{r:?}");
+        }
+        let any = rule(Action::Drop, Direction::Any, vec![]);
+        let mut f = fw(vec![any], Action::Accept, false);
+        assert_eq!(f.decide(&icmp, Direction::Outbound).rule(), Some(1));
     }
 
     #[test]
