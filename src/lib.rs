@@ -20,6 +20,7 @@ pub mod ids;
 pub mod live;
 pub mod middlebox;
 pub mod net;
+pub mod ports;
 pub mod rng;
 pub mod rules;
 pub mod scenario;

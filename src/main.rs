@@ -85,8 +85,8 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:2121")]
         listen: std::net::SocketAddrV4,
         /// Passive port range, e.g. 10001-10005.
-        #[arg(long, default_value = "1024-65535", value_parser = parse_range)]
-        pasv_range: (u16, u16),
+        #[arg(long, default_value = "1024-65535")]
+        pasv_range: ftp_lab::ports::PortRange,
         /// Active-mode source port: a number (20 needs root) or `any` for an ephemeral port.
         #[arg(long, default_value = "any")]
         active_port: String,
@@ -132,26 +132,6 @@ enum Cmd {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
     },
-}
-
-fn parse_range(s: &str) -> Result<(u16, u16), String> {
-    let (a, b) = s
-        .split_once('-')
-        .ok_or("write the range as LOW-HIGH, e.g. 10001-10005")?;
-    let lo: u16 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{a}' is not a port"))?;
-    let hi: u16 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{b}' is not a port"))?;
-    if lo == 0 || lo > hi {
-        return Err(format!(
-            "{lo}-{hi} is not a range of ports from 1 to 65535, low first"
-        ));
-    }
-    Ok((lo, hi))
 }
 
 /// Writes to standard output and flushes, so a full disk or a closed pipe is an error (exit 2
@@ -395,7 +375,7 @@ fn real_main() -> Result<ExitCode> {
             let cfg = ftp_lab::ftp::ServerConfig {
                 control_port: listen.port(),
                 active_data_port,
-                passive_range: pasv_range,
+                passive_range: pasv_range.bounds(),
                 connect_timeout: Duration::from_secs(timeout),
                 accept_timeout: Duration::from_secs(timeout),
                 idle_timeout: Duration::from_secs(idle_timeout),

@@ -171,6 +171,23 @@ impl PortMatch {
     }
 }
 
+impl FromStr for PortMatch {
+    type Err = crate::ports::PortError;
+    /// `any` (or nothing), a port, or a range (`10001-10005`), through `ports`' one parser.
+    fn from_str(s: &str) -> Result<PortMatch, Self::Err> {
+        let t = s.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("any") {
+            return Ok(PortMatch::Any);
+        }
+        let r: crate::ports::PortRange = t.parse()?;
+        Ok(if t.contains(['-', ':', '–']) {
+            PortMatch::Range(u32::from(r.lo()), u32::from(r.hi()))
+        } else {
+            PortMatch::Port(u32::from(r.lo()))
+        })
+    }
+}
+
 impl fmt::Display for PortMatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

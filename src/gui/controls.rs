@@ -36,40 +36,25 @@ pub struct ControlsOut {
     pub export: bool,
 }
 
+/// A port typed in a field (`ports`' parser; its message on error).
 pub fn parse_port(s: &str) -> Result<u32, String> {
-    let t = s.trim();
-    let n: u32 = t
-        .parse()
-        .map_err(|_| format!("'{t}' is not a port number (1–65535)"))?;
-    if (1..=65535).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!("{n} is not a port: ports go from 1 to 65535"))
-    }
+    s.parse::<crate::ports::Port>()
+        .map(|p| u32::from(p.get()))
+        .map_err(|e| e.to_string())
 }
 
+/// A range typed in a field.
 pub fn parse_range(s: &str) -> Result<(u32, u32), String> {
-    let t = s.trim();
-    let (a, b) = t
-        .split_once(['-', ':', '–'])
-        .ok_or_else(|| format!("'{t}' is not a range: write it as 10001-10005"))?;
-    let (a, b) = (parse_port(a)?, parse_port(b)?);
-    if a > b {
-        return Err(format!("the range {a}-{b} runs backwards"));
-    }
-    Ok((a, b))
+    let r: crate::ports::PortRange = s
+        .parse()
+        .map_err(|e: crate::ports::PortError| e.to_string())?;
+    Ok((u32::from(r.lo()), u32::from(r.hi())))
 }
 
+/// A rule's port condition typed in a field: any, a port or a range.
 pub fn parse_port_match(s: &str) -> Result<PortMatch, String> {
-    let t = s.trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("any") {
-        return Ok(PortMatch::Any);
-    }
-    if t.contains(['-', ':', '–']) {
-        let (a, b) = parse_range(t)?;
-        return Ok(PortMatch::Range(a, b));
-    }
-    parse_port(t).map(PortMatch::Port)
+    s.parse()
+        .map_err(|e: crate::ports::PortError| e.to_string())
 }
 
 fn parse_addr(s: &str) -> Result<String, String> {
@@ -858,7 +843,7 @@ mod tests {
                 .contains("1 to 65535")
         );
         assert!(parse_port_match("0").is_err());
-        assert!(parse_port_match("9-3").unwrap_err().contains("backwards"));
+        assert!(parse_port_match("9-3").unwrap_err().contains("reversed"));
         assert!(parse_port_match("http").is_err());
         assert!(parse_addr("10.0.0.0/33").is_err());
         assert_eq!(parse_addr("198.51.100.0/24").unwrap(), "198.51.100.0/24");

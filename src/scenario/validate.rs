@@ -3,6 +3,7 @@
 
 use super::{ActionSpec, ActivePort, NodeSpec, Scenario};
 use crate::firewall::{Cidr, PortMatch};
+use crate::ports::{Port, PortRange};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 
@@ -49,31 +50,32 @@ fn seconds(p: &mut Problems, field: String, v: u64, max: u64) {
     }
 }
 
-fn port(p: &mut Problems, field: String, v: u32) {
-    if !(1..=65535).contains(&v) {
-        p.push((
-            field,
-            format!("port {v} is out of range: a TCP port is a number from 1 to 65535"),
-        ));
-    }
+fn port(p: &mut Problems, field: String, v: u32) -> Option<Port> {
+    Port::new(v)
+        .map_err(|e| p.push((field, e.to_string())))
+        .ok()
 }
 
-fn range(p: &mut Problems, field: String, (lo, hi): (u32, u32)) {
-    port(p, format!("{field}.0"), lo);
-    port(p, format!("{field}.1"), hi);
-    if lo > hi {
-        p.push((
-            field,
-            format!("the range {lo}-{hi} is reversed: write the lower port first ({hi}, {lo})"),
-        ));
-    }
+fn range(p: &mut Problems, field: String, (lo, hi): (u32, u32)) -> Option<PortRange> {
+    let (a, b) = (
+        port(p, format!("{field}.0"), lo),
+        port(p, format!("{field}.1"), hi),
+    );
+    a.and(b)?;
+    PortRange::new(lo, hi)
+        .map_err(|e| p.push((field, format!("{e} ({hi}, {lo})"))))
+        .ok()
 }
 
 fn port_match(p: &mut Problems, field: String, m: &PortMatch) {
     match *m {
         PortMatch::Any => {}
-        PortMatch::Port(v) => port(p, field, v),
-        PortMatch::Range(lo, hi) => range(p, field, (lo, hi)),
+        PortMatch::Port(v) => {
+            port(p, field, v);
+        }
+        PortMatch::Range(lo, hi) => {
+            range(p, field, (lo, hi));
+        }
     }
 }
 
