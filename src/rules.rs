@@ -203,26 +203,15 @@ impl fmt::Display for PortMatch {
 pub struct Cidr {
     pub addr: Ipv4Addr,
     pub len: u8,
-    /// Matches nothing (an address that failed to parse).
-    nothing: bool,
 }
 
 impl Cidr {
     pub const ANY: Cidr = Cidr {
         addr: Ipv4Addr::UNSPECIFIED,
         len: 0,
-        nothing: false,
-    };
-    pub const NOTHING: Cidr = Cidr {
-        addr: Ipv4Addr::UNSPECIFIED,
-        len: 32,
-        nothing: true,
     };
 
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        if self.nothing {
-            return false;
-        }
         let mask = if self.len == 0 {
             0
         } else {
@@ -248,11 +237,7 @@ impl FromStr for Cidr {
             .ok()
             .filter(|l| *l <= 32)
             .ok_or_else(|| format!("'/{l}' is not a prefix length from 0 to 32"))?;
-        Ok(Cidr {
-            addr,
-            len,
-            nothing: false,
-        })
+        Ok(Cidr { addr, len })
     }
 }
 
@@ -414,6 +399,5 @@ mod tests {
         );
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("10.0.0/8".parse::<Cidr>().is_err());
-        assert!(!Cidr::NOTHING.contains("0.0.0.0".parse().unwrap()));
     }
 }

@@ -81,7 +81,8 @@ struct Expectation {
 pub struct Firewall {
     pub spec: FirewallSpec,
     /// The link towards the protected side: packets arriving on it travel outbound.
-    inside: Option<LinkId>,
+    inside: LinkId,
+    helper_port: u16,
     compiled: Vec<Compiled>,
     pub hits: Vec<u64>,
     pub default_hits: u64,
@@ -96,34 +97,23 @@ struct Compiled {
 }
 
 impl Firewall {
-    /// Builds a firewall; addresses that do not parse match nothing (validation reports them
-    /// before a scenario ever gets here).
-    pub fn new(spec: FirewallSpec) -> Firewall {
-        let compiled = spec
-            .rules
+    /// The firewall of a resolved scenario node.
+    pub fn new(node: &crate::scenario::network::FirewallNode) -> Firewall {
+        let compiled = node
+            .addresses
             .iter()
-            .map(|r| Compiled {
-                src: r.src.parse().unwrap_or(Cidr::NOTHING),
-                dst: r.dst.parse().unwrap_or(Cidr::NOTHING),
-            })
+            .map(|&(src, dst)| Compiled { src, dst })
             .collect();
-        let n = spec.rules.len();
+        let n = node.spec.rules.len();
         Firewall {
-            spec,
-            inside: None,
+            spec: node.spec.clone(),
+            inside: node.inside,
+            helper_port: node.helper_port,
             compiled,
             hits: vec![0; n],
             default_hits: 0,
             flows: BTreeMap::new(),
             expectations: Vec::new(),
-        }
-    }
-
-    /// The firewall on a path, with `inside` the link towards the side it protects.
-    pub fn on_path(spec: FirewallSpec, inside: LinkId) -> Firewall {
-        Firewall {
-            inside: Some(inside),
-            ..Firewall::new(spec)
         }
     }
 
@@ -248,7 +238,7 @@ impl Firewall {
     /// one announcement parser) and expects the data connection they announce. Like Linux
     /// without `loose=1`, it only trusts an announced address equal to the announcer's own.
     fn helper(&mut self, p: &Packet) {
-        let port = u16::try_from(self.spec.helper_port).unwrap_or(21);
+        let port = self.helper_port;
         let from_client = p.dst.port() == port;
         if !from_client && p.src.port() != port {
             return;
@@ -281,7 +271,7 @@ impl Middlebox for Firewall {
     }
 
     fn process(&mut self, _now: Time, p: &Packet, from: LinkId) -> Decision {
-        let dir = if Some(from) == self.inside {
+        let dir = if from == self.inside {
             Direction::Outbound
         } else {
             Direction::Inbound
@@ -361,15 +351,25 @@ mod tests {
     }
 
     fn fw(rules: Vec<Rule>, default_policy: Action, helper: bool) -> Firewall {
-        Firewall::new(FirewallSpec {
-            name: "client-fw".into(),
-            protects: "client".into(),
-            stateful: true,
-            ftp_helper: helper,
+        let addresses = rules
+            .iter()
+            .map(|r| (r.src.parse().unwrap(), r.dst.parse().unwrap()))
+            .collect();
+        Firewall::new(&crate::scenario::network::FirewallNode {
+            spec: FirewallSpec {
+                name: "client-fw".into(),
+                protects: "client".into(),
+                stateful: true,
+                ftp_helper: helper,
+                helper_port: 21,
+                default_policy,
+                default_reject_with: RejectWith::default(),
+                rules,
+            },
+            protects: crate::ids::NodeId(0),
+            inside: LinkId(0),
             helper_port: 21,
-            default_policy,
-            default_reject_with: RejectWith::default(),
-            rules,
+            addresses,
         })
     }
 

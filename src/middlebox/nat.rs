@@ -131,23 +131,23 @@ pub struct Nat {
     spec: NatSpec,
     inside: Vec<LinkId>,
     public: Ipv4Addr,
+    forwards: Vec<crate::scenario::network::Forward>,
+    alg_port: u16,
     maps: Vec<Map>,
     by_inside: BTreeMap<Tuple, usize>,
     by_outside: BTreeMap<Tuple, usize>,
     expects: Vec<Expect>,
 }
 
-fn port16(p: u32) -> u16 {
-    u16::try_from(p).unwrap_or(0)
-}
-
 impl Nat {
-    pub fn new(spec: NatSpec, inside: Vec<LinkId>) -> Nat {
-        let public = spec.public_address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED);
+    /// The NAT of a resolved scenario node.
+    pub fn new(node: &crate::scenario::network::NatNode) -> Nat {
         Nat {
-            spec,
-            inside,
-            public,
+            spec: node.spec.clone(),
+            inside: node.inside_links.clone(),
+            public: node.public,
+            forwards: node.forwards.clone(),
+            alg_port: node.alg_port,
             maps: Vec::new(),
             by_inside: BTreeMap::new(),
             by_outside: BTreeMap::new(),
@@ -297,14 +297,10 @@ impl Nat {
 
     /// A new inbound connection: a port forward, or a data connection the ALG expects.
     fn open_inbound(&mut self, p: &Packet) -> Option<usize> {
-        let fwd = self
-            .spec
-            .forwards
-            .iter()
-            .find(|f| f.port.matches(p.dst.port()));
+        let fwd = self.forwards.iter().find(|f| f.ports.matches(p.dst.port()));
         if let Some(f) = fwd {
-            let to: Ipv4Addr = f.to.parse().ok()?;
-            let port = f.to_port.map_or(p.dst.port(), port16);
+            let to = f.to;
+            let port = f.to_port.unwrap_or(p.dst.port());
             let how = format!("port forwarding of port {} to {to}", p.dst.port());
             return Some(self.add_map(SocketAddrV4::new(to, port), p.dst, p.src, how));
         }
@@ -319,7 +315,7 @@ impl Nat {
     /// The ALG on an outbound control segment: announcements of the inside host's own address
     /// become the public address, and the data connection they announce is expected.
     fn alg(&mut self, m: usize, p: &Packet) -> Option<AlgRewrite> {
-        let alg_port = port16(self.spec.alg_port);
+        let alg_port = self.alg_port;
         let from_client = p.dst.port() == alg_port;
         if !from_client && p.src.port() != alg_port {
             return None;
@@ -554,15 +550,22 @@ mod tests {
     use super::*;
     use crate::trace::Flags;
 
-    fn spec(alg: bool) -> NatSpec {
-        NatSpec {
-            name: "home".into(),
-            inside: vec!["client".into()],
-            public_address: "198.51.100.2".into(),
+    fn nat(alg: bool) -> Nat {
+        Nat::new(&crate::scenario::network::NatNode {
+            spec: NatSpec {
+                name: "home".into(),
+                inside: vec!["client".into()],
+                public_address: "198.51.100.2".into(),
+                forwards: Vec::new(),
+                ftp_alg: alg,
+                alg_port: 21,
+            },
+            public: "198.51.100.2".parse().unwrap(),
+            inside: vec![crate::ids::NodeId(0)],
+            inside_links: vec![IN],
             forwards: Vec::new(),
-            ftp_alg: alg,
             alg_port: 21,
-        }
+        })
     }
 
     fn pkt(src: &str, dst: &str, syn: bool, seq: u32, ack: u32, text: &str) -> Packet {
@@ -596,7 +599,7 @@ mod tests {
 
     #[test]
     fn the_alg_rewrites_port_and_shifts_the_rest_of_the_stream() {
-        let mut n = Nat::new(spec(true), vec![IN]);
+        let mut n = nat(true);
         let c = "10.0.0.5:40000";
         let s = "203.0.113.10:21";
         let syn = rewritten(&n.process(Time::ZERO, &pkt(c, s, true, 100, 0, ""), IN));
@@ -639,7 +642,7 @@ mod tests {
 
     #[test]
     fn without_the_alg_port_is_left_alone_and_unsolicited_inbound_is_dropped() {
-        let mut n = Nat::new(spec(false), vec![IN]);
+        let mut n = nat(false);
         let c = "10.0.0.5:40000";
         let s = "203.0.113.10:21";
         n.process(Time::ZERO, &pkt(c, s, true, 100, 0, ""), IN);
@@ -660,7 +663,7 @@ mod tests {
 
     #[test]
     fn two_inside_hosts_with_the_same_port_get_two_mappings() {
-        let mut n = Nat::new(spec(false), vec![IN]);
+        let mut n = nat(false);
         let s = "203.0.113.10:21";
         let a = rewritten(&n.process(Time::ZERO, &pkt("10.0.0.5:40000", s, true, 1, 0, ""), IN));
         let b = rewritten(&n.process(Time::ZERO, &pkt("10.0.0.6:40000", s, true, 1, 0, ""), IN));

@@ -7,6 +7,7 @@
 
 mod lex;
 mod locate;
+pub mod network;
 mod validate;
 
 pub use locate::Positions;
@@ -480,6 +481,11 @@ impl Scenario {
     /// Checks an in-memory scenario (one edited in the GUI); errors carry field paths only.
     pub fn check(&self) -> Vec<(String, String)> {
         validate::validate(self)
+    }
+
+    /// The network the simulator runs, or every problem (field path, message) that stops it.
+    pub fn resolve(&self) -> Result<network::Network, Vec<(String, String)>> {
+        validate::resolve(self)
     }
 
     /// The scenario as RON text (for "save as").

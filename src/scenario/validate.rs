@@ -1,11 +1,16 @@
 //! Semantic checks on a parsed scenario. Each problem is (field path, message); the caller
 //! turns paths into line and column. All problems are collected, none stops the others.
 
+use super::network::{self, ClientNode, FirewallNode, Forward, Link, NatNode, Network, ServerNode};
 use super::{ActionSpec, ActivePort, NodeSpec, Scenario};
 use crate::firewall::{Cidr, PortMatch};
+use crate::ftp::{ActionKind, UserAction};
+use crate::ids::{LinkId, NodeId};
 use crate::ports::{Port, PortRange};
+use crate::time::Time;
 use std::collections::{BTreeMap, VecDeque};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
 
 /// What a scenario may ask for at most. Each bound keeps a run's time and memory small
 /// whatever a file says; the README lists them.
@@ -41,13 +46,15 @@ fn at_most(p: &mut Problems, field: String, what: &str, n: usize, max: usize) {
     }
 }
 
-fn seconds(p: &mut Problems, field: String, v: u64, max: u64) {
+fn seconds(p: &mut Problems, field: String, v: u64, max: u64) -> Option<Duration> {
     if v == 0 || v > max {
         p.push((
             field,
             format!("{v} s is out of range: write a number of seconds from 1 to {max}"),
         ));
+        return None;
     }
+    Some(Duration::from_secs(v))
 }
 
 fn port(p: &mut Problems, field: String, v: u32) -> Option<Port> {
@@ -118,6 +125,8 @@ struct Ctx<'a> {
     s: &'a Scenario,
     names: BTreeMap<&'a str, usize>,
     neigh: Vec<Vec<usize>>,
+    /// The link joining two neighbours (either way round).
+    link_of: BTreeMap<(usize, usize), LinkId>,
     /// Which connected part of the topology each node is in.
     part: Vec<usize>,
 }
@@ -127,43 +136,78 @@ impl Ctx<'_> {
         let i = *self.names.get(name)?;
         Some((i, &self.s.nodes[i]))
     }
+
+    /// The link from node `i` to its neighbour called `name`.
+    fn link_to(&self, i: usize, name: &str) -> Option<(NodeId, LinkId)> {
+        let j = *self.names.get(name)?;
+        let l = *self.link_of.get(&(i, j))?;
+        Some((NodeId::new(j), l))
+    }
 }
 
+/// Every problem of a scenario (empty: it is valid).
 pub fn validate(s: &Scenario) -> Problems {
+    resolve(s).err().unwrap_or_default()
+}
+
+/// Checks a scenario and, when it is valid, resolves it into the `Network` the simulator runs.
+pub fn resolve(s: &Scenario) -> Result<Network, Problems> {
     let mut p = Problems::new();
     sizes(&mut p, s);
     if !p.is_empty() {
         // Too big to look at node by node.
-        return p;
+        return Err(p);
     }
     let names = names_and_addresses(&mut p, s);
-    let neigh = links(&mut p, s, &names);
+    let (neigh, link_of, links) = links(&mut p, s, &names);
     let part = components(&neigh);
     let cx = Ctx {
         s,
         names,
         neigh,
+        link_of,
         part,
     };
-    for (i, n) in s.nodes.iter().enumerate() {
-        match n {
-            NodeSpec::Client(c) => client(&mut p, &cx, i, c),
-            NodeSpec::Server(sv) => server(&mut p, &cx, i, sv),
-            NodeSpec::Firewall(fw) => firewall(&mut p, &cx, i, fw),
-            NodeSpec::Router(_) => {
-                if cx.neigh[i].is_empty() {
-                    p.push((
-                        format!("nodes[{i}].name"),
-                        "this router has no links".into(),
-                    ));
-                }
-            }
-            NodeSpec::Nat(nat) => nat_node(&mut p, &cx, i, nat),
-        }
-    }
+    let nodes: Vec<Option<network::Node>> = s
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| node(&mut p, &cx, i, n))
+        .collect();
     expectation(&mut p, &cx);
     questions(&mut p, s);
-    p
+    let nodes: Option<Vec<network::Node>> = nodes.into_iter().collect();
+    match nodes {
+        Some(nodes) if p.is_empty() => Ok(Network {
+            title: s.title.clone(),
+            seed: s.seed,
+            time_limit: Time::from_secs(s.time_limit_s),
+            nodes,
+            links,
+        }),
+        _ => Err(p),
+    }
+}
+
+fn node(p: &mut Problems, cx: &Ctx, i: usize, n: &NodeSpec) -> Option<network::Node> {
+    Some(match n {
+        NodeSpec::Client(c) => network::Node::Client(client(p, cx, i, c)?),
+        NodeSpec::Server(sv) => network::Node::Server(server(p, cx, i, sv)?),
+        NodeSpec::Firewall(fw) => network::Node::Firewall(firewall(p, cx, i, fw)?),
+        NodeSpec::Router(r) => {
+            if cx.neigh[i].is_empty() {
+                p.push((
+                    format!("nodes[{i}].name"),
+                    "this router has no links".into(),
+                ));
+                return None;
+            }
+            network::Node::Router {
+                name: r.name.clone(),
+            }
+        }
+        NodeSpec::Nat(nat) => network::Node::Nat(nat_node(p, cx, i, nat)?),
+    })
 }
 
 fn questions(p: &mut Problems, s: &Scenario) {
@@ -266,10 +310,14 @@ fn names_and_addresses<'a>(p: &mut Problems, s: &'a Scenario) -> BTreeMap<&'a st
     names
 }
 
+type Links = (Vec<Vec<usize>>, BTreeMap<(usize, usize), LinkId>, Vec<Link>);
+
 /// Each link joins two named, different nodes once, with a delay in range. Returns each
-/// node's neighbours.
-fn links(p: &mut Problems, s: &Scenario, names: &BTreeMap<&str, usize>) -> Vec<Vec<usize>> {
+/// node's neighbours, the link between two neighbours, and the links resolved.
+fn links(p: &mut Problems, s: &Scenario, names: &BTreeMap<&str, usize>) -> Links {
     let mut neigh: Vec<Vec<usize>> = vec![Vec::new(); s.nodes.len()];
+    let mut link_of = BTreeMap::new();
+    let mut resolved = Vec::new();
     for (i, l) in s.links.iter().enumerate() {
         let a = names.get(l.a.as_str()).copied();
         let b = names.get(l.b.as_str()).copied();
@@ -305,9 +353,16 @@ fn links(p: &mut Problems, s: &Scenario, names: &BTreeMap<&str, usize>) -> Vec<V
         } else {
             neigh[a].push(b);
             neigh[b].push(a);
+            link_of.insert((a, b), LinkId::new(i));
+            link_of.insert((b, a), LinkId::new(i));
         }
+        resolved.push(Link {
+            a: NodeId::new(a),
+            b: NodeId::new(b),
+            delay_us: (l.delay_ms * 1000.0).round() as u64,
+        });
     }
-    neigh
+    (neigh, link_of, resolved)
 }
 
 fn one_link(p: &mut Problems, cx: &Ctx, i: usize, what: &str) {
@@ -321,10 +376,10 @@ fn one_link(p: &mut Problems, cx: &Ctx, i: usize, what: &str) {
     }
 }
 
-fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
+fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option<ClientNode> {
     let f = |x: &str| format!("nodes[{i}].{x}");
-    range(p, f("data_ports"), c.data_ports);
-    seconds(
+    let data_ports = range(p, f("data_ports"), c.data_ports);
+    let connect_timeout = seconds(
         p,
         f("connect_timeout_s"),
         c.connect_timeout_s,
@@ -341,11 +396,14 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
             ),
         ));
     }
-    if let Some(a) = &c.server_address {
-        address(p, f("server_address"), a);
-    }
+    let server_address = match &c.server_address {
+        Some(a) => Some(address(p, f("server_address"), a)),
+        None => None,
+    };
+    let mut dial = None;
+    let mut server = None;
     match cx.node(&c.server) {
-        Some((j, NodeSpec::Server(_))) => {
+        Some((j, NodeSpec::Server(sv))) => {
             if cx.part[i] != cx.part[j] {
                 p.push((
                     f("server"),
@@ -355,6 +413,10 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
                     ),
                 ));
             }
+            let ip = server_address.unwrap_or_else(|| sv.address.parse().ok());
+            let port = u16::try_from(sv.control_port).ok();
+            dial = ip.zip(port).map(|(ip, port)| SocketAddrV4::new(ip, port));
+            server = Some(NodeId::new(j));
         }
         Some(_) => p.push((f("server"), format!("'{}' is not a Server node", c.server))),
         None => p.push((f("server"), format!("no node is called '{}'", c.server))),
@@ -385,21 +447,57 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) {
         }
     }
     one_link(p, cx, i, "a client");
+    Some(ClientNode {
+        name: c.name.clone(),
+        address: c.address.parse().ok()?,
+        server: server?,
+        dial: dial?,
+        mode: c.mode,
+        commands: c.commands,
+        data_ports: data_ports?,
+        connect_timeout: connect_timeout?,
+        start: Time::from_millis(c.start_ms),
+        actions: c.actions.iter().map(user_action).collect(),
+    })
 }
 
-fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) {
-    let f = |x: &str| format!("nodes[{i}].{x}");
-    port(p, f("control_port"), sv.control_port);
-    if let ActivePort::Port(x) = sv.active_data_port {
-        port(p, f("active_data_port"), x);
-        if x == sv.control_port {
-            p.push((
-                f("active_data_port"),
-                "the active data port must differ from the control port".into(),
-            ));
-        }
+/// What the user types, as the client runs it.
+fn user_action(a: &ActionSpec) -> UserAction {
+    match a {
+        ActionSpec::Connect => UserAction::Connect,
+        ActionSpec::Login { user, pass } => UserAction::Login {
+            user: user.clone(),
+            pass: pass.clone(),
+        },
+        ActionSpec::Mode(m) => UserAction::SetMode(*m),
+        ActionSpec::Ls => UserAction::Ls(None),
+        ActionSpec::LsDir(d) => UserAction::Ls(Some(d.clone())),
+        ActionSpec::Get(f) => UserAction::Get(f.clone()),
+        ActionSpec::Put { name, content } => UserAction::Put {
+            name: name.clone(),
+            data: content.clone().into_bytes(),
+        },
+        ActionSpec::Quit => UserAction::Quit,
     }
-    range(p, f("passive_range"), sv.passive_range);
+}
+
+fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) -> Option<ServerNode> {
+    let f = |x: &str| format!("nodes[{i}].{x}");
+    let control_port = port(p, f("control_port"), sv.control_port);
+    let active_data_port = match sv.active_data_port {
+        ActivePort::Port(x) => {
+            let a = port(p, f("active_data_port"), x);
+            if x == sv.control_port {
+                p.push((
+                    f("active_data_port"),
+                    "the active data port must differ from the control port".into(),
+                ));
+            }
+            Some(a.map(Port::get))
+        }
+        ActivePort::Ephemeral => None,
+    };
+    let passive_range = range(p, f("passive_range"), sv.passive_range);
     let (lo, hi) = sv.passive_range;
     if lo <= sv.control_port && sv.control_port <= hi {
         p.push((
@@ -410,21 +508,54 @@ fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) {
             ),
         ));
     }
-    if let Some(a) = &sv.passive_address {
-        address(p, f("passive_address"), a);
-    }
-    for (k, v) in [
-        ("connect_timeout_s", sv.connect_timeout_s),
-        ("accept_timeout_s", sv.accept_timeout_s),
-    ] {
-        seconds(p, f(k), v, limits::TIMEOUT_S);
-    }
+    let passive_address = match &sv.passive_address {
+        Some(a) => Some(address(p, f("passive_address"), a)),
+        None => None,
+    };
+    let connect_timeout = seconds(
+        p,
+        f("connect_timeout_s"),
+        sv.connect_timeout_s,
+        limits::TIMEOUT_S,
+    );
+    let accept_timeout = seconds(
+        p,
+        f("accept_timeout_s"),
+        sv.accept_timeout_s,
+        limits::TIMEOUT_S,
+    );
     at_most(p, f("files"), "files", sv.files.len(), limits::FILES);
     at_most(p, f("users"), "accounts", sv.users.len(), limits::USERS);
     one_link(p, cx, i, "a server");
+    Some(ServerNode {
+        name: sv.name.clone(),
+        address: sv.address.parse().ok()?,
+        profile: sv.profile,
+        control_port: control_port?.get(),
+        active_data_port: match active_data_port {
+            Some(a) => Some(a?),
+            None => None,
+        },
+        passive_range: passive_range?,
+        passive_address: match passive_address {
+            Some(a) => Some(a?),
+            None => None,
+        },
+        connect_timeout: connect_timeout?,
+        accept_timeout: accept_timeout?,
+        anonymous: sv.anonymous,
+        anonymous_upload: sv.anonymous_upload,
+        users: sv.users.clone(),
+        files: sv.files.clone(),
+    })
 }
 
-fn firewall(p: &mut Problems, cx: &Ctx, i: usize, fw: &crate::firewall::FirewallSpec) {
+fn firewall(
+    p: &mut Problems,
+    cx: &Ctx,
+    i: usize,
+    fw: &crate::firewall::FirewallSpec,
+) -> Option<FirewallNode> {
     let f = |x: &str| format!("nodes[{i}].{x}");
     if cx.neigh[i].len() != 2 {
         p.push((
@@ -450,17 +581,23 @@ fn firewall(p: &mut Problems, cx: &Ctx, i: usize, fw: &crate::firewall::Firewall
         )),
         _ => {}
     }
-    port(p, f("helper_port"), fw.helper_port);
+    let helper_port = port(p, f("helper_port"), fw.helper_port);
     at_most(p, f("rules"), "rules", fw.rules.len(), limits::RULES);
+    let mut addresses = Vec::new();
     for (k, r) in fw.rules.iter().enumerate() {
         let rf = |x: &str| format!("nodes[{i}].rules[{k}].{x}");
+        let mut pair = Vec::new();
         for (field, a) in [("src", &r.src), ("dst", &r.dst)] {
-            if let Err(e) = a.parse::<Cidr>() {
-                p.push((
+            match a.parse::<Cidr>() {
+                Ok(c) => pair.push(c),
+                Err(e) => p.push((
                     rf(field),
                     format!("{e}; write 'any', an address, or a prefix like 10.0.0.0/8"),
-                ));
+                )),
             }
+        }
+        if let [a, b] = pair[..] {
+            addresses.push((a, b));
         }
         port_match(p, rf("src_port"), &r.src_port);
         port_match(p, rf("dst_port"), &r.dst_port);
@@ -468,9 +605,22 @@ fn firewall(p: &mut Problems, cx: &Ctx, i: usize, fw: &crate::firewall::Firewall
             p.push((rf("state"), format!("'{}' does not track connections (stateful: false), so a rule cannot match on state", fw.name)));
         }
     }
+    let (protects, inside) = cx.link_to(i, &fw.protects)?;
+    (addresses.len() == fw.rules.len()).then_some(FirewallNode {
+        spec: fw.clone(),
+        protects,
+        inside,
+        helper_port: helper_port?.get(),
+        addresses,
+    })
 }
 
-fn nat_node(p: &mut Problems, cx: &Ctx, i: usize, nat: &crate::middlebox::nat::NatSpec) {
+fn nat_node(
+    p: &mut Problems,
+    cx: &Ctx,
+    i: usize,
+    nat: &crate::middlebox::nat::NatSpec,
+) -> Option<NatNode> {
     let f = |x: &str| format!("nodes[{i}].{x}");
     if nat.inside.is_empty() {
         p.push((
@@ -497,7 +647,7 @@ fn nat_node(p: &mut Problems, cx: &Ctx, i: usize, nat: &crate::middlebox::nat::N
             format!("'{}' has no link on its outside", nat.name),
         ));
     }
-    port(p, f("alg_port"), nat.alg_port);
+    let alg_port = port(p, f("alg_port"), nat.alg_port);
     at_most(
         p,
         f("forwards"),
@@ -505,12 +655,14 @@ fn nat_node(p: &mut Problems, cx: &Ctx, i: usize, nat: &crate::middlebox::nat::N
         nat.forwards.len(),
         limits::RULES,
     );
+    let mut forwards = Vec::new();
     for (k, fw) in nat.forwards.iter().enumerate() {
         let ff = |x: &str| format!("nodes[{i}].forwards[{k}].{x}");
         port_match(p, ff("port"), &fw.port);
-        address(p, ff("to"), &fw.to);
+        let to = address(p, ff("to"), &fw.to);
+        let mut to_port = None;
         if let Some(tp) = fw.to_port {
-            port(p, ff("to_port"), tp);
+            to_port = port(p, ff("to_port"), tp).map(Port::get);
             if matches!(fw.port, PortMatch::Range(..) | PortMatch::Any) {
                 p.push((
                     ff("to_port"),
@@ -518,11 +670,42 @@ fn nat_node(p: &mut Problems, cx: &Ctx, i: usize, nat: &crate::middlebox::nat::N
                 ));
             }
         }
+        if let Some(to) = to {
+            forwards.push(Forward {
+                ports: fw.port,
+                to,
+                to_port,
+            });
+        }
     }
+    let links: Option<Vec<(NodeId, LinkId)>> =
+        nat.inside.iter().map(|x| cx.link_to(i, x)).collect();
+    let (inside, inside_links) = links?.into_iter().unzip();
+    (forwards.len() == nat.forwards.len()).then_some(NatNode {
+        spec: nat.clone(),
+        public: nat.public_address.parse().ok()?,
+        inside,
+        inside_links,
+        forwards,
+        alg_port: alg_port?.get(),
+    })
 }
 
 fn expectation(p: &mut Problems, cx: &Ctx) {
     let e = &cx.s.expect;
+    let actions = std::iter::once(("expect.failed_action".to_owned(), &e.failed_action)).chain(
+        e.clients.iter().map(|(n, c)| {
+            (
+                format!("expect.clients.{n}.failed_action"),
+                &c.failed_action,
+            )
+        }),
+    );
+    for (field, a) in actions {
+        if let Some(Err(why)) = a.as_deref().map(str::parse::<ActionKind>) {
+            p.push((field, why));
+        }
+    }
     if let Some(b) = &e.blocked_by {
         match cx.node(&b.firewall) {
             Some((_, NodeSpec::Firewall(fw))) => {

@@ -1,21 +1,21 @@
-//! From a scenario to the world's nodes, links and the trace's node list: the one place that
-//! knows each kind of scenario node.
+//! From a resolved scenario (`Network`) to the world's nodes, links and the trace's node list:
+//! the one place that knows each kind of scenario node. Nothing here can fail: validation
+//! resolved every address, port and name.
 
-use super::world::Node;
+use super::node::Node;
 use crate::firewall::Firewall;
 use crate::ftp::server::{Flavour, PasvRetry};
-use crate::ftp::{ActionKind, ClientConfig, ClientSession, MemStore, ServerConfig, UserAction};
+use crate::ftp::{ActionKind, ClientConfig, ClientSession, MemStore, ServerConfig};
 use crate::host::EndHost;
 use crate::ids::{LinkId, NodeId};
+use crate::middlebox::nat::Nat;
 use crate::middlebox::router::Router;
 use crate::rng::Rng;
-use crate::scenario::{
-    ActionSpec, ActivePort, ClientSpec, NodeSpec, Scenario, ServerProfile, ServerSpec,
-};
+use crate::scenario::ServerProfile;
+use crate::scenario::network::{self, ClientNode, Network, ServerNode};
 use crate::time::Time;
 use crate::trace::{LinkInfo, NodeInfo, NodeKind};
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 /// What the world is made of.
@@ -25,40 +25,13 @@ pub struct Built {
     pub links: Vec<LinkInfo>,
     /// Each node's links.
     pub node_links: Vec<Vec<LinkId>>,
-    /// Each client's action names (to report actions that never finished).
+    /// Each client's actions (to report actions that never finished).
     pub scripts: BTreeMap<NodeId, Vec<ActionKind>>,
     /// When each client starts.
     pub starts: BTreeMap<NodeId, Time>,
 }
 
-fn port16(p: u32) -> u16 {
-    u16::try_from(p).unwrap_or(u16::MAX)
-}
-
-fn addr(a: &str) -> Ipv4Addr {
-    a.parse().unwrap_or(Ipv4Addr::UNSPECIFIED)
-}
-
-fn action(a: &ActionSpec) -> UserAction {
-    match a {
-        ActionSpec::Connect => UserAction::Connect,
-        ActionSpec::Login { user, pass } => UserAction::Login {
-            user: user.clone(),
-            pass: pass.clone(),
-        },
-        ActionSpec::Mode(m) => UserAction::SetMode(*m),
-        ActionSpec::Ls => UserAction::Ls(None),
-        ActionSpec::LsDir(d) => UserAction::Ls(Some(d.clone())),
-        ActionSpec::Get(f) => UserAction::Get(f.clone()),
-        ActionSpec::Put { name, content } => UserAction::Put {
-            name: name.clone(),
-            data: content.clone().into_bytes(),
-        },
-        ActionSpec::Quit => UserAction::Quit,
-    }
-}
-
-fn info(name: &str, kind: NodeKind, address: Option<Ipv4Addr>) -> NodeInfo {
+fn info(name: &str, kind: NodeKind, address: Option<std::net::Ipv4Addr>) -> NodeInfo {
     NodeInfo {
         name: name.to_owned(),
         kind,
@@ -68,45 +41,33 @@ fn info(name: &str, kind: NodeKind, address: Option<Ipv4Addr>) -> NodeInfo {
     }
 }
 
-fn client(s: &Scenario, c: &ClientSpec, server: Option<&ServerSpec>) -> (Node, NodeInfo) {
-    let dial = c
-        .server_address
-        .as_deref()
-        .or(server.map(|sv| sv.address.as_str()))
-        .map_or(Ipv4Addr::UNSPECIFIED, addr);
-    let control_port = server.map_or(21, |sv| port16(sv.control_port));
-    let mut cfg = ClientConfig::new(SocketAddrV4::new(dial, control_port));
+fn client(net: &Network, c: &ClientNode) -> (Node, NodeInfo) {
+    let mut cfg = ClientConfig::new(c.dial);
     cfg.mode = c.mode;
     cfg.commands = c.commands;
-    cfg.data_ports = (port16(c.data_ports.0), port16(c.data_ports.1));
-    cfg.connect_timeout = Duration::from_secs(c.connect_timeout_s);
-    cfg.data_connect_timeout = Duration::from_secs(c.connect_timeout_s);
-    let script: Vec<UserAction> = c.actions.iter().map(action).collect();
+    cfg.data_ports = c.data_ports.bounds();
+    cfg.connect_timeout = c.connect_timeout;
+    cfg.data_connect_timeout = c.connect_timeout;
     let session = ClientSession::new(
         cfg,
-        script,
-        Rng::split(s.seed, &format!("ftp-client/{}", c.name)),
+        c.actions.clone(),
+        Rng::split(net.seed, &format!("ftp-client/{}", c.name)),
     );
-    let a = addr(&c.address);
-    let host = EndHost::client(&c.name, a, session, s.seed);
+    let host = EndHost::client(&c.name, c.address, session, net.seed);
     (
         Node::Host(Box::new(host), None),
-        info(&c.name, NodeKind::Client, Some(a)),
+        info(&c.name, NodeKind::Client, Some(c.address)),
     )
 }
 
-fn server(s: &Scenario, sv: &ServerSpec) -> (Node, NodeInfo) {
-    let a = addr(&sv.address);
+fn server(net: &Network, sv: &ServerNode) -> (Node, NodeInfo) {
     let mut cfg = ServerConfig {
-        control_port: port16(sv.control_port),
-        active_data_port: match sv.active_data_port {
-            ActivePort::Port(p) => Some(port16(p)),
-            ActivePort::Ephemeral => None,
-        },
-        passive_range: (port16(sv.passive_range.0), port16(sv.passive_range.1)),
-        passive_address: sv.passive_address.as_deref().and_then(|a| a.parse().ok()),
-        connect_timeout: Duration::from_secs(sv.connect_timeout_s),
-        accept_timeout: Duration::from_secs(sv.accept_timeout_s),
+        control_port: sv.control_port,
+        active_data_port: sv.active_data_port,
+        passive_range: sv.passive_range.bounds(),
+        passive_address: sv.passive_address,
+        connect_timeout: sv.connect_timeout,
+        accept_timeout: sv.accept_timeout,
         pasv_retry: match sv.profile {
             ServerProfile::Vsftpd => PasvRetry::Vsftpd,
             ServerProfile::Pyftpdlib => PasvRetry::EveryPort,
@@ -132,69 +93,46 @@ fn server(s: &Scenario, sv: &ServerSpec) -> (Node, NodeInfo) {
     for (path, content) in &sv.files {
         store.insert(path, content.as_bytes());
     }
-    let host = EndHost::server(&sv.name, a, cfg, store, s.seed);
+    let host = EndHost::server(&sv.name, sv.address, cfg, store, net.seed);
     (
         Node::Host(Box::new(host), None),
-        info(&sv.name, NodeKind::Server, Some(a)),
+        info(&sv.name, NodeKind::Server, Some(sv.address)),
     )
 }
 
-/// Builds the world's parts from a valid scenario.
-pub fn build(s: &Scenario) -> Built {
-    let index: BTreeMap<&str, NodeId> = s
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.name(), NodeId::new(i)))
-        .collect();
-    let links: Vec<LinkInfo> = s
+/// Builds the world's parts from a resolved scenario.
+pub fn build(net: &Network) -> Built {
+    let links: Vec<LinkInfo> = net
         .links
         .iter()
         .map(|l| LinkInfo {
-            a: index[l.a.as_str()],
-            b: index[l.b.as_str()],
-            delay_us: (l.delay_ms * 1000.0).round() as u64,
+            a: l.a,
+            b: l.b,
+            delay_us: l.delay_us,
         })
         .collect();
-    let mut node_links: Vec<Vec<LinkId>> = vec![Vec::new(); s.nodes.len()];
+    let mut node_links: Vec<Vec<LinkId>> = vec![Vec::new(); net.nodes.len()];
     for (i, l) in links.iter().enumerate() {
         node_links[l.a.index()].push(LinkId::new(i));
         node_links[l.b.index()].push(LinkId::new(i));
     }
-    // The link from node `n` towards its neighbour called `name`.
-    let link_to = |n: NodeId, name: &str| -> LinkId {
-        let m = index.get(name).copied();
-        node_links[n.index()]
-            .iter()
-            .copied()
-            .find(|l| Some(links[l.index()].other(n)) == m)
-            .unwrap_or(LinkId(0))
-    };
-    let servers: BTreeMap<&str, &ServerSpec> = s
-        .nodes
-        .iter()
-        .filter_map(|n| match n {
-            NodeSpec::Server(sv) => Some((sv.name.as_str(), sv)),
-            _ => None,
-        })
-        .collect();
     let mut built = Built {
         nodes: Vec::new(),
         infos: Vec::new(),
-        links: links.clone(),
-        node_links: node_links.clone(),
+        links,
+        node_links,
         scripts: BTreeMap::new(),
         starts: BTreeMap::new(),
     };
-    for (i, n) in s.nodes.iter().enumerate() {
+    for (i, n) in net.nodes.iter().enumerate() {
         let id = NodeId::new(i);
-        let (node, info) = build_node(s, n, id, &servers, &link_to, &index);
-        if let NodeSpec::Client(c) = n {
+        if let network::Node::Client(c) = n {
             built
                 .scripts
-                .insert(id, c.actions.iter().map(|a| action(a).kind()).collect());
-            built.starts.insert(id, Time::from_millis(c.start_ms));
+                .insert(id, c.actions.iter().map(|a| a.kind()).collect());
+            built.starts.insert(id, c.start);
         }
+        let (node, info) = build_node(net, n);
         built.nodes.push(node);
         built.infos.push(info);
     }
@@ -202,39 +140,23 @@ pub fn build(s: &Scenario) -> Built {
 }
 
 /// One scenario node: its world node and how the views name it.
-fn build_node(
-    s: &Scenario,
-    n: &NodeSpec,
-    id: NodeId,
-    servers: &BTreeMap<&str, &ServerSpec>,
-    link_to: &dyn Fn(NodeId, &str) -> LinkId,
-    index: &BTreeMap<&str, NodeId>,
-) -> (Node, NodeInfo) {
+fn build_node(net: &Network, n: &network::Node) -> (Node, NodeInfo) {
     match n {
-        NodeSpec::Client(c) => client(s, c, servers.get(c.server.as_str()).copied()),
-        NodeSpec::Server(sv) => server(s, sv),
-        NodeSpec::Firewall(f) => {
-            let fw = Firewall::on_path(f.clone(), link_to(id, &f.protects));
-            let mut i = info(&f.name, NodeKind::Firewall, None);
-            i.protects = Some(f.protects.clone());
-            (Node::Middle(Box::new(fw)), i)
+        network::Node::Client(c) => client(net, c),
+        network::Node::Server(sv) => server(net, sv),
+        network::Node::Firewall(f) => {
+            let mut i = info(&f.spec.name, NodeKind::Firewall, None);
+            i.protects = Some(f.spec.protects.clone());
+            (Node::Middle(Box::new(Firewall::new(f))), i)
         }
-        NodeSpec::Router(r) => (
-            Node::Middle(Box::new(Router {
-                name: r.name.clone(),
-            })),
-            info(&r.name, NodeKind::Router, None),
+        network::Node::Router { name } => (
+            Node::Middle(Box::new(Router { name: name.clone() })),
+            info(name, NodeKind::Router, None),
         ),
-        NodeSpec::Nat(spec) => {
-            let inside: Vec<LinkId> = spec.inside.iter().map(|x| link_to(id, x)).collect();
-            let nat = crate::middlebox::nat::Nat::new(spec.clone(), inside);
-            let mut i = info(&spec.name, NodeKind::Nat, spec.public_address.parse().ok());
-            i.inside = spec
-                .inside
-                .iter()
-                .filter_map(|x| index.get(x.as_str()).copied())
-                .collect();
-            (Node::Middle(Box::new(nat)), i)
+        network::Node::Nat(nat) => {
+            let mut i = info(&nat.spec.name, NodeKind::Nat, Some(nat.public));
+            i.inside = nat.inside.clone();
+            (Node::Middle(Box::new(Nat::new(nat))), i)
         }
     }
 }

@@ -7,9 +7,10 @@
 //! is the event queue.
 
 mod build;
+mod node;
 pub mod queue;
 mod record;
 mod routes;
 mod world;
 
-pub use world::{TCP_PROFILE, simulate};
+pub use world::{TCP_PROFILE, run, simulate};

@@ -7,7 +7,7 @@
 //! has no route for takes the node's default link, and ends at the first router that has no
 //! route either ("no route to 10.0.0.5").
 
-use super::world::Node;
+use super::node::Node;
 use crate::ids::{LinkId, NodeId};
 use crate::middlebox::Routing;
 use crate::trace::{LinkInfo, NodeInfo, NodeKind};

@@ -7,13 +7,15 @@
 //! then tagged with handshake steps and given its diagnoses.
 
 use super::build::{Built, build};
+use super::node::Node;
 use super::queue::EventQueue;
 use super::record::{HostRole, Recorder};
 use super::routes::Routes;
 use crate::ftp::ActionResult;
 use crate::host::{App, EndHost, HostEvent};
 use crate::ids::{LinkId, NodeId, PacketId};
-use crate::middlebox::{Act, Middlebox, Report};
+use crate::middlebox::{Act, Report};
+use crate::scenario::network::Network;
 use crate::scenario::{Scenario, limits};
 use crate::time::Time;
 use crate::trace::{
@@ -30,12 +32,6 @@ pub const TCP_PROFILE: &str = "smoltcp TCP: classic RFC 6298 back-off, SYN retri
 const LINGER: Duration = Duration::from_secs(2);
 /// A guard against a run that never settles: queue entries handled (polls included).
 const MAX_STEPS: usize = 4_000_000;
-
-/// A node of the world: an end host (with the time it is next to be polled), or a middlebox.
-pub enum Node {
-    Host(Box<EndHost>, Option<Time>),
-    Middle(Box<dyn Middlebox>),
-}
 
 enum Ev {
     Poll(NodeId),
@@ -60,10 +56,11 @@ struct World {
 /// Runs a scenario from scratch and returns its trace, or the scenario's problems (field path,
 /// message) if it is not valid.
 pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
-    let problems = s.check();
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    s.resolve().map(|net| run(&net))
+}
+
+/// Runs a resolved scenario from scratch: it always comes to an outcome.
+pub fn run(net: &Network) -> Trace {
     let Built {
         nodes,
         infos,
@@ -71,7 +68,7 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         node_links,
         scripts,
         starts,
-    } = build(s);
+    } = build(net);
     let routes = Routes::compute(&nodes, &infos, &links, &node_links);
     let mut rec = Recorder::default();
     for (i, info) in infos.iter().enumerate() {
@@ -99,13 +96,13 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
         let at = starts.get(&id).copied().unwrap_or(Time::ZERO);
         w.schedule_poll(id, at);
     }
-    let cut = w.run(Time::from_secs(s.time_limit_s));
-    let clients = w.client_reports(&infos, &scripts, &cut, s.time_limit_s);
+    let cut = w.run(net.time_limit);
+    let clients = w.client_reports(&infos, &scripts, &cut, net.time_limit.micros() / 1_000_000);
     let (firewalls, nats) = w.reports();
     let mut trace = Trace {
         source: Source::Simulated,
-        title: s.title.clone(),
-        seed: s.seed,
+        title: net.title.clone(),
+        seed: net.seed,
         tcp_profile: TCP_PROFILE.to_owned(),
         nodes: infos,
         links,
@@ -119,7 +116,7 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     };
     crate::trace::classify::classify(&mut trace);
     crate::trace::diagnose::diagnose_all(&mut trace);
-    Ok(trace)
+    trace
 }
 
 /// The trace's name for smoltcp's TCP state.
