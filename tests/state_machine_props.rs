@@ -8,7 +8,7 @@
 //! each action of the client's script is reported once.
 
 use ftp_lab::ftp::client::DataCommands;
-use ftp_lab::ftp::server::{DataFailure, Flavour};
+use ftp_lab::ftp::server::{DataFailure, ServerProfile};
 use ftp_lab::ftp::{
     ClientConfig, ClientSession, MemStore, Mode, ServerConfig, ServerSession, UserAction,
 };
@@ -111,7 +111,7 @@ proptest! {
         events in proptest::collection::vec(event(), 0..60),
     ) {
         let cfg = ServerConfig {
-            flavour: if py { Flavour::Pyftpdlib } else { Flavour::Vsftpd },
+            profile: if py { ServerProfile::Pyftpdlib } else { ServerProfile::Vsftpd },
             passive_range: (10001, 10003),
             anon_upload: true,
             ..ServerConfig::default()

@@ -259,7 +259,7 @@ fn explain_failure(
         .iter()
         .find(|k| k.channel == Channel::Control && k.client == Some(c.node));
     // Replies that say it all.
-    if text.contains("OOPS: vsf_sysutil_bind") || text.contains("Can't open passive connection") {
+    if crate::ftp::server::ServerProfile::means_range_exhausted(text) {
         return (
             format!(
                 "the server had no free port in its passive range ({text}): other clients' passive connections were using them all."

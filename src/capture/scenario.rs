@@ -82,12 +82,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         }
         None => Mode::Passive,
     };
-    let pyftpdlib = lines.iter().any(|l| {
-        l.contains("Active data connection established")
-            || l.contains("Entering passive mode")
-            || l.contains("data channel timed out")
-            || l.contains("Can't connect to specified address")
-    });
+    let profile = ServerProfile::recognise(lines.iter().map(String::as_str));
     let user = lines
         .iter()
         .find_map(|l| l.strip_prefix("USER ").map(str::to_owned))
@@ -270,11 +265,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
             NodeSpec::Server(ServerSpec {
                 name: "server".to_owned(),
                 address: s_ip.to_string(),
-                profile: if pyftpdlib {
-                    ServerProfile::Pyftpdlib
-                } else {
-                    ServerProfile::Vsftpd
-                },
+                profile,
                 control_port,
                 active_data_port,
                 passive_range,

@@ -293,15 +293,12 @@ fn server_section(
         ui.label(RichText::new(format!("FTP server {} ({})", s.name, s.address)).strong());
         let before = s.profile;
         egui::ComboBox::new(("profile", i), "Behaves like")
-            .selected_text(match s.profile {
-                ServerProfile::Vsftpd => "vsftpd",
-                ServerProfile::Pyftpdlib => "pyftpdlib",
-            })
+            .selected_text(s.profile.name())
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut s.profile, ServerProfile::Vsftpd, "vsftpd")
-                    .on_hover_text("Answers PORT at once, connects when LIST/RETR/STOR comes, 425 after 60 s");
-                ui.selectable_value(&mut s.profile, ServerProfile::Pyftpdlib, "pyftpdlib")
-                    .on_hover_text("Connects at PORT time from an ephemeral port, 421 after 30 s; passive waits 30 s from PASV");
+                for p in ServerProfile::ALL {
+                    ui.selectable_value(&mut s.profile, p, p.name())
+                        .on_hover_text(p.behaviour().summary);
+                }
             });
         changed |= before != s.profile;
         if let Some(p) = field(

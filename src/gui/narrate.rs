@@ -187,7 +187,8 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
             } else {
                 format!(" ({m})")
             };
-            let server = server_behaviour(text);
+            // Which real server's words these are, and what the other would have done.
+            let server = crate::ftp::server::ServerProfile::told(text);
             if *sent {
                 format!("The server replies {code} {text}{m}.{server}")
             } else {
@@ -212,29 +213,6 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         EventKind::Note { note } => format!("{node} notes: {note}"),
     };
     (headline, detail)
-}
-
-/// Which real server a reply's words come from, and what the other would have done: the
-/// same failure reads differently on vsftpd and pyftpdlib.
-fn server_behaviour(text: &str) -> &'static str {
-    match text {
-        "Failed to establish connection." => {
-            " These are vsftpd's words: it tried the data connection only when the transfer command came, for 60 s. pyftpdlib would have tried at PORT time and answered the PORT itself (421 after 30 s on a drop, 425 at once on a reject)."
-        }
-        "Active data connection established." => {
-            " pyftpdlib's words: it connected as soon as PORT arrived and answered only then. vsftpd answers PORT at once and connects when the transfer command comes."
-        }
-        "Active data channel timed out." => {
-            " pyftpdlib gives up the active data connection 30 s after PORT, and the session stays open: the client never sends LIST. vsftpd would have answered PORT with 200 at once and the LIST with 425 after 60 s."
-        }
-        "Passive data channel timed out." => {
-            " pyftpdlib stops waiting for the passive connection 30 s after PASV, and the session stays open. vsftpd waits 60 s, and only once the transfer command has come."
-        }
-        "Can't connect to specified address." => {
-            " pyftpdlib's words for a refused data connection (vsftpd says 425 Failed to establish connection.)."
-        }
-        _ => "",
-    }
 }
 
 /// "the client", "the server", "alice" (when there are several clients), "the NAT".

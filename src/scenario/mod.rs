@@ -16,6 +16,7 @@ pub use validate::{limits, unusable_address};
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
 pub use crate::ftp::client::DataCommands;
+pub use crate::ftp::server::ServerProfile;
 pub use crate::middlebox::nat::{ForwardSpec, NatSpec};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -156,16 +157,6 @@ pub enum ActivePort {
     Port(u32),
     /// Any ephemeral port, as pyftpdlib and vsftpd's upstream default do.
     Ephemeral,
-}
-
-/// Which real server's behaviour the simulated server shows where servers differ.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ServerProfile {
-    /// vsftpd 3.0 (the default): 9 random tries for a passive port, then `500 OOPS`.
-    #[default]
-    Vsftpd,
-    /// pyftpdlib 2.x: every port of the passive range is tried.
-    Pyftpdlib,
 }
 
 /// An FTP server host and its settings.

@@ -4,19 +4,16 @@
 
 use super::node::Node;
 use crate::firewall::Firewall;
-use crate::ftp::server::{Flavour, PasvRetry};
 use crate::ftp::{ActionKind, ClientConfig, ClientSession, MemStore, ServerConfig};
 use crate::host::EndHost;
 use crate::ids::{LinkId, NodeId};
 use crate::middlebox::nat::Nat;
 use crate::middlebox::router::Router;
 use crate::rng::Rng;
-use crate::scenario::ServerProfile;
 use crate::scenario::network::{self, ClientNode, Network, ServerNode};
 use crate::time::Time;
 use crate::trace::{LinkInfo, NodeInfo, NodeKind};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// What the world is made of.
 pub struct Built {
@@ -60,35 +57,26 @@ fn client(net: &Network, c: &ClientNode) -> (Node, NodeInfo) {
     )
 }
 
+/// The server's settings: the scenario's, where its server's row of the table does not have
+/// a value of its own (pyftpdlib always connects from an ephemeral port, after 30 s, …).
 fn server(net: &Network, sv: &ServerNode) -> (Node, NodeInfo) {
-    let mut cfg = ServerConfig {
+    let b = sv.profile.behaviour();
+    let defaults = ServerConfig::default();
+    let cfg = ServerConfig {
         control_port: sv.control_port,
-        active_data_port: sv.active_data_port,
+        active_data_port: b.active_source.or(sv.active_data_port),
         passive_range: sv.passive_range.bounds(),
         passive_address: sv.passive_address,
-        connect_timeout: sv.connect_timeout,
-        accept_timeout: sv.accept_timeout,
-        pasv_retry: match sv.profile {
-            ServerProfile::Vsftpd => PasvRetry::Vsftpd,
-            ServerProfile::Pyftpdlib => PasvRetry::EveryPort,
-        },
-        flavour: match sv.profile {
-            ServerProfile::Vsftpd => Flavour::Vsftpd,
-            ServerProfile::Pyftpdlib => Flavour::Pyftpdlib,
-        },
+        connect_timeout: b.connect_timeout.or(sv.connect_timeout),
+        accept_timeout: b.accept_timeout.or(sv.accept_timeout),
+        pasv_retry: b.pasv_retry,
+        profile: sv.profile,
         anonymous: sv.anonymous,
         anon_upload: sv.anonymous_upload,
         users: sv.users.clone(),
-        ..ServerConfig::default()
+        banner: b.banner.or(defaults.banner.as_str()).to_owned(),
+        ..defaults.clone()
     };
-    if sv.profile == ServerProfile::Pyftpdlib {
-        // pyftpdlib has no such settings: it connects from an ephemeral port, and both of its
-        // data channels give up after 30 s (ActiveDTP.timeout, PassiveDTP.timeout).
-        cfg.active_data_port = None;
-        cfg.connect_timeout = Duration::from_secs(30);
-        cfg.accept_timeout = Duration::from_secs(30);
-        cfg.banner = "pyftpdlib 2.2 ready (FTP Lab).".to_owned();
-    }
     let mut store = MemStore::new();
     for (path, content) in &sv.files {
         store.insert(path, content.as_bytes());

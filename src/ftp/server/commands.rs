@@ -1,9 +1,10 @@
 //! What the server does with each command (the replies are vsftpd's texts; where RFC 2428
 //! and vsftpd differ, the RFC's code is used and the difference is said).
 
+use super::profile::{ConnectsAt, NO_PASSIVE_PORT, VSFTPD_NO_PORT};
 use super::{
-    DataSetup, Flavour, Login, MAX_PASV_TRIES, PasvRetry, Refusal, ServerAction, ServerNote,
-    ServerSession, Work,
+    DataSetup, Login, MAX_PASV_TRIES, PasvRetry, Refusal, ServerAction, ServerNote, ServerSession,
+    Work,
 };
 use crate::ftp::announce::Kind;
 use crate::ftp::command::{Command, CommandError};
@@ -39,35 +40,8 @@ impl ServerSession {
     }
 
     fn refuse_unparsed(&mut self, e: CommandError) {
-        if self.cfg.flavour == Flavour::Pyftpdlib {
-            return match e {
-                CommandError::Empty => self.reply(500, "Command \"\" not understood."),
-                CommandError::BadArgument { verb, .. } if verb == "PORT" => {
-                    self.reply(501, "Invalid PORT format.")
-                }
-                CommandError::BadArgument { verb, .. } if verb == "EPRT" => {
-                    self.reply(501, "Invalid EPRT format.")
-                }
-                CommandError::Protocol { .. } => {
-                    self.reply(522, "Network protocol not supported (use 1).")
-                }
-                e => self.reply(501, format!("Syntax error: {e}.")),
-            };
-        }
-        match e {
-            CommandError::Empty => self.reply(500, "Unknown command."),
-            CommandError::BadArgument { verb, .. } if verb == "PORT" => {
-                self.reply(500, "Illegal PORT command.")
-            }
-            CommandError::BadArgument { verb, .. } if verb == "EPRT" => {
-                self.reply(500, "Bad EPRT command.")
-            }
-            // RFC 2428 §2 (vsftpd answers `500 Bad EPRT protocol.` instead).
-            CommandError::Protocol { .. } => {
-                self.reply(522, "Network protocol not supported, use (1).")
-            }
-            e => self.reply(501, format!("Syntax error: {e}.")),
-        }
+        let (code, text) = (self.behaves().texts.unparsed)(&e);
+        self.reply(code, text);
     }
 
     fn unknown(&mut self, verb: &str) {
@@ -223,41 +197,26 @@ impl ServerSession {
 
     fn port(&mut self, addr: SocketAddrV4, extended: bool, now: Time) {
         let verb = if extended { "EPRT" } else { "PORT" };
-        let py = self.cfg.flavour == Flavour::Pyftpdlib;
+        let b = self.behaves();
         if self.cfg.refuse_port_bounce {
             let why = if addr.ip() != self.peer.ip() {
-                Some((
-                    Refusal::ForeignAddress {
-                        control: *self.peer.ip(),
-                    },
-                    format!(
-                        "Rejected data connection to foreign address {}:{}.",
-                        addr.ip(),
-                        addr.port()
-                    ),
-                ))
+                Some(Refusal::ForeignAddress {
+                    control: *self.peer.ip(),
+                })
             } else if addr.port() < 1024 {
-                Some((
-                    Refusal::PrivilegedPort,
-                    format!(
-                        "{verb} against the privileged port \"{}\" refused.",
-                        addr.port()
-                    ),
-                ))
+                Some(Refusal::PrivilegedPort)
             } else {
                 None
             };
-            if let Some((why, py_text)) = why {
+            if let Some(why) = why {
                 self.note(ServerNote::RefusedAnnouncement {
                     verb: if extended { Kind::Eprt } else { Kind::Port },
                     addr,
                     why,
                 });
-                return if py {
-                    self.reply(501, py_text)
-                } else {
-                    self.reply(500, format!("Illegal {verb} command."))
-                };
+                let foreign = matches!(why, Refusal::ForeignAddress { .. });
+                let (code, text) = (b.texts.refuse_port)(verb, addr, foreign);
+                return self.reply(code, text);
             }
         }
         if matches!(
@@ -268,24 +227,27 @@ impl ServerSession {
         ) {
             self.out.push_back(ServerAction::AbortData);
         }
-        if py {
+        if b.connects_at == ConnectsAt::Port {
             // pyftpdlib connects now, from an ephemeral port, and answers once it knows.
             self.data = DataSetup::ActiveConnecting {
                 to: addr,
                 deadline: now + self.cfg.connect_timeout,
             };
             self.out.push_back(ServerAction::ConnectData {
-                from_port: None,
+                from_port: self.cfg.active_data_port,
                 to: addr,
             });
             return;
         }
         self.data = DataSetup::Active(addr);
-        if extended {
-            self.reply(200, "EPRT command successful. Consider using EPSV.");
-        } else {
-            self.reply(200, "PORT command successful. Consider using PASV.");
-        }
+        self.reply(
+            200,
+            if extended {
+                b.texts.eprt_ok
+            } else {
+                b.texts.port_ok
+            },
+        );
     }
 
     fn epsv(&mut self, arg: Option<&str>, now: Time) {
@@ -307,8 +269,10 @@ impl ServerSession {
         }
         let (lo, hi) = self.cfg.passive_range;
         let port = self.rng.range_u16(lo, hi);
-        let deadline =
-            (self.cfg.flavour == Flavour::Pyftpdlib).then(|| now + self.cfg.accept_timeout);
+        let deadline = self
+            .behaves()
+            .accept_from_pasv
+            .then(|| now + self.cfg.accept_timeout);
         self.data = DataSetup::Passive {
             port,
             first: port,
@@ -335,7 +299,9 @@ impl ServerSession {
                 let offset = (u32::from(*first - lo) + *tries) % size;
                 Some(lo + offset as u16)
             }
-            PasvRetry::Vsftpd if *tries < 9 => Some(self.rng.range_u16(lo, hi)),
+            PasvRetry::RandomThenQuit { picks } if *tries < picks => {
+                Some(self.rng.range_u16(lo, hi))
+            }
             _ => None,
         };
         let tried = *tries;
@@ -347,7 +313,7 @@ impl ServerSession {
                 }
                 self.out.push_back(ServerAction::ListenData { port: p });
             }
-            None if self.cfg.pasv_retry == PasvRetry::Vsftpd => {
+            None if matches!(self.cfg.pasv_retry, PasvRetry::RandomThenQuit { .. }) => {
                 self.note(ServerNote::PassiveRangeExhausted {
                     range: (lo, hi),
                     tried,
@@ -356,7 +322,7 @@ impl ServerSession {
                     session_ends: true,
                 });
                 self.data = DataSetup::None;
-                self.close_session(500, "OOPS: vsf_sysutil_bind");
+                self.close_session(VSFTPD_NO_PORT.0, VSFTPD_NO_PORT.1);
             }
             None => {
                 self.note(ServerNote::PassiveRangeExhausted {
@@ -367,7 +333,7 @@ impl ServerSession {
                     session_ends: false,
                 });
                 self.data = DataSetup::None;
-                self.reply(425, "Can't open passive connection.");
+                self.reply(NO_PASSIVE_PORT.0, NO_PASSIVE_PORT.1);
             }
         }
     }

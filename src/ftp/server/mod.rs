@@ -18,6 +18,7 @@
 
 mod commands;
 pub mod note;
+pub mod profile;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,8 @@ use super::store::{FileStore, Source, StoreError, Upload};
 use crate::rng::Rng;
 use crate::time::Time;
 pub use note::{Refusal, ServerNote};
+pub use profile::ServerProfile;
+use profile::{Behaviour, TimeoutReply};
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
@@ -44,26 +47,9 @@ pub const MAX_PASV_TRIES: u32 = 1000;
 pub enum PasvRetry {
     /// Try every port of the range (at most `MAX_PASV_TRIES`), then `425`.
     EveryPort,
-    /// vsftpd: up to 9 random picks (`privops.c`, `bind_retries = 10; while (--bind_retries)`),
-    /// then the session dies with `500 OOPS: vsf_sysutil_bind`.
-    Vsftpd,
-}
-
-/// Whose behaviour the session shows where real servers differ (measured on real systems).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Flavour {
-    /// vsftpd 3.0: PORT is answered at once and the server connects when the transfer
-    /// command arrives; a failed data connection is `425 Failed to establish connection.`
-    #[default]
-    Vsftpd,
-    /// pyftpdlib 2.x: connects as soon as PORT/EPRT arrives, from an ephemeral port, and
-    /// answers only then (`200 Active data connection established.`, `425 Can't connect to
-    /// specified address.`, or `421 Active data channel timed out.` after `connect_timeout`);
-    /// a passive port waits `accept_timeout` from PASV/EPSV (`421 Passive data channel timed
-    /// out.`); the session stays open either way. Transfers start with `125` when the data
-    /// connection is already open, `150` when it is awaited, and end with `226 Transfer
-    /// complete.`
-    Pyftpdlib,
+    /// Up to `picks` random ports, then the session dies (vsftpd: 9 picks, `privops.c`,
+    /// `bind_retries = 10; while (--bind_retries)`, then `500 OOPS: vsf_sysutil_bind`).
+    RandomThenQuit { picks: u32 },
 }
 
 /// The server's settings (named after vsftpd's where one exists).
@@ -77,7 +63,8 @@ pub struct ServerConfig {
     /// `pasv_min_port` ..= `pasv_max_port`.
     pub passive_range: (u16, u16),
     pub pasv_retry: PasvRetry,
-    pub flavour: Flavour,
+    /// Whose behaviour it shows where real servers differ (`profile`'s table).
+    pub profile: ServerProfile,
     /// `pasv_address`: announced in 227 instead of the control connection's local address.
     pub passive_address: Option<Ipv4Addr>,
     /// `connect_timeout`: how long the active-mode connect may take before 425.
@@ -115,7 +102,7 @@ impl Default for ServerConfig {
             active_data_port: Some(20),
             passive_range: (1024, 65535),
             pasv_retry: PasvRetry::EveryPort,
-            flavour: Flavour::Vsftpd,
+            profile: ServerProfile::Vsftpd,
             passive_address: None,
             connect_timeout: Duration::from_secs(60),
             accept_timeout: Duration::from_secs(60),
@@ -328,6 +315,11 @@ impl ServerSession {
         self.peer
     }
 
+    /// Its server's row of the behaviour table.
+    fn behaves(&self) -> &'static Behaviour {
+        self.cfg.profile.behaviour()
+    }
+
     pub fn local(&self) -> SocketAddrV4 {
         self.local
     }
@@ -471,7 +463,7 @@ impl ServerSession {
     }
 
     fn connect_timed_out(&mut self) {
-        if self.cfg.flavour == Flavour::Pyftpdlib {
+        if self.behaves().timeout_reply == TimeoutReply::DataChannel421 {
             return self.data_setup_timed_out();
         }
         let what = match self.data {
@@ -596,11 +588,7 @@ impl ServerSession {
                     _ => None,
                 };
                 self.note(ServerNote::DataConnectionFailed { to, failure: why });
-                if self.cfg.flavour == Flavour::Pyftpdlib {
-                    self.fail_transfer(425, "Can't connect to specified address.");
-                } else {
-                    self.fail_transfer(425, "Failed to establish connection.");
-                }
+                self.fail_transfer(425, self.behaves().texts.connect_failed);
             }
             Some(_) if why == DataFailure::TimedOut => {
                 self.note(ServerNote::TransferStalled {
@@ -648,20 +636,13 @@ impl ServerSession {
     }
 
     fn announce_passive(&mut self, port: u16, extended: bool) {
-        let py = self.cfg.flavour == Flavour::Pyftpdlib;
-        if extended && py {
-            self.reply(229, format!("Entering extended passive mode (|||{port}|)."));
-        } else if extended {
-            self.reply(229, super::announce::format_229(port));
+        let texts = &self.behaves().texts;
+        if extended {
+            self.reply(229, (texts.epsv)(port));
         } else {
             let ip = self.cfg.passive_address.unwrap_or(*self.local.ip());
             let hp = super::announce::encode_host_port(SocketAddrV4::new(ip, port));
-            let words = if py {
-                "Entering passive mode"
-            } else {
-                "Entering Passive Mode"
-            };
-            self.reply(227, format!("{words} ({hp})."));
+            self.reply(227, format!("{} ({hp}).", texts.pasv_words));
         }
     }
 
@@ -843,7 +824,7 @@ impl ServerSession {
     }
 
     fn start_transfer(&mut self, now: Time) {
-        let py = self.cfg.flavour == Flavour::Pyftpdlib;
+        let already_open = self.behaves().texts.already_open;
         let Some(t) = &mut self.transfer else { return };
         t.progress_at = now;
         let told = std::mem::replace(&mut t.told, true);
@@ -857,9 +838,9 @@ impl ServerSession {
                 Reply::new(150, "Ok to send data.")
             }
         };
-        if py && !told {
+        if let (Some(text), false) = (already_open, told) {
             // pyftpdlib: the data connection was open before the command.
-            self.reply(125, "Data connection already open. Transfer starting.");
+            self.reply(125, text);
         } else if !told {
             self.out.push_back(ServerAction::Reply(reply));
         }
@@ -891,7 +872,7 @@ impl ServerSession {
             bytes: 0,
             progress_at: now,
         };
-        let py = self.cfg.flavour == Flavour::Pyftpdlib;
+        let b = self.behaves();
         match self.data.clone() {
             DataSetup::None
             | DataSetup::Passive { ready: false, .. }
@@ -913,14 +894,14 @@ impl ServerSession {
                 self.start_transfer(now);
             }
             DataSetup::Passive { peer, deadline, .. } => {
-                let awaited = py && peer.is_none();
+                let awaited = b.texts.awaited.filter(|_| peer.is_none());
                 let deadline = match deadline {
-                    Some(d) if py => d,
+                    Some(d) if b.accept_from_pasv => d,
                     _ => now + self.cfg.accept_timeout,
                 };
-                self.transfer = Some(transfer(Phase::Connecting { deadline }, awaited));
-                if awaited {
-                    self.reply(150, "File status okay. About to open data connection.");
+                self.transfer = Some(transfer(Phase::Connecting { deadline }, awaited.is_some()));
+                if let Some(text) = awaited {
+                    self.reply(150, text);
                 }
                 if peer.is_some() {
                     self.start_transfer(now);

@@ -281,7 +281,7 @@ fn a_busy_passive_port_makes_the_server_try_the_others() {
     assert_eq!(reply_texts(&last), ["425 Can't open passive connection."]);
 
     let (mut s, mut st) = session_with(ServerConfig {
-        pasv_retry: PasvRetry::Vsftpd,
+        pasv_retry: PasvRetry::RandomThenQuit { picks: 9 },
         ..cfg()
     });
     login(&mut s, &mut st);
@@ -385,7 +385,7 @@ fn extended_commands_for_another_protocol_get_522_and_the_session_goes_on() {
 
 fn pyftpdlib() -> (ServerSession, MemStore) {
     session_with(ServerConfig {
-        flavour: Flavour::Pyftpdlib,
+        profile: ServerProfile::Pyftpdlib,
         active_data_port: None,
         connect_timeout: Duration::from_secs(30),
         accept_timeout: Duration::from_secs(30),

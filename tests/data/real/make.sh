@@ -10,11 +10,12 @@
 #
 #   cli 198.51.100.7/24 --veth-- 198.51.100.1 rtr 203.0.113.1 --veth-- 203.0.113.10/24 srv
 #
-# (IPv6 off, fixed MAC addresses and static neighbour entries so there is no ARP, GSO limited to 1 segment so every captured frame is a
-# real on-the-wire sized segment), starts the server in srv, captures in cli (client
-# vantage) or srv (server vantage), runs the client in cli, and tears everything down.
+# (IPv6 off, fixed MAC addresses and static neighbour entries so there is no ARP, GSO
+# limited to 1 segment so every captured frame is a real on-the-wire sized segment),
+# starts the server in srv, captures in cli (client vantage) or srv (server vantage),
+# runs the client in cli, and tears everything down.
 # The captures are written to OUT (default: this folder). KEEP_WORK=1 keeps the working
-# folder with the client and server logs. The sidecar <name>.md files are NOT rewritten:
+# folder with the client and server logs (sudo KEEP_WORK=1 bash make.sh). The sidecar <name>.md files are NOT rewritten:
 # they describe the committed captures (timings differ slightly from run to run).
 set -uo pipefail
 
@@ -76,34 +77,35 @@ wait_for() {              # wait_for SECONDS CMD...: poll CMD every 0.1 s
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
 in_log()    { grep -q "$2" "$CD/$1.log"; }
 
+must() { "$@" || die "failed: $*"; }
 ns_up() {
     ns_down
     local n
     for n in cli rtr srv; do
-        ip netns add "$n"
-        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-        ip -n "$n" link set lo up
+        must ip netns add "$n"
+        must ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        must ip -n "$n" link set lo up
     done
-    ip -n cli link add name eth0 address 02:00:00:00:00:07 type veth \
+    must ip -n cli link add name eth0 address 02:00:00:00:00:07 type veth \
         peer name to-cli address 02:00:00:00:00:01 netns rtr
-    ip -n srv link add name eth0 address 02:00:00:00:01:10 type veth \
+    must ip -n srv link add name eth0 address 02:00:00:00:01:10 type veth \
         peer name to-srv address 02:00:00:00:01:01 netns rtr
-    ip -n cli addr add 198.51.100.7/24 dev eth0
-    ip -n rtr addr add 198.51.100.1/24 dev to-cli
-    ip -n rtr addr add 203.0.113.1/24 dev to-srv
-    ip -n srv addr add 203.0.113.10/24 dev eth0
-    ip -n cli link set eth0 gso_max_segs 1 up
-    ip -n srv link set eth0 gso_max_segs 1 up
-    ip -n rtr link set to-cli gso_max_segs 1 up
-    ip -n rtr link set to-srv gso_max_segs 1 up
-    ip -n cli route add default via 198.51.100.1
-    ip -n srv route add default via 203.0.113.1
-    ip netns exec rtr sysctl -qw net.ipv4.ip_forward=1
+    must ip -n cli addr add 198.51.100.7/24 dev eth0
+    must ip -n rtr addr add 198.51.100.1/24 dev to-cli
+    must ip -n rtr addr add 203.0.113.1/24 dev to-srv
+    must ip -n srv addr add 203.0.113.10/24 dev eth0
+    must ip -n cli link set eth0 gso_max_segs 1 up
+    must ip -n srv link set eth0 gso_max_segs 1 up
+    must ip -n rtr link set to-cli gso_max_segs 1 up
+    must ip -n rtr link set to-srv gso_max_segs 1 up
+    must ip -n cli route add default via 198.51.100.1
+    must ip -n srv route add default via 203.0.113.1
+    must ip netns exec rtr sysctl -qw net.ipv4.ip_forward=1
     # static neighbours: no ARP in the captures, they start with the first TCP segment
-    ip -n cli neigh replace 198.51.100.1 lladdr 02:00:00:00:00:01 dev eth0 nud permanent
-    ip -n rtr neigh replace 198.51.100.7 lladdr 02:00:00:00:00:07 dev to-cli nud permanent
-    ip -n rtr neigh replace 203.0.113.10 lladdr 02:00:00:00:01:10 dev to-srv nud permanent
-    ip -n srv neigh replace 203.0.113.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent
+    must ip -n cli neigh replace 198.51.100.1 lladdr 02:00:00:00:00:01 dev eth0 nud permanent
+    must ip -n rtr neigh replace 198.51.100.7 lladdr 02:00:00:00:00:07 dev to-cli nud permanent
+    must ip -n rtr neigh replace 203.0.113.10 lladdr 02:00:00:00:01:10 dev to-srv nud permanent
+    must ip -n srv neigh replace 203.0.113.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent
 }
 fw() { ip netns exec rtr iptables "$@"; }
 
@@ -118,8 +120,8 @@ dumpcap_start() {         # dumpcap_start NAME NS FILE
 }
 cap_stop() { sleep 1; stop "$1" INT; }
 publish() { local f; for f in "$@"; do cp "$CD/$f" "$OUT/$f"; chmod 644 "$OUT/$f"; log "wrote $OUT/$f ($(stat -c %s "$OUT/$f") bytes)"; done; }
-client() {                # client SECS CMD...: run in cli, bounded, log the exit code
-    local secs=$1; shift
+client() {                # client RC SECS CMD...: run in cli, bounded; warn unless it exits RC
+    local want=$1 secs=$2; shift 2
     log "client: $*"
     local t0=$EPOCHREALTIME rc
     timeout "$secs" ip netns exec cli "$@" >>"$CD/client.log" 2>&1 </dev/null
@@ -127,6 +129,7 @@ client() {                # client SECS CMD...: run in cli, bounded, log the exi
     awk -v a="$t0" -v b="$EPOCHREALTIME" -v rc="$rc" \
         'BEGIN { printf "exit=%d elapsed=%.3fs\n", rc, b - a }' >>"$CD/client.log"
     log "client exit $rc"
+    [ "$rc" = "$want" ] || log "WARNING: expected exit $want, got $rc: the capture may not show what its sidecar says"
 }
 
 # ---------------------------------------------------------------- content
@@ -297,7 +300,7 @@ DROP_TO_CLIENT=(-A FORWARD -d 198.51.100.7 -m conntrack --ctstate NEW)
 case_vsftpd-active-ok() {
     ns_up; vsftpd_start
     cap_start cap cli vsftpd-active-ok.pcap
-    client 60 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ ftp://203.0.113.10/readme.txt \
+    client 0 60 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ ftp://203.0.113.10/readme.txt \
         -o "$CD/list.out" -o "$CD/readme.out"
     cap_stop cap; stop vsftpd
     publish vsftpd-active-ok.pcap
@@ -305,7 +308,7 @@ case_vsftpd-active-ok() {
 case_vsftpd-active-ok-pcapng() {
     ns_up; vsftpd_start
     dumpcap_start cap cli vsftpd-active-ok-pcapng.pcapng
-    client 60 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ ftp://203.0.113.10/readme.txt \
+    client 0 60 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ ftp://203.0.113.10/readme.txt \
         -o "$CD/list.out" -o "$CD/readme.out"
     cap_stop cap; stop vsftpd
     publish vsftpd-active-ok-pcapng.pcapng
@@ -313,14 +316,14 @@ case_vsftpd-active-ok-pcapng() {
 case_vsftpd-passive-ok() {
     ns_up; vsftpd_start
     cap_start cap cli vsftpd-passive-ok.pcap
-    client 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
+    client 0 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
     cap_stop cap; stop vsftpd
     publish vsftpd-passive-ok.pcap
 }
 case_vsftpd-epsv-ok() {
     ns_up; vsftpd_start
     cap_start cap cli vsftpd-epsv-ok.pcap
-    client 60 "${CURL[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 0 60 "${CURL[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     cap_stop cap; stop vsftpd
     publish vsftpd-epsv-ok.pcap
 }
@@ -330,7 +333,7 @@ case_vsftpd-active-drop() {
     fw "${DROP_TO_CLIENT[@]}" -j DROP
     cap_start capsrv srv vsftpd-active-drop-server.pcap
     cap_start capcli cli vsftpd-active-drop-client.pcap
-    client 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 19 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     fw -L FORWARD -v -n >"$CD/iptables.txt"
     cap_stop capcli; stop capsrv INT; stop vsftpd
     publish vsftpd-active-drop-server.pcap vsftpd-active-drop-client.pcap
@@ -340,7 +343,7 @@ case_vsftpd-active-reject-icmp() {
     fw -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
     fw "${DROP_TO_CLIENT[@]}" -j REJECT
     cap_start cap srv vsftpd-active-reject-icmp.pcap
-    client 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 19 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     fw -L FORWARD -v -n >"$CD/iptables.txt"
     cap_stop cap; stop vsftpd
     publish vsftpd-active-reject-icmp.pcap
@@ -350,7 +353,7 @@ case_vsftpd-active-reject-rst() {
     fw -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
     fw "${DROP_TO_CLIENT[@]}" -p tcp -j REJECT --reject-with tcp-reset
     cap_start cap srv vsftpd-active-reject-rst.pcap
-    client 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 19 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     fw -L FORWARD -v -n >"$CD/iptables.txt"
     cap_stop cap; stop vsftpd
     publish vsftpd-active-reject-rst.pcap
@@ -360,7 +363,7 @@ case_vsftpd-passive-drop() {
     fw -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
     fw -A FORWARD -d 203.0.113.10 -p tcp --dport 10001:10005 -m conntrack --ctstate NEW -j DROP
     cap_start cap cli vsftpd-passive-drop.pcap
-    client 200 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
+    client 28 200 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
     fw -L FORWARD -v -n >"$CD/iptables.txt"
     cap_stop cap; stop vsftpd
     publish vsftpd-passive-drop.pcap
@@ -370,7 +373,7 @@ case_pyftpdlib-active-drop() {
     fw -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
     fw "${DROP_TO_CLIENT[@]}" -j DROP
     cap_start cap srv pyftpdlib-active-drop.pcap
-    client 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 28 200 "${CURL[@]}" "${ACTIVE[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     fw -L FORWARD -v -n >"$CD/iptables.txt"
     cap_stop cap; stop pyftpd
     publish pyftpdlib-active-drop.pcap
@@ -378,7 +381,7 @@ case_pyftpdlib-active-drop() {
 case_ftplib-pyftpdlib-passive-ok() {
     ns_up; pyftpd_start -p 21 -d "$WORK/root" -r 10001-10005
     cap_start cap cli ftplib-pyftpdlib-passive-ok.pcap
-    client 60 "$PY" "$WORK/ftplib_client.py"
+    client 0 60 "$PY" "$WORK/ftplib_client.py"
     cap_stop cap; stop pyftpd
     publish ftplib-pyftpdlib-passive-ok.pcap
 }
@@ -396,7 +399,7 @@ open(sys.argv[1], "wb").write(data)' "$WORK/bigroot/big.bin"
     bg vsftpd srv vsftpd "$CD/vsftpd.conf"; wait_for 10 listening srv 21
     cap_start cap96 cli snaplen-96.pcap -s 96
     cap_start cap200 cli snaplen-200.pcap -s 200
-    client 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/big.bin -o "$CD/big.out"
+    client 0 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/big.bin -o "$CD/big.out"
     cap_stop cap96; stop cap200 INT; stop vsftpd
     publish snaplen-96.pcap snaplen-200.pcap
 }
@@ -405,21 +408,21 @@ case_vsftpd-multiline-banner() {
     printf 'Welcome to the FTP Lab test server.\nThis server is for teaching only.\nBe nice.\n' >"$CD/banner.txt"
     vsftpd_start "banner_file=$CD/banner.txt"
     cap_start cap cli vsftpd-multiline-banner.pcap
-    client 60 "${CURL[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
+    client 0 60 "${CURL[@]}" ftp://203.0.113.10/ -o "$CD/list.out"
     cap_stop cap; stop vsftpd
     publish vsftpd-multiline-banner.pcap
 }
 case_split-greeting() {
     ns_up; pyscript_start split_greeting.py 21 "$WORK/root"
     cap_start cap cli split-greeting.pcap
-    client 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
+    client 0 60 "${CURL[@]}" --disable-epsv ftp://203.0.113.10/ -o "$CD/list.out"
     cap_stop cap; stop pyscript
     publish split-greeting.pcap
 }
 case_smtp-session() {
     ns_up; pyscript_start smtpd.py 25
     cap_start cap cli smtp-session.pcap
-    client 60 "$PY" "$WORK/smtp_client.py"
+    client 0 60 "$PY" "$WORK/smtp_client.py"
     cap_stop cap; stop pyscript
     publish smtp-session.pcap
 }
@@ -427,7 +430,7 @@ case_hostile-replies() {
     ns_up; pyscript_start hostile.py 21 "$WORK/root"
     cap_start cap cli hostile-replies.pcap
     # --ignore-content-length: curl skips SIZE and sends RETR straight away
-    client 60 "${CURL[@]}" ftp://203.0.113.10/ --ignore-content-length ftp://203.0.113.10/missing.txt \
+    client 78 60 "${CURL[@]}" ftp://203.0.113.10/ --ignore-content-length ftp://203.0.113.10/missing.txt \
         -o "$CD/list.out" -o "$CD/missing.out"
     cap_stop cap; stop pyscript
     publish hostile-replies.pcap
