@@ -274,7 +274,7 @@ fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
         h.get_by_label("Destination port").value().as_deref(),
         Some("70000")
     );
-    h.get_by_label_contains("70000 is not a port: ports go from 1 to 65535");
+    h.get_by_label_contains("port 70000 is out of range: a TCP port is a number from 1 to 65535");
     h.get_by_label_contains("(not applied)");
     assert_eq!(h.state().doc.scenario, scenario_before);
     assert_eq!(h.state().trace().digest(), digest_before);

@@ -242,6 +242,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         time_limit_s: 600,
         nodes: vec![
             NodeSpec::Client(ClientSpec {
+                profile: crate::scenario::ClientProfile::default(),
                 name: "client".to_owned(),
                 address: c_ip.to_string(),
                 server: "server".to_owned(),

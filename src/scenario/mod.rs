@@ -15,7 +15,7 @@ pub use validate::{limits, unusable_address};
 
 use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
-pub use crate::ftp::client::DataCommands;
+pub use crate::ftp::client::{ClientProfile, DataCommands};
 pub use crate::ftp::server::ServerProfile;
 pub use crate::middlebox::nat::{ForwardSpec, NatSpec};
 use ron::extensions::Extensions;
@@ -98,6 +98,9 @@ pub struct ClientSpec {
     pub address: String,
     /// The server node it talks to.
     pub server: String,
+    /// Which real client it behaves like (its messages, which address it trusts).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub profile: ClientProfile,
     /// The mode it starts in (a `Mode` action can switch).
     #[serde(default = "active")]
     pub mode: Mode,
@@ -119,6 +122,10 @@ pub struct ClientSpec {
     #[serde(default)]
     pub start_ms: u64,
     pub actions: Vec<ActionSpec>,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
 }
 
 fn active() -> Mode {

@@ -62,6 +62,7 @@ pub struct ClientNode {
     /// The server it talks to, and the address and port its user opens.
     pub server: NodeId,
     pub dial: SocketAddrV4,
+    pub profile: crate::ftp::client::ClientProfile,
     pub mode: Mode,
     pub commands: DataCommands,
     pub data_ports: PortRange,

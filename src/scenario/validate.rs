@@ -453,6 +453,7 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
         server: server?,
         dial: dial?,
         mode: c.mode,
+        profile: c.profile,
         commands: c.commands,
         data_ports: data_ports?,
         connect_timeout: connect_timeout?,

@@ -40,6 +40,7 @@ fn info(name: &str, kind: NodeKind, address: Option<std::net::Ipv4Addr>) -> Node
 
 fn client(net: &Network, c: &ClientNode) -> (Node, NodeInfo) {
     let mut cfg = ClientConfig::new(c.dial);
+    cfg.profile = c.profile;
     cfg.mode = c.mode;
     cfg.commands = c.commands;
     cfg.data_ports = c.data_ports.bounds();

@@ -11,6 +11,8 @@
 //! command locally, as `ftp: connect: Connection timed out` (the command is never sent).
 
 pub use super::action::Mode;
+pub mod profile;
+
 use super::action::{ActionResult, UserAction};
 use super::announce::{scan_227, scan_229};
 use super::command::Command;
@@ -18,6 +20,8 @@ use super::reply::{Reply, ReplyError, ReplyParser};
 use super::server::DataFailure;
 use crate::rng::Rng;
 use crate::time::Time;
+pub use profile::ClientProfile;
+use profile::{Behaviour, PasvAddress};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::net::SocketAddrV4;
@@ -43,6 +47,8 @@ pub enum DataCommands {
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub server: SocketAddrV4,
+    /// Which real client it behaves like (`profile`'s table).
+    pub profile: ClientProfile,
     pub mode: Mode,
     pub commands: DataCommands,
     /// Where the PORT data port is drawn from (Linux's ephemeral range by default).
@@ -59,6 +65,7 @@ impl ClientConfig {
     pub fn new(server: SocketAddrV4) -> ClientConfig {
         ClientConfig {
             server,
+            profile: ClientProfile::Classic,
             mode: Mode::Active,
             commands: DataCommands::Classic,
             data_ports: (32768, 60999),
@@ -210,6 +217,11 @@ impl ClientSession {
         &self.results
     }
 
+    /// Its client's row of the behaviour table.
+    fn behaves(&self) -> &'static Behaviour {
+        self.cfg.profile.behaviour()
+    }
+
     pub fn handle_timeout(&mut self, now: Time) {
         let Some(d) = self.deadline else { return };
         if now < d {
@@ -218,7 +230,7 @@ impl ClientSession {
         self.deadline = None;
         match std::mem::replace(&mut self.wait, Wait::Idle) {
             Wait::ControlConnect => {
-                self.console("ftp: connect: Connection timed out");
+                self.console(self.behaves().texts.connect_timed_out);
                 self.out.push_back(ClientAction::CloseControl);
                 self.fatal(
                     None,
@@ -227,12 +239,11 @@ impl ClientSession {
                 );
             }
             Wait::DataConnect(_) => {
-                self.console(format!(
-                    "ftp: connect: Connection timed out (curl: \"Failed to connect to {} port {} after {} ms: Couldn't connect to server\", exit 28; Python ftplib: TimeoutError: [Errno 110] Connection timed out)",
-                    self.cfg.server.ip(),
-                    self.cfg.server.port(),
-                    self.cfg.data_connect_timeout.as_millis()
-                ));
+                let line = (self.behaves().texts.data_connect_timed_out)(
+                    self.cfg.server,
+                    self.cfg.data_connect_timeout,
+                );
+                self.console(line);
                 self.show_unread();
                 self.out.push_back(ClientAction::AbortData);
                 let secs = self.cfg.data_connect_timeout.as_secs();
@@ -604,7 +615,12 @@ impl ClientSession {
                 self.finish(false, Some(reply.code), reply.to_string(), now)
             }
             Wait::Pasv(x, false) if reply.code == 227 => match scan_227(&reply.text) {
-                Ok(to) => self.connect_data(x, to, now),
+                Ok(to) => {
+                    let to = match self.behaves().pasv_address {
+                        PasvAddress::Trust => to,
+                    };
+                    self.connect_data(x, to, now)
+                }
                 Err(e) => {
                     self.console(format!("ftp: cannot read the 227 reply: {e}"));
                     self.finish(false, Some(227), format!("unreadable 227 reply: {e}"), now)
