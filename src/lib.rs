@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod capture;
+pub mod diagnose;
 pub mod exercise;
 pub mod export;
 pub mod firewall;

@@ -6,7 +6,8 @@
 mod common;
 
 use common::*;
-use ftp_lab::capture::{self, diagnose::failing_step};
+use ftp_lab::capture;
+use ftp_lab::diagnose::failing_step;
 use ftp_lab::export::pcap;
 use ftp_lab::trace::{NodeKind, Trace};
 

@@ -11,7 +11,8 @@
 mod common;
 
 use common::live::*;
-use ftp_lab::capture::{self, Explained, diagnose::failing_step};
+use ftp_lab::capture::{self, Explained};
+use ftp_lab::diagnose::failing_step;
 use ftp_lab::ftp::Mode;
 use ftp_lab::trace::{Channel, Mechanism};
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ mod common;
 use common::ui::{harness_at, texts};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
-use ftp_lab::capture::diagnose::failing_step;
+use ftp_lab::diagnose::failing_step;
 use ftp_lab::gui::FtpLabApp;
 
 fn server_capture(name: &str) -> std::path::PathBuf {

@@ -23,7 +23,6 @@
 //! 6. The user's actions (connect, login, each transfer, quit) come from the commands and
 //!    replies, and `diagnose` explains the first failure.
 
-pub mod diagnose;
 pub mod read;
 pub mod scenario;
 
@@ -33,6 +32,7 @@ use crate::ftp::{ActionKind, ActionResult, Mode, Reply, ReplyParser};
 use crate::ids::{ConnId, JourneyId, LinkId, NodeId, PacketId};
 use crate::rules::{Action, CtState, Direction, Reason, RejectWith, Verdict};
 use crate::time::Time;
+pub use crate::trace::Vantage;
 use crate::trace::{
     Announced, Channel, ClientReport, Connection, Event, EventKind, LinkInfo, NodeInfo, NodeKind,
     Outcome, Packet, PacketFate, Source, Trace,
@@ -56,30 +56,6 @@ pub struct Explained {
     pub stats: Stats,
     /// Where the capture was taken, in words.
     pub vantage: Vantage,
-}
-
-/// Where the capture point sits between client and server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Vantage {
-    Client,
-    Server,
-    /// Between the two, or on a loopback that sees both ends at once.
-    Between,
-    /// No handshake was captured (the capture starts mid-session).
-    Unknown,
-}
-
-impl Vantage {
-    pub fn words(self) -> &'static str {
-        match self {
-            Vantage::Client => "on the client's side",
-            Vantage::Server => "on the server's side",
-            Vantage::Between => "between the two (or on a loopback that sees both ends)",
-            Vantage::Unknown => {
-                "at an unknown point (no handshake of the control connection was captured)"
-            }
-        }
-    }
 }
 
 /// Reads and explains a capture file. `progress(frames)` hears how far it got.
@@ -352,7 +328,7 @@ impl Builder {
         stats.not_ftp = x.not_ftp;
         let mut trace = x.build(name, vantage);
         crate::trace::classify::classify(&mut trace);
-        diagnose::diagnose(&mut trace, vantage);
+        crate::diagnose::diagnose(&mut trace);
         Explained {
             trace,
             stats,
@@ -1197,7 +1173,7 @@ impl Assembly {
         Trace {
             source: Source::Captured {
                 file: name.to_owned(),
-                vantage: vantage.words().to_owned(),
+                vantage,
             },
             title,
             seed: 0,
@@ -1280,11 +1256,7 @@ fn refusal_verdict(at: &str, r: &Packet) -> Verdict {
     }
 }
 
-/// RFC 1918 and the other addresses not routed on the Internet.
-pub fn is_private(ip: Ipv4Addr) -> bool {
-    let shared = ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64; // 100.64.0.0/10
-    ip.is_private() || shared || ip.is_link_local()
-}
+pub use crate::net::is_private;
 
 /// One user action found in a control conversation.
 #[derive(Clone, Debug)]

@@ -202,7 +202,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         let mut d = format!(
             "Made from the capture {file} (taken {}). {}",
             match &trace.source {
-                crate::trace::Source::Captured { vantage, .. } => vantage.clone(),
+                crate::trace::Source::Captured { vantage, .. } => vantage.words().to_owned(),
                 crate::trace::Source::Simulated => "in a simulation".to_owned(),
             },
             trace.outcome.diagnosis

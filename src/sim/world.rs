@@ -115,7 +115,7 @@ pub fn run(net: &Network) -> Trace {
         outcome: Outcome::empty(""),
     };
     crate::trace::classify::classify(&mut trace);
-    crate::trace::diagnose::diagnose_all(&mut trace);
+    crate::diagnose::diagnose(&mut trace);
     trace
 }
 

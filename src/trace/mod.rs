@@ -11,7 +11,6 @@
 //! clock or touches the network.
 
 pub mod classify;
-pub mod diagnose;
 
 use crate::ftp::announce::Kind;
 use crate::ftp::server::ServerNote;
@@ -30,7 +29,31 @@ pub enum Source {
     /// Simulated from a scenario.
     Simulated,
     /// Read from a capture file, taken at `vantage` (a host's side, or unknown).
-    Captured { file: String, vantage: String },
+    Captured { file: String, vantage: Vantage },
+}
+
+/// Where the capture point sits between client and server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Vantage {
+    Client,
+    Server,
+    /// Between the two, or on a loopback that sees both ends at once.
+    Between,
+    /// No handshake was captured (the capture starts mid-session).
+    Unknown,
+}
+
+impl Vantage {
+    pub fn words(self) -> &'static str {
+        match self {
+            Vantage::Client => "on the client's side",
+            Vantage::Server => "on the server's side",
+            Vantage::Between => "between the two (or on a loopback that sees both ends)",
+            Vantage::Unknown => {
+                "at an unknown point (no handshake of the control connection was captured)"
+            }
+        }
+    }
 }
 
 /// Everything that happened in one run.
@@ -601,6 +624,49 @@ impl Trace {
     /// Every user action of every client, in client order.
     pub fn actions(&self) -> impl Iterator<Item = &ActionResult> {
         self.clients.iter().flat_map(|c| c.actions.iter())
+    }
+
+    /// Where a capture was taken (`None`: a simulation, which sees everywhere).
+    pub fn vantage(&self) -> Option<Vantage> {
+        match &self.source {
+            Source::Captured { vantage, .. } => Some(*vantage),
+            Source::Simulated => None,
+        }
+    }
+
+    /// The host (client or server) whose address `ip` is; a NAT's public address is not a
+    /// host's.
+    pub fn host_at(&self, ip: Ipv4Addr) -> Option<&NodeInfo> {
+        self.nodes.iter().find(|n| {
+            n.address == Some(ip) && matches!(n.kind, NodeKind::Client | NodeKind::Server)
+        })
+    }
+
+    /// "the server", "the client" or "a host", for an address.
+    pub fn side_words(&self, ip: Ipv4Addr) -> &'static str {
+        match self.host_at(ip).map(|n| n.kind) {
+            Some(NodeKind::Server) => "the server",
+            Some(NodeKind::Client) => "the client",
+            _ => "a host",
+        }
+    }
+
+    /// When client `client`'s action `index` started and ended (its ActionStarted and
+    /// ActionFinished events; the run's end when it never finished).
+    pub fn action_window(&self, client: NodeId, index: usize) -> (Time, Time) {
+        let mut start = Time::ZERO;
+        let mut end = self.events.last().map_or(Time::ZERO, |e| e.time);
+        for e in self.events.iter().filter(|e| e.node == client) {
+            match &e.kind {
+                EventKind::ActionStarted { index: i, .. } if *i == index => start = e.time,
+                EventKind::ActionFinished { result } if result.index == index => {
+                    end = e.time;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        (start, end)
     }
 
     /// The report of the client at node `n`.
