@@ -124,8 +124,12 @@ client() {                # client RC SECS CMD...: run in cli, bounded; warn unl
     local want=$1 secs=$2; shift 2
     log "client: $*"
     local t0=$EPOCHREALTIME rc
-    timeout "$secs" ip netns exec cli "$@" >>"$CD/client.log" 2>&1 </dev/null
+    # in the background + wait, so that a signal runs the traps at once (cleanup stops it)
+    setsid timeout "$secs" ip netns exec cli "$@" >>"$CD/client.log" 2>&1 </dev/null &
+    BG[client]=$!
+    wait "${BG[client]}"
     rc=$?
+    unset "BG[client]"
     awk -v a="$t0" -v b="$EPOCHREALTIME" -v rc="$rc" \
         'BEGIN { printf "exit=%d elapsed=%.3fs\n", rc, b - a }' >>"$CD/client.log"
     log "client exit $rc"
