@@ -34,7 +34,7 @@ fn console(t: &Trace) -> Vec<String> {
     t.events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Console { line } => Some(line.clone()),
+            EventKind::Console { line, .. } => Some(line.clone()),
             _ => None,
         })
         .collect()

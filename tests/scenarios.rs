@@ -220,7 +220,7 @@ fn passive_fails_when_the_server_firewall_blocks_its_range_and_list_is_never_sen
         (122.0..124.0).contains(&span),
         "the client's SYNs spanned {span} s"
     );
-    assert!(t.events.iter().any(|e| matches!(&e.kind, EventKind::Console { line } if line.starts_with("ftp: connect: Connection timed out"))));
+    assert!(t.events.iter().any(|e| matches!(&e.kind, EventKind::Console { line, .. } if line.starts_with("ftp: connect: Connection timed out"))));
 }
 
 #[test]

@@ -941,6 +941,7 @@ impl Assembly {
                         cn,
                         EventKind::Console {
                             line: format!("> {line}"),
+                            shown: crate::trace::Shown::Command,
                         },
                     );
                 } else if let Some(r) = &l.reply {
@@ -968,6 +969,7 @@ impl Assembly {
                         cn,
                         EventKind::Console {
                             line: r.to_string(),
+                            shown: crate::trace::Shown::Reply(code),
                         },
                     );
                 }
@@ -1431,6 +1433,7 @@ mod tests {
             node: NodeId::new(0),
             kind: EventKind::Console {
                 line: line.to_owned(),
+                shown: crate::trace::Shown::Message,
             },
             conn: None,
             channel: None,
@@ -1448,7 +1451,7 @@ mod tests {
         let got: Vec<String> = v
             .iter()
             .map(|e| match &e.kind {
-                EventKind::Console { line } => line.clone(),
+                EventKind::Console { line, .. } => line.clone(),
                 _ => String::new(),
             })
             .collect();

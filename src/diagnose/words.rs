@@ -90,8 +90,9 @@ fn stopped(f: &Facts) -> Option<Found> {
     let trace = f.trace;
     let pk = trace.packet(s.packet);
     let who = trace.side_words(*pk.src.ip());
+    let from_server = trace.host_at(*pk.src.ip()).map(|n| n.kind) == Some(NodeKind::Server);
     let what = if pk.flags.syn && !pk.flags.ack {
-        if who == "the server" {
+        if from_server {
             format!(
                 "{who}'s connection from port {} to port {}",
                 pk.src.port(),

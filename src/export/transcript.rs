@@ -162,7 +162,10 @@ pub fn render(trace: &Trace, opts: Options) -> String {
                     at
                 );
             }
-            EventKind::Console { line } if line.starts_with("ftp> ") => {
+            EventKind::Console {
+                line,
+                shown: crate::trace::Shown::Typed,
+            } => {
                 let _ = writeln!(out, "{:>9}  {:<10} {line}", e.time.to_string(), at);
             }
             EventKind::Note { note } => {
@@ -193,7 +196,7 @@ pub fn render(trace: &Trace, opts: Options) -> String {
             }
         }
         for e in &trace.events {
-            if let EventKind::Console { line } = &e.kind
+            if let EventKind::Console { line, .. } = &e.kind
                 && who.is_none_or(|w| trace.node_name(e.node) == w)
             {
                 let _ = writeln!(out, "  {line}");

@@ -130,7 +130,9 @@ pub fn row(trace: &Trace, i: usize) -> Row {
             ),
             String::new(),
         ),
-        EventKind::Console { line } => (String::new(), format!("terminal: {line}"), String::new()),
+        EventKind::Console { line, .. } => {
+            (String::new(), format!("terminal: {line}"), String::new())
+        }
         EventKind::TcpState {
             local,
             remote,

@@ -177,11 +177,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
             }
         }
         EventKind::FtpReply { code, text, sent } => {
-            let m = if text.to_ascii_lowercase().contains("illegal port") {
-                "the server refuses the PORT: the address in it is not the one the control connection comes from, and vsftpd will not connect to a third host (the bounce attack of RFC 2577)"
-            } else {
-                reply_meaning(*code)
-            };
+            let m = refusal_words(trace, i, *code).unwrap_or(reply_meaning(*code));
             let m = if m.is_empty() {
                 String::new()
             } else {
@@ -195,7 +191,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                 format!("The client reads the reply {code} {text}{m}.{server}")
             }
         }
-        EventKind::Console { line } => format!("The user's terminal shows: {line}"),
+        EventKind::Console { line, .. } => format!("The user's terminal shows: {line}"),
         EventKind::TcpState {
             local,
             remote,
@@ -213,6 +209,44 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         EventKind::Note { note } => format!("{node} notes: {note}"),
     };
     (headline, detail)
+}
+
+/// What a reply refusing a PORT or EPRT means: why the server refused it (its note, in a
+/// simulation), or that it was refused (a capture cannot know why).
+fn refusal_words(trace: &Trace, i: usize, code: u16) -> Option<&'static str> {
+    use crate::ftp::server::{Refusal, ServerNote};
+    if !(500..=504).contains(&code) {
+        return None;
+    }
+    let conn = trace.events.get(i)?.conn?;
+    for e in trace.events[..i]
+        .iter()
+        .rev()
+        .filter(|e| e.conn == Some(conn))
+    {
+        match &e.kind {
+            EventKind::Note {
+                note: crate::trace::Note::Server(ServerNote::RefusedAnnouncement { why, .. }),
+            } => {
+                return Some(match why {
+                    Refusal::ForeignAddress { .. } => {
+                        "the server refuses the PORT: the address in it is not the one the control connection comes from, and the server will not connect to a third host (RFC 2577's bounce protection; vsftpd's port_promiscuous=NO)"
+                    }
+                    Refusal::PrivilegedPort => {
+                        "the server refuses the PORT: it names a port below 1024, which RFC 2577 advises servers to refuse"
+                    }
+                });
+            }
+            EventKind::FtpCommand { line, .. } => {
+                let v = crate::ftp::command::verb(line);
+                return (v == "PORT" || v == "EPRT").then_some(
+                    "the server refuses the PORT (a server refuses one naming another host, a port below 1024, or one it cannot read)",
+                );
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// "the client", "the server", "alice" (when there are several clients), "the NAT".
@@ -308,7 +342,8 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
     }
     if let Some(t) = &p.ftp_text {
         let line = masked(t.lines().next().unwrap_or(""));
-        return if sender == "the server" {
+        let server = trace.host_at(*p.src.ip()).map(|n| n.kind) == Some(NodeKind::Server);
+        return if server {
             format!("Reply {line}: the server answers on the control connection.")
         } else {
             format!("Command {line}: {sender} sends it on the control connection.")

@@ -3,21 +3,23 @@
 
 use super::model::Playback;
 use super::style::Palette;
-use crate::trace::{EventKind, Trace};
+use crate::trace::{EventKind, Shown, Trace};
 use eframe::egui::{self, RichText};
 
 /// The terminal's lines up to the cursor. With several clients each line says whose it is
 /// ("alice: ftp> ls"): their sessions interleave in time.
-pub fn lines_until(trace: &Trace, cursor: usize) -> Vec<(Option<&str>, &str)> {
+pub fn lines_until(trace: &Trace, cursor: usize) -> Vec<(Option<&str>, Shown, &str)> {
     let several = trace.clients.len() > 1;
     trace
         .events
         .iter()
         .take(cursor + 1)
         .filter_map(|e| match &e.kind {
-            EventKind::Console { line } => {
-                Some((several.then(|| trace.node_name(e.node)), line.as_str()))
-            }
+            EventKind::Console { line, shown } => Some((
+                several.then(|| trace.node_name(e.node)),
+                *shown,
+                line.as_str(),
+            )),
             _ => None,
         })
         .collect()
@@ -48,13 +50,11 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
                         );
                     }
                     let size = pal.font + 1.0;
-                    for (who, l) in lines {
-                        let col = if l.starts_with("ftp>") {
-                            egui::Color32::from_rgb(140, 220, 255)
-                        } else if l.starts_with('4') || l.starts_with('5') {
-                            egui::Color32::from_rgb(255, 130, 120)
-                        } else {
-                            egui::Color32::from_gray(235)
+                    for (who, shown, l) in lines {
+                        let col = match shown {
+                            Shown::Typed | Shown::Command => egui::Color32::from_rgb(140, 220, 255),
+                            Shown::Reply(c) if c >= 400 => egui::Color32::from_rgb(255, 130, 120),
+                            _ => egui::Color32::from_gray(235),
                         };
                         let mut job = egui::text::LayoutJob::default();
                         let mut add = |text: RichText| {
@@ -88,14 +88,14 @@ mod tests {
         // interleaved, with nothing to say whose they were.
         let t = trace("nat-two-clients-active-alg");
         let lines = lines_until(&t, t.events.len() - 1);
-        let who: std::collections::BTreeSet<_> = lines.iter().filter_map(|(w, _)| *w).collect();
+        let who: std::collections::BTreeSet<_> = lines.iter().filter_map(|(w, _, _)| *w).collect();
         assert_eq!(who.into_iter().collect::<Vec<_>>(), ["alice", "bob"]);
-        assert!(lines.iter().all(|(w, _)| w.is_some()));
+        assert!(lines.iter().all(|(w, _, _)| w.is_some()));
         let one = trace("active-client-fw-drops");
         assert!(
             lines_until(&one, one.events.len() - 1)
                 .iter()
-                .all(|(w, _)| w.is_none())
+                .all(|(w, _, _)| w.is_none())
         );
     }
 }

@@ -341,7 +341,7 @@ impl EndHost {
             ClientAction::CloseData => self.close_role(Role::Data, 0),
             ClientAction::AbortData => self.abort_data(0),
             ClientAction::CloseControl => self.close_role(Role::Control, 0),
-            ClientAction::Console(l) => out.push(HostEvent::Console(l)),
+            ClientAction::Console(shown, l) => out.push(HostEvent::Console(shown, l)),
             ClientAction::Started { index, typed } => {
                 out.push(HostEvent::ActionStarted { index, typed })
             }

@@ -58,7 +58,7 @@ pub enum HostEvent {
         sent: bool,
         on: Option<(SocketAddrV4, SocketAddrV4)>,
     },
-    Console(String),
+    Console(crate::trace::Shown, String),
     ActionStarted {
         index: usize,
         typed: String,

@@ -400,7 +400,7 @@ impl Driver {
                 self.closing = false;
             }
             ClientAction::CloseControl => self.ctl = None,
-            ClientAction::Console(l) => self.lines.push(l),
+            ClientAction::Console(_, l) => self.lines.push(l),
             ClientAction::Started { .. } | ClientAction::Finished(_) => {}
         }
     }

@@ -321,7 +321,7 @@ impl World {
                 let c = on(&self.rec, o);
                 (EventKind::FtpReply { code, text, sent }, c)
             }
-            HostEvent::Console(line) => (EventKind::Console { line }, None),
+            HostEvent::Console(shown, line) => (EventKind::Console { line, shown }, None),
             HostEvent::ActionStarted { index, typed } => {
                 (EventKind::ActionStarted { index, typed }, None)
             }

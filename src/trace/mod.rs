@@ -357,6 +357,7 @@ pub enum EventKind {
     /// A line on the user's terminal.
     Console {
         line: String,
+        shown: Shown,
     },
     ActionStarted {
         index: usize,
@@ -433,6 +434,19 @@ impl fmt::Display for Note {
             ),
         }
     }
+}
+
+/// What a line on the user's terminal is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shown {
+    /// What the user typed at the prompt (`ftp> ls`).
+    Typed,
+    /// A command as a capture shows it (`> PASV`).
+    Command,
+    /// A reply from the server.
+    Reply(u16),
+    /// The client's own message (`ftp: connect: Connection timed out`).
+    Message,
 }
 
 /// A TCP connection's state (RFC 793 §3.2); `Display` gives the RFC's name (`SYN-SENT`).

@@ -20,6 +20,7 @@ use super::reply::{Reply, ReplyError, ReplyParser};
 use super::server::DataFailure;
 use crate::rng::Rng;
 use crate::time::Time;
+use crate::trace::Shown;
 pub use profile::ClientProfile;
 use profile::{Behaviour, PasvAddress};
 use serde::{Deserialize, Serialize};
@@ -96,7 +97,7 @@ pub enum ClientAction {
     /// A reply arrived (for the trace).
     Received(Reply),
     /// A line the user's terminal shows (`ftp> ls`, `200 PORT command successful.`).
-    Console(String),
+    Console(Shown, String),
     /// The user starts action `index`.
     Started {
         index: usize,
@@ -421,7 +422,8 @@ impl ClientSession {
     }
 
     fn console(&mut self, line: impl Into<String>) {
-        self.out.push_back(ClientAction::Console(line.into()));
+        self.out
+            .push_back(ClientAction::Console(Shown::Message, line.into()));
     }
 
     fn send(&mut self, cmd: Command, now: Time) {
@@ -446,7 +448,8 @@ impl ClientSession {
                 index,
                 typed: typed.clone(),
             });
-            self.console(format!("ftp> {typed}"));
+            self.out
+                .push_back(ClientAction::Console(Shown::Typed, format!("ftp> {typed}")));
             match action {
                 UserAction::Connect => {
                     self.out.push_back(ClientAction::ConnectControl {
@@ -564,7 +567,10 @@ impl ClientSession {
             self.unread.push(reply);
             return;
         }
-        self.console(reply.to_string());
+        self.out.push_back(ClientAction::Console(
+            Shown::Reply(reply.code),
+            reply.to_string(),
+        ));
         self.deadline = None;
         let wait = std::mem::replace(&mut self.wait, Wait::Idle);
         match wait {
@@ -911,7 +917,7 @@ mod tests {
         let a = drain(&mut c);
         assert!(a.iter().any(|x| matches!(
             x,
-            ClientAction::Console(l) if l.starts_with("ftp: connect: Connection timed out")
+            ClientAction::Console(_, l) if l.starts_with("ftp: connect: Connection timed out")
         )));
         assert_eq!(sent(&a), ["QUIT"], "LIST is never sent");
         assert!(!c.results()[2].ok);
@@ -1022,7 +1028,7 @@ mod tests {
         let a = drain(&mut c);
         assert!(
             !a.iter()
-                .any(|x| matches!(x, ClientAction::Console(l) if l.starts_with("421"))),
+                .any(|x| matches!(x, ClientAction::Console(_, l) if l.starts_with("421"))),
             "not read while connecting: {a:?}"
         );
         c.handle_timeout(Time::from_secs(127));
@@ -1030,7 +1036,7 @@ mod tests {
         let lines: Vec<&String> = a
             .iter()
             .filter_map(|x| {
-                if let ClientAction::Console(l) = x {
+                if let ClientAction::Console(_, l) = x {
                     Some(l)
                 } else {
                     None
