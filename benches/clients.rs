@@ -17,6 +17,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
     for k in 0..n {
         let name = format!("c{k}");
         nodes.push(NodeSpec::Client(ClientSpec {
+            profile: Default::default(),
             name: name.clone(),
             address: format!("198.18.{}.{}", k / 250, k % 250 + 1),
             server: "server".into(),

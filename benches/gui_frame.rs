@@ -28,12 +28,7 @@ fn median_frame_ms(h: &mut Harness<'_, FtpLabApp>, frames: usize) -> (f64, f64) 
 
 fn harness(doc: &Document, size: (f32, f32)) -> Harness<'static, FtpLabApp> {
     let mut app = FtpLabApp::new(None);
-    app.open_document(Document {
-        path: None,
-        name: doc.name.clone(),
-        scenario: doc.scenario.clone(),
-        saved: doc.saved.clone(),
-    });
+    app.open_document(doc.clone());
     let mut h = Harness::builder()
         .with_size([size.0, size.1])
         .with_max_steps(100)
@@ -68,12 +63,7 @@ fn main() {
         }
     }
     // Built in memory: as a file it would be over the loader's 1 MiB limit.
-    let doc = |name: &str, s: Scenario| Document {
-        path: None,
-        name: name.to_owned(),
-        saved: s.clone(),
-        scenario: s,
-    };
+    let doc = |name: &str, s: Scenario| Document::new(None, name.to_owned(), s);
     let default = doc("default", Scenario::load(&default).expect("loads"));
     let long = doc("long", s);
 

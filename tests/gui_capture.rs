@@ -25,7 +25,7 @@ fn server_capture(name: &str) -> std::path::PathBuf {
 fn a_captured_failure_opens_explains_and_becomes_a_lesson() {
     let path = server_capture("active-client-fw-drops");
     let mut h = harness_at(FtpLabApp::new(Some(&path)), (1280.0, 800.0));
-    assert!(h.state().capture.is_some(), "opened as a capture");
+    assert!(h.state().capture().is_some(), "opened as a capture");
     h.get_by_label("A real capture");
     h.get_by_label_contains("Taken on the server's side");
     // The ladder: the server's SYN to the client, six times, each stopped past the capture point.
@@ -89,7 +89,7 @@ fn a_captured_failure_opens_explains_and_becomes_a_lesson() {
     // The lesson made from it fails at the same step, and can be edited.
     h.get_by_label("Make a scenario from this capture").click();
     h.run();
-    assert!(h.state().capture.is_none());
+    assert!(h.state().capture().is_none());
     let t = h.state().trace();
     assert!(!t.outcome.success, "{}", t.outcome.diagnosis);
     assert_eq!(failing_step(t, t.clients[0].node), cap_step);

@@ -15,7 +15,7 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
     let mut h = harness_with_file_dialog(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
-    assert!(h.state().exercise.is_some());
+    assert!(h.state().exercise().is_some());
     assert!(
         texts(&h)
             .iter()

@@ -64,7 +64,7 @@ impl Entry {
 
     pub fn load(&self) -> Result<Document, String> {
         match self {
-            Entry::File(p) => super::load_document(p),
+            Entry::File(p) => super::opening::load_document(p),
             Entry::Builtin(n) => builtin_document(n).ok_or_else(|| format!("no built-in {n}")),
         }
     }
@@ -73,12 +73,11 @@ impl Entry {
 fn builtin_document(name: &str) -> Option<Document> {
     let (n, text) = SHIPPED.iter().find(|(n, _)| *n == name)?;
     let scenario = Scenario::parse(text, n).ok()?;
-    Some(Document {
-        path: None,
-        name: n.trim_end_matches(".ron").to_owned(),
-        saved: scenario.clone(),
+    Some(Document::new(
+        None,
+        n.trim_end_matches(".ron").to_owned(),
         scenario,
-    })
+    ))
 }
 
 /// The default lesson, from the built-in copy.
@@ -103,12 +102,7 @@ pub fn default_document() -> Document {
             questions: Vec::new(),
             exercise: None,
         };
-        Document {
-            path: None,
-            name: "empty".to_owned(),
-            saved: scenario.clone(),
-            scenario,
-        }
+        Document::new(None, "empty".to_owned(), scenario)
     })
 }
 

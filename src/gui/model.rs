@@ -330,6 +330,17 @@ pub enum Command {
 }
 
 impl Playback {
+    /// A playback at the start of a new run, keeping the user's speed, granularity and
+    /// predict mode.
+    pub fn fresh(&self) -> Playback {
+        Playback {
+            speed: self.speed,
+            granularity: self.granularity,
+            predict: self.predict,
+            ..Playback::default()
+        }
+    }
+
     pub fn event_time(trace: &Trace, i: usize) -> f64 {
         trace.events.get(i).map_or(0.0, |e| e.time.secs_f64())
     }

@@ -1,0 +1,171 @@
+//! Opening what the window shows: a lesson (from a file or the built-in copies), an exercise
+//! (its starting scenario becomes the student's answer), or a real capture (explained, with
+//! the lesson kept to come back to).
+
+use super::builtin::{self, Entry};
+use super::{CaptureView, Document, ExerciseState, FtpLabApp, Run, Showing, dialogs, files};
+use super::{DEFAULT_SCENARIO, is_capture};
+use crate::scenario::Scenario;
+use crate::simulate;
+use std::path::{Path, PathBuf};
+
+/// Reads a lesson file into a document.
+pub(super) fn load_document(path: &Path) -> Result<Document, String> {
+    let scenario = Scenario::load(path).map_err(|e| e.to_string())?;
+    let name = path.file_stem().map_or_else(
+        || "scenario".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    // Remember it by its full path, so "the last scenario" opens from any directory.
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(Document::new(Some(path), name, scenario))
+}
+
+/// The lesson the window opens with: the file given (unless it is a capture or an
+/// exercise, which open over the default lesson), or the default one; and the error of a file
+/// that could not be read.
+pub(super) fn first_document(path: Option<&Path>) -> (Document, Option<String>) {
+    let over_default =
+        path.is_some_and(|p| is_capture(p) || crate::exercise::Exercise::load(p).is_ok());
+    match path {
+        Some(p) if !over_default => match load_document(p) {
+            Ok(d) => (d, None),
+            Err(e) => (builtin::default_document(), Some(e)),
+        },
+        _ => {
+            let p = Path::new("scenarios").join(DEFAULT_SCENARIO);
+            (
+                load_document(&p).unwrap_or_else(|_| builtin::default_document()),
+                None,
+            )
+        }
+    }
+}
+
+/// A capture or an exercise given on the command line opens over the default lesson.
+pub(super) fn open_argument(app: &mut FtpLabApp, path: Option<&Path>) {
+    let Some(p) = path else { return };
+    if is_capture(p) {
+        if let Err(e) = app.open_capture(p) {
+            app.say(true, e);
+        }
+    } else if let Ok(ex) = crate::exercise::Exercise::load(p) {
+        app.open_exercise(ex);
+    }
+}
+
+impl FtpLabApp {
+    /// Opens an exercise: its starting scenario becomes the student's answer.
+    pub fn open_exercise(&mut self, ex: crate::exercise::Exercise) {
+        let scenario = ex.starting_answer();
+        let mut doc = Document::new(None, format!("{}-answer", ex.id), scenario.clone());
+        doc.locked = Some(scenario);
+        self.open_document(doc);
+        // The task, the checklist and the rule editor live in the controls panel.
+        self.show_controls = true;
+        let grade = ex.grade(&self.doc.scenario, "your answer");
+        self.showing = Showing::Exercise(ExerciseState {
+            ex,
+            grade,
+            hints: 0,
+        });
+    }
+
+    /// Replace the document (after the unsaved-changes question, if any).
+    pub fn open_document(&mut self, doc: Document) {
+        self.doc = doc;
+        self.showing = Showing::Lesson;
+        self.panels.controls = super::controls::ControlsState::default();
+        self.playback = self.playback.fresh();
+        if let Some(p) = &self.doc.path {
+            files::remember(&mut self.recent, p);
+        }
+        match simulate(&self.doc.scenario) {
+            Ok(t) => {
+                self.run = Run::new(t, &self.doc.scenario.questions);
+                self.problems.clear();
+            }
+            Err(p) => self.problems = p,
+        }
+    }
+
+    /// Explain a capture file and show it (the document stays, to come back to).
+    pub fn open_capture(&mut self, path: &Path) -> Result<(), String> {
+        let x = crate::capture::explain_file(path, |_| {})?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.playback = self.playback.fresh();
+        self.run = Run::new(x.trace, &[]);
+        self.problems.clear();
+        self.showing = Showing::Capture(CaptureView {
+            name,
+            stats: x.stats,
+            vantage: x.vantage,
+        });
+        if let Some(dir) = path.parent() {
+            self.last_folder = Some(dir.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// "Make a scenario from this capture": a lesson that does what the capture shows, opened
+    /// as a new, unsaved document.
+    pub fn scenario_from_capture(&mut self) {
+        let Some(c) = self.capture().cloned() else {
+            return;
+        };
+        let scenario = crate::capture::scenario::from_trace(&self.run.trace, &c.name);
+        let stem = c.name.rsplit_once('.').map_or(c.name.as_str(), |(a, _)| a);
+        self.open_document(Document::new(None, format!("from-{stem}"), scenario));
+        let o = &self.run.trace.outcome;
+        let words = if o.success { "it works" } else { "it fails" };
+        self.say(
+            false,
+            format!("Made a lesson from {}: simulated, {words}. Edit the rules on the left to change that; Save as… keeps it.", c.name),
+        );
+    }
+
+    /// Opens what a file is: a capture, or a lesson.
+    pub fn open_path(&mut self, p: PathBuf) {
+        if is_capture(&p) {
+            if let Err(e) = self.open_capture(&p) {
+                self.say(true, e);
+            }
+        } else {
+            self.request_open(Entry::File(p));
+        }
+    }
+
+    /// Open a scenario, asking first when there are unsaved edits.
+    pub fn request_open(&mut self, target: Entry) {
+        if self.doc.dirty() {
+            self.dialog = Some(dialogs::Dialog::unsaved(dialogs::Next::Open(target)));
+        } else {
+            self.open_entry(target);
+        }
+    }
+
+    pub(super) fn open_entry(&mut self, target: Entry) {
+        if let Entry::File(p) = &target
+            && let Ok(ex) = crate::exercise::Exercise::load(p)
+        {
+            self.toast = None;
+            self.open_exercise(ex);
+            return;
+        }
+        match target.load() {
+            Ok(d) => {
+                self.toast = None;
+                self.open_document(d);
+            }
+            Err(e) => self.say(true, e),
+        }
+    }
+
+    /// Where file dialogs start.
+    pub(super) fn start_dir(&self) -> PathBuf {
+        files::start_dir(self.last_folder.as_deref())
+    }
+}
