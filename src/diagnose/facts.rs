@@ -12,10 +12,88 @@ use crate::time::Time;
 use crate::trace::{
     Channel, ClientReport, Connection, Event, EventKind, Note, PacketFate, Trace, Vantage, Verdict,
 };
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the facts of every client look up, found in one pass over the trace (so diagnosing
+/// N clients costs N lookups, not N passes).
+pub struct Index {
+    /// (client, action) → when it started and ended.
+    windows: BTreeMap<(NodeId, usize), (Time, Time)>,
+    /// Each connection's events, in time order.
+    by_conn: Vec<Vec<usize>>,
+    /// Each client's data connections, in order.
+    data: BTreeMap<NodeId, Vec<ConnId>>,
+    /// Clients whose control connection switched to TLS.
+    encrypted: BTreeSet<NodeId>,
+    end: Time,
+}
+
+impl Index {
+    pub fn new(trace: &Trace) -> Index {
+        let mut ix = Index {
+            windows: BTreeMap::new(),
+            by_conn: vec![Vec::new(); trace.connections.len()],
+            data: BTreeMap::new(),
+            encrypted: BTreeSet::new(),
+            end: trace.events.last().map_or(Time::ZERO, |e| e.time),
+        };
+        let mut started: BTreeMap<(NodeId, usize), Time> = BTreeMap::new();
+        for (i, e) in trace.events.iter().enumerate() {
+            if let Some(c) = e.conn.and_then(|c| ix.by_conn.get_mut(c.index())) {
+                c.push(i);
+            }
+            match &e.kind {
+                EventKind::ActionStarted { index, .. } => {
+                    started.insert((e.node, *index), e.time);
+                }
+                EventKind::ActionFinished { result } => {
+                    let key = (e.node, result.index);
+                    let start = started.get(&key).copied().unwrap_or(Time::ZERO);
+                    ix.windows.entry(key).or_insert((start, e.time));
+                }
+                EventKind::Note {
+                    note: Note::Encrypted,
+                } => {
+                    ix.encrypted.insert(e.node);
+                }
+                _ => {}
+            }
+        }
+        // An action that never finished lasts to the end of the run.
+        for (key, start) in started {
+            ix.windows.entry(key).or_insert((start, ix.end));
+        }
+        for c in &trace.connections {
+            if let (Channel::Data, Some(n)) = (c.channel, c.client) {
+                ix.data.entry(n).or_default().push(c.id);
+            }
+        }
+        ix
+    }
+
+    /// `client`'s data connections, in order.
+    pub fn data_of(&self, client: NodeId) -> &[ConnId] {
+        self.data.get(&client).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `client`'s control connection switched to TLS.
+    pub fn encrypted(&self, client: NodeId) -> bool {
+        self.encrypted.contains(&client)
+    }
+
+    /// When `client`'s action `index` started and ended (the run's end when it never did).
+    fn window(&self, client: NodeId, index: usize) -> (Time, Time) {
+        self.windows
+            .get(&(client, index))
+            .copied()
+            .unwrap_or((Time::ZERO, self.end))
+    }
+}
 
 /// One client's failed action and where to look for its reasons.
 pub struct Facts<'a> {
     pub trace: &'a Trace,
+    ix: &'a Index,
     pub client: NodeId,
     pub failed: &'a ActionResult,
     /// From the start of the failed action to its end.
@@ -43,15 +121,22 @@ pub struct Announced {
 
 impl<'a> Facts<'a> {
     /// The facts of client `c`'s first failed action, if one failed.
-    pub fn of(trace: &'a Trace, c: &'a ClientReport) -> Option<Facts<'a>> {
+    pub fn of(trace: &'a Trace, ix: &'a Index, c: &'a ClientReport) -> Option<Facts<'a>> {
         let failed = c.actions.iter().find(|a| !a.ok)?;
         Some(Facts {
             trace,
+            ix,
             client: c.node,
             failed,
-            window: trace.action_window(c.node, failed.index),
+            window: ix.window(c.node, failed.index),
             vantage: trace.vantage(),
         })
+    }
+
+    /// The events of connection `c`, in time order.
+    fn conn_events(&self, c: ConnId) -> impl Iterator<Item = &'a Event> + '_ {
+        let idx: &'a [usize] = self.ix.by_conn.get(c.index()).map_or(&[], Vec::as_slice);
+        idx.iter().map(|&i| &self.trace.events[i])
     }
 
     /// The events in the window (events are in time order).
@@ -136,15 +221,7 @@ impl<'a> Facts<'a> {
 
     /// The control connection's switch to TLS was seen (a capture).
     pub fn encrypted(&self) -> bool {
-        self.trace.events.iter().any(|e| {
-            e.node == self.client
-                && matches!(
-                    &e.kind,
-                    EventKind::Note {
-                        note: Note::Encrypted
-                    }
-                )
-        })
+        self.ix.encrypted.contains(&self.client)
     }
 
     /// The connection `a`–`b` belongs to.
@@ -158,10 +235,7 @@ impl<'a> Facts<'a> {
 
     /// The times the initiator sent a SYN of connection `c` (retransmissions included).
     pub fn syn_times(&self, c: &Connection) -> Vec<Time> {
-        self.trace
-            .events
-            .iter()
-            .filter(|e| e.conn == Some(c.id))
+        self.conn_events(c.id)
             .filter_map(|e| match &e.kind {
                 EventKind::Packet {
                     packet,
@@ -186,24 +260,18 @@ impl<'a> Facts<'a> {
     /// The data connection set up in the window (the last one with an event in it).
     pub fn data_conn(&self) -> Option<&'a Connection> {
         let (a, b) = self.window;
-        self.trace
-            .connections
-            .iter()
-            .filter(|k| k.channel == Channel::Data && k.client == Some(self.client))
-            .rfind(|k| {
-                self.trace
-                    .events
-                    .iter()
-                    .any(|e| e.conn == Some(k.id) && e.time >= a && e.time <= b)
-            })
+        let mine: &[ConnId] = self.ix.data.get(&self.client).map_or(&[], Vec::as_slice);
+        mine.iter()
+            .rev()
+            .find(|k| self.conn_events(**k).any(|e| e.time >= a && e.time <= b))
+            .and_then(|k| self.trace.conn(*k))
     }
 
     /// Whether connection `c`'s SYN was answered by a SYN-ACK.
     pub fn answered(&self, c: &Connection) -> bool {
-        self.trace.events.iter().any(|e| {
-            e.conn == Some(c.id)
-                && matches!(&e.kind, EventKind::Packet { packet, .. }
-                    if { let p = self.trace.packet(*packet); p.flags.syn && p.flags.ack })
+        self.conn_events(c.id).any(|e| {
+            matches!(&e.kind, EventKind::Packet { packet, .. }
+                if { let p = self.trace.packet(*packet); p.flags.syn && p.flags.ack })
         })
     }
 

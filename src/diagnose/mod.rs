@@ -14,15 +14,16 @@ pub use words::firewall_words;
 
 use crate::ftp::Mode;
 use crate::time::Time;
-use crate::trace::{Channel, ClientReport, EventKind, Mechanism, NodeId, Outcome, Trace};
+use crate::trace::{ClientReport, Mechanism, NodeId, Outcome, Trace};
 use facts::Facts;
 
 /// Diagnoses every client of a trace, then the run as a whole.
 pub fn diagnose(trace: &mut Trace) {
+    let ix = facts::Index::new(trace);
     let outcomes: Vec<Outcome> = trace
         .clients
         .iter()
-        .map(|c| client_outcome(trace, c))
+        .map(|c| client_outcome(trace, &ix, c))
         .collect();
     for (c, o) in trace.clients.iter_mut().zip(outcomes) {
         c.outcome = o;
@@ -87,12 +88,12 @@ pub fn overall(trace: &Trace) -> Outcome {
 }
 
 /// One client's outcome.
-pub fn client_outcome(trace: &Trace, c: &ClientReport) -> Outcome {
+fn client_outcome(trace: &Trace, ix: &facts::Index, c: &ClientReport) -> Outcome {
     let finished_at = finished_at(trace);
-    let Some(f) = Facts::of(trace, c) else {
+    let Some(f) = Facts::of(trace, ix, c) else {
         return Outcome {
             success: true,
-            diagnosis: success_words(trace, c),
+            diagnosis: success_words(trace, ix, c),
             finished_at,
             ..Outcome::empty("")
         };
@@ -116,11 +117,11 @@ pub fn client_outcome(trace: &Trace, c: &ClientReport) -> Outcome {
 }
 
 /// "Everything worked: all four steps completed for each data connection (…)."
-fn success_words(trace: &Trace, c: &ClientReport) -> String {
-    let data: Vec<String> = trace
-        .connections
+fn success_words(trace: &Trace, ix: &facts::Index, c: &ClientReport) -> String {
+    let data: Vec<String> = ix
+        .data_of(c.node)
         .iter()
-        .filter(|k| k.channel == Channel::Data && k.client == Some(c.node))
+        .filter_map(|k| trace.conn(*k))
         .map(|k| {
             let m = if k.mode == Some(Mode::Active) {
                 "active"
@@ -138,16 +139,7 @@ fn success_words(trace: &Trace, c: &ClientReport) -> String {
             data.join("; ")
         )
     };
-    let encrypted = trace.events.iter().any(|e| {
-        e.node == c.node
-            && matches!(
-                &e.kind,
-                EventKind::Note {
-                    note: crate::trace::Note::Encrypted
-                }
-            )
-    });
-    if encrypted {
+    if ix.encrypted(c.node) {
         s.push_str(" The control connection was encrypted (AUTH TLS) after login: what followed cannot be read.");
     }
     s
@@ -159,7 +151,8 @@ fn success_words(trace: &Trace, c: &ClientReport) -> String {
 /// or after the data connection opened). Works on any trace, simulated or captured.
 pub fn failing_step(trace: &Trace, client: NodeId) -> Option<u8> {
     let c = trace.clients.iter().find(|c| c.node == client)?;
-    let f = Facts::of(trace, c)?;
+    let ix = facts::Index::new(trace);
+    let f = Facts::of(trace, &ix, c)?;
     if !f.failed.action.is_transfer() {
         return None;
     }
