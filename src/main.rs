@@ -2,7 +2,7 @@
 //! scenario headless; `serve` and `probe` use the same FTP code over real sockets.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use ftp_lab::export::transcript;
 use ftp_lab::{Scenario, expectation_mismatches, simulate};
 use std::io::Write;
@@ -29,7 +29,41 @@ struct Cli {
 enum Cmd {
     /// Run a scenario: print the transcript and the outcome. Exit 0 when the outcome is the
     /// one the scenario expects, 1 when not, 2 when the file is invalid.
-    Run {
+    Run(RunArgs),
+    /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
+    Check { file: PathBuf },
+    /// Grade students' answers to an exercise: each goal and constraint, why, a score. Exit 0
+    /// when every answer passes, 1 when one fails, 2 when a file cannot be read.
+    Grade(GradeArgs),
+    /// Explain a real capture (pcap or pcapng): the transcript as `run` prints it, then what
+    /// failed and where. Exit 0 when every transfer worked, 1 when one failed, 2 when the file
+    /// cannot be read.
+    Explain {
+        file: PathBuf,
+        /// Print the whole trace as JSON instead of the transcript.
+        #[arg(long)]
+        json: bool,
+        /// Show every hop of every packet.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Serve a directory with FTP Lab's FTP server over real sockets (for your own clients).
+    Serve(ServeArgs),
+    /// Try a real FTP server in active and/or passive mode, and say which works and why.
+    /// Exit 0 when every mode tried works, 1 when one fails, 2 when the server is unreachable.
+    Probe {
+        /// ftp://[user[:pass]@]host[:port][/path]
+        url: String,
+        #[arg(long, default_value = "both", value_parser = ["active", "passive", "both"])]
+        mode: String,
+        /// Seconds to wait for each connection and reply (1 to 3600).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
         file: PathBuf,
         /// Print the whole trace as JSON instead of the transcript.
         #[arg(long)]
@@ -46,12 +80,10 @@ enum Cmd {
         /// The capture point for --pcap: `client`, `server`, or a node's name (a firewall).
         #[arg(long, default_value = "client", requires = "pcap")]
         at: String,
-    },
-    /// Validate a scenario without running it. Exit 0 when valid, 2 when not.
-    Check { file: PathBuf },
-    /// Grade students' answers to an exercise: each goal and constraint, why, a score. Exit 0
-    /// when every answer passes, 1 when one fails, 2 when a file cannot be read.
-    Grade {
+}
+
+#[derive(Args)]
+struct GradeArgs {
         exercise: PathBuf,
         answers: Vec<PathBuf>,
         /// Grade every .ron file in this folder too.
@@ -63,21 +95,10 @@ enum Cmd {
         /// Print the grades as CSV, one line per answer, for a gradebook.
         #[arg(long)]
         csv: bool,
-    },
-    /// Explain a real capture (pcap or pcapng): the transcript as `run` prints it, then what
-    /// failed and where. Exit 0 when every transfer worked, 1 when one failed, 2 when the file
-    /// cannot be read.
-    Explain {
-        file: PathBuf,
-        /// Print the whole trace as JSON instead of the transcript.
-        #[arg(long)]
-        json: bool,
-        /// Show every hop of every packet.
-        #[arg(long, short)]
-        verbose: bool,
-    },
-    /// Serve a directory with FTP Lab's FTP server over real sockets (for your own clients).
-    Serve {
+}
+
+#[derive(Args)]
+struct ServeArgs {
         /// The directory to serve (nothing outside it is ever read or written).
         #[arg(long, default_value = ".")]
         root: PathBuf,
@@ -120,18 +141,6 @@ enum Cmd {
         /// Failed logins after which a session is closed (vsftpd's max_login_fails; 0 = never).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
         max_login_fails: u32,
-    },
-    /// Try a real FTP server in active and/or passive mode, and say which works and why.
-    /// Exit 0 when every mode tried works, 1 when one fails, 2 when the server is unreachable.
-    Probe {
-        /// ftp://[user[:pass]@]host[:port][/path]
-        url: String,
-        #[arg(long, default_value = "both", value_parser = ["active", "passive", "both"])]
-        mode: String,
-        /// Seconds to wait for each connection and reply (1 to 3600).
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
-    },
 }
 
 /// Writes to standard output and flushes, so a full disk or a closed pipe is an error (exit 2
@@ -324,136 +333,15 @@ fn load(file: &std::path::Path) -> Result<Scenario, ExitCode> {
 fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        None => {
-            if let Some(f) = &cli.file {
-                // Refuse a bad file here, with the file:line message, before opening a window:
-                // a capture must be readable, a .ron an exercise or a scenario.
-                if ftp_lab::gui::is_capture(f) {
-                    if let Err(e) = ftp_lab::capture::explain_file(f, |_| {}) {
-                        eprintln!("ftp-lab: {e}");
-                        return Ok(ExitCode::from(2));
-                    }
-                } else if ftp_lab::exercise::Exercise::load(f).is_err()
-                    && let Err(code) = load(f)
-                {
-                    return Ok(code);
-                }
-            }
-            ftp_lab::gui::run(cli.file)
-                .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Cmd::Serve {
-            root,
-            listen,
-            pasv_range,
-            active_port,
-            user,
-            read_only,
-            anon_upload,
-            timeout,
-            idle_timeout,
-            data_timeout,
-            max_clients,
-            max_per_ip,
-            delay_failed_login,
-            max_login_fails,
-        }) => {
-            let active_data_port = match active_port.as_str() {
-                "any" => None,
-                p => Some(p.parse::<u16>().map_err(|_| {
-                    anyhow::anyhow!("--active-port takes a port number or 'any', not '{p}'")
-                })?),
-            };
-            let mut users = Vec::new();
-            for u in user {
-                let (n, p) = u
-                    .split_once(':')
-                    .ok_or_else(|| anyhow::anyhow!("--user takes NAME:PASS, not '{u}'"))?;
-                users.push((n.to_owned(), p.to_owned()));
-            }
-            let cfg = ftp_lab::ftp::ServerConfig {
-                control_port: listen.port(),
-                active_data_port,
-                passive_range: pasv_range.bounds(),
-                connect_timeout: Duration::from_secs(timeout),
-                accept_timeout: Duration::from_secs(timeout),
-                idle_timeout: Duration::from_secs(idle_timeout),
-                data_timeout: Duration::from_secs(data_timeout),
-                delay_failed_login: Duration::from_secs(delay_failed_login),
-                max_login_fails,
-                users,
-                read_only,
-                anon_upload,
-                ..ftp_lab::ftp::ServerConfig::default()
-            };
-            ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions {
-                root,
-                listen,
-                cfg,
-                max_clients: usize::try_from(max_clients).unwrap_or(usize::MAX),
-                max_per_ip: usize::try_from(max_per_ip).unwrap_or(usize::MAX),
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Cmd::Probe { url, mode, timeout }) => {
-            use ftp_lab::ftp::Mode;
-            let target = match ftp_lab::live::probe::parse_url(&url) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("ftp-lab probe: {e}");
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let modes = match mode.as_str() {
-                "active" => vec![Mode::Active],
-                "passive" => vec![Mode::Passive],
-                _ => vec![Mode::Passive, Mode::Active],
-            };
-            let mut all_work = true;
-            let mut verdicts = Vec::new();
-            for m in modes {
-                let r = ftp_lab::live::probe::probe(&target, m, Duration::from_secs(timeout));
-                println!(
-                    "--- {} mode ---",
-                    if m == Mode::Active {
-                        "active"
-                    } else {
-                        "passive"
-                    }
-                );
-                for l in &r.transcript {
-                    println!("  {l}");
-                }
-                if !r.reached {
-                    eprintln!("{}", r.verdict);
-                    return Ok(ExitCode::from(2));
-                }
-                all_work &= r.works;
-                verdicts.push(r.verdict);
-            }
-            println!();
-            for v in verdicts {
-                println!("{v}");
-            }
-            Ok(if all_work {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        None => window(cli.file),
+        Some(Cmd::Serve(a)) => serve(a),
+        Some(Cmd::Probe { url, mode, timeout }) => probe(&url, &mode, timeout),
         Some(Cmd::Explain {
             file,
             json,
             verbose,
         }) => explain(&file, json, verbose),
-        Some(Cmd::Grade {
-            exercise,
-            answers,
-            dir,
-            json,
-            csv,
-        }) => grade(&exercise, answers, dir, json, csv),
+        Some(Cmd::Grade(g)) => grade(&g.exercise, g.answers, g.dir, g.json, g.csv),
         Some(Cmd::Check { file }) => {
             let s = match load(&file) {
                 Ok(s) => s,
@@ -462,58 +350,155 @@ fn real_main() -> Result<ExitCode> {
             write_stdout(&format!("{}: valid — {}\n", file.display(), s.title))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Run {
-            file,
-            json,
-            verbose,
-            seed,
-            pcap,
-            at,
-        }) => {
-            let mut s = match load(&file) {
-                Ok(s) => s,
-                Err(code) => return Ok(code),
-            };
-            if let Some(seed) = seed {
-                s.seed = seed;
+        Some(Cmd::Run(r)) => run(r),
+    }
+}
+
+/// No subcommand: the window, on `file` if given. A bad file is refused here, with its
+/// file:line message, before any window opens: a capture must be readable, a .ron an
+/// exercise or a scenario.
+fn window(file: Option<PathBuf>) -> Result<ExitCode> {
+    if let Some(f) = &file {
+        if ftp_lab::gui::is_capture(f) {
+            if let Err(e) = ftp_lab::capture::explain_file(f, |_| {}) {
+                eprintln!("ftp-lab: {e}");
+                return Ok(ExitCode::from(2));
             }
-            let trace = match simulate(&s) {
-                Ok(t) => t,
-                Err(problems) => {
-                    for (field, msg) in problems {
-                        eprintln!("{}: {field}: {msg}", file.display());
-                    }
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            if let Some(out) = &pcap {
-                let node = ftp_lab::export::pcap::capture_point(&trace, &at)?;
-                let n = write_pcap(&trace, node, out)
-                    .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
-                eprintln!(
-                    "wrote {n} packets seen at {} to {}",
-                    trace.node_name(node),
-                    out.display()
-                );
-            }
-            let mismatches = expectation_mismatches(&s.expect, &trace);
-            let mut text = if json {
-                serde_json::to_string_pretty(&trace)? + "\n"
-            } else {
-                transcript::render(&trace, transcript::Options { verbose })
-            };
-            if !json && mismatches.is_empty() {
-                text.push_str("As expected by the scenario.\n");
-            }
-            write_stdout(&text)?;
-            if mismatches.is_empty() {
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for m in &mismatches {
-                    eprintln!("NOT as expected: {m}");
-                }
-                Ok(ExitCode::from(1))
-            }
+        } else if ftp_lab::exercise::Exercise::load(f).is_err()
+            && let Err(code) = load(f)
+        {
+            return Ok(code);
         }
     }
+    ftp_lab::gui::run(file).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ftp-lab serve`.
+fn serve(a: ServeArgs) -> Result<ExitCode> {
+    let active_data_port = match a.active_port.as_str() {
+        "any" => None,
+        p => Some(p.parse::<u16>().map_err(|_| {
+            anyhow::anyhow!("--active-port takes a port number or 'any', not '{p}'")
+        })?),
+    };
+    let mut users = Vec::new();
+    for u in a.user {
+        let (n, p) = u
+            .split_once(':')
+            .ok_or_else(|| anyhow::anyhow!("--user takes NAME:PASS, not '{u}'"))?;
+        users.push((n.to_owned(), p.to_owned()));
+    }
+    let cfg = ftp_lab::ftp::ServerConfig {
+        control_port: a.listen.port(),
+        active_data_port,
+        passive_range: a.pasv_range.bounds(),
+        connect_timeout: Duration::from_secs(a.timeout),
+        accept_timeout: Duration::from_secs(a.timeout),
+        idle_timeout: Duration::from_secs(a.idle_timeout),
+        data_timeout: Duration::from_secs(a.data_timeout),
+        delay_failed_login: Duration::from_secs(a.delay_failed_login),
+        max_login_fails: a.max_login_fails,
+        users,
+        read_only: a.read_only,
+        anon_upload: a.anon_upload,
+        ..ftp_lab::ftp::ServerConfig::default()
+    };
+    ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions {
+        root: a.root,
+        listen: a.listen,
+        cfg,
+        max_clients: usize::try_from(a.max_clients).unwrap_or(usize::MAX),
+        max_per_ip: usize::try_from(a.max_per_ip).unwrap_or(usize::MAX),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ftp-lab probe`.
+fn probe(url: &str, mode: &str, timeout: u64) -> Result<ExitCode> {
+    use ftp_lab::ftp::Mode;
+    let target = match ftp_lab::live::probe::parse_url(url) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("ftp-lab probe: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let modes = match mode {
+        "active" => vec![Mode::Active],
+        "passive" => vec![Mode::Passive],
+        _ => vec![Mode::Passive, Mode::Active],
+    };
+    let mut all_work = true;
+    let mut verdicts = Vec::new();
+    for m in modes {
+        let r = ftp_lab::live::probe::probe(&target, m, Duration::from_secs(timeout));
+        let name = if m == Mode::Active { "active" } else { "passive" };
+        println!("--- {name} mode ---");
+        for l in &r.transcript {
+            println!("  {l}");
+        }
+        if !r.reached {
+            eprintln!("{}", r.verdict);
+            return Ok(ExitCode::from(2));
+        }
+        all_work &= r.works;
+        verdicts.push(r.verdict);
+    }
+    println!();
+    for v in verdicts {
+        println!("{v}");
+    }
+    Ok(if all_work {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `ftp-lab run`.
+fn run(r: RunArgs) -> Result<ExitCode> {
+    let mut s = match load(&r.file) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    if let Some(seed) = r.seed {
+        s.seed = seed;
+    }
+    let trace = match simulate(&s) {
+        Ok(t) => t,
+        Err(problems) => {
+            for (field, msg) in problems {
+                eprintln!("{}: {field}: {msg}", r.file.display());
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(out) = &r.pcap {
+        let node = ftp_lab::export::pcap::capture_point(&trace, &r.at)?;
+        let n = write_pcap(&trace, node, out)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+        eprintln!(
+            "wrote {n} packets seen at {} to {}",
+            trace.node_name(node),
+            out.display()
+        );
+    }
+    let mismatches = expectation_mismatches(&s.expect, &trace);
+    let mut text = if r.json {
+        serde_json::to_string_pretty(&trace)? + "\n"
+    } else {
+        transcript::render(&trace, transcript::Options { verbose: r.verbose })
+    };
+    if !r.json && mismatches.is_empty() {
+        text.push_str("As expected by the scenario.\n");
+    }
+    write_stdout(&text)?;
+    if mismatches.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for m in &mismatches {
+        eprintln!("NOT as expected: {m}");
+    }
+    Ok(ExitCode::from(1))
 }
