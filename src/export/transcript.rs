@@ -66,123 +66,151 @@ pub fn render(trace: &Trace, opts: Options) -> String {
         "{:>9}  {:<10} {:<44} {:<36} step",
         "time", "at", "packet / event", "fate"
     );
-
-    // Each journey's last event: where it ended up; and the NATs that rewrote it on the way.
-    let mut fate: BTreeMap<JourneyId, (&PacketFate, crate::time::Time)> = BTreeMap::new();
-    let mut rewrites: BTreeMap<JourneyId, Vec<String>> = BTreeMap::new();
+    let ends = Ends::of(trace);
     for e in &trace.events {
-        let EventKind::Packet { packet, fate: f } = &e.kind else {
-            continue;
-        };
-        let j = trace.packets[*packet].journey;
-        match f {
-            PacketFate::Forwarded {
-                rewritten: Some(q), ..
-            } => {
-                let (q, old) = (&trace.packets[*q], &trace.packets[*packet]);
-                let text = match (&q.ftp_text, &old.ftp_text) {
-                    (Some(new), Some(was)) if new != was => {
-                        format!(" '{}'", new.lines().next().unwrap_or(""))
-                    }
-                    _ => String::new(),
-                };
-                rewrites.entry(j).or_default().push(format!(
-                    "via {} as {} → {}{text}",
-                    trace.node_name(e.node),
-                    q.src,
-                    q.dst,
-                ));
-            }
-            PacketFate::Sent { .. } | PacketFate::Forwarded { .. } => {}
-            _ => {
-                fate.insert(j, (f, e.time));
-            }
-        }
+        timeline_line(&mut out, trace, &ends, e, opts);
     }
-    for e in &trace.events {
-        let at = trace.node_name(e.node);
-        let step = e.step.map(|s| format!("[{s}]")).unwrap_or_default();
-        match &e.kind {
-            EventKind::Packet { packet, fate: f } => {
-                let p = &trace.packets[*packet];
-                let head = if p.icmp.is_some() {
-                    format!("{} → {}", p.src.ip(), p.dst.ip())
-                } else {
-                    format!("{} → {}", p.src, p.dst)
-                };
-                let what = match &p.ftp_text {
-                    _ if p.icmp.is_some() => p.summary(),
-                    Some(t) => format!("{} {}", p.flags, t.lines().next().unwrap_or("")),
-                    None if p.payload_len > 0 => {
-                        format!("{} data {} bytes", p.flags, p.payload_len)
-                    }
-                    None => p.flags.to_string(),
-                };
-                if opts.verbose {
-                    let _ = writeln!(
-                        out,
-                        "{:>9}  {:<10} {:<44} {:<36} {}",
-                        e.time.to_string(),
-                        at,
-                        format!("{head} {what}"),
-                        fate_words(f),
-                        step
-                    );
-                } else if matches!(f, PacketFate::Sent { .. }) {
-                    let j = p.journey;
-                    let mut end = match fate.get(&j) {
-                        Some((PacketFate::Delivered, t)) => format!("delivered {t}"),
-                        Some((f, t)) => format!("{} at {t}", fate_words(f)),
-                        None => "in flight when the run ended".to_owned(),
+    terminals(&mut out, trace);
+    hit_counters(&mut out, trace);
+    let o = &trace.outcome;
+    let _ = writeln!(
+        out,
+        "\nOutcome: {} — {}",
+        if o.success { "SUCCESS" } else { "FAILURE" },
+        o.diagnosis
+    );
+    out
+}
+
+/// Each journey's last event (where it ended up), and the NATs that rewrote it on the way.
+struct Ends<'a> {
+    fate: BTreeMap<JourneyId, (&'a PacketFate, crate::time::Time)>,
+    rewrites: BTreeMap<JourneyId, Vec<String>>,
+}
+
+impl<'a> Ends<'a> {
+    fn of(trace: &'a Trace) -> Ends<'a> {
+        let mut ends = Ends {
+            fate: BTreeMap::new(),
+            rewrites: BTreeMap::new(),
+        };
+        for e in &trace.events {
+            let EventKind::Packet { packet, fate: f } = &e.kind else {
+                continue;
+            };
+            let j = trace.packets[*packet].journey;
+            match f {
+                PacketFate::Forwarded {
+                    rewritten: Some(q), ..
+                } => {
+                    let (q, old) = (&trace.packets[*q], &trace.packets[*packet]);
+                    let text = match (&q.ftp_text, &old.ftp_text) {
+                        (Some(new), Some(was)) if new != was => {
+                            format!(" '{}'", new.lines().next().unwrap_or(""))
+                        }
+                        _ => String::new(),
                     };
-                    if let Some(r) = rewrites.get(&j) {
-                        end = format!("{}; {end}", r.join("; "));
-                    }
-                    let _ = writeln!(
-                        out,
-                        "{:>9}  {:<10} {:<44} {} {}",
-                        e.time.to_string(),
-                        at,
-                        format!("{head}  {what}"),
-                        end,
-                        step
-                    );
+                    ends.rewrites.entry(j).or_default().push(format!(
+                        "via {} as {} → {}{text}",
+                        trace.node_name(e.node),
+                        q.src,
+                        q.dst,
+                    ));
+                }
+                PacketFate::Sent { .. } | PacketFate::Forwarded { .. } => {}
+                _ => {
+                    ends.fate.insert(j, (f, e.time));
                 }
             }
-            EventKind::TcpState {
-                local,
-                remote,
-                from,
-                to,
-            } if opts.verbose => {
-                let _ = writeln!(
-                    out,
-                    "{:>9}  {:<10} TCP {local} ↔ {remote}: {from} → {to} {step}",
-                    e.time.to_string(),
-                    at
-                );
-            }
-            EventKind::Console {
-                line,
-                shown: crate::trace::Shown::Typed,
-            } => {
-                let _ = writeln!(out, "{:>9}  {:<10} {line}", e.time.to_string(), at);
-            }
-            EventKind::Note { note } => {
-                let _ = writeln!(out, "{:>9}  {:<10} note: {note}", e.time.to_string(), at);
-            }
-            _ => {}
         }
+        ends
     }
 
-    // One terminal per client: several clients' sessions interleave in time, and read as
-    // nonsense mixed together.
+    /// Where journey `j` ended, with the rewrites on its way.
+    fn words(&self, j: JourneyId) -> String {
+        let end = match self.fate.get(&j) {
+            Some((PacketFate::Delivered, t)) => format!("delivered {t}"),
+            Some((f, t)) => format!("{} at {t}", fate_words(f)),
+            None => "in flight when the run ended".to_owned(),
+        };
+        match self.rewrites.get(&j) {
+            Some(r) => format!("{}; {end}", r.join("; ")),
+            None => end,
+        }
+    }
+}
+
+/// A packet as the timeline shows it: (from → to, what it is).
+fn packet_words(p: &crate::trace::Packet) -> (String, String) {
+    let head = if p.icmp.is_some() {
+        format!("{} → {}", p.src.ip(), p.dst.ip())
+    } else {
+        format!("{} → {}", p.src, p.dst)
+    };
+    let what = match &p.ftp_text {
+        _ if p.icmp.is_some() => p.summary(),
+        Some(t) => format!("{} {}", p.flags, t.lines().next().unwrap_or("")),
+        None if p.payload_len > 0 => format!("{} data {} bytes", p.flags, p.payload_len),
+        None => p.flags.to_string(),
+    };
+    (head, what)
+}
+
+/// One event's line in the timeline, if it has one: a packet (where it was sent, or every
+/// hop when verbose), a TCP state (verbose), what the user typed, a note.
+fn timeline_line(out: &mut String, trace: &Trace, ends: &Ends, e: &crate::trace::Event, opts: Options) {
+    let at = trace.node_name(e.node);
+    let step = e.step.map(|s| format!("[{s}]")).unwrap_or_default();
+    let time = e.time.to_string();
+    match &e.kind {
+        EventKind::Packet { packet, fate: f } => {
+            let p = &trace.packets[*packet];
+            let (head, what) = packet_words(p);
+            if opts.verbose {
+                let _ = writeln!(
+                    out,
+                    "{time:>9}  {at:<10} {:<44} {:<36} {step}",
+                    format!("{head} {what}"),
+                    fate_words(f),
+                );
+            } else if matches!(f, PacketFate::Sent { .. }) {
+                let _ = writeln!(
+                    out,
+                    "{time:>9}  {at:<10} {:<44} {} {step}",
+                    format!("{head}  {what}"),
+                    ends.words(p.journey),
+                );
+            }
+        }
+        EventKind::TcpState {
+            local,
+            remote,
+            from,
+            to,
+        } if opts.verbose => {
+            let _ = writeln!(
+                out,
+                "{time:>9}  {at:<10} TCP {local} ↔ {remote}: {from} → {to} {step}"
+            );
+        }
+        EventKind::Console {
+            line,
+            shown: crate::trace::Shown::Typed,
+        } => {
+            let _ = writeln!(out, "{time:>9}  {at:<10} {line}");
+        }
+        EventKind::Note { note } => {
+            let _ = writeln!(out, "{time:>9}  {at:<10} note: {note}");
+        }
+        _ => {}
+    }
+}
+
+/// One terminal per client: several clients' sessions interleave in time, and read as
+/// nonsense mixed together.
+fn terminals(out: &mut String, trace: &Trace) {
     let terminals: Vec<Option<&str>> = if trace.clients.len() > 1 {
-        trace
-            .clients
-            .iter()
-            .map(|c| Some(c.name.as_str()))
-            .collect()
+        trace.clients.iter().map(|c| Some(c.name.as_str())).collect()
     } else {
         vec![None]
     };
@@ -203,26 +231,22 @@ pub fn render(trace: &Trace, opts: Options) -> String {
             }
         }
     }
-    if !trace.firewalls.is_empty() {
-        let _ = writeln!(out, "\nFirewall hit counters:");
-        for f in &trace.firewalls {
-            let _ = writeln!(out, "  {}:", f.name);
-            for (i, (r, h)) in f.rules.iter().zip(&f.hits).enumerate() {
-                let _ = writeln!(out, "    rule {:<2} {:>5} hits  {r}", i + 1, h);
-            }
-            let _ = writeln!(
-                out,
-                "    default {:>5} hits  {}",
-                f.default_hits, f.default_policy
-            );
-        }
+}
+
+fn hit_counters(out: &mut String, trace: &Trace) {
+    if trace.firewalls.is_empty() {
+        return;
     }
-    let o = &trace.outcome;
-    let _ = writeln!(
-        out,
-        "\nOutcome: {} — {}",
-        if o.success { "SUCCESS" } else { "FAILURE" },
-        o.diagnosis
-    );
-    out
+    let _ = writeln!(out, "\nFirewall hit counters:");
+    for f in &trace.firewalls {
+        let _ = writeln!(out, "  {}:", f.name);
+        for (i, (r, h)) in f.rules.iter().zip(&f.hits).enumerate() {
+            let _ = writeln!(out, "    rule {:<2} {:>5} hits  {r}", i + 1, h);
+        }
+        let _ = writeln!(
+            out,
+            "    default {:>5} hits  {}",
+            f.default_hits, f.default_policy
+        );
+    }
 }
