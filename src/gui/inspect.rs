@@ -289,94 +289,76 @@ fn isns(trace: &Trace, conn: ConnId) -> Vec<(std::net::SocketAddrV4, u32)> {
 }
 
 /// The fields of `p`, IPv4 first then TCP, with relative sequence numbers on `conn`.
-pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo> {
-    let b = &p.bytes;
-    let mut v = Vec::new();
-    if b.len() < 20 {
-        return v;
-    }
-    let ihl = usize::from(b[0] & 0x0f) * 4;
-    let f = |layer, name, value: String, bytes: Range<usize>| FieldInfo {
+fn field(layer: &'static str, name: &'static str, value: String, bytes: Range<usize>) -> FieldInfo {
+    FieldInfo {
         layer,
         name,
         value,
         bytes,
-    };
-    v.push(f(
-        "IPv4",
-        "Version, header length",
-        format!("4, {ihl} bytes"),
-        0..1,
-    ));
-    v.push(f(
-        "IPv4",
-        "Total length",
-        format!("{} bytes", be16(b, 2)),
-        2..4,
-    ));
-    v.push(f("IPv4", "TTL", p.ttl.to_string(), 8..9));
+    }
+}
+
+pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo> {
+    let b = &p.bytes;
+    if b.len() < 20 {
+        return Vec::new();
+    }
+    let ihl = usize::from(b[0] & 0x0f) * 4;
     let proto = match b[9] {
         1 => "ICMP",
         6 => "TCP",
         _ => "other",
     };
-    v.push(f("IPv4", "Protocol", format!("{} ({proto})", b[9]), 9..10));
-    v.push(f(
-        "IPv4",
-        "Header checksum",
-        format!("0x{:04x}", p.ip_checksum),
-        10..12,
-    ));
-    v.push(f("IPv4", "Source address", p.src.ip().to_string(), 12..16));
-    v.push(f(
-        "IPv4",
-        "Destination address",
-        p.dst.ip().to_string(),
-        16..20,
-    ));
-    let t = ihl;
-    if let Some(i) = &p.icmp {
-        if b.len() < t + 8 {
-            return v;
-        }
-        v.push(f(
-            "ICMP",
-            "Type",
-            format!("{} (destination unreachable)", i.kind),
-            t..t + 1,
-        ));
-        v.push(f(
-            "ICMP",
-            "Code",
-            format!("{} ({})", i.code, i.words()),
-            t + 1..t + 2,
-        ));
-        v.push(f(
-            "ICMP",
-            "Checksum",
-            format!("0x{:04x}", p.tcp_checksum),
-            t + 2..t + 4,
-        ));
-        if let Some((a, c)) = i.quoted {
-            let q = t + 8;
-            let qihl = b.get(q).map_or(20, |x| usize::from(x & 0x0f) * 4);
-            v.push(f(
-                "ICMP",
-                "Quoted IPv4 header",
-                format!("{} → {} (the refused packet's)", a.ip(), c.ip()),
-                q..(q + qihl).min(b.len()),
-            ));
-            v.push(f(
-                "ICMP",
-                "Quoted TCP ports",
-                format!("{} → {} (the connection refused)", a.port(), c.port()),
-                (q + qihl).min(b.len())..(q + qihl + 4).min(b.len()),
-            ));
-        }
-        return v;
+    let mut v = vec![
+        field("IPv4", "Version, header length", format!("4, {ihl} bytes"), 0..1),
+        field("IPv4", "Total length", format!("{} bytes", be16(b, 2)), 2..4),
+        field("IPv4", "TTL", p.ttl.to_string(), 8..9),
+        field("IPv4", "Protocol", format!("{} ({proto})", b[9]), 9..10),
+        field("IPv4", "Header checksum", format!("0x{:04x}", p.ip_checksum), 10..12),
+        field("IPv4", "Source address", p.src.ip().to_string(), 12..16),
+        field("IPv4", "Destination address", p.dst.ip().to_string(), 16..20),
+    ];
+    match &p.icmp {
+        Some(i) => v.extend(icmp_fields(p, i, ihl)),
+        None => v.extend(tcp_fields(trace, p, conn, ihl)),
     }
+    v
+}
+
+fn icmp_fields(p: &Packet, i: &crate::trace::Icmp, t: usize) -> Vec<FieldInfo> {
+    let b = &p.bytes;
+    if b.len() < t + 8 {
+        return Vec::new();
+    }
+    let mut v = vec![
+        field("ICMP", "Type", format!("{} (destination unreachable)", i.kind), t..t + 1),
+        field("ICMP", "Code", format!("{} ({})", i.code, i.words()), t + 1..t + 2),
+        field("ICMP", "Checksum", format!("0x{:04x}", p.tcp_checksum), t + 2..t + 4),
+    ];
+    if let Some((a, c)) = i.quoted {
+        let q = t + 8;
+        let qihl = b.get(q).map_or(20, |x| usize::from(x & 0x0f) * 4);
+        let end = (q + qihl).min(b.len());
+        v.push(field(
+            "ICMP",
+            "Quoted IPv4 header",
+            format!("{} → {} (the refused packet's)", a.ip(), c.ip()),
+            q..end,
+        ));
+        v.push(field(
+            "ICMP",
+            "Quoted TCP ports",
+            format!("{} → {} (the connection refused)", a.port(), c.port()),
+            end..(q + qihl + 4).min(b.len()),
+        ));
+    }
+    v
+}
+
+fn tcp_fields(trace: &Trace, p: &Packet, conn: Option<ConnId>, t: usize) -> Vec<FieldInfo> {
+    let b = &p.bytes;
     if b.len() < t + 20 {
-        return v;
+        return Vec::new();
     }
     let doff = usize::from(b[t + 12] >> 4) * 4;
     let isn = conn.map(|c| isns(trace, c)).unwrap_or_default();
@@ -389,43 +371,22 @@ pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo>
         Some(r) => format!("{r} (relative; absolute {})", p.seq),
         None => p.seq.to_string(),
     };
-    let ack_words = if p.flags.ack {
-        match rel(p.dst, p.ack) {
-            Some(r) => format!("{r} (relative; absolute {})", p.ack),
-            None => p.ack.to_string(),
-        }
-    } else {
-        "(not set)".to_owned()
+    let ack_words = match (p.flags.ack, rel(p.dst, p.ack)) {
+        (false, _) => "(not set)".to_owned(),
+        (true, Some(r)) => format!("{r} (relative; absolute {})", p.ack),
+        (true, None) => p.ack.to_string(),
     };
-    v.push(f("TCP", "Source port", p.src.port().to_string(), t..t + 2));
-    v.push(f(
-        "TCP",
-        "Destination port",
-        p.dst.port().to_string(),
-        t + 2..t + 4,
-    ));
-    v.push(f("TCP", "Sequence number", seq_words, t + 4..t + 8));
-    v.push(f("TCP", "Acknowledgment number", ack_words, t + 8..t + 12));
-    v.push(f(
-        "TCP",
-        "Header length, flags",
-        format!("{doff} bytes, {}", p.flags),
-        t + 12..t + 14,
-    ));
-    v.push(f("TCP", "Window", p.window.to_string(), t + 14..t + 16));
-    v.push(f(
-        "TCP",
-        "Checksum",
-        format!("0x{:04x}", p.tcp_checksum),
-        t + 16..t + 18,
-    ));
+    let mut v = vec![
+        field("TCP", "Source port", p.src.port().to_string(), t..t + 2),
+        field("TCP", "Destination port", p.dst.port().to_string(), t + 2..t + 4),
+        field("TCP", "Sequence number", seq_words, t + 4..t + 8),
+        field("TCP", "Acknowledgment number", ack_words, t + 8..t + 12),
+        field("TCP", "Header length, flags", format!("{doff} bytes, {}", p.flags), t + 12..t + 14),
+        field("TCP", "Window", p.window.to_string(), t + 14..t + 16),
+        field("TCP", "Checksum", format!("0x{:04x}", p.tcp_checksum), t + 16..t + 18),
+    ];
     if p.payload_len > 0 {
-        v.push(f(
-            "TCP",
-            "Payload",
-            format!("{} bytes", p.payload_len),
-            t + doff..b.len(),
-        ));
+        v.push(field("TCP", "Payload", format!("{} bytes", p.payload_len), t + doff..b.len()));
     }
     v
 }

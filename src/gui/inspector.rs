@@ -26,139 +26,161 @@ pub fn show(
     pb: &Playback,
     pal: &Palette,
 ) -> Option<Command> {
-    let mut cmd = None;
     let Some(ev) = packet_event_at(trace, pb.cursor) else {
         ui.label("No packet yet: step forward to the first one.");
         return None;
     };
-    let e = &trace.events[ev];
-    let EventKind::Packet { packet, .. } = &e.kind else {
-        return None;
-    };
-    let p = &trace.packets[*packet];
-    let fs = fields(trace, p, e.conn);
+    let mut cmd = None;
     // Both ways: a wide hex dump scrolls inside the panel instead of widening it.
     egui::ScrollArea::both()
         .id_salt("inspector")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(format!("Packet {}", p.id)).strong());
-                ui.label(
-                    RichText::new(p.summary())
-                        .color(pal.channel(e.channel))
-                        .strong(),
-                );
-                if ui.button("Copy as text").clicked() {
-                    ui.ctx().copy_text(as_text(trace, ev));
-                }
-            });
-            if ev != pb.cursor {
-                ui.label(
-                    RichText::new(format!(
-                        "(the last packet before the cursor, at t = {})",
-                        e.time
-                    ))
-                    .small(),
-                );
-            }
-            if let Some(s) = e.step {
-                ui.label(format!("Step {}: {}", s.n, step_title(s)));
-            }
-            // Links between the two connections.
-            let links = [
-                ("Announced by", setup_event(trace, ev)),
-                (
-                    "The data connection it announced",
-                    announced_event(trace, ev),
-                ),
-            ];
-            for (words, target) in links {
-                if let Some(t) = target
-                    && link_to(ui, trace, words, t)
-                {
-                    cmd = Some(Command::SeekEvent(t));
-                }
-            }
-
-            if let Some(r) = rewrite_at(trace, ev) {
-                ui.separator();
-                if rewritten(ui, trace, &r, pal) {
-                    cmd = Some(Command::SeekEvent(r.other_event));
-                }
-            }
-
-            let decided = decisions(trace, *packet);
-            if !decided.is_empty() {
-                ui.separator();
-                ui.label(RichText::new("Firewall decisions").strong());
-                for (_, v) in decided {
-                    let col = match v.action {
-                        crate::firewall::Action::Accept => pal.ok,
-                        _ => pal.bad,
-                    };
-                    let rule = match v.rule() {
-                        Some(n) => format!("Rule {n}: {}", v.rule_text),
-                        None => format!("Default policy: {}", v.action),
-                    };
-                    ui.label(
-                        RichText::new(format!(
-                            "{} ({}): {}",
-                            v.middlebox,
-                            v.direction,
-                            v.action.to_string().to_uppercase()
-                        ))
-                        .color(col)
-                        .strong(),
-                    );
-                    let mut detail = format!("{rule}\nState: {}", v.state);
-                    if !v.why.is_empty() {
-                        detail.push_str(&format!("\nWhy: {}", v.why));
-                    }
-                    ui.indent(("decision", &v.middlebox), |ui| ui.label(detail));
-                }
-            }
-
-            if let Some((line, meaning)) = ftp_words(p) {
-                ui.separator();
-                ui.label(RichText::new("FTP").strong());
-                ui.label(RichText::new(line).monospace());
-                ui.label(meaning);
-            }
-            let mut layer = "";
-            egui::Grid::new("fields")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    for f in &fs {
-                        if f.layer != layer {
-                            layer = f.layer;
-                            ui.label(RichText::new(layer).strong());
-                            ui.end_row();
-                        }
-                        let selected = st.field == Some(f.name);
-                        if ui.selectable_label(selected, f.name).clicked() {
-                            st.field = if selected { None } else { Some(f.name) };
-                        }
-                        ui.label(&f.value);
-                        ui.end_row();
-                    }
-                });
-            ui.separator();
-            ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());
-            let sel = fs.iter().find(|f| Some(f.name) == st.field);
-            let changed = rewrite_at(trace, ev).map(|r| {
-                changed_bytes(
-                    &trace.packets[r.before].bytes,
-                    &trace.packets[r.after].bytes,
-                )
-            });
-            hex(ui, &p.bytes, sel, changed.as_deref().unwrap_or(&[]), pal);
-            if changed.is_some() {
-                ui.label(RichText::new("Underlined: bytes the rewrite changed.").small());
-            }
+            cmd = packet_view(ui, st, trace, ev, pb.cursor, pal);
         });
     cmd
+}
+
+/// The packet of event `ev`, layer by layer.
+fn packet_view(
+    ui: &mut egui::Ui,
+    st: &mut InspectorState,
+    trace: &Trace,
+    ev: usize,
+    cursor: usize,
+    pal: &Palette,
+) -> Option<Command> {
+    let e = &trace.events[ev];
+    let EventKind::Packet { packet, .. } = &e.kind else {
+        return None;
+    };
+    let p = &trace.packets[*packet];
+    header(ui, trace, ev, cursor, pal);
+    let mut cmd = links(ui, trace, ev);
+    if let Some(r) = rewrite_at(trace, ev) {
+        ui.separator();
+        if rewritten(ui, trace, &r, pal) {
+            cmd = Some(Command::SeekEvent(r.other_event));
+        }
+    }
+    firewall_decisions(ui, trace, *packet, pal);
+    if let Some((line, meaning)) = ftp_words(p) {
+        ui.separator();
+        ui.label(RichText::new("FTP").strong());
+        ui.label(RichText::new(line).monospace());
+        ui.label(meaning);
+    }
+    let fs = fields(trace, p, e.conn);
+    field_grid(ui, st, &fs);
+    ui.separator();
+    ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());
+    let sel = fs.iter().find(|f| Some(f.name) == st.field);
+    let changed = rewrite_at(trace, ev).map(|r| {
+        changed_bytes(&trace.packets[r.before].bytes, &trace.packets[r.after].bytes)
+    });
+    hex(ui, &p.bytes, sel, changed.as_deref().unwrap_or(&[]), pal);
+    if changed.is_some() {
+        ui.label(RichText::new("Underlined: bytes the rewrite changed.").small());
+    }
+    cmd
+}
+
+/// The packet's number and summary, "Copy as text", and its step.
+fn header(ui: &mut egui::Ui, trace: &Trace, ev: usize, cursor: usize, pal: &Palette) {
+    let e = &trace.events[ev];
+    let EventKind::Packet { packet, .. } = &e.kind else {
+        return;
+    };
+    let p = &trace.packets[*packet];
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("Packet {}", p.id)).strong());
+        ui.label(RichText::new(p.summary()).color(pal.channel(e.channel)).strong());
+        if ui.button("Copy as text").clicked() {
+            ui.ctx().copy_text(as_text(trace, ev));
+        }
+    });
+    if ev != cursor {
+        ui.label(
+            RichText::new(format!("(the last packet before the cursor, at t = {})", e.time))
+                .small(),
+        );
+    }
+    if let Some(s) = e.step {
+        ui.label(format!("Step {}: {}", s.n, step_title(s)));
+    }
+}
+
+/// Links between the two connections: the announcement a data packet belongs to, and the
+/// data connection an announcement opened.
+fn links(ui: &mut egui::Ui, trace: &Trace, ev: usize) -> Option<Command> {
+    let mut cmd = None;
+    let links = [
+        ("Announced by", setup_event(trace, ev)),
+        ("The data connection it announced", announced_event(trace, ev)),
+    ];
+    for (words, target) in links {
+        if let Some(t) = target
+            && link_to(ui, trace, words, t)
+        {
+            cmd = Some(Command::SeekEvent(t));
+        }
+    }
+    cmd
+}
+
+/// Every middlebox's decision on the packet: the rule, the tracking state, why.
+fn firewall_decisions(ui: &mut egui::Ui, trace: &Trace, packet: crate::ids::PacketId, pal: &Palette) {
+    let decided = decisions(trace, packet);
+    if decided.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.label(RichText::new("Firewall decisions").strong());
+    for (_, v) in decided {
+        let col = match v.action {
+            crate::firewall::Action::Accept => pal.ok,
+            _ => pal.bad,
+        };
+        let rule = match v.rule() {
+            Some(n) => format!("Rule {n}: {}", v.rule_text),
+            None => format!("Default policy: {}", v.action),
+        };
+        let head = format!(
+            "{} ({}): {}",
+            v.middlebox,
+            v.direction,
+            v.action.to_string().to_uppercase()
+        );
+        ui.label(RichText::new(head).color(col).strong());
+        let mut detail = format!("{rule}\nState: {}", v.state);
+        if !v.why.is_empty() {
+            detail.push_str(&format!("\nWhy: {}", v.why));
+        }
+        ui.indent(("decision", &v.middlebox), |ui| ui.label(detail));
+    }
+}
+
+/// The fields layer by layer; a click selects one (highlighted in the bytes).
+fn field_grid(ui: &mut egui::Ui, st: &mut InspectorState, fs: &[FieldInfo]) {
+    let mut layer = "";
+    egui::Grid::new("fields")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for f in fs {
+                if f.layer != layer {
+                    layer = f.layer;
+                    ui.label(RichText::new(layer).strong());
+                    ui.end_row();
+                }
+                let selected = st.field == Some(f.name);
+                if ui.selectable_label(selected, f.name).clicked() {
+                    st.field = if selected { None } else { Some(f.name) };
+                }
+                ui.label(&f.value);
+                ui.end_row();
+            }
+        });
 }
 
 /// "{words}: {packet} (t = …) — go there", as a link; true when clicked.
