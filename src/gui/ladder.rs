@@ -175,6 +175,23 @@ fn rows(
     cmd
 }
 
+/// One row: one packet's journey, drawn in `r`.
+struct Row<'a> {
+    run: &'a Run,
+    pb: &'a Playback,
+    pal: &'a Palette,
+    ji: usize,
+    j: &'a crate::gui::model::Journey,
+    r: Rect,
+    xs: Vec<f32>,
+    current: bool,
+    past: bool,
+    /// The journey's last event is at or before the cursor.
+    ended: bool,
+    /// It was dropped or rejected, and the cursor may show it.
+    stopped: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn row(
     ui: &mut egui::Ui,
@@ -186,127 +203,160 @@ fn row(
     ji: usize,
     current: Option<usize>,
 ) -> Option<(Command, bool)> {
-    let trace = &run.trace;
     let j = &run.journeys.list[ji];
     let (r, resp) = ui.allocate_exact_size(Vec2::new(width, row_h), Sense::click());
-    let xs = columns(r, run);
-    let p = ui.painter_at(r);
-    let past = j.first_event <= pb.cursor;
-    if Some(ji) == current {
-        p.rect_filled(r, 0.0, pal.highlight);
-    } else if resp.hovered() {
-        p.rect_filled(r, 0.0, pal.highlight.gamma_multiply(0.5));
-    }
-    for &x in &xs {
-        p.line_segment(
-            [Pos2::new(x, r.top()), Pos2::new(x, r.bottom())],
-            Stroke::new(1.0, pal.guide),
-        );
-    }
-    // Future rows: thinner and dashed-looking, but their words keep full contrast.
-    let col = pal.channel(j.channel);
-    let text_col = if past { pal.text } else { pal.faint };
-    p.text(
-        Pos2::new(r.left() + 4.0, r.center().y),
-        Align2::LEFT_CENTER,
-        format!("{:.3}", j.start.secs_f64()),
-        egui::FontId::monospace(pal.small),
-        text_col,
-    );
-    if let Some(s) = j.step {
-        let c = Pos2::new(r.left() + GUTTER - 14.0, r.center().y);
-        p.circle_filled(c, pal.font * 0.6, col);
-        p.text(
-            c,
-            Align2::CENTER_CENTER,
-            s.n.to_string(),
-            egui::FontId::proportional(pal.small),
-            egui::Color32::WHITE,
-        );
-    }
-    // In predict mode a packet still on its way is drawn only as far as it has got: where it
-    // ends (and whether it is stopped) is not shown before it happens.
     let ended = j.last_event <= pb.cursor;
-    let reached = if pb.predict && !ended {
-        j.hops
-            .iter()
-            .rev()
-            .find(|h| h.event <= pb.cursor)
-            .map_or(j.from, |h| h.to)
-    } else {
-        j.to
+    let row = Row {
+        run,
+        pb,
+        pal,
+        ji,
+        j,
+        r,
+        xs: columns(r, run),
+        current: Some(ji) == current,
+        past: j.first_event <= pb.cursor,
+        ended,
+        stopped: matches!(j.end, End::Dropped(_) | End::Rejected(_)) && (ended || !pb.predict),
     };
-    let (x0, x1) = (xs[j.from.index()], xs[reached.index()]);
-    let (a, b) = (
-        Pos2::new(x0, r.top() + row_h * 0.62),
-        Pos2::new(x1, r.top() + row_h * 0.86),
-    );
-    let stopped = matches!(j.end, End::Dropped(_) | End::Rejected(_)) && (ended || !pb.predict);
-    let width_line = if Some(ji) == current {
-        pal.line + 1.0
-    } else if past {
-        pal.line * 0.75
-    } else {
-        1.0
-    };
-    let stroke = Stroke::new(width_line, col);
-    if (x1 - x0).abs() > 1.0 {
-        p.line_segment([a, b], stroke);
-        if !stopped {
-            let dir = (b - a).normalized();
-            let side = Vec2::new(-dir.y, dir.x) * 4.0;
-            p.line_segment([b, b - dir * 8.0 + side], stroke);
-            p.line_segment([b, b - dir * 8.0 - side], stroke);
+    let p = ui.painter_at(r);
+    row.background(&p, resp.hovered());
+    let (x0, x1) = row.arrow(&p);
+    let text = row.label(&p, x0, x1);
+    row.interact(resp, &text)
+}
+
+impl Row<'_> {
+    /// Future rows are thinner, but their words keep full contrast.
+    fn text_col(&self) -> egui::Color32 {
+        if self.past { self.pal.text } else { self.pal.faint }
+    }
+
+    /// The highlight, the lifelines, the time and the step's number.
+    fn background(&self, p: &egui::Painter, hovered: bool) {
+        let (r, pal) = (self.r, self.pal);
+        if self.current {
+            p.rect_filled(r, 0.0, pal.highlight);
+        } else if hovered {
+            p.rect_filled(r, 0.0, pal.highlight.gamma_multiply(0.5));
+        }
+        for &x in &self.xs {
+            p.line_segment(
+                [Pos2::new(x, r.top()), Pos2::new(x, r.bottom())],
+                Stroke::new(1.0, pal.guide),
+            );
+        }
+        p.text(
+            Pos2::new(r.left() + 4.0, r.center().y),
+            Align2::LEFT_CENTER,
+            format!("{:.3}", self.j.start.secs_f64()),
+            egui::FontId::monospace(pal.small),
+            self.text_col(),
+        );
+        if let Some(s) = self.j.step {
+            let c = Pos2::new(r.left() + GUTTER - 14.0, r.center().y);
+            p.circle_filled(c, pal.font * 0.6, pal.channel(self.j.channel));
+            p.text(
+                c,
+                Align2::CENTER_CENTER,
+                s.n.to_string(),
+                egui::FontId::proportional(pal.small),
+                egui::Color32::WHITE,
+            );
         }
     }
-    if stopped && ended {
-        let s = Stroke::new(pal.line, pal.bad);
-        p.line_segment([b + Vec2::new(-5.0, -5.0), b + Vec2::new(5.0, 5.0)], s);
-        p.line_segment([b + Vec2::new(-5.0, 5.0), b + Vec2::new(5.0, -5.0)], s);
-    }
-    let text = trace.packets[j.packet].summary();
-    let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
-    let galley = p.layout_no_wrap(
-        text.clone(),
-        egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
-        text_col,
-    );
-    let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
-    let min_x = r.left() + GUTTER;
-    if lr.left() < min_x {
-        lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
-    }
-    if lr.right() > r.right() {
-        lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
-    }
-    p.rect_filled(
-        lr,
-        2.0,
-        if Some(ji) == current {
-            pal.highlight
+
+    /// The arrow from the sender to where the packet got to (a ✖ where it was stopped);
+    /// returns the x of its ends.
+    fn arrow(&self, p: &egui::Painter) -> (f32, f32) {
+        let (j, pb, pal, r) = (self.j, self.pb, self.pal, self.r);
+        // In predict mode a packet still on its way is drawn only as far as it has got: where
+        // it ends (and whether it is stopped) is not shown before it happens.
+        let reached = if pb.predict && !self.ended {
+            j.hops
+                .iter()
+                .rev()
+                .find(|h| h.event <= pb.cursor)
+                .map_or(j.from, |h| h.to)
         } else {
-            pal.label_bg
-        },
-    );
-    p.galley(lr.min, galley, text_col);
-    let fate = if stopped && ended {
-        format!(" (stopped at {})", trace.node_name(j.to))
-    } else if !ended && pb.predict {
-        " (on its way)".to_owned()
-    } else {
-        String::new()
-    };
-    let name = format!("Arrow {}: {text}{fate}", ji + 1);
-    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
-    let cmd = if resp.double_clicked() || resp.secondary_clicked() {
-        Some((Command::SeekEvent(j.last_event), true))
-    } else if resp.clicked() {
-        Some((Command::SeekEvent(j.last_event), false))
-    } else {
-        None
-    };
-    resp.on_hover_text(format!(
-        "{text} — click to move the cursor here; right-click to inspect it"
-    ));
-    cmd
+            j.to
+        };
+        let row_h = r.height();
+        let (x0, x1) = (self.xs[j.from.index()], self.xs[reached.index()]);
+        let a = Pos2::new(x0, r.top() + row_h * 0.62);
+        let b = Pos2::new(x1, r.top() + row_h * 0.86);
+        let width = if self.current {
+            pal.line + 1.0
+        } else if self.past {
+            pal.line * 0.75
+        } else {
+            1.0
+        };
+        let stroke = Stroke::new(width, pal.channel(j.channel));
+        if (x1 - x0).abs() > 1.0 {
+            p.line_segment([a, b], stroke);
+            if !self.stopped {
+                let dir = (b - a).normalized();
+                let side = Vec2::new(-dir.y, dir.x) * 4.0;
+                p.line_segment([b, b - dir * 8.0 + side], stroke);
+                p.line_segment([b, b - dir * 8.0 - side], stroke);
+            }
+        }
+        if self.stopped && self.ended {
+            let s = Stroke::new(pal.line, pal.bad);
+            p.line_segment([b + Vec2::new(-5.0, -5.0), b + Vec2::new(5.0, 5.0)], s);
+            p.line_segment([b + Vec2::new(-5.0, 5.0), b + Vec2::new(5.0, -5.0)], s);
+        }
+        (x0, x1)
+    }
+
+    /// The packet's words above its arrow, kept inside the row; returns them. A password
+    /// is masked, as everywhere else.
+    fn label(&self, p: &egui::Painter, x0: f32, x1: f32) -> String {
+        let (r, pal) = (self.r, self.pal);
+        let text = crate::ftp::command::masked(&self.run.trace.packets[self.j.packet].summary());
+        let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
+        let galley = p.layout_no_wrap(
+            text.clone(),
+            egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
+            self.text_col(),
+        );
+        let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
+        let min_x = r.left() + GUTTER;
+        if lr.left() < min_x {
+            lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
+        }
+        if lr.right() > r.right() {
+            lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
+        }
+        let bg = if self.current { pal.highlight } else { pal.label_bg };
+        p.rect_filled(lr, 2.0, bg);
+        p.galley(lr.min, galley, self.text_col());
+        text
+    }
+
+    /// Its name for a screen reader, its hover, and what a click asks for.
+    fn interact(&self, resp: egui::Response, text: &str) -> Option<(Command, bool)> {
+        let fate = if self.stopped && self.ended {
+            format!(" (stopped at {})", self.run.trace.node_name(self.j.to))
+        } else if !self.ended && self.pb.predict {
+            " (on its way)".to_owned()
+        } else {
+            String::new()
+        };
+        let name = format!("Arrow {}: {text}{fate}", self.ji + 1);
+        resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
+        let seek = Command::SeekEvent(self.j.last_event);
+        let cmd = if resp.double_clicked() || resp.secondary_clicked() {
+            Some((seek, true))
+        } else if resp.clicked() {
+            Some((seek, false))
+        } else {
+            None
+        };
+        resp.on_hover_text(format!(
+            "{text} — click to move the cursor here; right-click to inspect it"
+        ));
+        cmd
+    }
 }
