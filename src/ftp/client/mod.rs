@@ -572,8 +572,25 @@ impl ClientSession {
             reply.to_string(),
         ));
         self.deadline = None;
-        let wait = std::mem::replace(&mut self.wait, Wait::Idle);
-        match wait {
+        match std::mem::replace(&mut self.wait, Wait::Idle) {
+            w @ (Wait::Greeting | Wait::User | Wait::Pass) => self.login_reply(w, reply, now),
+            Wait::Type(x) if reply.is_success() => {
+                self.binary = true;
+                self.setup_data(x, now);
+            }
+            Wait::Type(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
+            Wait::Port(x, extended) => self.port_reply(x, extended, reply, now),
+            Wait::Pasv(x, extended) => self.pasv_reply(x, extended, reply, now),
+            w @ (Wait::Start(_) | Wait::Finish { .. } | Wait::Quit) => {
+                self.transfer_reply(w, reply, now);
+            }
+            other => self.wait = other, // an unsolicited reply (e.g. 421) is only shown
+        }
+    }
+
+    /// A reply to the greeting, USER or PASS.
+    fn login_reply(&mut self, w: Wait, reply: Reply, now: Time) {
+        match w {
             Wait::Greeting if reply.code == 220 => {
                 self.finish(true, Some(220), "connected".to_owned(), now)
             }
@@ -591,36 +608,39 @@ impl ClientSession {
                 self.send(Command::Pass(pass), now);
                 self.wait = Wait::Pass;
             }
-            Wait::User | Wait::Pass if reply.code == 230 => {
-                self.finish(true, Some(230), "logged in".to_owned(), now)
-            }
-            Wait::User | Wait::Pass => {
+            _ if reply.code == 230 => self.finish(true, Some(230), "logged in".to_owned(), now),
+            _ => {
                 self.console("Login failed.");
                 self.fatal(Some(reply.code), format!("login refused: {reply}"), now)
             }
-            Wait::Type(x) if reply.is_success() => {
-                self.binary = true;
-                self.setup_data(x, now);
-            }
-            Wait::Type(_) => self.finish(false, Some(reply.code), reply.to_string(), now),
-            Wait::Port(x, _) if reply.is_success() => self.send_transfer(x, now),
-            Wait::Port(x, true) if self.cfg.commands == DataCommands::ExtendedFirst => {
-                // curl: EPRT refused, so PORT, and no more EPRT in this session.
-                self.console("ftp: EPRT refused: trying PORT");
-                self.use_eprt = false;
-                match (self.local, self.pending_port) {
-                    (Some(local), Some(port)) => {
-                        self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
-                        self.wait = Wait::Port(x, false);
-                    }
-                    _ => self.finish(false, Some(reply.code), reply.to_string(), now),
+        }
+    }
+
+    /// A reply to PORT (or EPRT, `extended`).
+    fn port_reply(&mut self, x: Xfer, extended: bool, reply: Reply, now: Time) {
+        if reply.is_success() {
+            return self.send_transfer(x, now);
+        }
+        if extended && self.cfg.commands == DataCommands::ExtendedFirst {
+            // curl: EPRT refused, so PORT, and no more EPRT in this session.
+            self.console("ftp: EPRT refused: trying PORT");
+            self.use_eprt = false;
+            return match (self.local, self.pending_port) {
+                (Some(local), Some(port)) => {
+                    self.send(Command::Port(SocketAddrV4::new(*local.ip(), port)), now);
+                    self.wait = Wait::Port(x, false);
                 }
-            }
-            Wait::Port(..) => {
-                self.out.push_back(ClientAction::AbortData);
-                self.finish(false, Some(reply.code), reply.to_string(), now)
-            }
-            Wait::Pasv(x, false) if reply.code == 227 => match scan_227(&reply.text) {
+                _ => self.finish(false, Some(reply.code), reply.to_string(), now),
+            };
+        }
+        self.out.push_back(ClientAction::AbortData);
+        self.finish(false, Some(reply.code), reply.to_string(), now)
+    }
+
+    /// A reply to PASV (or EPSV, `extended`).
+    fn pasv_reply(&mut self, x: Xfer, extended: bool, reply: Reply, now: Time) {
+        match (extended, reply.code) {
+            (false, 227) => match scan_227(&reply.text) {
                 Ok(to) => {
                     let to = match self.behaves().pasv_address {
                         PasvAddress::Trust => to,
@@ -632,7 +652,7 @@ impl ClientSession {
                     self.finish(false, Some(227), format!("unreadable 227 reply: {e}"), now)
                 }
             },
-            Wait::Pasv(x, true) if reply.code == 229 => match scan_229(&reply.text) {
+            (true, 229) => match scan_229(&reply.text) {
                 // RFC 2428: the data connection goes to the control connection's address.
                 Ok((port, _)) => {
                     let to = SocketAddrV4::new(*self.cfg.server.ip(), port);
@@ -643,14 +663,20 @@ impl ClientSession {
                     self.finish(false, Some(229), format!("unreadable 229 reply: {e}"), now)
                 }
             },
-            Wait::Pasv(x, true) if self.cfg.commands == DataCommands::ExtendedFirst => {
+            (true, _) if self.cfg.commands == DataCommands::ExtendedFirst => {
                 // curl: "disabling EPSV usage", then PASV.
                 self.console("ftp: EPSV refused: trying PASV");
                 self.use_epsv = false;
                 self.send(Command::Pasv, now);
                 self.wait = Wait::Pasv(x, false);
             }
-            Wait::Pasv(..) => self.finish(false, Some(reply.code), reply.to_string(), now),
+            _ => self.finish(false, Some(reply.code), reply.to_string(), now),
+        }
+    }
+
+    /// A reply to the transfer command, its final reply, or the reply to QUIT.
+    fn transfer_reply(&mut self, w: Wait, reply: Reply, now: Time) {
+        match w {
             Wait::Start(x) if reply.is_preliminary() => {
                 if let Xfer::Put(_, data) = &x {
                     self.out.push_back(ClientAction::SendData(data.clone()));
@@ -681,7 +707,7 @@ impl ClientSession {
                 self.out.push_back(ClientAction::CloseControl);
                 self.finish(reply.code == 221, Some(reply.code), reply.to_string(), now)
             }
-            other => self.wait = other, // an unsolicited reply (e.g. 421) is only shown
+            other => self.wait = other,
         }
     }
 
