@@ -120,54 +120,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         (None, _) => String::new(),
     };
     let detail = match &e.kind {
-        EventKind::Packet { packet, fate } => {
-            let p = &trace.packets[*packet];
-            let what = p.summary();
-            let chan = match e.channel {
-                Some(Channel::Data) => "data",
-                _ => "control",
-            };
-            let mut s = match fate {
-                PacketFate::Sent { .. } => format!("{node} sends {what} ({chan} connection)."),
-                PacketFate::Forwarded {
-                    verdict: Some(v), ..
-                } => format!("{what} passes {node}. {}", verdict_sentence(v)),
-                PacketFate::Forwarded { .. } => format!("{what} passes {node}."),
-                PacketFate::Delivered => format!("{what} arrives at {node}."),
-                PacketFate::Dropped { verdict } => format!(
-                    "{what} is DROPPED at {node}. {} Nothing goes back: the sender only sees silence and will retry.",
-                    verdict_sentence(verdict)
-                ),
-                PacketFate::Rejected { verdict, .. } => format!(
-                    "{what} is REJECTED at {node}. {} The firewall answers with {}, so the sender learns at once: its connect() fails with {}.",
-                    verdict_sentence(verdict),
-                    verdict.reply_kind().words(),
-                    verdict.reply_kind().errno()
-                ),
-                PacketFate::Unroutable { why } => {
-                    format!(
-                        "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
-                    )
-                }
-            };
-            // A NAT's helper rewrote it: what goes on is the rewritten packet.
-            let (after, p) = match fate {
-                PacketFate::Forwarded {
-                    rewritten: Some(q), ..
-                } => (true, &trace.packets[*q]),
-                _ => (false, p),
-            };
-            if let Some(t) = &p.ftp_text
-                && let Some(w) = host_port_words(t)
-            {
-                if after {
-                    s.push_str(&format!(" After the rewrite it announces {w}."));
-                } else {
-                    s.push_str(&format!(" It announces {w}."));
-                }
-            }
-            s
-        }
+        EventKind::Packet { packet, fate } => packet_detail(trace, e, *packet, fate, &node),
         EventKind::FtpCommand { line, sent } => {
             let l = masked(line);
             if *sent {
@@ -176,21 +129,7 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
                 format!("The server reads the command {l}.")
             }
         }
-        EventKind::FtpReply { code, text, sent } => {
-            let m = refusal_words(trace, i, *code).unwrap_or(reply_meaning(*code));
-            let m = if m.is_empty() {
-                String::new()
-            } else {
-                format!(" ({m})")
-            };
-            // Which real server's words these are, and what the other would have done.
-            let server = crate::ftp::server::ServerProfile::told(text);
-            if *sent {
-                format!("The server replies {code} {text}{m}.{server}")
-            } else {
-                format!("The client reads the reply {code} {text}{m}.{server}")
-            }
-        }
+        EventKind::FtpReply { code, text, sent } => reply_detail(trace, i, *code, text, *sent),
         EventKind::Console { line, .. } => format!("The user's terminal shows: {line}"),
         EventKind::TcpState {
             local,
@@ -209,6 +148,78 @@ pub fn narrate(trace: &Trace, i: usize) -> (String, String) {
         EventKind::Note { note } => format!("{node} notes: {note}"),
     };
     (headline, detail)
+}
+
+/// What happened to a packet at `node`, and what it announces (as it goes on, after a
+/// rewrite).
+fn packet_detail(
+    trace: &Trace,
+    e: &crate::trace::Event,
+    packet: PacketId,
+    fate: &PacketFate,
+    node: &str,
+) -> String {
+    let p = &trace.packets[packet];
+    let what = masked(&p.summary());
+    let chan = match e.channel {
+        Some(Channel::Data) => "data",
+        _ => "control",
+    };
+    let mut s = match fate {
+        PacketFate::Sent { .. } => format!("{node} sends {what} ({chan} connection)."),
+        PacketFate::Forwarded {
+            verdict: Some(v), ..
+        } => format!("{what} passes {node}. {}", verdict_sentence(v)),
+        PacketFate::Forwarded { .. } => format!("{what} passes {node}."),
+        PacketFate::Delivered => format!("{what} arrives at {node}."),
+        PacketFate::Dropped { verdict } => format!(
+            "{what} is DROPPED at {node}. {} Nothing goes back: the sender only sees silence and will retry.",
+            verdict_sentence(verdict)
+        ),
+        PacketFate::Rejected { verdict, .. } => format!(
+            "{what} is REJECTED at {node}. {} The firewall answers with {}, so the sender learns at once: its connect() fails with {}.",
+            verdict_sentence(verdict),
+            verdict.reply_kind().words(),
+            verdict.reply_kind().errno()
+        ),
+        PacketFate::Unroutable { why } => format!(
+            "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
+        ),
+    };
+    // A NAT's helper rewrote it: what goes on is the rewritten packet.
+    let (after, p) = match fate {
+        PacketFate::Forwarded {
+            rewritten: Some(q), ..
+        } => (true, &trace.packets[*q]),
+        _ => (false, p),
+    };
+    if let Some(t) = &p.ftp_text
+        && let Some(w) = host_port_words(t)
+    {
+        if after {
+            s.push_str(&format!(" After the rewrite it announces {w}."));
+        } else {
+            s.push_str(&format!(" It announces {w}."));
+        }
+    }
+    s
+}
+
+/// A reply sent or read: what it means, and whose words these are.
+fn reply_detail(trace: &Trace, i: usize, code: u16, text: &str, sent: bool) -> String {
+    let m = refusal_words(trace, i, code).unwrap_or(reply_meaning(code));
+    let m = if m.is_empty() {
+        String::new()
+    } else {
+        format!(" ({m})")
+    };
+    // Which real server's words these are, and what the other would have done.
+    let server = crate::ftp::server::ServerProfile::told(text);
+    if sent {
+        format!("The server replies {code} {text}{m}.{server}")
+    } else {
+        format!("The client reads the reply {code} {text}{m}.{server}")
+    }
 }
 
 /// What a reply refusing a PORT or EPRT means: why the server refused it (its note, in a
