@@ -261,89 +261,12 @@ impl Exercise {
         let (passed, why) = match c {
             Check::Works { what, mode } => works(runs.get(*mode), *what),
             Check::FailsWithin { seconds } => fails_within(runs.get(None), *seconds),
-            Check::DefaultPolicy { firewall, policy } => match fw(answer, firewall) {
-                Some(f) if f.default_policy == *policy => {
-                    (true, format!("{firewall}'s default policy is {policy}"))
-                }
-                Some(f) => (
-                    false,
-                    format!(
-                        "{firewall}'s default policy is {}, it must stay {policy}",
-                        f.default_policy
-                    ),
-                ),
-                None => (false, format!("there is no firewall {firewall}")),
-            },
-            Check::MaxInboundNewPorts { firewall, max } => match fw(answer, firewall) {
-                Some(f) => {
-                    let open = new_inbound_ports(f);
-                    let n = count_ports(&open);
-                    let words = ranges_words(&open);
-                    if n <= *max {
-                        (
-                            true,
-                            format!(
-                                "{n} NEW ports open inbound on {firewall} ({words}), at most {max} allowed"
-                            ),
-                        )
-                    } else {
-                        (
-                            false,
-                            format!(
-                                "{n} NEW ports open inbound on {firewall}, at most {max} allowed: {words} count as {n}"
-                            ),
-                        )
-                    }
-                }
-                None => (false, format!("there is no firewall {firewall}")),
-            },
-            Check::NoInboundNew { firewall } => match fw(answer, firewall) {
-                Some(f) => {
-                    let open = new_inbound_ports(f);
-                    if open.is_empty() {
-                        (
-                            true,
-                            format!("no rule of {firewall} accepts NEW connections inbound"),
-                        )
-                    } else {
-                        let by = accepting_new_inbound(f).map_or_else(
-                            || "its default policy".to_owned(),
-                            |k| format!("rule {k}"),
-                        );
-                        (
-                            false,
-                            format!(
-                                "{firewall} accepts NEW connections inbound to {} ({by})",
-                                ranges_words(&open)
-                            ),
-                        )
-                    }
-                }
-                None => (false, format!("there is no firewall {firewall}")),
-            },
             Check::PassiveRangeOpened {
                 server,
                 firewall,
                 max,
             } => passive_range(answer, server, firewall, *max),
             Check::NoRuleDeleted => no_rule_deleted(&self.start, answer),
-            Check::Helper { firewall, on } => match fw(answer, firewall) {
-                Some(f) if f.ftp_helper == *on => (
-                    true,
-                    format!(
-                        "{firewall}'s FTP helper is {}",
-                        if *on { "on" } else { "off" }
-                    ),
-                ),
-                Some(_) => (
-                    false,
-                    format!(
-                        "{firewall}'s FTP helper must be {}",
-                        if *on { "on" } else { "off" }
-                    ),
-                ),
-                None => (false, format!("there is no firewall {firewall}")),
-            },
             Check::Unchanged { firewall } => {
                 match (fw(&self.start, firewall), fw(answer, firewall)) {
                     (Some(a), Some(b)) if a == b => (true, format!("{firewall} is as it was")),
@@ -353,6 +276,13 @@ impl Exercise {
                     ),
                 }
             }
+            Check::DefaultPolicy { firewall, .. }
+            | Check::MaxInboundNewPorts { firewall, .. }
+            | Check::NoInboundNew { firewall }
+            | Check::Helper { firewall, .. } => match fw(answer, firewall) {
+                Some(f) => firewall_check(c, f),
+                None => (false, format!("there is no firewall {firewall}")),
+            },
         };
         Outcome {
             kind: kind.to_owned(),
@@ -361,6 +291,71 @@ impl Exercise {
             why,
         }
     }
+}
+
+/// A check on one firewall of the answer: (passed, why).
+fn firewall_check(c: &Check, f: &FirewallSpec) -> (bool, String) {
+    let firewall = &f.name;
+    match c {
+        Check::DefaultPolicy { policy, .. } if f.default_policy == *policy => {
+            (true, format!("{firewall}'s default policy is {policy}"))
+        }
+        Check::DefaultPolicy { policy, .. } => (
+            false,
+            format!(
+                "{firewall}'s default policy is {}, it must stay {policy}",
+                f.default_policy
+            ),
+        ),
+        Check::MaxInboundNewPorts { max, .. } => {
+            let open = new_inbound_ports(f);
+            let n = count_ports(&open);
+            let words = ranges_words(&open);
+            if n <= *max {
+                (
+                    true,
+                    format!("{n} NEW ports open inbound on {firewall} ({words}), at most {max} allowed"),
+                )
+            } else {
+                (
+                    false,
+                    format!("{n} NEW ports open inbound on {firewall}, at most {max} allowed: {words} count as {n}"),
+                )
+            }
+        }
+        Check::NoInboundNew { .. } => no_inbound_new(f),
+        Check::Helper { on, .. } => {
+            let state = if *on { "on" } else { "off" };
+            if f.ftp_helper == *on {
+                (true, format!("{firewall}'s FTP helper is {state}"))
+            } else {
+                (false, format!("{firewall}'s FTP helper must be {state}"))
+            }
+        }
+        _ => (false, "not a firewall check".to_owned()),
+    }
+}
+
+fn no_inbound_new(f: &FirewallSpec) -> (bool, String) {
+    let firewall = &f.name;
+    let open = new_inbound_ports(f);
+    if open.is_empty() {
+        return (
+            true,
+            format!("no rule of {firewall} accepts NEW connections inbound"),
+        );
+    }
+    let by = accepting_new_inbound(f).map_or_else(
+        || "its default policy".to_owned(),
+        |k| format!("rule {k}"),
+    );
+    (
+        false,
+        format!(
+            "{firewall} accepts NEW connections inbound to {} ({by})",
+            ranges_words(&open)
+        ),
+    )
 }
 
 /// Runs of the answer, made once each: as it is, and with every client in a given mode.
