@@ -245,12 +245,10 @@ fn draw_node(
     trace: &Trace,
     pal: &Palette,
 ) {
-    let (fill, kind) = match node.kind {
-        NodeKind::Client => (pal.node_fill, "FTP client"),
-        NodeKind::Server => (pal.node_fill, "FTP server"),
-        NodeKind::Firewall => (pal.firewall_fill, "firewall"),
-        NodeKind::Router => (pal.node_fill, "network"),
-        NodeKind::Nat => (pal.nat_fill, "NAT"),
+    let fill = match node.kind {
+        NodeKind::Firewall => pal.firewall_fill,
+        NodeKind::Nat => pal.nat_fill,
+        _ => pal.node_fill,
     };
     let radius = if node.kind == NodeKind::Router {
         r.height() * 0.45
@@ -265,20 +263,51 @@ fn draw_node(
         StrokeKind::Inside,
     );
     if node.kind == NodeKind::Firewall && r.height() > 30.0 {
-        // A row of bricks along the top edge.
-        let bw = 12.0;
-        let mut x = r.left() + 4.0;
-        while x + bw < r.right() - 4.0 {
-            painter.rect_filled(
-                Rect::from_min_size(Pos2::new(x, r.top() + 4.0), Vec2::new(bw - 2.0, 4.0)),
-                1.0,
-                Color32::from_rgb(190, 80, 40),
-            );
-            x += bw;
-        }
+        bricks(painter, r);
     }
-    // Each line with shorter forms to fall back on before it is cut: the router's public
-    // address is the fact of a NAT lesson and must not end in "…".
+    let mut lines = node_lines(node, font, trace);
+    let room = (r.height() / (font * 1.25)).floor().max(1.0) as usize;
+    lines.truncate(room);
+    let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
+    let mut y = r.center().y - total / 2.0;
+    for (forms, f) in lines {
+        let (t, f) = fitted(painter, &forms, f, r.width() - 6.0, pal);
+        painter.text(
+            Pos2::new(r.center().x, y + f * 0.6),
+            Align2::CENTER_CENTER,
+            t,
+            egui::FontId::proportional(f),
+            pal.text,
+        );
+        y += f * 1.2;
+    }
+}
+
+/// A row of bricks along a firewall's top edge.
+fn bricks(painter: &egui::Painter, r: Rect) {
+    let bw = 12.0;
+    let mut x = r.left() + 4.0;
+    while x + bw < r.right() - 4.0 {
+        painter.rect_filled(
+            Rect::from_min_size(Pos2::new(x, r.top() + 4.0), Vec2::new(bw - 2.0, 4.0)),
+            1.0,
+            Color32::from_rgb(190, 80, 40),
+        );
+        x += bw;
+    }
+}
+
+/// A node box's lines, each with shorter forms to fall back on before it is cut (the
+/// router's public address is the fact of a NAT lesson and must not end in "…"), and the
+/// font size of each.
+fn node_lines(node: &crate::trace::NodeInfo, font: f32, trace: &Trace) -> Vec<(Vec<String>, f32)> {
+    let kind = match node.kind {
+        NodeKind::Client => "FTP client",
+        NodeKind::Server => "FTP server",
+        NodeKind::Firewall => "firewall",
+        NodeKind::Router => "network",
+        NodeKind::Nat => "NAT",
+    };
     let mut lines: Vec<(Vec<String>, f32)> = vec![(vec![node.name.clone()], font + 1.0)];
     let sub: Vec<Vec<String>> = match (node.kind, node.address) {
         (NodeKind::Nat, Some(a)) => {
@@ -301,43 +330,33 @@ fn draw_node(
         (_, None) => vec![vec![kind.to_owned()]],
     };
     lines.extend(sub.into_iter().map(|s| (s, font)));
-    let room = (r.height() / (font * 1.25)).floor().max(1.0) as usize;
-    lines.truncate(room);
-    let total = lines.iter().map(|(_, f)| f * 1.2).sum::<f32>();
-    let mut y = r.center().y - total / 2.0;
+    lines
+}
+
+/// A line that does not fit `room` is set smaller first (down to 70 %, never under the
+/// palette's smallest), then said in a shorter form, then shortened: (text, size).
+fn fitted(painter: &egui::Painter, forms: &[String], f: f32, room: f32, pal: &Palette) -> (String, f32) {
     let width = |t: &str, f: f32| {
         painter
             .layout_no_wrap(t.to_owned(), egui::FontId::proportional(f), Color32::BLACK)
             .size()
             .x
     };
-    for (forms, f) in lines {
-        // A line that does not fit is set smaller first (down to 70 %, never under the
-        // palette's smallest), then said in a shorter form, then shortened.
-        let room = r.width() - 6.0;
-        let smallest = (f * 0.7).max(pal.small.min(f));
-        let text = forms
-            .iter()
-            .find(|t| width(t, smallest) <= room)
-            .unwrap_or_else(|| forms.last().expect("one form at least"))
-            .clone();
-        let w = width(&text, f);
-        // (Text does not scale exactly with its size: a little under the exact ratio.)
-        let f = if w > room {
-            (f * room / w * 0.97).max(smallest)
-        } else {
-            f
-        };
-        let t = fit(painter, &text, f, room);
-        painter.text(
-            Pos2::new(r.center().x, y + f * 0.6),
-            Align2::CENTER_CENTER,
-            t,
-            egui::FontId::proportional(f),
-            pal.text,
-        );
-        y += f * 1.2;
-    }
+    let smallest = (f * 0.7).max(pal.small.min(f));
+    let text = forms
+        .iter()
+        .find(|t| width(t, smallest) <= room)
+        .or(forms.last())
+        .cloned()
+        .unwrap_or_default();
+    let w = width(&text, f);
+    // (Text does not scale exactly with its size: a little under the exact ratio.)
+    let f = if w > room {
+        (f * room / w * 0.97).max(smallest)
+    } else {
+        f
+    };
+    (fit(painter, &text, f, room), f)
 }
 
 /// The packets on the links at the animation's time; returns (position, event) of each.
