@@ -400,16 +400,19 @@ fn change(what: &str, before: impl ToString, after: impl ToString) -> Change {
     }
 }
 
+/// The fields a translation changes: addresses and ports, sequence numbers.
+struct Translated {
+    src: SocketAddrV4,
+    dst: SocketAddrV4,
+    seq: u32,
+    ack: u32,
+    changes: Vec<Change>,
+}
+
 impl Nat {
-    /// Rewrites `p` by mapping `m`: the address and port on our side, the sequence and
-    /// acknowledgment numbers shifted by earlier ALG rewrites, and the ALG's new text.
-    fn translate(
-        &mut self,
-        m: usize,
-        p: &Packet,
-        outbound: bool,
-        alg: Option<AlgRewrite>,
-    ) -> Decision {
+    /// What mapping `m` changes in `p`: the address and port on our side, the sequence and
+    /// acknowledgment numbers shifted by earlier ALG rewrites.
+    fn translated(&self, m: usize, p: &Packet, outbound: bool) -> Translated {
         let map = &self.maps[m];
         let (src, dst) = if outbound {
             (map.outside, p.dst)
@@ -438,48 +441,73 @@ impl Nat {
             ));
         }
         if p.flags.ack && ack != p.ack {
-            changes.push(change(
-                "TCP acknowledgment number (shifted back)",
-                p.ack,
-                ack,
-            ));
+            changes.push(change("TCP acknowledgment number (shifted back)", p.ack, ack));
         }
-        let how = map.how.clone();
+        Translated {
+            src,
+            dst,
+            seq,
+            ack,
+            changes,
+        }
+    }
+
+    /// The ALG's rewrite in words; a rewrite that changed the segment's length shifts the
+    /// rest of this direction's sequence numbers (once: a retransmission is rewritten the
+    /// same way, without a new shift).
+    fn alg_words(&mut self, m: usize, p: &Packet, outbound: bool, a: &AlgRewrite) -> String {
+        let mut why = a.words.clone();
+        if a.growth == 0 {
+            return why;
+        }
+        why.push_str(&format!(
+            "; the segment {} by {} bytes; later sequence numbers shift by {:+}",
+            if a.growth > 0 { "grew" } else { "shrank" },
+            a.growth.abs(),
+            a.growth
+        ));
+        if !a.again {
+            let shifts = if outbound {
+                &mut self.maps[m].out
+            } else {
+                &mut self.maps[m].inn
+            };
+            let fix = Fix {
+                orig_end: p.seq.wrapping_add(p.payload_len as u32),
+                delta: shifts.at(p.seq) + a.growth,
+            };
+            shifts.0.push(fix);
+        }
+        why
+    }
+
+    /// Rewrites `p` by mapping `m`, with the ALG's new text if it rewrote one.
+    fn translate(
+        &mut self,
+        m: usize,
+        p: &Packet,
+        outbound: bool,
+        alg: Option<AlgRewrite>,
+    ) -> Decision {
+        let mut t = self.translated(m, p, outbound);
+        let how = self.maps[m].how.clone();
         let state = if p.flags.syn && !p.flags.ack {
             CtState::New
         } else {
             CtState::Established
         };
-        let mut why = format!("{how}: {} → {}", p.src, p.dst);
-        if let Some(a) = &alg {
-            changes.extend(a.changes.iter().cloned());
-            why = a.words.clone();
-            if a.growth != 0 {
-                why.push_str(&format!(
-                    "; the segment {} by {} bytes; later sequence numbers shift by {:+}",
-                    if a.growth > 0 { "grew" } else { "shrank" },
-                    a.growth.abs(),
-                    a.growth
-                ));
-                if !a.again {
-                    let fix = Fix {
-                        orig_end: p.seq.wrapping_add(p.payload_len as u32),
-                        delta: mine.at(p.seq) + a.growth,
-                    };
-                    let shifts = if outbound {
-                        &mut self.maps[m].out
-                    } else {
-                        &mut self.maps[m].inn
-                    };
-                    shifts.0.push(fix);
-                }
+        let (why, reason) = match &alg {
+            Some(a) => {
+                t.changes.extend(a.changes.iter().cloned());
+                (self.alg_words(m, p, outbound, a), Reason::Rewrite)
             }
-        }
+            None => (format!("{how}: {} → {}", p.src, p.dst), Reason::Translation),
+        };
         let rewrite = crate::net::Rewrite {
-            src,
-            dst,
-            seq,
-            ack,
+            src: t.src,
+            dst: t.dst,
+            seq: t.seq,
+            ack: t.ack,
             payload: alg.as_ref().map(|a| a.payload.as_slice()),
         };
         let dir = if outbound {
@@ -487,15 +515,13 @@ impl Nat {
         } else {
             Direction::Inbound
         };
-        let reason = if alg.is_some() {
-            Reason::Rewrite
-        } else {
-            Reason::Translation
-        };
         let verdict = Some(self.verdict(reason, dir, state, Action::Accept, &how, why));
         match crate::net::rewrite(&p.bytes, &rewrite) {
-            Some(bytes) if !changes.is_empty() => Decision {
-                act: Act::Rewrite { bytes, changes },
+            Some(bytes) if !t.changes.is_empty() => Decision {
+                act: Act::Rewrite {
+                    bytes,
+                    changes: t.changes,
+                },
                 verdict,
             },
             _ => Decision {
