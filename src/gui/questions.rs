@@ -97,75 +97,82 @@ fn firewall_questions(trace: &Trace, out: &mut Vec<Question>) {
         if fw.rules.is_empty() && v.action == Action::Accept {
             continue;
         }
-        let at = i.saturating_sub(1);
-        let actions = ["accept", "drop", "reject"];
-        let answer = actions
-            .iter()
-            .position(|a| *a == v.action.to_string())
-            .unwrap_or(0);
-        let seen = if v.why.is_empty() {
-            format!("connection tracking sees the SYN as {}", v.state)
+        out.extend(about_firewall(i.saturating_sub(1), p, v, fw));
+    }
+}
+
+/// "What will the firewall do?" and, when there is a choice of rules, "Which rule?".
+fn about_firewall(
+    at: usize,
+    p: &crate::trace::Packet,
+    v: &crate::trace::Verdict,
+    fw: &crate::trace::FirewallReport,
+) -> Vec<Question> {
+    let actions = ["accept", "drop", "reject"];
+    let answer = actions
+        .iter()
+        .position(|a| *a == v.action.to_string())
+        .unwrap_or(0);
+    let seen = if v.why.is_empty() {
+        format!("connection tracking sees the SYN as {}", v.state)
+    } else {
+        format!("connection tracking sees the SYN as {}", v.why)
+    };
+    let (choices, rule_answer) = rule_choices(&fw.rules, v);
+    // "Which rule?" with only the default policy to choose from is no question; when it is
+    // asked, the first explanation must not answer it.
+    let ask_rule = choices.len() >= 2;
+    let decides = match v.rule() {
+        Some(_) => format!("{} decides", v.rule_words()),
+        None => format!("no rule matches it, so {} decides", v.rule_words()),
+    };
+    // The rules as the class needs them on screen to answer.
+    let mut shows: Vec<String> = fw
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(k, r)| format!("rule {}: {r}", k + 1))
+        .collect();
+    shows.push(format!("default policy: {}", fw.default_policy));
+    let mut qs = vec![Question {
+        shows: shows.clone(),
+        at,
+        text: format!(
+            "What will {} do with this SYN from port {} to port {}?",
+            v.middlebox,
+            p.src.port(),
+            p.dst.port()
+        ),
+        choices: actions.iter().map(|a| (*a).to_owned()).collect(),
+        answer,
+        explain: if ask_rule {
+            format!("{} will {} it: {seen}.", v.middlebox, v.action)
         } else {
-            format!("connection tracking sees the SYN as {}", v.why)
-        };
-        let (choices, rule_answer) = rule_choices(&fw.rules, v);
-        // "Which rule?" with only the default policy to choose from is no question; when it
-        // is asked, the first explanation must not answer it.
-        let ask_rule = choices.len() >= 2;
-        let decides = match v.rule() {
-            Some(_) => format!("{} decides", v.rule_words()),
-            None => format!("no rule matches it, so {} decides", v.rule_words()),
-        };
-        // The rules as the class needs them on screen to answer.
-        let mut shows: Vec<String> = fw
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(k, r)| format!("rule {}: {r}", k + 1))
-            .collect();
-        shows.push(format!("default policy: {}", fw.default_policy));
-        out.push(Question {
-            shows: shows.clone(),
-            at,
-            text: format!(
-                "What will {} do with this SYN from port {} to port {}?",
-                v.middlebox,
-                p.src.port(),
-                p.dst.port()
+            format!("{} will {} it: {seen}, and {decides}.", v.middlebox, v.action)
+        },
+    }];
+    if ask_rule {
+        let explain = match v.rule() {
+            Some(_) => format!(
+                "{decides}: the rules are read from the top and the first that matches wins ({seen})."
             ),
-            choices: actions.iter().map(|a| (*a).to_owned()).collect(),
-            answer,
-            explain: if ask_rule {
-                format!("{} will {} it: {seen}.", v.middlebox, v.action)
-            } else {
-                format!(
-                    "{} will {} it: {seen}, and {decides}.",
-                    v.middlebox, v.action
-                )
-            },
-        });
-        if !ask_rule {
-            continue;
-        }
-        out.push(Question {
+            None => format!(
+                "None of the rules matches a SYN from port {} to port {}, so {} decides.",
+                p.src.port(),
+                p.dst.port(),
+                v.rule_words()
+            ),
+        };
+        qs.push(Question {
             shows,
             at,
             text: format!("Which rule of {} decides it?", v.middlebox),
             choices,
             answer: rule_answer,
-            explain: match v.rule() {
-                Some(_) => format!(
-                    "{decides}: the rules are read from the top and the first that matches wins ({seen})."
-                ),
-                None => format!(
-                    "None of the rules matches a SYN from port {} to port {}, so {}.",
-                    p.src.port(),
-                    p.dst.port(),
-                    decides.trim_start_matches("no rule matches it, so ")
-                ),
-            },
+            explain,
         });
     }
+    qs
 }
 
 /// Once a PORT reaches the server or a 227 reaches the client: which port comes next.
