@@ -166,39 +166,14 @@ fn verdict(
             t.addr
         )
     } else if works {
-        match mode {
-            Mode::Passive => format!(
-                "passive: works with {how}, {reply} announced {}",
-                d.reply_227.map_or("?".into(), |a| a.to_string())
-            ),
-            Mode::Active => format!(
-                "active: works with {how}, the server connected from {} to {}",
-                d.data_peer.map_or("?".into(), |a| a.to_string()),
-                d.port_sent.map_or("?".into(), |a| a.to_string())
-            ),
-        }
+        works_words(mode, &how, reply, &d)
     } else {
         let failed = [ls, get]
             .into_iter()
             .flatten()
             .find(|r| !r.ok && r.reply != Some(550))
             .or(ls);
-        let code = failed
-            .and_then(|r| r.reply)
-            .map(|c| format!(", {c}"))
-            .unwrap_or_default();
-        let detail = failed.map_or(String::new(), |r| r.detail.clone());
-        match mode {
-            Mode::Active => format!(
-                "active: fails with {how}, the server's connection to {} did not arrive within {} s{code} ({detail})",
-                d.port_sent.map_or("?".into(), |a| a.to_string()),
-                timeout.as_secs()
-            ),
-            Mode::Passive => format!(
-                "passive: fails with {how}, the connection to the announced {} did not complete{code} ({detail})",
-                d.reply_227.map_or("?".into(), |a| a.to_string())
-            ),
-        }
+        fails_words(mode, &how, failed, &d, timeout)
     };
     ModeReport {
         mode,
@@ -206,6 +181,40 @@ fn verdict(
         reached,
         verdict,
         transcript: d.lines,
+    }
+}
+
+/// "passive: works with EPSV, 229 announced …", "active: works with PORT, the server …".
+fn works_words(mode: Mode, how: &str, reply: &str, d: &Driver) -> String {
+    let at = |a: Option<SocketAddrV4>| a.map_or("?".into(), |a| a.to_string());
+    match mode {
+        Mode::Passive => format!("passive: works with {how}, {reply} announced {}", at(d.reply_227)),
+        Mode::Active => format!(
+            "active: works with {how}, the server connected from {} to {}",
+            at(d.data_peer),
+            at(d.port_sent)
+        ),
+    }
+}
+
+/// Why a mode failed: the connection that did not come, and the reply that said so.
+fn fails_words(mode: Mode, how: &str, failed: Option<&ActionResult>, d: &Driver, timeout: Duration) -> String {
+    let at = |a: Option<SocketAddrV4>| a.map_or("?".into(), |a| a.to_string());
+    let code = failed
+        .and_then(|r| r.reply)
+        .map(|c| format!(", {c}"))
+        .unwrap_or_default();
+    let detail = failed.map_or(String::new(), |r| r.detail.clone());
+    match mode {
+        Mode::Active => format!(
+            "active: fails with {how}, the server's connection to {} did not arrive within {} s{code} ({detail})",
+            at(d.port_sent),
+            timeout.as_secs()
+        ),
+        Mode::Passive => format!(
+            "passive: fails with {how}, the connection to the announced {} did not complete{code} ({detail})",
+            at(d.reply_227)
+        ),
     }
 }
 
@@ -309,77 +318,12 @@ impl Driver {
     fn act(&mut self, c: &mut ClientSession, a: ClientAction) {
         let now = self.clock.now();
         match a {
-            ClientAction::ConnectControl { to } => {
-                match TcpStream::connect_timeout(&SocketAddr::V4(to), self.timeout) {
-                    Ok(s) => {
-                        let _ = s.set_read_timeout(Some(Duration::from_millis(5)));
-                        let local = s.local_addr().ok().and_then(v4);
-                        self.ctl = Some(s);
-                        if let Some(l) = local {
-                            c.control_connected(l, now);
-                        }
-                    }
-                    Err(e) => c.control_failed(failure_of(&e), now),
-                }
-            }
-            ClientAction::SendCommand(cmd) => {
-                match &cmd {
-                    crate::ftp::Command::Port(a) | crate::ftp::Command::Eprt(a) => {
-                        self.port_sent = Some(*a);
-                    }
-                    _ => {}
-                }
-                let verb = match &cmd {
-                    crate::ftp::Command::Port(_) => Some("PORT"),
-                    crate::ftp::Command::Eprt(_) => Some("EPRT"),
-                    crate::ftp::Command::Pasv => Some("PASV"),
-                    crate::ftp::Command::Epsv(_) => Some("EPSV"),
-                    _ => None,
-                };
-                self.sent.extend(verb);
-                if let Some(ctl) = &mut self.ctl {
-                    let _ = ctl.write_all(cmd.to_line().as_bytes());
-                }
-            }
-            ClientAction::Received(r) => {
-                if r.code == 227 {
-                    self.reply_227 = scan_227(&r.text).ok();
-                }
-                if r.code == 229 {
-                    // RFC 2428: the port, at the address of the control connection.
-                    self.reply_227 =
-                        crate::ftp::announce::scan_229(&r.text)
-                            .ok()
-                            .and_then(|(port, _)| {
-                                let ip = self.ctl.as_ref()?.peer_addr().ok().and_then(v4)?;
-                                Some(SocketAddrV4::new(*ip.ip(), port))
-                            });
-                }
-            }
+            ClientAction::ConnectControl { to } => self.connect_control(c, to),
+            ClientAction::SendCommand(cmd) => self.send_command(&cmd),
+            ClientAction::Received(r) => self.received(&r),
             ClientAction::ListenData { port } => {
-                let ip = self
-                    .ctl
-                    .as_ref()
-                    .and_then(|s| s.local_addr().ok())
-                    .and_then(v4)
-                    .map(|a| *a.ip());
-                let r = ip
-                    .ok_or_else(|| "no control connection".to_owned())
-                    .and_then(|ip| {
-                        TcpListener::bind(SocketAddrV4::new(ip, port)).map_err(|e| e.to_string())
-                    })
-                    .and_then(|l| {
-                        l.set_nonblocking(true)
-                            .map(|_| l)
-                            .map_err(|e| e.to_string())
-                    });
-                match r {
-                    Ok(l) => {
-                        self.listener = Some(l);
-                        c.listen_result(Ok(()), now);
-                    }
-                    Err(e) => c.listen_result(Err(e), now),
-                }
+                let r = self.listen(port);
+                c.listen_result(r, now);
             }
             ClientAction::ConnectData { to } => {
                 match TcpStream::connect_timeout(&SocketAddr::V4(to), self.timeout) {
@@ -403,6 +347,71 @@ impl Driver {
             ClientAction::Console(_, l) => self.lines.push(l),
             ClientAction::Started { .. } | ClientAction::Finished(_) => {}
         }
+    }
+
+    fn connect_control(&mut self, c: &mut ClientSession, to: SocketAddrV4) {
+        let now = self.clock.now();
+        match TcpStream::connect_timeout(&SocketAddr::V4(to), self.timeout) {
+            Ok(s) => {
+                let _ = s.set_read_timeout(Some(Duration::from_millis(5)));
+                let local = s.local_addr().ok().and_then(v4);
+                self.ctl = Some(s);
+                if let Some(l) = local {
+                    c.control_connected(l, now);
+                }
+            }
+            Err(e) => c.control_failed(failure_of(&e), now),
+        }
+    }
+
+    /// Sends a command, remembering what it announced or asked for.
+    fn send_command(&mut self, cmd: &crate::ftp::Command) {
+        use crate::ftp::Command;
+        if let Command::Port(a) | Command::Eprt(a) = cmd {
+            self.port_sent = Some(*a);
+        }
+        let verb = match cmd {
+            Command::Port(_) => Some("PORT"),
+            Command::Eprt(_) => Some("EPRT"),
+            Command::Pasv => Some("PASV"),
+            Command::Epsv(_) => Some("EPSV"),
+            _ => None,
+        };
+        self.sent.extend(verb);
+        if let Some(ctl) = &mut self.ctl {
+            let _ = ctl.write_all(cmd.to_line().as_bytes());
+        }
+    }
+
+    /// A reply: a 227 or 229 says where the passive connection goes.
+    fn received(&mut self, r: &crate::ftp::Reply) {
+        if r.code == 227 {
+            self.reply_227 = scan_227(&r.text).ok();
+        }
+        if r.code == 229 {
+            // RFC 2428: the port, at the address of the control connection.
+            self.reply_227 = crate::ftp::announce::scan_229(&r.text)
+                .ok()
+                .and_then(|(port, _)| {
+                    let ip = self.ctl.as_ref()?.peer_addr().ok().and_then(v4)?;
+                    Some(SocketAddrV4::new(*ip.ip(), port))
+                });
+        }
+    }
+
+    /// Listens on `port` of the control connection's local address.
+    fn listen(&mut self, port: u16) -> Result<(), String> {
+        let ip = self
+            .ctl
+            .as_ref()
+            .and_then(|s| s.local_addr().ok())
+            .and_then(v4)
+            .map(|a| *a.ip())
+            .ok_or_else(|| "no control connection".to_owned())?;
+        let l = TcpListener::bind(SocketAddrV4::new(ip, port)).map_err(|e| e.to_string())?;
+        l.set_nonblocking(true).map_err(|e| e.to_string())?;
+        self.listener = Some(l);
+        Ok(())
     }
 }
 
