@@ -128,17 +128,10 @@ fn table(
         }
         st.followed = here;
     }
+    let heads = ["time (s)", "at", "what", "step", "firewall verdict", "channel", "from → to"];
     table
         .header(row_h + 2.0, |mut hr| {
-            for h in [
-                "time (s)",
-                "at",
-                "what",
-                "step",
-                "firewall verdict",
-                "channel",
-                "from → to",
-            ] {
+            for h in heads {
                 hr.col(|ui| {
                     ui.strong(h);
                 });
@@ -147,41 +140,39 @@ fn table(
         .body(|body| {
             body.rows(row_h, rows.len(), |mut r| {
                 let i = rows[r.index()];
-                let x = row(trace, i);
                 r.set_selected(Some(r.index()) == here);
-                let stopped = super::inspect::is_stopped(&trace.events[i].kind);
-                let col = |t: String| {
-                    let rt = RichText::new(t);
-                    if stopped { rt.color(pal.bad) } else { rt }
-                };
-                r.col(|ui| {
-                    ui.label(RichText::new(x.time).monospace());
-                });
-                r.col(|ui| {
-                    ui.label(x.at);
-                });
-                r.col(|ui| {
-                    ui.label(col(x.summary));
-                });
-                r.col(|ui| {
-                    ui.label(x.step);
-                });
-                r.col(|ui| {
-                    ui.label(col(x.verdict));
-                });
-                r.col(|ui| {
-                    let c = match x.channel {
-                        "data" => pal.data,
-                        _ => pal.control,
-                    };
-                    ui.label(RichText::new(x.channel).color(c));
-                });
-                r.col(|ui| {
-                    ui.label(x.from_to);
-                });
+                table_row(&mut r, trace, i, pal);
                 if r.response().clicked() {
                     *cmd = Some(Command::SeekEvent(i));
                 }
             });
         });
+}
+
+/// Event `i`'s row: a stopped packet's words in red.
+fn table_row(r: &mut egui_extras::TableRow, trace: &Trace, i: usize, pal: &Palette) {
+    let x = row(trace, i);
+    let stopped = super::inspect::is_stopped(&trace.events[i].kind);
+    let col = |t: String| {
+        let rt = RichText::new(t);
+        if stopped { rt.color(pal.bad) } else { rt }
+    };
+    let channel = match x.channel {
+        "data" => pal.data,
+        _ => pal.control,
+    };
+    let cells = [
+        RichText::new(x.time).monospace(),
+        RichText::new(x.at),
+        col(x.summary),
+        RichText::new(x.step),
+        col(x.verdict),
+        RichText::new(x.channel).color(channel),
+        RichText::new(x.from_to),
+    ];
+    for c in cells {
+        r.col(|ui| {
+            ui.label(c);
+        });
+    }
 }

@@ -80,59 +80,18 @@ fn verdict_of(fate: &PacketFate) -> Option<&Verdict> {
 pub fn row(trace: &Trace, i: usize) -> Row {
     let e = &trace.events[i];
     let at = trace.node_name(e.node).to_owned();
+    let none = String::new;
     let (from_to, summary, verdict) = match &e.kind {
-        EventKind::Packet { packet, fate } => {
-            let p = &trace.packets[*packet];
-            let (where_to, v) = match fate {
-                PacketFate::Sent { link } | PacketFate::Forwarded { link, .. } => {
-                    let to = trace
-                        .link(*link)
-                        .map_or("?", |l| trace.node_name(l.other(e.node)));
-                    let word = if matches!(fate, PacketFate::Sent { .. }) {
-                        "sent"
-                    } else {
-                        "forwarded"
-                    };
-                    (format!("{word} → {to}"), verdict_of(fate))
-                }
-                PacketFate::Delivered => ("delivered".to_owned(), None),
-                PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(&**verdict)),
-                PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(&**verdict)),
-                PacketFate::Unroutable { .. } => ("no route".to_owned(), None),
-            };
-            let verdict = v.map_or_else(String::new, |v| {
-                format!("{} · {} · {}", v.action, v.rule_words(), v.state)
-            });
-            (
-                format!("{} → {}", p.src, p.dst),
-                format!("{}  ({where_to})", p.summary()),
-                verdict,
-            )
+        EventKind::Packet { packet, fate } => packet_row(trace, e, *packet, fate),
+        EventKind::FtpCommand { line, sent } => {
+            let how = if *sent { "command sent:" } else { "command read:" };
+            (none(), format!("{how} {}", masked(line)), none())
         }
-        EventKind::FtpCommand { line, sent } => (
-            String::new(),
-            format!(
-                "{} {}",
-                if *sent {
-                    "command sent:"
-                } else {
-                    "command read:"
-                },
-                masked(line)
-            ),
-            String::new(),
-        ),
-        EventKind::FtpReply { code, text, sent } => (
-            String::new(),
-            format!(
-                "{} {code} {text}",
-                if *sent { "reply sent:" } else { "reply read:" }
-            ),
-            String::new(),
-        ),
-        EventKind::Console { line, .. } => {
-            (String::new(), format!("terminal: {line}"), String::new())
+        EventKind::FtpReply { code, text, sent } => {
+            let how = if *sent { "reply sent:" } else { "reply read:" };
+            (none(), format!("{how} {code} {text}"), none())
         }
+        EventKind::Console { line, .. } => (none(), format!("terminal: {line}"), none()),
         EventKind::TcpState {
             local,
             remote,
@@ -141,22 +100,18 @@ pub fn row(trace: &Trace, i: usize) -> Row {
         } => (
             format!("{local} ↔ {remote}"),
             format!("TCP {from} → {to}"),
-            String::new(),
+            none(),
         ),
-        EventKind::ActionStarted { typed, .. } => {
-            (String::new(), format!("user types: {typed}"), String::new())
+        EventKind::ActionStarted { typed, .. } => (none(), format!("user types: {typed}"), none()),
+        EventKind::ActionFinished { result } => {
+            let how = if result.ok { "worked" } else { "failed" };
+            (
+                none(),
+                format!("'{}' {how}: {}", result.action, result.detail),
+                none(),
+            )
         }
-        EventKind::ActionFinished { result } => (
-            String::new(),
-            format!(
-                "'{}' {}: {}",
-                result.action,
-                if result.ok { "worked" } else { "failed" },
-                result.detail
-            ),
-            String::new(),
-        ),
-        EventKind::Note { note } => (String::new(), format!("note: {note}"), String::new()),
+        EventKind::Note { note } => (none(), format!("note: {note}"), none()),
     };
     Row {
         time: format!("{:.3}", e.time.secs_f64()),
@@ -171,6 +126,41 @@ pub fn row(trace: &Trace, i: usize) -> Row {
         step: e.step.map_or_else(String::new, |s| s.to_string()),
         verdict,
     }
+}
+
+/// A packet event's (from → to, what it is and where it went, the verdict).
+fn packet_row(
+    trace: &Trace,
+    e: &crate::trace::Event,
+    packet: crate::ids::PacketId,
+    fate: &PacketFate,
+) -> (String, String, String) {
+    let p = &trace.packets[packet];
+    let (where_to, v) = match fate {
+        PacketFate::Sent { link } | PacketFate::Forwarded { link, .. } => {
+            let to = trace
+                .link(*link)
+                .map_or("?", |l| trace.node_name(l.other(e.node)));
+            let word = if matches!(fate, PacketFate::Sent { .. }) {
+                "sent"
+            } else {
+                "forwarded"
+            };
+            (format!("{word} → {to}"), verdict_of(fate))
+        }
+        PacketFate::Delivered => ("delivered".to_owned(), None),
+        PacketFate::Dropped { verdict } => ("DROPPED".to_owned(), Some(&**verdict)),
+        PacketFate::Rejected { verdict, .. } => ("REJECTED".to_owned(), Some(&**verdict)),
+        PacketFate::Unroutable { .. } => ("no route".to_owned(), None),
+    };
+    let verdict = v.map_or_else(String::new, |v| {
+        format!("{} · {} · {}", v.action, v.rule_words(), v.state)
+    });
+    (
+        format!("{} → {}", p.src, p.dst),
+        format!("{}  ({where_to})", masked(&p.summary())),
+        verdict,
+    )
 }
 
 /// The packet event the inspector shows for the cursor: the cursor's own packet event, or the
