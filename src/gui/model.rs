@@ -421,33 +421,10 @@ impl Playback {
                 }
                 self.playing = !self.playing;
             }
-            Command::StepForward => {
-                self.playing = false;
-                let stops = lesson.stops(self.granularity);
-                let next = stops[stops.partition_point(|&i| i <= self.cursor)..]
-                    .first()
-                    .copied()
-                    .unwrap_or(last);
-                self.forward_to(trace, lesson, next.min(last));
-            }
-            Command::StepBack => {
-                self.playing = false;
-                let stops = lesson.stops(self.granularity);
-                let k = stops.partition_point(|&i| i < self.cursor);
-                let prev = k.checked_sub(1).map_or(0, |k| stops[k]);
-                self.seek_event(trace, prev);
-            }
+            Command::StepForward => self.step_forward(trace, lesson),
+            Command::StepBack => self.step_back(trace, lesson),
             Command::SetGranularity(g) => self.granularity = g,
-            Command::Answered(k) => {
-                self.answered.insert(k);
-                if self.asking == Some(k) {
-                    self.asking = None;
-                }
-                // The next question at the same moment, if any, is asked at once.
-                if let Some(next) = self.question_before(lesson, self.cursor + 1) {
-                    self.asking = Some(next);
-                }
-            }
+            Command::Answered(k) => self.answered(lesson, k),
             Command::Start => {
                 self.playing = false;
                 self.seek_event(trace, 0);
@@ -465,22 +442,54 @@ impl Playback {
             Command::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
             Command::Slower => self.speed = self.speed.saturating_sub(1),
             Command::SetSpeed(i) => self.speed = i.min(SPEEDS.len() - 1),
-            Command::SeekTime(t) => {
-                self.playing = false;
-                let end = Self::end_time(trace);
-                let t = t.clamp(0.0, end);
-                let i = Self::cursor_for_time(trace, t);
-                if self.predict && self.question_before(lesson, i + 1).is_some() {
-                    self.forward_to(trace, lesson, i);
-                } else {
-                    self.time = t;
-                    self.cursor = i;
-                }
-            }
+            Command::SeekTime(t) => self.seek_time(trace, lesson, t),
             Command::SeekEvent(i) => {
                 self.playing = false;
                 self.go_to(trace, lesson, i);
             }
+        }
+    }
+
+    fn step_forward(&mut self, trace: &Trace, lesson: &Lesson) {
+        let last = trace.events.len().saturating_sub(1);
+        self.playing = false;
+        let stops = lesson.stops(self.granularity);
+        let next = stops[stops.partition_point(|&i| i <= self.cursor)..]
+            .first()
+            .copied()
+            .unwrap_or(last);
+        self.forward_to(trace, lesson, next.min(last));
+    }
+
+    fn step_back(&mut self, trace: &Trace, lesson: &Lesson) {
+        self.playing = false;
+        let stops = lesson.stops(self.granularity);
+        let k = stops.partition_point(|&i| i < self.cursor);
+        let prev = k.checked_sub(1).map_or(0, |k| stops[k]);
+        self.seek_event(trace, prev);
+    }
+
+    fn answered(&mut self, lesson: &Lesson, k: usize) {
+        self.answered.insert(k);
+        if self.asking == Some(k) {
+            self.asking = None;
+        }
+        // The next question at the same moment, if any, is asked at once.
+        if let Some(next) = self.question_before(lesson, self.cursor + 1) {
+            self.asking = Some(next);
+        }
+    }
+
+    fn seek_time(&mut self, trace: &Trace, lesson: &Lesson, t: f64) {
+        self.playing = false;
+        let end = Self::end_time(trace);
+        let t = t.clamp(0.0, end);
+        let i = Self::cursor_for_time(trace, t);
+        if self.predict && self.question_before(lesson, i + 1).is_some() {
+            self.forward_to(trace, lesson, i);
+        } else {
+            self.time = t;
+            self.cursor = i;
         }
     }
 
