@@ -396,12 +396,36 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
             ),
         ));
     }
+    let (server, dial) = client_server(p, cx, i, c).unzip();
+    script(p, i, &c.actions);
+    one_link(p, cx, i, "a client");
+    Some(ClientNode {
+        name: c.name.clone(),
+        address: c.address.parse().ok()?,
+        server: server?,
+        dial: dial.flatten()?,
+        mode: c.mode,
+        profile: c.profile,
+        commands: c.commands,
+        data_ports: data_ports?,
+        connect_timeout: connect_timeout?,
+        start: Time::from_millis(c.start_ms),
+        actions: c.actions.iter().map(user_action).collect(),
+    })
+}
+
+/// The client's server and the address and port its user opens.
+fn client_server(
+    p: &mut Problems,
+    cx: &Ctx,
+    i: usize,
+    c: &super::ClientSpec,
+) -> Option<(NodeId, Option<SocketAddrV4>)> {
+    let f = |x: &str| format!("nodes[{i}].{x}");
     let server_address = match &c.server_address {
         Some(a) => Some(address(p, f("server_address"), a)),
         None => None,
     };
-    let mut dial = None;
-    let mut server = None;
     match cx.node(&c.server) {
         Some((j, NodeSpec::Server(sv))) => {
             if cx.part[i] != cx.part[j] {
@@ -415,25 +439,37 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
             }
             let ip = server_address.unwrap_or_else(|| sv.address.parse().ok());
             let port = u16::try_from(sv.control_port).ok();
-            dial = ip.zip(port).map(|(ip, port)| SocketAddrV4::new(ip, port));
-            server = Some(NodeId::new(j));
+            Some((
+                NodeId::new(j),
+                ip.zip(port).map(|(ip, port)| SocketAddrV4::new(ip, port)),
+            ))
         }
-        Some(_) => p.push((f("server"), format!("'{}' is not a Server node", c.server))),
-        None => p.push((f("server"), format!("no node is called '{}'", c.server))),
+        Some(_) => {
+            p.push((f("server"), format!("'{}' is not a Server node", c.server)));
+            None
+        }
+        None => {
+            p.push((f("server"), format!("no node is called '{}'", c.server)));
+            None
+        }
     }
-    if c.actions.is_empty() {
+}
+
+/// The user's actions start with Connect and name files that can be named.
+fn script(p: &mut Problems, i: usize, actions: &[ActionSpec]) {
+    if actions.is_empty() {
         p.push((
-            f("actions"),
+            format!("nodes[{i}].actions"),
             "the action list is empty: give the user something to type, starting with Connect"
                 .into(),
         ));
-    } else if c.actions[0] != ActionSpec::Connect {
+    } else if actions[0] != ActionSpec::Connect {
         p.push((
             format!("nodes[{i}].actions[0]"),
             "the first action must be Connect".into(),
         ));
     }
-    for (k, a) in c.actions.iter().enumerate() {
+    for (k, a) in actions.iter().enumerate() {
         let name = match a {
             ActionSpec::Get(n) | ActionSpec::LsDir(n) => Some(n),
             ActionSpec::Put { name, .. } => Some(name),
@@ -446,20 +482,6 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
             ));
         }
     }
-    one_link(p, cx, i, "a client");
-    Some(ClientNode {
-        name: c.name.clone(),
-        address: c.address.parse().ok()?,
-        server: server?,
-        dial: dial?,
-        mode: c.mode,
-        profile: c.profile,
-        commands: c.commands,
-        data_ports: data_ports?,
-        connect_timeout: connect_timeout?,
-        start: Time::from_millis(c.start_ms),
-        actions: c.actions.iter().map(user_action).collect(),
-    })
 }
 
 /// What the user types, as the client runs it.
