@@ -235,25 +235,7 @@ fn command(
     let result = |d: Option<usize>| d.and_then(|d| lines[d].reply.clone());
     match v.as_str() {
         "USER" => {
-            let done = lines[k + 1..]
-                .iter()
-                .position(|x| {
-                    !x.from_client
-                        && x.reply
-                            .as_ref()
-                            .is_some_and(|r| r.code != 331 && !r.is_preliminary())
-                })
-                .map(|p| k + 1 + p);
-            let r = result(done);
-            out.push(Found {
-                name: ActionKind::Login,
-                typed: masked(&l.text),
-                start: t(l),
-                end: done.map_or(end, |d| t(&lines[d])),
-                ok: r.as_ref().is_some_and(|r| r.code == 230),
-                reply: r.as_ref().map(|r| r.code),
-                detail: r.map_or("no reply".into(), |r| r.to_string()),
-            });
+            out.push(login(s, k, end));
             setup
         }
         "PORT" | "EPRT" | "PASV" | "EPSV" => {
@@ -300,6 +282,32 @@ fn command(
             None
         }
         _ => setup,
+    }
+}
+
+/// USER at line `k`: the login, to the first final reply that is not 331.
+fn login(s: &Session, k: usize, end: u64) -> Found {
+    let lines = &s.c.lines;
+    let t = |l: &Line| s.at(l.cap, s.client);
+    let l = &lines[k];
+    let done = lines[k + 1..]
+        .iter()
+        .position(|x| {
+            !x.from_client
+                && x.reply
+                    .as_ref()
+                    .is_some_and(|r| r.code != 331 && !r.is_preliminary())
+        })
+        .map(|p| k + 1 + p);
+    let r = done.and_then(|d| lines[d].reply.clone());
+    Found {
+        name: ActionKind::Login,
+        typed: masked(&l.text),
+        start: t(l),
+        end: done.map_or(end, |d| t(&lines[d])),
+        ok: r.as_ref().is_some_and(|r| r.code == 230),
+        reply: r.as_ref().map(|r| r.code),
+        detail: r.map_or("no reply".into(), |r| r.to_string()),
     }
 }
 
