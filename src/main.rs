@@ -64,83 +64,83 @@ enum Cmd {
 
 #[derive(Args)]
 struct RunArgs {
-        file: PathBuf,
-        /// Print the whole trace as JSON instead of the transcript.
-        #[arg(long)]
-        json: bool,
-        /// Show every hop of every packet and the TCP state changes.
-        #[arg(long, short)]
-        verbose: bool,
-        /// Override the scenario's seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Also write the packets seen at one capture point to this pcap file.
-        #[arg(long, value_name = "OUT.pcap")]
-        pcap: Option<PathBuf>,
-        /// The capture point for --pcap: `client`, `server`, or a node's name (a firewall).
-        #[arg(long, default_value = "client", requires = "pcap")]
-        at: String,
+    file: PathBuf,
+    /// Print the whole trace as JSON instead of the transcript.
+    #[arg(long)]
+    json: bool,
+    /// Show every hop of every packet and the TCP state changes.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Also write the packets seen at one capture point to this pcap file.
+    #[arg(long, value_name = "OUT.pcap")]
+    pcap: Option<PathBuf>,
+    /// The capture point for --pcap: `client`, `server`, or a node's name (a firewall).
+    #[arg(long, default_value = "client", requires = "pcap")]
+    at: String,
 }
 
 #[derive(Args)]
 struct GradeArgs {
-        exercise: PathBuf,
-        answers: Vec<PathBuf>,
-        /// Grade every .ron file in this folder too.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Print the grades as JSON.
-        #[arg(long, conflicts_with = "csv")]
-        json: bool,
-        /// Print the grades as CSV, one line per answer, for a gradebook.
-        #[arg(long)]
-        csv: bool,
+    exercise: PathBuf,
+    answers: Vec<PathBuf>,
+    /// Grade every .ron file in this folder too.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Print the grades as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print the grades as CSV, one line per answer, for a gradebook.
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Args)]
 struct ServeArgs {
-        /// The directory to serve (nothing outside it is ever read or written).
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        /// Address and port to listen on (ports below 1024, such as 21, need root).
-        #[arg(long, default_value = "127.0.0.1:2121")]
-        listen: std::net::SocketAddrV4,
-        /// Passive port range, e.g. 10001-10005.
-        #[arg(long, default_value = "1024-65535")]
-        pasv_range: ftp_lab::ports::PortRange,
-        /// Active-mode source port: a number (20 needs root) or `any` for an ephemeral port.
-        #[arg(long, default_value = "any")]
-        active_port: String,
-        /// A named account, NAME:PASS (repeatable). Anonymous login is always allowed.
-        #[arg(long)]
-        user: Vec<String>,
-        /// Refuse all uploads.
-        #[arg(long)]
-        read_only: bool,
-        /// Let anonymous users upload (vsftpd's anon_upload_enable; off by default).
-        #[arg(long)]
-        anon_upload: bool,
-        /// Seconds to wait for a data connection (vsftpd's connect/accept timeout).
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
-        /// Seconds without a command before a session is closed (vsftpd's idle_session_timeout).
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
-        idle_timeout: u64,
-        /// Seconds a transfer may move no data before it is ended (data_connection_timeout).
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
-        data_timeout: u64,
-        /// Sessions at once (vsftpd's max_clients).
-        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100000))]
-        max_clients: u64,
-        /// Sessions at once from one address (vsftpd's max_per_ip).
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100000))]
-        max_per_ip: u64,
-        /// Seconds a wrong password waits for its 530 (vsftpd's delay_failed_login).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=60))]
-        delay_failed_login: u64,
-        /// Failed logins after which a session is closed (vsftpd's max_login_fails; 0 = never).
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
-        max_login_fails: u32,
+    /// The directory to serve (nothing outside it is ever read or written).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Address and port to listen on (ports below 1024, such as 21, need root).
+    #[arg(long, default_value = "127.0.0.1:2121")]
+    listen: std::net::SocketAddrV4,
+    /// Passive port range, e.g. 10001-10005.
+    #[arg(long, default_value = "1024-65535")]
+    pasv_range: ftp_lab::ports::PortRange,
+    /// Active-mode source port: a number (20 needs root) or `any` for an ephemeral port.
+    #[arg(long, default_value = "any")]
+    active_port: String,
+    /// A named account, NAME:PASS (repeatable). Anonymous login is always allowed.
+    #[arg(long)]
+    user: Vec<String>,
+    /// Refuse all uploads.
+    #[arg(long)]
+    read_only: bool,
+    /// Let anonymous users upload (vsftpd's anon_upload_enable; off by default).
+    #[arg(long)]
+    anon_upload: bool,
+    /// Seconds to wait for a data connection (vsftpd's connect/accept timeout).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// Seconds without a command before a session is closed (vsftpd's idle_session_timeout).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    idle_timeout: u64,
+    /// Seconds a transfer may move no data before it is ended (data_connection_timeout).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    data_timeout: u64,
+    /// Sessions at once (vsftpd's max_clients).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=100000))]
+    max_clients: u64,
+    /// Sessions at once from one address (vsftpd's max_per_ip).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100000))]
+    max_per_ip: u64,
+    /// Seconds a wrong password waits for its 530 (vsftpd's delay_failed_login).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=60))]
+    delay_failed_login: u64,
+    /// Failed logins after which a session is closed (vsftpd's max_login_fails; 0 = never).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    max_login_fails: u32,
 }
 
 /// Writes to standard output and flushes, so a full disk or a closed pipe is an error (exit 2
@@ -292,6 +292,9 @@ fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode
             st.truncated,
             st.bad_checksums
         ));
+        if let Some(why) = &st.ends_early {
+            s.push_str(&format!("The file ends early: {why}.\n"));
+        }
         for c in &t.clients {
             for a in &c.actions {
                 let mark = if a.ok { "ok  " } else { "FAIL" };
@@ -433,7 +436,11 @@ fn probe(url: &str, mode: &str, timeout: u64) -> Result<ExitCode> {
     let mut verdicts = Vec::new();
     for m in modes {
         let r = ftp_lab::live::probe::probe(&target, m, Duration::from_secs(timeout));
-        let name = if m == Mode::Active { "active" } else { "passive" };
+        let name = if m == Mode::Active {
+            "active"
+        } else {
+            "passive"
+        };
         println!("--- {name} mode ---");
         for l in &r.transcript {
             println!("  {l}");

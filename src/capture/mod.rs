@@ -27,6 +27,7 @@ mod actions;
 mod assemble;
 mod flows;
 mod pair;
+mod pcapng;
 pub mod read;
 mod replay;
 pub mod scenario;

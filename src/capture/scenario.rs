@@ -7,12 +7,12 @@
 
 use crate::firewall::{Action, CtState, Direction, FirewallSpec, PortMatch, RejectWith, Rule};
 use crate::ftp::client::DataCommands;
+use crate::ftp::command::verb;
 use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{
     ActionSpec, ActivePort, ClientSpec, Expectation, Expected, LinkSpec, NodeSpec, RouterSpec,
     Scenario, ServerProfile, ServerSpec,
 };
-use crate::ftp::command::verb;
 use crate::trace::{Channel, Connection, EventKind, Mechanism, NodeKind, PacketFate, Trace};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -49,7 +49,10 @@ impl<'a> Seen<'a> {
                 .and_then(|n| n.address)
                 .unwrap_or(or)
         };
-        let (mut client, mut server) = (address(NodeKind::Client, CLIENT), address(NodeKind::Server, SERVER));
+        let (mut client, mut server) = (
+            address(NodeKind::Client, CLIENT),
+            address(NodeKind::Server, SERVER),
+        );
         let mut notes = Vec::new();
         if !usable(client) || !usable(server) || client == server {
             notes.push(format!(
@@ -57,19 +60,34 @@ impl<'a> Seen<'a> {
             ));
             (client, server) = (CLIENT, SERVER);
         }
-        let control = trace.connections.iter().find(|k| k.channel == Channel::Control);
-        let data = trace.connections.iter().filter(|k| k.channel == Channel::Data).next_back();
+        let control = trace
+            .connections
+            .iter()
+            .find(|k| k.channel == Channel::Control);
+        let data = trace
+            .connections
+            .iter()
+            .filter(|k| k.channel == Channel::Data)
+            .next_back();
         let lines: Vec<String> = trace
             .events
             .iter()
             .filter_map(|e| match &e.kind {
                 EventKind::FtpCommand { line, sent: true } => Some(line.clone()),
-                EventKind::FtpReply { code, text, sent: true } => Some(format!("{code} {text}")),
+                EventKind::FtpReply {
+                    code,
+                    text,
+                    sent: true,
+                } => Some(format!("{code} {text}")),
                 _ => None,
             })
             .collect();
-        let active = lines.iter().any(|l| matches!(verb(l).as_str(), "PORT" | "EPRT"));
-        let mode = data.and_then(|k| k.mode).unwrap_or(if active { Mode::Active } else { Mode::Passive });
+        let active = lines
+            .iter()
+            .any(|l| matches!(verb(l).as_str(), "PORT" | "EPRT"));
+        let mode =
+            data.and_then(|k| k.mode)
+                .unwrap_or(if active { Mode::Active } else { Mode::Passive });
         Seen {
             client,
             server,
@@ -132,11 +150,17 @@ fn script(trace: &Trace, user: String) -> (Vec<ActionSpec>, BTreeMap<String, Str
         },
     ];
     let mut files = BTreeMap::new();
-    let seen = trace.clients.first().map_or(&[][..], |c| c.actions.as_slice());
+    let seen = trace
+        .clients
+        .first()
+        .map_or(&[][..], |c| c.actions.as_slice());
     for a in seen {
         match &a.action {
             ActionKind::Get(f) => {
-                files.insert(f.clone(), "(the file's content was not in the capture)\n".to_owned());
+                files.insert(
+                    f.clone(),
+                    "(the file's content was not in the capture)\n".to_owned(),
+                );
                 actions.push(ActionSpec::Get(f.clone()));
             }
             ActionKind::Put(f) => actions.push(ActionSpec::Put {
@@ -179,7 +203,12 @@ fn block(trace: &Trace, failed: bool) -> Option<(Action, RejectWith)> {
 
 /// A stateful firewall protecting `protects`, blocking inbound new connections (to the data
 /// port in passive mode) when `block` says so.
-fn firewall(name: &str, protects: &str, block: Option<(Action, RejectWith)>, seen: &Seen) -> FirewallSpec {
+fn firewall(
+    name: &str,
+    protects: &str,
+    block: Option<(Action, RejectWith)>,
+    seen: &Seen,
+) -> FirewallSpec {
     let mut rules = vec![Rule {
         action: Action::Accept,
         state: vec![CtState::Established, CtState::Related],
@@ -191,7 +220,11 @@ fn firewall(name: &str, protects: &str, block: Option<(Action, RejectWith)>, see
             (Mode::Passive, Some(k)) => PortMatch::Port(u32::from(k.responder.port())),
             _ => PortMatch::Any,
         };
-        let what = if action == Action::Drop { "drop" } else { "reject" };
+        let what = if action == Action::Drop {
+            "drop"
+        } else {
+            "reject"
+        };
         rules.push(Rule {
             action,
             direction: Direction::Inbound,

@@ -314,12 +314,16 @@ fn firewall_check(c: &Check, f: &FirewallSpec) -> (bool, String) {
             if n <= *max {
                 (
                     true,
-                    format!("{n} NEW ports open inbound on {firewall} ({words}), at most {max} allowed"),
+                    format!(
+                        "{n} NEW ports open inbound on {firewall} ({words}), at most {max} allowed"
+                    ),
                 )
             } else {
                 (
                     false,
-                    format!("{n} NEW ports open inbound on {firewall}, at most {max} allowed: {words} count as {n}"),
+                    format!(
+                        "{n} NEW ports open inbound on {firewall}, at most {max} allowed: {words} count as {n}"
+                    ),
                 )
             }
         }
@@ -345,10 +349,8 @@ fn no_inbound_new(f: &FirewallSpec) -> (bool, String) {
             format!("no rule of {firewall} accepts NEW connections inbound"),
         );
     }
-    let by = accepting_new_inbound(f).map_or_else(
-        || "its default policy".to_owned(),
-        |k| format!("rule {k}"),
-    );
+    let by = accepting_new_inbound(f)
+        .map_or_else(|| "its default policy".to_owned(), |k| format!("rule {k}"));
     (
         false,
         format!(

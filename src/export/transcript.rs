@@ -158,7 +158,13 @@ fn packet_words(p: &crate::trace::Packet) -> (String, String) {
 
 /// One event's line in the timeline, if it has one: a packet (where it was sent, or every
 /// hop when verbose), a TCP state (verbose), what the user typed, a note.
-fn timeline_line(out: &mut String, trace: &Trace, ends: &Ends, e: &crate::trace::Event, opts: Options) {
+fn timeline_line(
+    out: &mut String,
+    trace: &Trace,
+    ends: &Ends,
+    e: &crate::trace::Event,
+    opts: Options,
+) {
     let at = trace.node_name(e.node);
     let step = e.step.map(|s| format!("[{s}]")).unwrap_or_default();
     let time = e.time.to_string();
@@ -210,7 +216,11 @@ fn timeline_line(out: &mut String, trace: &Trace, ends: &Ends, e: &crate::trace:
 /// nonsense mixed together.
 fn terminals(out: &mut String, trace: &Trace) {
     let terminals: Vec<Option<&str>> = if trace.clients.len() > 1 {
-        trace.clients.iter().map(|c| Some(c.name.as_str())).collect()
+        trace
+            .clients
+            .iter()
+            .map(|c| Some(c.name.as_str()))
+            .collect()
     } else {
         vec![None]
     };

@@ -128,7 +128,15 @@ fn table(
         }
         st.followed = here;
     }
-    let heads = ["time (s)", "at", "what", "step", "firewall verdict", "channel", "from → to"];
+    let heads = [
+        "time (s)",
+        "at",
+        "what",
+        "step",
+        "firewall verdict",
+        "channel",
+        "from → to",
+    ];
     table
         .header(row_h + 2.0, |mut hr| {
             for h in heads {

@@ -84,7 +84,11 @@ pub fn row(trace: &Trace, i: usize) -> Row {
     let (from_to, summary, verdict) = match &e.kind {
         EventKind::Packet { packet, fate } => packet_row(trace, e, *packet, fate),
         EventKind::FtpCommand { line, sent } => {
-            let how = if *sent { "command sent:" } else { "command read:" };
+            let how = if *sent {
+                "command sent:"
+            } else {
+                "command read:"
+            };
             (none(), format!("{how} {}", masked(line)), none())
         }
         EventKind::FtpReply { code, text, sent } => {
@@ -300,13 +304,33 @@ pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo>
         _ => "other",
     };
     let mut v = vec![
-        field("IPv4", "Version, header length", format!("4, {ihl} bytes"), 0..1),
-        field("IPv4", "Total length", format!("{} bytes", be16(b, 2)), 2..4),
+        field(
+            "IPv4",
+            "Version, header length",
+            format!("4, {ihl} bytes"),
+            0..1,
+        ),
+        field(
+            "IPv4",
+            "Total length",
+            format!("{} bytes", be16(b, 2)),
+            2..4,
+        ),
         field("IPv4", "TTL", p.ttl.to_string(), 8..9),
         field("IPv4", "Protocol", format!("{} ({proto})", b[9]), 9..10),
-        field("IPv4", "Header checksum", format!("0x{:04x}", p.ip_checksum), 10..12),
+        field(
+            "IPv4",
+            "Header checksum",
+            format!("0x{:04x}", p.ip_checksum),
+            10..12,
+        ),
         field("IPv4", "Source address", p.src.ip().to_string(), 12..16),
-        field("IPv4", "Destination address", p.dst.ip().to_string(), 16..20),
+        field(
+            "IPv4",
+            "Destination address",
+            p.dst.ip().to_string(),
+            16..20,
+        ),
     ];
     match &p.icmp {
         Some(i) => v.extend(icmp_fields(p, i, ihl)),
@@ -321,9 +345,24 @@ fn icmp_fields(p: &Packet, i: &crate::trace::Icmp, t: usize) -> Vec<FieldInfo> {
         return Vec::new();
     }
     let mut v = vec![
-        field("ICMP", "Type", format!("{} (destination unreachable)", i.kind), t..t + 1),
-        field("ICMP", "Code", format!("{} ({})", i.code, i.words()), t + 1..t + 2),
-        field("ICMP", "Checksum", format!("0x{:04x}", p.tcp_checksum), t + 2..t + 4),
+        field(
+            "ICMP",
+            "Type",
+            format!("{} (destination unreachable)", i.kind),
+            t..t + 1,
+        ),
+        field(
+            "ICMP",
+            "Code",
+            format!("{} ({})", i.code, i.words()),
+            t + 1..t + 2,
+        ),
+        field(
+            "ICMP",
+            "Checksum",
+            format!("0x{:04x}", p.tcp_checksum),
+            t + 2..t + 4,
+        ),
     ];
     if let Some((a, c)) = i.quoted {
         let q = t + 8;
@@ -368,15 +407,35 @@ fn tcp_fields(trace: &Trace, p: &Packet, conn: Option<ConnId>, t: usize) -> Vec<
     };
     let mut v = vec![
         field("TCP", "Source port", p.src.port().to_string(), t..t + 2),
-        field("TCP", "Destination port", p.dst.port().to_string(), t + 2..t + 4),
+        field(
+            "TCP",
+            "Destination port",
+            p.dst.port().to_string(),
+            t + 2..t + 4,
+        ),
         field("TCP", "Sequence number", seq_words, t + 4..t + 8),
         field("TCP", "Acknowledgment number", ack_words, t + 8..t + 12),
-        field("TCP", "Header length, flags", format!("{doff} bytes, {}", p.flags), t + 12..t + 14),
+        field(
+            "TCP",
+            "Header length, flags",
+            format!("{doff} bytes, {}", p.flags),
+            t + 12..t + 14,
+        ),
         field("TCP", "Window", p.window.to_string(), t + 14..t + 16),
-        field("TCP", "Checksum", format!("0x{:04x}", p.tcp_checksum), t + 16..t + 18),
+        field(
+            "TCP",
+            "Checksum",
+            format!("0x{:04x}", p.tcp_checksum),
+            t + 16..t + 18,
+        ),
     ];
     if p.payload_len > 0 {
-        v.push(field("TCP", "Payload", format!("{} bytes", p.payload_len), t + doff..b.len()));
+        v.push(field(
+            "TCP",
+            "Payload",
+            format!("{} bytes", p.payload_len),
+            t + doff..b.len(),
+        ));
     }
     v
 }

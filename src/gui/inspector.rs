@@ -76,7 +76,10 @@ fn packet_view(
     ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());
     let sel = fs.iter().find(|f| Some(f.name) == st.field);
     let changed = rewrite_at(trace, ev).map(|r| {
-        changed_bytes(&trace.packets[r.before].bytes, &trace.packets[r.after].bytes)
+        changed_bytes(
+            &trace.packets[r.before].bytes,
+            &trace.packets[r.after].bytes,
+        )
     });
     hex(ui, &p.bytes, sel, changed.as_deref().unwrap_or(&[]), pal);
     if changed.is_some() {
@@ -94,15 +97,22 @@ fn header(ui: &mut egui::Ui, trace: &Trace, ev: usize, cursor: usize, pal: &Pale
     let p = &trace.packets[*packet];
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("Packet {}", p.id)).strong());
-        ui.label(RichText::new(p.summary()).color(pal.channel(e.channel)).strong());
+        ui.label(
+            RichText::new(p.summary())
+                .color(pal.channel(e.channel))
+                .strong(),
+        );
         if ui.button("Copy as text").clicked() {
             ui.ctx().copy_text(as_text(trace, ev));
         }
     });
     if ev != cursor {
         ui.label(
-            RichText::new(format!("(the last packet before the cursor, at t = {})", e.time))
-                .small(),
+            RichText::new(format!(
+                "(the last packet before the cursor, at t = {})",
+                e.time
+            ))
+            .small(),
         );
     }
     if let Some(s) = e.step {
@@ -116,7 +126,10 @@ fn links(ui: &mut egui::Ui, trace: &Trace, ev: usize) -> Option<Command> {
     let mut cmd = None;
     let links = [
         ("Announced by", setup_event(trace, ev)),
-        ("The data connection it announced", announced_event(trace, ev)),
+        (
+            "The data connection it announced",
+            announced_event(trace, ev),
+        ),
     ];
     for (words, target) in links {
         if let Some(t) = target
@@ -129,7 +142,12 @@ fn links(ui: &mut egui::Ui, trace: &Trace, ev: usize) -> Option<Command> {
 }
 
 /// Every middlebox's decision on the packet: the rule, the tracking state, why.
-fn firewall_decisions(ui: &mut egui::Ui, trace: &Trace, packet: crate::ids::PacketId, pal: &Palette) {
+fn firewall_decisions(
+    ui: &mut egui::Ui,
+    trace: &Trace,
+    packet: crate::ids::PacketId,
+    pal: &Palette,
+) {
     let decided = decisions(trace, packet);
     if decided.is_empty() {
         return;

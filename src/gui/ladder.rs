@@ -229,7 +229,11 @@ fn row(
 impl Row<'_> {
     /// Future rows are thinner, but their words keep full contrast.
     fn text_col(&self) -> egui::Color32 {
-        if self.past { self.pal.text } else { self.pal.faint }
+        if self.past {
+            self.pal.text
+        } else {
+            self.pal.faint
+        }
     }
 
     /// The highlight, the lifelines, the time and the step's number.
@@ -329,7 +333,11 @@ impl Row<'_> {
         if lr.right() > r.right() {
             lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
         }
-        let bg = if self.current { pal.highlight } else { pal.label_bg };
+        let bg = if self.current {
+            pal.highlight
+        } else {
+            pal.label_bg
+        };
         p.rect_filled(lr, 2.0, bg);
         p.galley(lr.min, galley, self.text_col());
         text

@@ -182,9 +182,9 @@ fn packet_detail(
             verdict.reply_kind().words(),
             verdict.reply_kind().errno()
         ),
-        PacketFate::Unroutable { why } => format!(
-            "{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry."
-        ),
+        PacketFate::Unroutable { why } => {
+            format!("{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry.")
+        }
     };
     // A NAT's helper rewrote it: what goes on is the rewritten packet.
     let (after, p) = match fate {

@@ -148,7 +148,10 @@ fn about_firewall(
         explain: if ask_rule {
             format!("{} will {} it: {seen}.", v.middlebox, v.action)
         } else {
-            format!("{} will {} it: {seen}, and {decides}.", v.middlebox, v.action)
+            format!(
+                "{} will {} it: {seen}, and {decides}.",
+                v.middlebox, v.action
+            )
         },
     }];
     if ask_rule {

@@ -59,6 +59,9 @@ impl FtpLabApp {
                     "{} frames read, {} IPv4; {} not FTP; {} cut short by the snap length; {} with bad checksums (often the sender's offloading).",
                     st.frames, st.ipv4, st.not_ftp, st.truncated, st.bad_checksums
                 ));
+                if let Some(why) = &st.ends_early {
+                    ui.label(RichText::new(format!("The file ends early: {why}.")).color(pal.bad));
+                }
                 ui.separator();
                 if ui
                     .button("Make a scenario from this capture")

@@ -335,7 +335,13 @@ fn node_lines(node: &crate::trace::NodeInfo, font: f32, trace: &Trace) -> Vec<(V
 
 /// A line that does not fit `room` is set smaller first (down to 70 %, never under the
 /// palette's smallest), then said in a shorter form, then shortened: (text, size).
-fn fitted(painter: &egui::Painter, forms: &[String], f: f32, room: f32, pal: &Palette) -> (String, f32) {
+fn fitted(
+    painter: &egui::Painter,
+    forms: &[String],
+    f: f32,
+    room: f32,
+    pal: &Palette,
+) -> (String, f32) {
     let width = |t: &str, f: f32| {
         painter
             .layout_no_wrap(t.to_owned(), egui::FontId::proportional(f), Color32::BLACK)

@@ -188,7 +188,10 @@ fn verdict(
 fn works_words(mode: Mode, how: &str, reply: &str, d: &Driver) -> String {
     let at = |a: Option<SocketAddrV4>| a.map_or("?".into(), |a| a.to_string());
     match mode {
-        Mode::Passive => format!("passive: works with {how}, {reply} announced {}", at(d.reply_227)),
+        Mode::Passive => format!(
+            "passive: works with {how}, {reply} announced {}",
+            at(d.reply_227)
+        ),
         Mode::Active => format!(
             "active: works with {how}, the server connected from {} to {}",
             at(d.data_peer),
@@ -198,7 +201,13 @@ fn works_words(mode: Mode, how: &str, reply: &str, d: &Driver) -> String {
 }
 
 /// Why a mode failed: the connection that did not come, and the reply that said so.
-fn fails_words(mode: Mode, how: &str, failed: Option<&ActionResult>, d: &Driver, timeout: Duration) -> String {
+fn fails_words(
+    mode: Mode,
+    how: &str,
+    failed: Option<&ActionResult>,
+    d: &Driver,
+    timeout: Duration,
+) -> String {
     let at = |a: Option<SocketAddrV4>| a.map_or("?".into(), |a| a.to_string());
     let code = failed
         .and_then(|r| r.reply)

@@ -441,7 +441,11 @@ impl Nat {
             ));
         }
         if p.flags.ack && ack != p.ack {
-            changes.push(change("TCP acknowledgment number (shifted back)", p.ack, ack));
+            changes.push(change(
+                "TCP acknowledgment number (shifted back)",
+                p.ack,
+                ack,
+            ));
         }
         Translated {
             src,
