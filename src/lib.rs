@@ -8,6 +8,9 @@
 //! trace.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+// No function of the program over 80 lines (clippy.toml sets the threshold; the tests
+// and benches, tables of cases, are not held to it).
+#![warn(clippy::too_many_lines)]
 
 pub mod capture;
 pub mod diagnose;

@@ -1,6 +1,8 @@
 //! `ftp-lab`: with no arguments (or a scenario file) it opens the window; `run` and `check` a
 //! scenario headless; `serve` and `probe` use the same FTP code over real sockets.
 
+#![warn(clippy::too_many_lines)]
+
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use ftp_lab::export::transcript;

@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::peers::Bounded;
+
 use common::live::*;
 use ftp_lab::capture::{self, Explained};
 use ftp_lab::diagnose::failing_step;
@@ -18,15 +20,6 @@ use ftp_lab::trace::{Channel, Mechanism};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Capturing needs dumpcap and the right to capture (root, or its capabilities).
-fn can_capture() -> bool {
-    let ok = Command::new("dumpcap")
-        .args(["-D"])
-        .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("lo"));
-    peer("dumpcap with the right to capture on lo", ok)
-}
 
 struct Dumpcap {
     child: Child,
@@ -158,16 +151,7 @@ fn serve_on(ip: &str, pasv: &str) -> (Child, u16, PathBuf) {
     (child, port, root)
 }
 
-#[test]
 fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
-    if !can_capture()
-        || !peer(
-            "curl",
-            Command::new("curl").arg("--version").output().is_ok(),
-        )
-    {
-        return;
-    }
     let ip = "127.0.0.21";
     let (mut server, port, _root) = serve_on(ip, "26001-26010");
     for (flags, mode, pcapng) in [
@@ -181,7 +165,7 @@ fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
             .args(["-s", "--max-time", "10"])
             .args(&flags)
             .arg(format!("ftp://{ip}:{port}/readme.txt"))
-            .output()
+            .output_within(120)
             .unwrap();
         assert!(out.status.success(), "curl {flags:?}");
         let x = cap.stop_and_explain();
@@ -200,19 +184,7 @@ fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
     let _ = server.wait();
 }
 
-#[test]
 fn ftplib_against_pyftpdlib_in_both_modes() {
-    if !can_capture()
-        || !peer(
-            "pyftpdlib",
-            Command::new("python3")
-                .args(["-c", "import pyftpdlib"])
-                .status()
-                .is_ok_and(|s| s.success()),
-        )
-    {
-        return;
-    }
     let ip = "127.0.0.22";
     let dir = root("cap-pyftpdlib");
     let port = free_port();
@@ -241,7 +213,7 @@ FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
         );
         let out = Command::new("python3")
             .args(["-c", &client])
-            .output()
+            .output_within(120)
             .unwrap();
         assert!(
             out.status.success(),
@@ -267,16 +239,7 @@ FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
 
 /// A PORT naming a port nobody listens on: the server's SYN is answered by the kernel's RST,
 /// and `serve` replies 425 at once.
-#[test]
 fn a_data_connection_refused_by_a_reset() {
-    if !can_capture()
-        || !peer(
-            "python3",
-            Command::new("python3").arg("--version").output().is_ok(),
-        )
-    {
-        return;
-    }
     let ip = "127.0.0.23";
     let (mut server, port, _root) = serve_on(ip, "26031-26040");
     let file = tmp("refused.pcapng");
@@ -288,7 +251,7 @@ fn a_data_connection_refused_by_a_reset() {
     );
     let out = Command::new("python3")
         .args(["-c", &client])
-        .output()
+        .output_within(120)
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -332,7 +295,7 @@ impl Netns {
         let run = |args: &[&str]| -> Result<(), String> {
             let o = Command::new(args[0])
                 .args(&args[1..])
-                .output()
+                .output_within(120)
                 .map_err(|e| e.to_string())?;
             if o.status.success() {
                 Ok(())
@@ -386,27 +349,9 @@ impl Drop for Netns {
 
 /// A real drop: iptables in the server's namespace drops the passive data connection; the
 /// capture on the client's side shows the client's SYN retried and never answered.
-#[test]
 fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
-    // SAFETY of the check: only root can create namespaces; say why when skipping.
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if !root {
-        eprintln!("SKIPPED: not root, so no network namespace and no iptables (CI runs as root)");
-        return;
-    }
-    if !can_capture() {
-        return;
-    }
-    let ns = match Netns::create() {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("SKIPPED: network namespaces or iptables/nft are not available here: {e}");
-            return;
-        }
-    };
+    // The harness checked that namespaces can be made (Peer::Netns): failing now is a failure.
+    let ns = Netns::create().unwrap_or_else(|e| panic!("cannot make the namespaces: {e}"));
     let dir = root_dir("netns");
     let mut server = Command::new("ip")
         .args([
@@ -430,7 +375,7 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
     let client = "import ftplib, socket\nf = ftplib.FTP()\nf.connect('10.77.0.1', 2121, timeout=8)\nf.login()\ntry:\n    f.nlst()\nexcept (socket.timeout, TimeoutError, OSError) as e:\n    print('timeout', e)\ntry:\n    f.quit()\nexcept Exception:\n    pass\n";
     let out = Command::new("ip")
         .args(["netns", "exec", &ns.cli, "python3", "-c", client])
-        .output()
+        .output_within(120)
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -471,4 +416,14 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
 
 fn root_dir(tag: &str) -> PathBuf {
     root(tag)
+}
+
+fn main() -> std::process::ExitCode {
+    use common::peers::Peer;
+    common::peers::main(tests![
+        needs [Peer::Dumpcap, Peer::Curl] => curl_against_serve_in_both_modes_as_pcap_and_pcapng;
+        needs [Peer::Dumpcap, Peer::Python, Peer::Pyftpdlib] => ftplib_against_pyftpdlib_in_both_modes;
+        needs [Peer::Dumpcap, Peer::Python] => a_data_connection_refused_by_a_reset;
+        needs [Peer::Dumpcap, Peer::Netns] => a_passive_connection_dropped_by_iptables_in_a_namespace;
+    ])
 }

@@ -1,13 +1,16 @@
 #![allow(clippy::unwrap_used)]
 //! The command line, run as a user runs it.
 
+mod common;
+
+use common::peers::Bounded;
 use std::process::Command;
 
 fn ftp_lab(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
+        .output_within(120)
         .expect("runs");
     (
         out.status.code().unwrap_or(-1),

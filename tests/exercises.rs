@@ -4,6 +4,9 @@
 //! with the check they break named. Exercises with several good answers accept each. `grade`
 //! on the command line: tables, JSON, CSV, a folder, refused answers, exit codes.
 
+mod common;
+
+use common::peers::Bounded;
 use ftp_lab::exercise::{Exercise, Grade};
 use ftp_lab::firewall::{Action, CtState, Direction, PortMatch, Rule};
 use ftp_lab::ftp::Mode;
@@ -346,7 +349,7 @@ fn ftp_lab_cmd(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
         .args(args)
         .current_dir(root())
-        .output()
+        .output_within(120)
         .unwrap();
     (
         out.status.code().unwrap_or(-1),

@@ -40,27 +40,62 @@ fn default_app() -> FtpLabApp {
     FtpLabApp::new(Some(&scenario("active-client-fw-drops.ron")))
 }
 
-/// Renders the README's screenshots. With `FTP_LAB_SCREENSHOTS=assets` they are written there
-/// (see the README); otherwise to `target/screenshots`, so every run checks that the screens render.
-#[test]
-fn screenshots() {
+/// Steps forward (→) until the story says `what`; fails after `max` steps instead of hanging
+/// when a regression means it never does.
+fn step_until(h: &mut Harness<'_, FtpLabApp>, what: &str, max: usize) {
+    for _ in 0..max {
+        if narration(h).contains(what) {
+            return;
+        }
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    panic!("the story never said '{what}' within {max} steps");
+}
+
+fn shots_dir() -> std::path::PathBuf {
     let dir = std::env::var("FTP_LAB_SCREENSHOTS").map_or_else(
         |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"),
         std::path::PathBuf::from,
     );
     std::fs::create_dir_all(&dir).unwrap();
-    let shot = |h: &mut Harness<'_, FtpLabApp>, name: &str| {
-        h.remove_cursor();
-        h.run();
-        let img = h.render().unwrap();
-        let screen = h.ctx.content_rect().size() * h.ctx.zoom_factor();
-        assert_eq!(
-            (img.width(), img.height()),
-            (screen.x.round() as u32, screen.y.round() as u32)
-        );
-        img.save(dir.join(format!("{name}.png"))).unwrap();
-    };
-    // A 1024×768 projector: normal, presentation, and predict mode asking its question.
+    dir
+}
+
+fn shot(h: &mut Harness<'_, FtpLabApp>, name: &str) {
+    h.remove_cursor();
+    h.run();
+    let img = h.render().unwrap();
+    let screen = h.ctx.content_rect().size() * h.ctx.zoom_factor();
+    assert_eq!(
+        (img.width(), img.height()),
+        (screen.x.round() as u32, screen.y.round() as u32)
+    );
+    img.save(shots_dir().join(format!("{name}.png"))).unwrap();
+}
+
+/// Renders the README's screenshots. With `FTP_LAB_SCREENSHOTS=assets` they are written there
+/// (see the README); otherwise to `target/screenshots`, so every run checks that the screens render.
+#[test]
+fn screenshots() {
+    projector_shots();
+    predict_shots();
+    failure_shots();
+    // Passive mode through the same firewall: at step 4, then at the end.
+    let mut h = harness(FtpLabApp::new(Some(&scenario(
+        "passive-stateful-client-fw.ron",
+    ))));
+    h.key_press(egui::Key::Num4);
+    h.run();
+    shot(&mut h, "passive-success");
+    h.key_press(egui::Key::F);
+    h.run();
+    shot(&mut h, "passive-success-presentation");
+    other_shots();
+}
+
+/// A 1024×768 projector: normal and presentation.
+fn projector_shots() {
     let mut h = common::ui::harness_at(default_app(), (1024.0, 768.0));
     let drop = common::ui::first_drop(h.state());
     h.state_mut()
@@ -70,41 +105,34 @@ fn screenshots() {
     h.key_press(egui::Key::F);
     h.run();
     shot(&mut h, "projector-1024-presentation");
+}
+
+/// Predict mode asking its question, and answered.
+fn predict_shots() {
     let mut h = common::ui::harness_at(default_app(), (1024.0, 768.0));
     h.key_press(egui::Key::F);
     h.key_press(egui::Key::P);
     h.run();
     h.state_mut().playback.granularity = ftp_lab::gui::model::Granularity::Ftp;
-    for _ in 0..40 {
-        if h.query_by_label_contains("What will client-fw do")
-            .is_some()
-        {
-            break;
-        }
-        if h.state().playback.asking.is_some() {
-            let q = h.state().playback.asking.unwrap();
-            h.state_mut()
-                .apply(ftp_lab::gui::model::Command::Answered(q));
-        } else {
-            h.key_press(egui::Key::ArrowRight);
-        }
-        h.run();
-    }
+    assert!(
+        common::ui::step_to_question(&mut h, "What will client-fw do"),
+        "predict mode asks what client-fw will do"
+    );
+    h.run();
     h.get_by_label_contains("What will client-fw do");
     shot(&mut h, "predict-question");
     h.get_by_label("b. drop").click();
     h.run();
     shot(&mut h, "predict-answered");
-    // Active mode through the client firewall that drops: just after the drop.
+}
+
+/// Active mode through the client firewall that drops: just after the drop, the inspector.
+fn failure_shots() {
     let mut h = harness(default_app());
     h.key_press(egui::Key::Num3);
     h.run();
-    while !narration(&h).contains("DROPPED") {
-        h.key_press(egui::Key::ArrowRight);
-        h.run();
-    }
+    step_until(&mut h, "DROPPED", 40);
     shot(&mut h, "active-fail");
-    // The inspector on the dropped SYN, beside the event list.
     h.get_by_label("Packet inspector").click();
     h.get_by_label("Event list").click();
     h.run();
@@ -118,17 +146,10 @@ fn screenshots() {
     h.get_by_label("Ladder diagram").click();
     h.run();
     shot(&mut h, "active-fail-presentation");
-    // Passive mode through the same firewall: at step 4, then at the end.
-    let mut h = harness(FtpLabApp::new(Some(&scenario(
-        "passive-stateful-client-fw.ron",
-    ))));
-    h.key_press(egui::Key::Num4);
-    h.run();
-    shot(&mut h, "passive-success");
-    h.key_press(egui::Key::F);
-    h.run();
-    shot(&mut h, "passive-success-presentation");
-    // Not in the README, but looked at: the plot, the help overlay, a reject.
+}
+
+/// Not in the README, but looked at: the plot, the help overlay, a reject.
+fn other_shots() {
     let mut h = harness(default_app());
     h.get_by_label("Time–sequence plot").click();
     h.key_press(egui::Key::End);
@@ -142,10 +163,7 @@ fn screenshots() {
     ))));
     h.key_press(egui::Key::Num3);
     h.run();
-    while !narration(&h).contains("REJECTED") {
-        h.key_press(egui::Key::ArrowRight);
-        h.run();
-    }
+    step_until(&mut h, "REJECTED", 40);
     for _ in 0..2 {
         h.key_press(egui::Key::ArrowRight);
         h.run();

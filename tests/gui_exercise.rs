@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::peers::Bounded;
+
 use common::ui::{harness_with_file_dialog, texts, type_path};
 use egui_kittest::kittest::Queryable;
 use ftp_lab::gui::FtpLabApp;
@@ -75,7 +77,7 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
         .args(["grade"])
         .arg(&ex_path)
         .arg(&answer)
-        .output()
+        .output_within(120)
         .unwrap();
     assert_eq!(
         graded.status.code(),

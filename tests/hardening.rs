@@ -3,6 +3,9 @@
 //! the position scanner or smoltcp, numbers that wrapped, files that took minutes or gigabytes,
 //! and output that failed silently. Run through the binary, as a user (or an attacker) would.
 
+mod common;
+
+use common::peers::Bounded;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -192,7 +195,7 @@ fn a_full_disk_is_an_error_not_a_silent_success() {
         .arg(&scenario)
         .stdout(full)
         .stderr(Stdio::piped())
-        .output()
+        .wait_within(120)
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("standard output"));

@@ -2,9 +2,12 @@
 //! The same FTP code over real loopback sockets, against peers nobody here wrote: curl and
 //! Python's ftplib against `ftp-lab serve`, and `ftp-lab probe` against pyftpdlib.
 //!
-//! A missing peer is named and the test skips loudly; under CI (CI=true) it fails.
+//! A missing peer shows as a skip in the test's name; under CI (CI=true) it fails
+//! (`tests/common/peers.rs`).
 
 mod common;
+
+use common::peers::Bounded;
 
 use common::live::*;
 use std::io::{Read, Write};
@@ -12,32 +15,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn have_curl() -> bool {
-    peer(
-        "curl",
-        Command::new("curl")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success()),
-    )
-}
-
-fn have_python(module: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    peer(&format!("python3 with {module}"), ok)
-}
-
 /// curl with its defaults (EPSV for passive, EPRT for `-P`) and with the classic commands
 /// (`--disable-epsv` → PASV, `--disable-eprt` → PORT): LIST, RETR, STOR, byte for byte; curl's
 /// own verbose log says which command it used.
-#[test]
 fn curl_lists_retrieves_and_stores_in_both_modes() {
-    if !have_curl() {
-        return;
-    }
     let s = serve("curl", "20001-20010", &[]);
     let url = format!("ftp://127.0.0.1:{}", s.port);
     let want = std::fs::read(s.root.join("pub/blob.bin")).unwrap();
@@ -53,7 +34,7 @@ fn curl_lists_retrieves_and_stores_in_both_modes() {
                 .args(["-v", "-s", "-S", "--max-time", "20"])
                 .args(flags)
                 .args(more)
-                .output()
+                .output_within(120)
                 .unwrap();
             let log = String::from_utf8_lossy(&out.stderr).into_owned();
             assert!(out.status.success(), "{verb}: {log}");
@@ -80,11 +61,7 @@ fn curl_lists_retrieves_and_stores_in_both_modes() {
 }
 
 /// Python's ftplib with the extended commands: EPSV (its `parse229`) and `sendeprt`.
-#[test]
 fn ftplib_uses_epsv_and_eprt() {
-    if !have_python("ftplib") {
-        return;
-    }
     let s = serve("ftplib-ext", "20031-20040", &[]);
     let script = r#"
 import ftplib, socket, sys
@@ -133,7 +110,7 @@ print("ok")
 "#;
     let out = Command::new("python3")
         .args(["-c", script, &s.port.to_string(), s.root.to_str().unwrap()])
-        .output()
+        .output_within(120)
         .unwrap();
     assert!(
         out.status.success(),
@@ -143,11 +120,7 @@ print("ok")
     );
 }
 
-#[test]
 fn ftplib_works_in_both_modes() {
-    if !have_python("ftplib") {
-        return;
-    }
     let s = serve("ftplib", "20011-20020", &[]);
     let script = r#"
 import ftplib, io, sys
@@ -174,7 +147,7 @@ print("ok")
 "#;
     let out = Command::new("python3")
         .args(["-c", script, &s.port.to_string(), s.root.to_str().unwrap()])
-        .output()
+        .output_within(120)
         .unwrap();
     assert!(
         out.status.success(),
@@ -184,11 +157,7 @@ print("ok")
     );
 }
 
-#[test]
 fn probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range() {
-    if !have_python("pyftpdlib") {
-        return;
-    }
     let dir = root("pyftpdlib");
     let port = free_port();
     let script = r#"
@@ -219,7 +188,7 @@ FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
             "--timeout",
             "10",
         ])
-        .output()
+        .output_within(120)
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
@@ -246,7 +215,6 @@ FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
     );
 }
 
-#[test]
 fn probe_exits_2_when_nothing_listens() {
     let port = free_port();
     let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
@@ -256,18 +224,17 @@ fn probe_exits_2_when_nothing_listens() {
             "--timeout",
             "2",
         ])
-        .output()
+        .output_within(120)
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not be reached"));
     let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
         .args(["probe", "http://example.org/"])
-        .output()
+        .output_within(120)
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
 fn serve_refuses_port_bounce_and_privileged_ports() {
     let s = serve("bounce", "20031-20035", &[]);
     let mut c = Raw::open(s.port);
@@ -286,7 +253,6 @@ fn serve_refuses_port_bounce_and_privileged_ports() {
     );
 }
 
-#[test]
 fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
     let s = serve("badinput", "20036-20040", &[]);
     let mut c = Raw::open(s.port);
@@ -324,7 +290,6 @@ fn bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving() {
     assert!(buf.starts_with("221"));
 }
 
-#[test]
 fn symlinks_out_of_the_root_are_refused() {
     let s = serve("symlink", "20041-20045", &[]);
     let outside = std::env::temp_dir().join(format!("ftp-lab-outside-{}", std::process::id()));
@@ -339,7 +304,6 @@ fn symlinks_out_of_the_root_are_refused() {
     let _ = Path::new(&outside);
 }
 
-#[test]
 fn serve_handles_several_clients_at_once() {
     let s = serve("several", "20046-20050", &[]);
     let mut a = Raw::open(s.port);
@@ -358,4 +322,14 @@ fn serve_handles_several_clients_at_once() {
     );
     assert!(a.send(b"PWD\r\n").contains("\"/pub\""));
     assert!(b.send(b"NOOP\r\n").starts_with("200"));
+}
+
+fn main() -> std::process::ExitCode {
+    use common::peers::Peer;
+    common::peers::main(tests![
+        needs [Peer::Curl] => curl_lists_retrieves_and_stores_in_both_modes;
+        needs [Peer::Python] => ftplib_uses_epsv_and_eprt, ftplib_works_in_both_modes;
+        needs [Peer::Python, Peer::Pyftpdlib] => probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range;
+        needs [] => probe_exits_2_when_nothing_listens, serve_refuses_port_bounce_and_privileged_ports, bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving, symlinks_out_of_the_root_are_refused, serve_handles_several_clients_at_once;
+    ])
 }

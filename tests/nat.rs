@@ -6,21 +6,13 @@
 
 mod common;
 
+use common::peers::Bounded;
+
 use common::*;
 use ftp_lab::export::pcap;
 use ftp_lab::trace::{Channel, EventKind, PacketFate};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn have_tshark() -> bool {
-    common::live::peer(
-        "tshark",
-        Command::new("tshark")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success()),
-    )
-}
 
 fn tshark(file: &Path, args: &[&str]) -> String {
     let out = Command::new("tshark")
@@ -33,7 +25,7 @@ fn tshark(file: &Path, args: &[&str]) -> String {
             "ip.check_checksum:TRUE",
         ])
         .args(args)
-        .output()
+        .output_within(120)
         .unwrap();
     assert!(
         out.status.success(),
@@ -52,7 +44,6 @@ fn capture(t: &ftp_lab::Trace, at: &str, tag: &str) -> PathBuf {
     f
 }
 
-#[test]
 fn the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact() {
     for (name, field, inside, outside) in [
         (
@@ -88,9 +79,6 @@ fn the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact() {
                 p.id
             );
         }
-        if !have_tshark() {
-            continue;
-        }
         // The capture inside the NAT (at the host behind it) and outside (at the other end).
         let (in_at, out_at) = if name.contains("client") {
             ("client", "server")
@@ -118,7 +106,6 @@ fn the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact() {
     }
 }
 
-#[test]
 fn a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side() {
     let t = run(&load("nat-client-active-alg"));
     // The PORT as the client sent it and as the server got it.
@@ -167,7 +154,6 @@ fn a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side() {
     assert!(delivered_to_client);
 }
 
-#[test]
 fn a_private_227_sends_the_client_nowhere_and_says_why() {
     let t = run(&load("nat-server-passive-private"));
     assert_eq!(
@@ -191,7 +177,6 @@ fn a_private_227_sends_the_client_nowhere_and_says_why() {
     assert!(t.outcome.diagnosis.contains("pasv_address"));
 }
 
-#[test]
 fn two_clients_behind_one_nat_get_two_distinct_data_mappings() {
     let t = run(&load("nat-two-clients-active-alg"));
     assert!(t.clients.iter().all(|c| c.outcome.success));
@@ -211,7 +196,6 @@ fn two_clients_behind_one_nat_get_two_distinct_data_mappings() {
 }
 
 /// Seen in `run`'s text: the two clients' terminals were one list, each line twice in a row.
-#[test]
 fn each_client_has_its_own_terminal_in_the_text_report() {
     let t = run(&load("nat-two-clients-active-alg"));
     let text = ftp_lab::export::transcript::render(&t, Default::default());
@@ -232,7 +216,6 @@ fn each_client_has_its_own_terminal_in_the_text_report() {
     assert!(!text.contains("The user's terminal"));
 }
 
-#[test]
 fn when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session() {
     let t = run(&load("passive-range-used-up"));
     let failed: Vec<&str> = t
@@ -249,4 +232,12 @@ fn when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session() {
         Some(ftp_lab::trace::Mechanism::PassiveRangeExhausted)
     );
     let _ = failed;
+}
+
+fn main() -> std::process::ExitCode {
+    use common::peers::Peer;
+    common::peers::main(tests![
+        needs [Peer::Tshark] => the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact;
+        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session;
+    ])
 }

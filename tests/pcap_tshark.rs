@@ -1,32 +1,18 @@
 #![allow(clippy::unwrap_used)]
 //! Captures written by `ftp-lab run --pcap`, checked by a tool nobody here wrote: tshark.
 //!
-//! Without tshark these tests say so and skip; under CI (CI=true) a missing tshark fails.
+//! Without tshark these tests are listed as skipped, saying why; under CI (CI=true) a missing
+//! tshark fails them (`tests/common/peers.rs`).
 
 mod common;
+
+use common::peers::Bounded;
 
 use common::*;
 use ftp_lab::export::pcap;
 use ftp_lab::trace::Channel;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn have_tshark() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "tshark is not installed, and CI=true: .ci/run must install it"
-        );
-        eprintln!(
-            "SKIPPED: tshark is not installed (apt-get install tshark); these checks did not run"
-        );
-    }
-    ok
-}
 
 fn tmpdir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("ftp-lab-pcap-{}", std::process::id()));
@@ -56,7 +42,7 @@ fn fields(file: &Path, fs: &[&str]) -> Vec<Vec<String>> {
     for f in fs {
         cmd.args(["-e", f]);
     }
-    let out = cmd.output().unwrap();
+    let out = cmd.output_within(120).unwrap();
     assert!(
         out.status.success(),
         "tshark failed: {}",
@@ -80,7 +66,7 @@ fn count(file: &Path, filter: &str) -> usize {
             "-Y",
             filter,
         ])
-        .output()
+        .output_within(120)
         .unwrap();
     assert!(
         out.status.success(),
@@ -90,11 +76,7 @@ fn count(file: &Path, filter: &str) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
-#[test]
 fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
-    if !have_tshark() {
-        return;
-    }
     let dir = tmpdir();
     for (name, s) in shipped() {
         let t = run(&s);
@@ -166,11 +148,7 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
     }
 }
 
-#[test]
 fn announced_ports_decoded_by_tshark_equal_the_trace() {
-    if !have_tshark() {
-        return;
-    }
     let dir = tmpdir();
     for (name, s) in shipped() {
         let t = run(&s);
@@ -221,11 +199,7 @@ fn announced_ports_decoded_by_tshark_equal_the_trace() {
     }
 }
 
-#[test]
 fn drops_show_syn_retransmissions_and_open_runs_show_no_warnings() {
-    if !have_tshark() {
-        return;
-    }
     let dir = tmpdir();
     for (name, s) in shipped() {
         let t = run(&s);
@@ -259,11 +233,7 @@ fn drops_show_syn_retransmissions_and_open_runs_show_no_warnings() {
     }
 }
 
-#[test]
 fn the_passive_success_capture_shows_the_whole_session() {
-    if !have_tshark() {
-        return;
-    }
     let t = run(&load("passive-open"));
     let f = tmpdir().join("passive-open-whole.pcap");
     capture(&t, "client", &f);
@@ -319,7 +289,6 @@ fn the_passive_success_capture_shows_the_whole_session() {
     assert!(bytes > 0, "the listing bytes are in the capture");
 }
 
-#[test]
 fn a_dropped_packet_appears_only_where_it_was_seen() {
     let t = run(&load("active-client-fw-drops"));
     let client = pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap());
@@ -336,11 +305,7 @@ fn a_dropped_packet_appears_only_where_it_was_seen() {
 
 /// Each reject variant: one SYN, one answer (a RST or an ICMP destination unreachable with the
 /// right code, quoting the SYN's ports), decoded by tshark with good checksums.
-#[test]
 fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
-    if !have_tshark() {
-        return;
-    }
     let dir = tmpdir();
     for (name, filter) in [
         ("active-client-fw-rejects", "tcp.flags.reset == 1"),
@@ -386,4 +351,12 @@ fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
             );
         }
     }
+}
+
+fn main() -> std::process::ExitCode {
+    use common::peers::Peer;
+    common::peers::main(tests![
+        needs [Peer::Tshark] => every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp, announced_ports_decoded_by_tshark_equal_the_trace, drops_show_syn_retransmissions_and_open_runs_show_no_warnings, the_passive_success_capture_shows_the_whole_session, reject_answers_decode_in_tshark_with_the_quoted_ports;
+        needs [] => a_dropped_packet_appears_only_where_it_was_seen;
+    ])
 }

@@ -343,8 +343,8 @@ fn actions(s: &Session, end: u64) -> Vec<Found> {
     let mut out: Vec<Found> = connect(s).into_iter().collect();
     let lines = &s.c.lines;
     let mut setup: Option<usize> = None;
-    for k in 0..lines.len() {
-        if lines[k].from_client {
+    for (k, l) in lines.iter().enumerate() {
+        if l.from_client {
             setup = command(s, k, setup, end, &mut out);
         }
     }

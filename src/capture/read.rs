@@ -119,7 +119,7 @@ pub fn ipv4_of(link: Link, data: &[u8]) -> Option<&[u8]> {
         }
         Link::Other(_) => return None,
     };
-    if !ip.first().is_some_and(|b| b >> 4 == 4) {
+    if ip.first().is_none_or(|b| b >> 4 != 4) {
         return None;
     }
     // Padding and trailers after the packet are not the packet's.

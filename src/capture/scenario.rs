@@ -67,8 +67,7 @@ impl<'a> Seen<'a> {
         let data = trace
             .connections
             .iter()
-            .filter(|k| k.channel == Channel::Data)
-            .next_back();
+            .rfind(|k| k.channel == Channel::Data);
         let lines: Vec<String> = trace
             .events
             .iter()

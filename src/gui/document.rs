@@ -171,7 +171,7 @@ impl Document {
     }
 }
 
-fn node<'a>(s: &'a mut Scenario, i: usize) -> Result<&'a mut NodeSpec, String> {
+fn node(s: &mut Scenario, i: usize) -> Result<&mut NodeSpec, String> {
     let n = s.nodes.len();
     s.nodes
         .get_mut(i)

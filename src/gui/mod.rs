@@ -80,7 +80,7 @@ pub struct CaptureView {
 /// real capture (the lesson stays, to come back to).
 pub enum Showing {
     Lesson,
-    Exercise(ExerciseState),
+    Exercise(Box<ExerciseState>),
     Capture(CaptureView),
 }
 

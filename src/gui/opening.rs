@@ -64,11 +64,11 @@ impl FtpLabApp {
         // The task, the checklist and the rule editor live in the controls panel.
         self.show_controls = true;
         let grade = ex.grade(&self.doc.scenario, "your answer");
-        self.showing = Showing::Exercise(ExerciseState {
+        self.showing = Showing::Exercise(Box::new(ExerciseState {
             ex,
             grade,
             hints: 0,
-        });
+        }));
     }
 
     /// Replace the document (after the unsaved-changes question, if any).

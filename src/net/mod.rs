@@ -325,6 +325,12 @@ pub fn checksums_ok(bytes: &[u8]) -> bool {
         )
 }
 
+/// RFC 1918, shared (100.64.0.0/10) and link-local addresses: not routed on the Internet.
+pub fn is_private(ip: std::net::Ipv4Addr) -> bool {
+    let shared = ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64;
+    ip.is_private() || shared || ip.is_link_local()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,10 +365,4 @@ mod tests {
         assert!(rst.flags.rst && rst.flags.ack);
         assert_eq!(rst.ack, 1001);
     }
-}
-
-/// RFC 1918, shared (100.64.0.0/10) and link-local addresses: not routed on the Internet.
-pub fn is_private(ip: std::net::Ipv4Addr) -> bool {
-    let shared = ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64;
-    ip.is_private() || shared || ip.is_link_local()
 }

@@ -422,10 +422,10 @@ fn client_server(
     c: &super::ClientSpec,
 ) -> Option<(NodeId, Option<SocketAddrV4>)> {
     let f = |x: &str| format!("nodes[{i}].{x}");
-    let server_address = match &c.server_address {
-        Some(a) => Some(address(p, f("server_address"), a)),
-        None => None,
-    };
+    let server_address = c
+        .server_address
+        .as_ref()
+        .map(|a| address(p, f("server_address"), a));
     match cx.node(&c.server) {
         Some((j, NodeSpec::Server(sv))) => {
             if cx.part[i] != cx.part[j] {
@@ -531,10 +531,10 @@ fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) -> Optio
             ),
         ));
     }
-    let passive_address = match &sv.passive_address {
-        Some(a) => Some(address(p, f("passive_address"), a)),
-        None => None,
-    };
+    let passive_address = sv
+        .passive_address
+        .as_ref()
+        .map(|a| address(p, f("passive_address"), a));
     let connect_timeout = seconds(
         p,
         f("connect_timeout_s"),

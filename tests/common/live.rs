@@ -6,18 +6,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Says whether a peer program is there; under CI (CI=true) a missing one fails the test.
-pub fn peer(name: &str, ok: bool) -> bool {
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{name} is missing and CI=true: .ci/run must install it"
-        );
-        eprintln!("SKIPPED: {name} is not installed; this test did not run");
-    }
-    ok
-}
-
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod peers;
 pub mod ui;
 
 use ftp_lab::trace::{EventKind, PacketFate, Trace};
