@@ -1,17 +1,36 @@
 #![allow(clippy::unwrap_used)]
 //! A property test that mutates every shipped scenario the way a fuzzer (or a student with a
-//! text editor) would, and asserts what `check` and `run` promise: never a panic, never a stack
-//! overflow (that would abort this test), a bounded time, and agreement on validity (a file
-//! `check` accepts is one `run` simulates).
+//! text editor) would, and asserts what `check` and `run` promise, each of which can fail:
+//! - `check` never panics (nor overflows the stack: that would abort this test), and stays
+//!   bounded in time and in memory (a counting allocator measures what it takes);
+//! - every file `check` accepts runs to an outcome (the simulator takes the resolved network and
+//!   has no error to return: it must come to an outcome for every client), in bounded time;
+//! - the same file gives the same trace twice.
 //!
 //! It runs 64 cases in `cargo test`; `FTP_LAB_FUZZ_CASES=5000 cargo test --release --test
 //! fuzz_scenarios` runs longer.
 
 mod common;
 
-use ftp_lab::{Scenario, simulate};
+use ftp_lab::Scenario;
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
+
+/// Counts the bytes the process has in use, and their peak (this binary runs one test, so the
+/// counts are its).
+#[global_allocator]
+static ALLOC: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
+
+/// The most the process had in use while `f` ran, above what it had before.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = ALLOC.current_usage();
+    ALLOC.reset_peak_usage();
+    let r = f();
+    (r, ALLOC.peak_usage().saturating_sub(base))
+}
+
+/// What `check` may take for a file of at most 1 MiB.
+const CHECK_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 enum Mutation {
@@ -139,7 +158,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn mutated_scenarios_never_panic_stay_bounded_and_check_agrees_with_run(
+    fn mutated_scenarios_check_bounded_and_run_to_an_outcome_the_same_each_time(
         which in any::<usize>(),
         muts in proptest::collection::vec(mutation(), 1..4),
     ) {
@@ -149,18 +168,41 @@ proptest! {
             text = apply(&text, m);
         }
         let start = Instant::now();
-        let checked = Scenario::parse(&text, "fuzz.ron");
+        let (checked, bytes) = peak_of(|| Scenario::parse(&text, "fuzz.ron"));
         let check_time = start.elapsed();
         prop_assert!(check_time < Duration::from_secs(5), "check took {check_time:?}");
-        if let Err(e) = &checked {
-            // Every problem names the file and a place.
-            prop_assert!(e.0.iter().all(|p| p.to_string().starts_with("fuzz.ron:")));
-        }
-        if let Ok(s) = checked {
-            let start = Instant::now();
-            let run = simulate(&s);
-            prop_assert!(run.is_ok(), "check accepted what run refused: {:?}", run.err());
-            prop_assert!(start.elapsed() < Duration::from_secs(20), "run took {:?}", start.elapsed());
-        }
+        prop_assert!(bytes < CHECK_BYTES, "check took {bytes} bytes for a {}-byte file", text.len());
+        let s = match checked {
+            Ok(s) => s,
+            Err(e) => {
+                // Every problem names the file and a place.
+                prop_assert!(e.0.iter().all(|p| p.to_string().starts_with("fuzz.ron:")));
+                return Ok(());
+            }
+        };
+        let net = s.resolve();
+        prop_assert!(net.is_ok(), "parse accepted what resolve refused: {:?}", net.err());
+        let net = net.unwrap();
+        let start = Instant::now();
+        let t = ftp_lab::sim::run(&net);
+        prop_assert!(start.elapsed() < Duration::from_secs(20), "run took {:?}", start.elapsed());
+        prop_assert!(!t.outcome.diagnosis.is_empty(), "no outcome");
+        prop_assert!(
+            t.clients.iter().all(|c| !c.outcome.diagnosis.is_empty() && c.actions.len() == client_actions(&s, &c.name)),
+            "a client has no outcome, or not every action was reported"
+        );
+        let again = ftp_lab::sim::run(&net);
+        prop_assert_eq!(t.digest(), again.digest(), "the same file gave another trace");
     }
+}
+
+/// How many actions the scenario gives the client called `name`.
+fn client_actions(s: &Scenario, name: &str) -> usize {
+    s.nodes
+        .iter()
+        .find_map(|n| match n {
+            ftp_lab::scenario::NodeSpec::Client(c) if c.name == name => Some(c.actions.len()),
+            _ => None,
+        })
+        .unwrap_or(0)
 }
