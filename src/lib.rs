@@ -28,6 +28,7 @@ pub mod ports;
 pub mod rng;
 pub mod rules;
 pub mod scenario;
+pub mod text;
 pub mod sim;
 pub mod time;
 pub mod trace;

@@ -3,6 +3,21 @@
 
 #![warn(clippy::too_many_lines)]
 
+/// `println!`, with every control character of what it prints escaped (the text may come from
+/// a file or the network).
+macro_rules! say {
+    ($($t:tt)*) => {
+        println!("{}", ftp_lab::text::printable_lines(&format!($($t)*)))
+    };
+}
+
+/// `eprintln!`, escaped the same way.
+macro_rules! warn {
+    ($($t:tt)*) => {
+        eprintln!("{}", ftp_lab::text::printable_lines(&format!($($t)*)))
+    };
+}
+
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use ftp_lab::export::transcript;
@@ -147,7 +162,10 @@ struct ServeArgs {
 
 /// Writes to standard output and flushes, so a full disk or a closed pipe is an error (exit 2
 /// with a message), not a silent success.
+/// Writes to standard output, every control character escaped but the line breaks: whatever
+/// a file or a capture held cannot drive the terminal.
 fn write_stdout(text: &str) -> Result<()> {
+    let text = ftp_lab::text::printable_lines(text);
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -199,7 +217,7 @@ fn grade(
     let ex = match ftp_lab::exercise::Exercise::load(exercise) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("ftp-lab grade: {e}");
+            warn!("ftp-lab grade: {e}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -210,7 +228,7 @@ fn grade(
                 .filter(|p| p.extension().is_some_and(|x| x == "ron") && p.is_file())
                 .collect(),
             Err(e) => {
-                eprintln!("ftp-lab grade: {}: {e}", d.display());
+                warn!("ftp-lab grade: {}: {e}", d.display());
                 return Ok(ExitCode::from(2));
             }
         };
@@ -218,7 +236,7 @@ fn grade(
         answers.extend(found);
     }
     if answers.is_empty() {
-        eprintln!("ftp-lab grade: no answers given (name files, or --dir FOLDER)");
+        warn!("ftp-lab grade: no answers given (name files, or --dir FOLDER)");
         return Ok(ExitCode::from(2));
     }
     let mut grades = Vec::new();
@@ -228,7 +246,7 @@ fn grade(
         match Scenario::load(a) {
             Ok(s) => grades.push(ex.grade(&s, &name)),
             Err(e) => {
-                eprintln!("{e}");
+                warn!("{e}");
                 unreadable = true;
                 grades.push(ftp_lab::exercise::Grade {
                     exercise: ex.id.clone(),
@@ -274,7 +292,7 @@ fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode
         Ok(x) => x,
         Err(e) => {
             bar.finish_and_clear();
-            eprintln!("ftp-lab explain: {e}");
+            warn!("ftp-lab explain: {e}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -306,10 +324,11 @@ fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode
         s
     };
     write_stdout(&text)?;
-    Ok(if t.outcome.success {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match (t.outcome.success, &t.outcome.mechanism) {
+        // Nothing to explain: the file is not what explain reads.
+        (_, Some(ftp_lab::trace::Mechanism::NoFtp)) => ExitCode::from(2),
+        (true, _) => ExitCode::SUCCESS,
+        (false, _) => ExitCode::from(1),
     })
 }
 
@@ -317,7 +336,7 @@ fn main() -> ExitCode {
     match real_main() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ftp-lab: {e:#}");
+            warn!("ftp-lab: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -325,8 +344,8 @@ fn main() -> ExitCode {
 
 fn load(file: &std::path::Path) -> Result<Scenario, ExitCode> {
     Scenario::load(file).map_err(|errs| {
-        eprintln!("{errs}");
-        eprintln!(
+        warn!("{errs}");
+        warn!(
             "{} problem{} found.",
             errs.0.len(),
             if errs.0.len() == 1 { "" } else { "s" }
@@ -366,7 +385,7 @@ fn window(file: Option<PathBuf>) -> Result<ExitCode> {
     if let Some(f) = &file {
         if ftp_lab::gui::is_capture(f) {
             if let Err(e) = ftp_lab::capture::explain_file(f, |_| {}) {
-                eprintln!("ftp-lab: {e}");
+                warn!("ftp-lab: {e}");
                 return Ok(ExitCode::from(2));
             }
         } else if ftp_lab::exercise::Exercise::load(f).is_err()
@@ -425,7 +444,7 @@ fn probe(url: &str, mode: &str, timeout: u64) -> Result<ExitCode> {
     let target = match ftp_lab::live::probe::parse_url(url) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("ftp-lab probe: {e}");
+            warn!("ftp-lab probe: {e}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -443,20 +462,20 @@ fn probe(url: &str, mode: &str, timeout: u64) -> Result<ExitCode> {
         } else {
             "passive"
         };
-        println!("--- {name} mode ---");
+        say!("--- {name} mode ---");
         for l in &r.transcript {
-            println!("  {l}");
+            say!("  {l}");
         }
         if !r.reached {
-            eprintln!("{}", r.verdict);
+            warn!("{}", r.verdict);
             return Ok(ExitCode::from(2));
         }
         all_work &= r.works;
         verdicts.push(r.verdict);
     }
-    println!();
+    say!("");
     for v in verdicts {
-        println!("{v}");
+        say!("{v}");
     }
     Ok(if all_work {
         ExitCode::SUCCESS
@@ -478,7 +497,7 @@ fn run(r: RunArgs) -> Result<ExitCode> {
         Ok(t) => t,
         Err(problems) => {
             for (field, msg) in problems {
-                eprintln!("{}: {field}: {msg}", r.file.display());
+                warn!("{}: {field}: {msg}", r.file.display());
             }
             return Ok(ExitCode::from(2));
         }
@@ -487,7 +506,7 @@ fn run(r: RunArgs) -> Result<ExitCode> {
         let node = ftp_lab::export::pcap::capture_point(&trace, &r.at)?;
         let n = write_pcap(&trace, node, out)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
-        eprintln!(
+        warn!(
             "wrote {n} packets seen at {} to {}",
             trace.node_name(node),
             out.display()
@@ -507,7 +526,7 @@ fn run(r: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for m in &mismatches {
-        eprintln!("NOT as expected: {m}");
+        warn!("NOT as expected: {m}");
     }
     Ok(ExitCode::from(1))
 }

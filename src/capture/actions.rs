@@ -202,12 +202,14 @@ fn connect(s: &Session) -> Option<Found> {
     let lines = &s.c.lines;
     let flow = &s.x.b.flows[&canon(s.c.client, s.c.server)];
     let first = flow.packets.first().map_or(0, |&i| s.at(i, s.client));
+    // The greeting is the first reply, whole (a multi-line 220- … 220 ends on its last line).
     let g = lines
         .iter()
-        .take_while(|l| !l.from_client || l.reply.is_some())
-        .find(|l| !l.from_client)
+        .take_while(|l| !l.from_client)
+        .find(|l| l.reply.is_some())
         .filter(|g| flow.initiator.is_some() || g.reply.as_ref().is_some_and(|r| r.code == 220))?;
-    let code = g.reply.as_ref().map(|r| r.code);
+    let reply = g.reply.as_ref()?;
+    let code = Some(reply.code);
     Some(Found {
         name: ActionKind::Connect,
         typed: format!("open {}", s.c.server),
@@ -215,7 +217,7 @@ fn connect(s: &Session) -> Option<Found> {
         end: s.at(g.cap, s.client),
         ok: code == Some(220),
         reply: code,
-        detail: g.text.clone(),
+        detail: reply.to_string(),
     })
 }
 

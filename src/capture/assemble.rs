@@ -44,6 +44,8 @@ pub(super) struct Assembly {
     /// Flow key → connection index.
     pub conn_of: BTreeMap<Key, usize>,
     pub not_ftp: u64,
+    /// The lower port of each text conversation that was not FTP's.
+    pub other_text: Vec<u16>,
 }
 
 impl Assembly {
@@ -55,6 +57,7 @@ impl Assembly {
             datas: Vec::new(),
             conn_of: BTreeMap::new(),
             not_ftp,
+            other_text: Vec::new(),
         }
     }
 
@@ -98,6 +101,15 @@ impl Assembly {
             let server = if client == key.0 { key.1 } else { key.0 };
             let mut lines = self.read_stream(&key, client, true);
             lines.extend(self.read_stream(&key, server, false));
+            if !is_ftp(&lines) {
+                // Text, but not FTP's (an SMTP session opens with 220 too): counted as not FTP
+                // when no FTP session claims it (`pair`).
+                if let Some(f) = self.b.flows.get_mut(&key) {
+                    f.kind = FlowKind::Other;
+                }
+                self.other_text.push(key.1.port().min(key.0.port()));
+                continue;
+            }
             lines.sort_by_key(|l: &Line| (self.b.caps[l.cap].t, l.cap, !l.from_client));
             let (keep, encrypted) = until_tls(lines);
             // The text each packet completed, for its label and the inspector.
@@ -151,6 +163,30 @@ impl Assembly {
         }
         lines.out
     }
+}
+
+/// Commands only FTP has (RFC 959, 2228, 2428, 3659), and replies only FTP gives: a text
+/// conversation with one of them is FTP's control connection. (QUIT, NOOP, HELP, AUTH and the
+/// 220 greeting are shared with SMTP and others, so they do not tell.)
+const FTP_VERBS: &[&str] = &[
+    "USER", "PASS", "ACCT", "CWD", "CDUP", "PORT", "PASV", "EPRT", "EPSV", "TYPE", "STRU",
+    "MODE", "RETR", "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO", "ABOR", "DELE",
+    "RMD", "MKD", "PWD", "XPWD", "LIST", "NLST", "SYST", "FEAT", "SIZE", "MDTM", "MLSD", "MLST",
+    "PBSZ", "PROT", "CCC",
+];
+const FTP_CODES: &[u16] = &[
+    125, 150, 200, 202, 212, 213, 215, 225, 226, 227, 228, 229, 230, 234, 257, 331, 332, 350,
+    425, 426, 532,
+];
+
+fn is_ftp(lines: &[Line]) -> bool {
+    lines.iter().any(|l| {
+        if l.from_client {
+            FTP_VERBS.contains(&verb(&l.text).as_str())
+        } else {
+            l.reply.as_ref().is_some_and(|r| FTP_CODES.contains(&r.code))
+        }
+    })
 }
 
 /// The lines up to the switch to TLS (a `234` to `AUTH`), and whether it came.

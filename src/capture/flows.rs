@@ -19,6 +19,8 @@ pub(super) enum FlowKind {
 #[derive(Debug)]
 pub(super) struct Flow {
     pub kind: FlowKind,
+    /// The first payload bytes, while the kind is undecided (at most 512).
+    head: Vec<u8>,
     /// The side that sent the first SYN.
     pub initiator: Option<SocketAddrV4>,
     /// Initial sequence number of each side (from its SYN), by sender.
@@ -60,22 +62,51 @@ const VERBS: &[&[u8]] = &[
     b"SIZE", b"MDTM", b"MLSD", b"MLST", b"LANG", b"XPWD", b"XCWD", b"XMKD", b"XRMD",
 ];
 
-/// Looks like the start of an FTP control conversation: a reply (`220 `, `331-`) or a
-/// command (`USER x`, `PASV`) in printable text.
-pub(super) fn looks_like_ftp(payload: &[u8]) -> bool {
-    let line = payload.split(|&b| b == b'\n').next().unwrap_or(payload);
+/// What the first bytes of a flow say about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Start {
+    /// A reply (`220 `, `331-`) or a command (`USER x`, `PASV`): maybe FTP's control
+    /// connection (the conversation decides, once it is read: `assemble`).
+    Text,
+    /// Anything else: a data connection, or another protocol.
+    Other,
+    /// Too little yet (`22` of a greeting sent in two segments).
+    Undecided,
+}
+
+/// How the first line of a flow starts. The text after a reply's code may hold any byte but
+/// NUL (a hostile server's ESC or BEL is still a reply, escaped when shown).
+pub(super) fn start_of(head: &[u8]) -> Start {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let whole = line.len() < head.len();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if line.is_empty() || line.len() > 512 || !line.iter().all(|b| (0x20..0x7f).contains(b)) {
-        return false;
+    if line.len() > 512 || line.contains(&0) {
+        return Start::Other;
     }
-    let digits = line.len() >= 4
-        && line[..3].iter().all(u8::is_ascii_digit)
-        && matches!(line[3], b' ' | b'-');
+    let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 0 || line.first().is_some_and(u8::is_ascii_digit) {
+        let reply = (b'1'..=b'5').contains(&line[0]) && digits <= 3;
+        return match (reply, line.get(3)) {
+            (true, Some(b' ' | b'-')) if digits == 3 => Start::Text,
+            (true, None) if !whole => Start::Undecided,
+            _ => Start::Other,
+        };
+    }
     let word = line.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let command = (3..=4).contains(&word)
-        && (line.len() == word || line[word] == b' ')
-        && VERBS.contains(&line[..word].to_ascii_uppercase().as_slice());
-    digits && (b'1'..=b'5').contains(&line[0]) || command
+    let verb = line[..word].to_ascii_uppercase();
+    let complete = word < line.len() || whole;
+    if complete {
+        let ok = (3..=4).contains(&word)
+            && (line.len() == word || line[word] == b' ')
+            && VERBS.contains(&verb.as_slice());
+        return if ok { Start::Text } else { Start::Other };
+    }
+    // A verb still being typed: "US" of "USER".
+    if word == line.len() && VERBS.iter().any(|v| v.starts_with(&verb)) {
+        Start::Undecided
+    } else {
+        Start::Other
+    }
 }
 
 /// Decodes a captured IPv4 packet (TCP or ICMP), even when the capture cut it short:
@@ -135,6 +166,7 @@ fn decode_cut(bytes: &[u8]) -> Option<(Packet, usize, usize, bool)> {
         tcp_checksum: be16(16),
         ftp_text: None,
         icmp: None,
+        frame: None,
     };
     Some((p, present.min(payload_len), ihl + doff, true))
 }
@@ -142,10 +174,11 @@ fn decode_cut(bytes: &[u8]) -> Option<(Packet, usize, usize, bool)> {
 impl Builder {
     /// One captured frame.
     pub fn frame(&mut self, f: read::Frame) {
-        let Some((p, present, payload_at, cut)) = decode(&f.ip) else {
+        let Some((mut p, present, payload_at, cut)) = decode(&f.ip) else {
             self.not_ftp += 1;
             return;
         };
+        p.frame = Some(f.number);
         if cut {
             self.truncated += 1;
         } else if !crate::net::checksums_ok(&p.bytes) {
@@ -189,6 +222,7 @@ impl Builder {
             .entry(canon(p.src, p.dst))
             .or_insert_with(|| Flow {
                 kind: FlowKind::Unknown,
+                head: Vec::new(),
                 initiator: None,
                 isn: BTreeMap::new(),
                 packets: Vec::new(),
@@ -209,11 +243,15 @@ impl Builder {
         }
         if present > 0 && flow.kind == FlowKind::Unknown {
             let payload = &p.bytes[payload_at..payload_at + present];
-            flow.kind = if looks_like_ftp(payload) {
-                FlowKind::Control
-            } else {
-                FlowKind::Other
+            flow.head.extend_from_slice(&payload[..payload.len().min(513 - flow.head.len().min(513))]);
+            flow.kind = match start_of(&flow.head) {
+                Start::Text => FlowKind::Control,
+                Start::Other => FlowKind::Other,
+                Start::Undecided => FlowKind::Unknown,
             };
+            if flow.kind != FlowKind::Unknown {
+                flow.head = Vec::new();
+            }
         }
         if flow.kind == FlowKind::Other {
             // Only the headers of a data connection are kept.
@@ -241,21 +279,24 @@ mod tests {
 
     #[test]
     fn ftp_text_is_told_from_data() {
-        assert!(looks_like_ftp(b"220 (vsFTPd 3.0.3)\r\n"));
-        assert!(looks_like_ftp(b"220-Welcome\r\n"));
-        assert!(looks_like_ftp(b"USER anonymous\r\n"));
-        assert!(looks_like_ftp(b"PASV\r\n"));
-        assert!(!looks_like_ftp(
-            b"-rw-r--r--    1 ftp ftp 6 Jan 01 00:00 a.txt\r\n"
-        ));
-        assert!(!looks_like_ftp(
-            b"drwxr-xr-x    2 ftp ftp 6 Jan 01 00:00 pub\r\n"
-        ));
-        assert!(!looks_like_ftp(b"Welcome to FTP Lab.\n"));
-        assert!(!looks_like_ftp(&[0x16, 0x03, 0x01, 0x02]));
-        assert!(!looks_like_ftp(b""));
+        let ftp = |b: &[u8]| start_of(b) == Start::Text;
+        assert!(ftp(b"220 (vsFTPd 3.0.3)\r\n"));
+        assert!(ftp(b"220-Welcome\r\n"));
+        assert!(ftp(b"USER anonymous\r\n"));
+        assert!(ftp(b"PASV\r\n"));
+        // A hostile banner is still a reply.
+        assert!(ftp(b"220 \x1b[2J\x1b]0;pwned\x07FTP\r\n"));
+        assert!(!ftp(b"-rw-r--r--    1 ftp ftp 6 Jan 01 00:00 a.txt\r\n"));
+        assert!(!ftp(b"drwxr-xr-x    2 ftp ftp 6 Jan 01 00:00 pub\r\n"));
+        assert!(!ftp(b"Welcome to FTP Lab.\n"));
+        assert!(!ftp(&[0x16, 0x03, 0x01, 0x02]));
         // A listing of names is data, not commands.
-        assert!(!looks_like_ftp(b"pub\r\nreadme.txt\r\n"));
-        assert!(!looks_like_ftp(b"999 nothing\r\n"));
+        assert!(!ftp(b"pub\r\nreadme.txt\r\n"));
+        assert!(!ftp(b"999 nothing\r\n"));
+        // A greeting in two segments: the first is not enough to tell.
+        assert_eq!(start_of(b"22"), Start::Undecided);
+        assert_eq!(start_of(b"US"), Start::Undecided);
+        assert_eq!(start_of(b"220 Welcome\r\n"), Start::Text);
+        assert_eq!(start_of(b""), Start::Undecided);
     }
 }

@@ -122,15 +122,40 @@ impl Builder {
         x.data();
         let vantage = x.vantage();
         stats.not_ftp = x.not_ftp;
+        let other = no_ftp_words(&x);
         let mut trace = build(x, name, vantage);
         crate::trace::classify::classify(&mut trace);
         crate::diagnose::diagnose(&mut trace);
+        if trace.clients.is_empty() {
+            trace.outcome.diagnosis = other;
+        }
         Explained {
             trace,
             stats,
             vantage,
         }
     }
+}
+
+/// What a capture with no FTP holds instead.
+fn no_ftp_words(x: &Assembly) -> String {
+    let mut ports = x.other_text.clone();
+    ports.sort_unstable();
+    ports.dedup();
+    let flows = x.b.flows.len();
+    let mut s = format!(
+        "No FTP in this capture: none of its {flows} TCP connections carries an FTP conversation (no USER, PASV, PORT, LIST, RETR… and no 331, 227, 229, 150, 226… reply)"
+    );
+    match ports.as_slice() {
+        [] => {}
+        [25] | [587] => s.push_str("; the text conversation on port 25 (or 587) is SMTP's"),
+        p => s.push_str(&format!(
+            "; the text conversations (ports {}) are another protocol's",
+            p.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )),
+    }
+    s.push('.');
+    s
 }
 
 /// The hosts of the control connections: (clients, servers), each once, a host that is both

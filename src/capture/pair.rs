@@ -174,7 +174,7 @@ impl Assembly {
             } else if to_server * 4 < to_client {
                 Vantage::Server
             } else {
-                Vantage::Between
+                by_ttl(pkts[s].ttl, pkts[sa].ttl)
             };
             return (to_client, to_server, v);
         }
@@ -191,5 +191,18 @@ impl Assembly {
             .flows
             .get(&canon(p.src, p.dst))
             .is_some_and(|f| !f.synack && f.refused_by.is_none())
+    }
+}
+
+/// Where a capture was taken, from the TTLs of the client's SYN and the server's SYN-ACK, when
+/// the round trips cannot tell (a loopback, a veth pair): a packet not yet routed still has
+/// its sender's initial TTL (64 on Linux and macOS, 128 on Windows, 255 on some routers), one
+/// that crossed a router has less. The side whose packets still have theirs is this side.
+fn by_ttl(client: u8, server: u8) -> Vantage {
+    let initial = |t: u8| matches!(t, 64 | 128 | 255);
+    match (initial(client), initial(server)) {
+        (true, false) => Vantage::Client,
+        (false, true) => Vantage::Server,
+        _ => Vantage::Between,
     }
 }

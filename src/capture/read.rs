@@ -21,6 +21,8 @@ use std::io::Read;
 /// One IPv4 packet as captured.
 #[derive(Clone, Debug)]
 pub struct Frame {
+    /// Its number in the file, counted from 1 as Wireshark does.
+    pub number: u64,
     /// Microseconds since the first frame of the file.
     pub time_us: u64,
     /// The IPv4 packet, as far as it was captured.
@@ -205,6 +207,7 @@ impl Sink<'_> {
         let start = *self.first.get_or_insert(t_ns);
         let time_us = (t_ns.saturating_sub(start) / 1000).min(u128::from(u64::MAX / 2)) as u64;
         (self.each)(Frame {
+            number: stats.frames,
             time_us,
             ip: ip.to_vec(),
         });

@@ -42,7 +42,7 @@ pub fn overall(trace: &Trace) -> Outcome {
         0 => {
             return Outcome {
                 diagnosis: "No FTP control connection was found in this capture.".to_owned(),
-                mechanism: Some(Mechanism::Other),
+                mechanism: Some(Mechanism::NoFtp),
                 finished_at,
                 ..Outcome::empty("")
             };

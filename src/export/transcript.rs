@@ -73,12 +73,12 @@ pub fn render(trace: &Trace, opts: Options) -> String {
     terminals(&mut out, trace);
     hit_counters(&mut out, trace);
     let o = &trace.outcome;
-    let _ = writeln!(
-        out,
-        "\nOutcome: {} — {}",
-        if o.success { "SUCCESS" } else { "FAILURE" },
-        o.diagnosis
-    );
+    let word = match (o.success, o.mechanism.as_ref()) {
+        (_, Some(crate::trace::Mechanism::NoFtp)) => "NO FTP",
+        (true, _) => "SUCCESS",
+        (false, _) => "FAILURE",
+    };
+    let _ = writeln!(out, "\nOutcome: {word} — {}", o.diagnosis);
     out
 }
 

@@ -41,16 +41,7 @@ pub fn failure_of(e: &io::Error) -> DataFailure {
 /// Text from the network as it may be printed on the operator's terminal: control characters
 /// (ESC, CR, …) are written as escapes, so a client cannot move the cursor or fake a line.
 pub fn printable(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let esc: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            esc
-        })
-        .collect()
+    crate::text::printable(s).into_owned()
 }
 
 /// A real clock turned into virtual time.

@@ -155,6 +155,7 @@ fn decode_icmp(ip: &Ipv4Packet<&[u8]>, bytes: &[u8]) -> Result<Packet, DecodeErr
         tcp_checksum: u16::from_be_bytes([body[2], body[3]]),
         ftp_text: None,
         icmp: Some(crate::trace::Icmp { kind, code, quoted }),
+        frame: None,
     })
 }
 
@@ -199,6 +200,7 @@ pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
         tcp_checksum: tcp.checksum(),
         ftp_text,
         icmp: None,
+        frame: None,
     })
 }
 

@@ -178,6 +178,9 @@ pub struct Packet {
     /// the ICMP checksum).
     #[serde(default)]
     pub icmp: Option<Icmp>,
+    /// In a real capture: its frame number in the file (counted from 1, as Wireshark does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u64>,
 }
 
 /// An ICMP message: a destination unreachable quoting the TCP segment it answers.
@@ -550,6 +553,8 @@ pub enum Mechanism {
     PassiveRangeExhausted,
     /// Something else (the diagnosis says what).
     Other,
+    /// A capture with no FTP in it: nothing to explain.
+    NoFtp,
 }
 
 /// How the run ended for one client (or for all), in plain words.
