@@ -77,6 +77,36 @@ mod robustness {
         export(&run(&load("active-client-fw-drops")), "server")
     }
 
+
+    /// Where each whole frame of a little-endian pcap file ends, walked by hand (16-byte
+    /// record headers, the captured length at offset 8).
+    fn frame_ends(f: &[u8]) -> Vec<usize> {
+        let mut ends = Vec::new();
+        let mut at = 24;
+        while at + 16 <= f.len() {
+            let incl = u32::from_le_bytes(f[at + 8..at + 12].try_into().unwrap()) as usize;
+            at += 16 + incl;
+            if at > f.len() {
+                break;
+            }
+            ends.push(at);
+        }
+        ends
+    }
+
+    fn real_pcaps() -> Vec<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        out.sort();
+        assert!(out.len() >= 16);
+        out
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -108,6 +138,28 @@ mod robustness {
                         prop_assert!(packet.index() < x.trace.packets.len());
                     }
                 }
+            }
+        }
+
+        /// A real capture cut off anywhere after its header is read to its last whole frame,
+        /// and says it ends early unless the cut falls between frames.
+        #[test]
+        fn a_capture_cut_anywhere_is_read_to_its_last_whole_frame(
+            which in any::<prop::sample::Index>(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let files = real_pcaps();
+            let f = &files[which.index(files.len())];
+            let n = 24 + cut.index(f.len() - 24);
+            let ends = frame_ends(f);
+            let whole = ends.iter().filter(|&&e| e <= n).count() as u64;
+            match capture::explain_bytes(&f[..n], "cut") {
+                Ok(x) => {
+                    prop_assert_eq!(x.stats.frames, whole);
+                    prop_assert_eq!(x.stats.ends_early.is_some(), !ends.contains(&n) && n > 24);
+                }
+                // Nothing at all to explain is an error, not a trace.
+                Err(e) => prop_assert!(whole == 0 || e.contains("FTP"), "{}", e),
             }
         }
     }

@@ -90,7 +90,7 @@ impl Session<'_> {
                     },
                 );
                 let console = EventKind::Console {
-                    line: format!("> {line}"),
+                    line: format!("> {line}{}", cut_mark(l)),
                     shown: Shown::Command,
                 };
                 self.put(out, l.cap, cn, console);
@@ -117,7 +117,7 @@ impl Session<'_> {
                     },
                 );
                 let console = EventKind::Console {
-                    line: r.to_string(),
+                    line: format!("{r}{}", cut_mark(l)),
                     shown: Shown::Reply(code),
                 };
                 self.put(out, l.cap, cn, console);
@@ -365,5 +365,14 @@ fn gave_up(l: &Line, start: u64, end: u64) -> Found {
         ok: false,
         reply: None,
         detail: "the data connection was never used: the client gave up on it".into(),
+    }
+}
+
+/// After a line the capture cut short: says so.
+fn cut_mark(l: &Line) -> &'static str {
+    if l.cut {
+        " … (the rest was not captured: snap length)"
+    } else {
+        ""
     }
 }

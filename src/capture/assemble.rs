@@ -17,6 +17,8 @@ pub(super) struct Line {
     pub from_client: bool,
     pub text: String,
     pub reply: Option<Reply>,
+    /// The capture's snap length cut the line: its end was never captured.
+    pub cut: bool,
 }
 
 pub(super) struct Control {
@@ -159,7 +161,8 @@ impl Assembly {
         order.sort_unstable();
         let mut lines = Lines::new(from_client);
         for (off, cap) in order {
-            lines.segment(u64::from(off), cap, self.payload(cap));
+            let whole = self.b.pkts[cap].payload_len;
+            lines.segment(u64::from(off), cap, self.payload(cap), whole);
         }
         lines.out
     }
@@ -227,8 +230,8 @@ impl Lines {
         }
     }
 
-    /// The segment at `off` that packet `cap` carried.
-    fn segment(&mut self, off: u64, cap: usize, data: &[u8]) {
+    /// The segment at `off` that packet `cap` carried: `data`, the first bytes of its `whole`.
+    fn segment(&mut self, off: u64, cap: usize, data: &[u8], whole: usize) {
         let (start, end) = (off, off + data.len() as u64);
         if end <= self.next {
             return; // a retransmission of what was read
@@ -246,12 +249,18 @@ impl Lines {
                 self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
             if chunk.last() == Some(&b'\n') {
-                self.line(cap);
+                self.line(cap, false);
             }
+        }
+        if data.len() < whole && !self.buf.is_empty() {
+            // The snap length cut this segment: what it shows of the line is all there is.
+            self.buf.extend_from_slice(b"\r\n");
+            self.line(cap, true);
+            self.parser = ReplyParser::default();
         }
     }
 
-    fn line(&mut self, cap: usize) {
+    fn line(&mut self, cap: usize, cut: bool) {
         let raw = std::mem::take(&mut self.buf);
         let text = String::from_utf8_lossy(&raw)
             .trim_end_matches(['\r', '\n'])
@@ -270,6 +279,7 @@ impl Lines {
             from_client: self.from_client,
             text,
             reply,
+            cut,
         });
     }
 }

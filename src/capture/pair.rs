@@ -27,7 +27,8 @@ impl Assembly {
     fn announcements(&self) -> Vec<Ann> {
         let mut anns = Vec::new();
         for (ci, c) in self.controls.iter().enumerate() {
-            for l in &c.lines {
+            // A cut line's numbers may be cut too ("…,39,2" of "…,39,20"): not read.
+            for l in c.lines.iter().filter(|l| !l.cut) {
                 let Some(Ok(a)) = announce::parse_line(&l.text, l.from_client) else {
                     continue;
                 };
