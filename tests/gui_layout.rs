@@ -105,6 +105,7 @@ fn check_layout(h: &Harness<'_, FtpLabApp>, ctx: &str) {
             "{ctx}: '{label}' split from its combo box: {rows:?}"
         );
     }
+    check_painted(h, ctx);
     // The centre keeps a usable width.
     let left = p.left.map_or(screen.left(), |l| l.right());
     let centre = p.right.left() - left;
@@ -113,6 +114,34 @@ fn check_layout(h: &Harness<'_, FtpLabApp>, ctx: &str) {
         "{ctx}: centre only {centre} of {}",
         screen.width()
     );
+}
+
+/// What egui painted, not what the app says it laid out: every text on the screen; the bars'
+/// texts never on top of each other; a node box's texts whole inside it.
+fn check_painted(h: &Harness<'_, FtpLabApp>, ctx: &str) {
+    let p = &h.state().probe;
+    let texts = painted_text(h);
+    assert!(texts.len() > 20, "{ctx}: only {} texts painted", texts.len());
+    for t in &texts {
+        assert!(inside(p.screen, t.shown), "{ctx}: '{}' at {:?} off screen", t.text, t.shown);
+    }
+    for bar in [p.top_bar].into_iter().chain(p.bottom_widgets.iter().copied().reduce(Rect::union)) {
+        let in_bar: Vec<&Painted> = texts.iter().filter(|t| bar.contains(t.shown.center())).collect();
+        for (i, a) in in_bar.iter().enumerate() {
+            for b in &in_bar[i + 1..] {
+                assert!(
+                    !a.shown.shrink(1.0).intersects(b.shown.shrink(1.0)),
+                    "{ctx}: '{}' painted over '{}' ({:?}, {:?})",
+                    a.text, b.text, a.shown, b.shown
+                );
+            }
+        }
+    }
+    for b in &p.node_boxes {
+        for t in texts.iter().filter(|t| b.contains(t.full.center())) {
+            assert!(inside(*b, t.full), "{ctx}: '{}' ({:?}) cut by its box {b:?}", t.text, t.full);
+        }
+    }
 }
 
 #[test]
@@ -281,6 +310,9 @@ struct Painted {
     px: f32,
     color: Color32,
     background: Color32,
+    /// Where the galley is, and the part of it its clip rectangle lets show.
+    full: Rect,
+    shown: Rect,
 }
 
 fn flatten(s: &egui::Shape, out: &mut Vec<egui::Shape>) {
@@ -310,7 +342,8 @@ fn painted_text(h: &Harness<'_, FtpLabApp>) -> Vec<Painted> {
                     fills.push((r.intersect(cs.clip_rect), c.fill));
                 }
                 egui::Shape::Text(t) => {
-                    let r = t.visual_bounding_rect().intersect(cs.clip_rect);
+                    let full = t.visual_bounding_rect();
+                    let r = full.intersect(cs.clip_rect);
                     if !r.is_positive() {
                         continue;
                     }
@@ -337,6 +370,8 @@ fn painted_text(h: &Harness<'_, FtpLabApp>) -> Vec<Painted> {
                             px: sec.format.font_id.size * ppp,
                             color,
                             background,
+                            full,
+                            shown: r,
                         });
                     }
                 }
