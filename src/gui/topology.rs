@@ -154,8 +154,16 @@ pub fn show(
         draw_node(&painter, node, g.rects[i], g.font, trace, pal);
     }
     let mut placed: Vec<Rect> = g.rects.clone();
-    let drawn_packets = draw_packets(&painter, rect, run, pb, &g, pal, &mut placed);
-    draw_stopped(&painter, rect, run, pb, &g, pal, &mut placed);
+    let canvas = Canvas {
+        painter: &painter,
+        rect,
+        run,
+        pb,
+        g: &g,
+        pal,
+    };
+    let drawn_packets = draw_packets(&canvas, &mut placed);
+    draw_stopped(&canvas, &mut placed);
     // The virtual clock, large, for the back of the room.
     painter.text(
         rect.left_top() + Vec2::new(10.0, 8.0),
@@ -365,17 +373,19 @@ fn fitted(
     (fit(painter, &text, f, room), f)
 }
 
-/// The packets on the links at the animation's time; returns (position, event) of each.
-#[allow(clippy::too_many_arguments)]
-fn draw_packets(
-    painter: &egui::Painter,
+/// What the moving parts of the picture are drawn on and from.
+struct Canvas<'a> {
+    painter: &'a egui::Painter,
     rect: Rect,
-    run: &Run,
-    pb: &Playback,
-    g: &Geometry,
-    pal: &Palette,
-    placed: &mut Vec<Rect>,
-) -> Vec<(Pos2, usize)> {
+    run: &'a Run,
+    pb: &'a Playback,
+    g: &'a Geometry,
+    pal: &'a Palette,
+}
+
+/// The packets on the links at the animation's time; returns (position, event) of each.
+fn draw_packets(c: &Canvas, placed: &mut Vec<Rect>) -> Vec<(Pos2, usize)> {
+    let (painter, rect, run, pb, g, pal) = (c.painter, c.rect, c.run, c.pb, c.g, c.pal);
     let now = pb.time;
     let cursor_j = run.journeys.at_cursor(pb.cursor);
     // (position, journey, event, the packet version on that link); the cursor's first.
@@ -488,15 +498,8 @@ fn draw_packet(
 }
 
 /// The last packet stopped by a middlebox so far: a red mark beside it, and the rule.
-fn draw_stopped(
-    painter: &egui::Painter,
-    rect: Rect,
-    run: &Run,
-    pb: &Playback,
-    g: &Geometry,
-    pal: &Palette,
-    placed: &mut Vec<Rect>,
-) {
+fn draw_stopped(c: &Canvas, placed: &mut Vec<Rect>) {
+    let (painter, rect, run, pb, g, pal) = (c.painter, c.rect, c.run, c.pb, c.g, c.pal);
     let stopped =
         run.journeys.list.iter().rev().find(|j| {
             j.last_event <= pb.cursor && matches!(j.end, End::Dropped(_) | End::Rejected(_))

@@ -138,13 +138,21 @@ fn decode_icmp(ip: &Ipv4Packet<&[u8]>, bytes: &[u8]) -> Result<Packet, DecodeErr
         None
     };
     Ok(Packet {
+        icmp: Some(crate::trace::Icmp { kind, code, quoted }),
+        ..unnumbered(ip, bytes, (0, 0), u16::from_be_bytes([body[2], body[3]]))
+    })
+}
+
+/// A packet's IP-level fields, numbered 0 (the recorder numbers it), with no TCP flags.
+fn unnumbered(ip: &Ipv4Packet<&[u8]>, bytes: &[u8], ports: (u16, u16), checksum: u16) -> Packet {
+    Packet {
         id: PacketId(0),
         journey: JourneyId(0),
         prev: None,
         changes: Vec::new(),
         bytes: bytes.to_vec(),
-        src: SocketAddrV4::new(ip.src_addr(), 0),
-        dst: SocketAddrV4::new(ip.dst_addr(), 0),
+        src: SocketAddrV4::new(ip.src_addr(), ports.0),
+        dst: SocketAddrV4::new(ip.dst_addr(), ports.1),
         flags: Flags::default(),
         seq: 0,
         ack: 0,
@@ -152,11 +160,11 @@ fn decode_icmp(ip: &Ipv4Packet<&[u8]>, bytes: &[u8]) -> Result<Packet, DecodeErr
         payload_len: 0,
         ttl: ip.hop_limit(),
         ip_checksum: ip.checksum(),
-        tcp_checksum: u16::from_be_bytes([body[2], body[3]]),
+        tcp_checksum: checksum,
         ftp_text: None,
-        icmp: Some(crate::trace::Icmp { kind, code, quoted }),
+        icmp: None,
         frame: None,
-    })
+    }
 }
 
 /// Decodes an IPv4/TCP packet, or an ICMP message (id and journey left at 0: the recorder
@@ -177,13 +185,6 @@ pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
             .replace("\r\n", "\n")
     });
     Ok(Packet {
-        id: PacketId(0),
-        journey: JourneyId(0),
-        prev: None,
-        changes: Vec::new(),
-        bytes: bytes.to_vec(),
-        src: SocketAddrV4::new(ip.src_addr(), tcp.src_port()),
-        dst: SocketAddrV4::new(ip.dst_addr(), tcp.dst_port()),
         flags: Flags {
             syn: tcp.syn(),
             ack: tcp.ack(),
@@ -195,12 +196,8 @@ pub fn decode(bytes: &[u8], control_text: bool) -> Result<Packet, DecodeError> {
         ack: tcp.ack_number().0 as u32,
         window: tcp.window_len(),
         payload_len: payload.len(),
-        ttl: ip.hop_limit(),
-        ip_checksum: ip.checksum(),
-        tcp_checksum: tcp.checksum(),
         ftp_text,
-        icmp: None,
-        frame: None,
+        ..unnumbered(&ip, bytes, (tcp.src_port(), tcp.dst_port()), tcp.checksum())
     })
 }
 

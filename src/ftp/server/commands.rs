@@ -219,14 +219,7 @@ impl ServerSession {
                 return self.reply(code, text);
             }
         }
-        if matches!(
-            self.data,
-            DataSetup::Passive { .. }
-                | DataSetup::ActiveConnecting { .. }
-                | DataSetup::ActiveOpen(_)
-        ) {
-            self.out.push_back(ServerAction::AbortData);
-        }
+        self.drop_data_setup();
         if b.connects_at == ConnectsAt::Port {
             // pyftpdlib connects now, from an ephemeral port, and answers once it knows.
             self.data = DataSetup::ActiveConnecting {
@@ -250,6 +243,19 @@ impl ServerSession {
         );
     }
 
+    /// A new PORT, EPRT, PASV or EPSV replaces the data connection set up before (a listener,
+    /// a connect in progress, or an open one).
+    fn drop_data_setup(&mut self) {
+        if matches!(
+            self.data,
+            DataSetup::Passive { .. }
+                | DataSetup::ActiveConnecting { .. }
+                | DataSetup::ActiveOpen(_)
+        ) {
+            self.out.push_back(ServerAction::AbortData);
+        }
+    }
+
     fn epsv(&mut self, arg: Option<&str>, now: Time) {
         match arg.map(str::to_ascii_uppercase).as_deref() {
             None | Some("1") => self.pasv(true, now),
@@ -259,14 +265,7 @@ impl ServerSession {
     }
 
     fn pasv(&mut self, extended: bool, now: Time) {
-        if matches!(
-            self.data,
-            DataSetup::Passive { .. }
-                | DataSetup::ActiveConnecting { .. }
-                | DataSetup::ActiveOpen(_)
-        ) {
-            self.out.push_back(ServerAction::AbortData);
-        }
+        self.drop_data_setup();
         let (lo, hi) = self.cfg.passive_range;
         let port = self.rng.range_u16(lo, hi);
         let deadline = self
@@ -313,27 +312,22 @@ impl ServerSession {
                 }
                 self.out.push_back(ServerAction::ListenData { port: p });
             }
-            None if matches!(self.cfg.pasv_retry, PasvRetry::RandomThenQuit { .. }) => {
-                self.note(ServerNote::PassiveRangeExhausted {
-                    range: (lo, hi),
-                    tried,
-                    last: port,
-                    why,
-                    session_ends: true,
-                });
-                self.data = DataSetup::None;
-                self.close_session(VSFTPD_NO_PORT.0, VSFTPD_NO_PORT.1);
-            }
             None => {
+                // vsftpd ends the session (`500 OOPS`); pyftpdlib answers and goes on.
+                let ends = matches!(self.cfg.pasv_retry, PasvRetry::RandomThenQuit { .. });
                 self.note(ServerNote::PassiveRangeExhausted {
                     range: (lo, hi),
                     tried,
                     last: port,
                     why,
-                    session_ends: false,
+                    session_ends: ends,
                 });
                 self.data = DataSetup::None;
-                self.reply(NO_PASSIVE_PORT.0, NO_PASSIVE_PORT.1);
+                if ends {
+                    self.close_session(VSFTPD_NO_PORT.0, VSFTPD_NO_PORT.1);
+                } else {
+                    self.reply(NO_PASSIVE_PORT.0, NO_PASSIVE_PORT.1);
+                }
             }
         }
     }
