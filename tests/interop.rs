@@ -157,6 +157,33 @@ print("ok")
     );
 }
 
+/// Seen in the second attack: `257 "/q"uote"`, which ftplib's pwd() reads as `/q`. RFC 959
+/// appendix II: a quote in the name is doubled (vsftpd does).
+fn ftplib_reads_a_directory_name_with_a_quote_from_pwd() {
+    let s = serve("ftplib-pwd", "20041-20050", &[]);
+    std::fs::create_dir_all(s.root.join("q\"uote")).unwrap();
+    let script = r#"
+import ftplib, sys
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(sys.argv[1]), timeout=10)
+f.login()
+f.cwd('q"uote')
+assert f.pwd() == '/q"uote', f.pwd()
+f.quit()
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &s.port.to_string()])
+        .output_within(60)
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range() {
     let dir = root("pyftpdlib");
     let port = free_port();
@@ -328,7 +355,7 @@ fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Curl] => curl_lists_retrieves_and_stores_in_both_modes;
-        needs [Peer::Python] => ftplib_uses_epsv_and_eprt, ftplib_works_in_both_modes;
+        needs [Peer::Python] => ftplib_uses_epsv_and_eprt, ftplib_works_in_both_modes, ftplib_reads_a_directory_name_with_a_quote_from_pwd;
         needs [Peer::Python, Peer::Pyftpdlib] => probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range;
         needs [] => probe_exits_2_when_nothing_listens, serve_refuses_port_bounce_and_privileged_ports, bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving, symlinks_out_of_the_root_are_refused, serve_handles_several_clients_at_once;
     ])

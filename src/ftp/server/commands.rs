@@ -94,7 +94,9 @@ impl ServerSession {
             Command::Syst => self.reply(215, "UNIX Type: L8"),
             Command::Pwd => {
                 let cwd = self.cwd.clone();
-                self.reply(257, format!("\"{cwd}\" is the current directory"))
+                // RFC 959 appendix II: a quote in the name is doubled (as vsftpd does).
+                let quoted = cwd.replace('"', "\"\"");
+                self.reply(257, format!("\"{quoted}\" is the current directory"))
             }
             Command::Cwd(dir) => {
                 let path = resolve(&self.cwd, &dir);
