@@ -430,3 +430,41 @@ fn grade_prints_tables_json_and_csv_and_exits_as_it_should() {
     std::fs::remove_dir_all(&dir).unwrap();
     let _ = Path::new(ex);
 }
+
+/// Seen in the second attack: a student's file named like a formula became a CSV cell a
+/// spreadsheet runs, and a rule's comment forged a line of the text report and sent ESC and
+/// BEL to the teacher's terminal.
+#[test]
+fn a_hostile_answer_cannot_run_a_formula_forge_a_line_or_drive_the_terminal() {
+    let ex = "exercises/01-active-through-the-client-firewall.ron";
+    let dir = std::env::temp_dir().join(format!("ftp-lab-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut answer =
+        Scenario::load(&root().join("exercises/solutions/01-active-through-the-client-firewall.ron"))
+            .unwrap();
+    for n in &mut answer.nodes {
+        if let NodeSpec::Firewall(f) = n {
+            for r in &mut f.rules {
+                r.comment = "x\nfake.ron: PASS 3/3\u{1b}[2J\u{1b}]0;pwned\u{7}".into();
+            }
+        }
+    }
+    std::fs::write(dir.join("=cmd|' -C calc'!A0.ron"), answer.to_ron()).unwrap();
+    // Graded where the answers are, as a teacher does: the cell is the bare file name.
+    let grade = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+            .args(["grade", root().join(ex).to_str().unwrap(), "=cmd|' -C calc'!A0.ron"])
+            .args(extra)
+            .current_dir(&dir)
+            .output_within(120)
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let csv = grade(&["--csv"]);
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.starts_with("\"'=cmd"), "{csv}");
+    let text = grade(&[]);
+    assert!(!text.lines().any(|l| l.starts_with("fake.ron")), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

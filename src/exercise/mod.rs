@@ -628,92 +628,130 @@ fn no_rule_deleted(start: &Scenario, answer: &Scenario) -> (bool, String) {
     (true, "every firewall has at least its rules".to_owned())
 }
 
-/// What an answer may not change: the nodes (names, kinds, order) and links, every address,
-/// the clients' actions and server, the servers' files and accounts, the NATs' inside and public
-/// address. `Some(why)` when it changed one.
+/// What an answer may not change: everything but what an exercise is about. Unlocked are a
+/// firewall's rules, policy, reject type, statefulness and helper; a client's mode, data
+/// commands and data ports; a server's active data port, passive range and passive address; a
+/// NAT's ALG and port forwards. Everything else (the nodes, their kinds, names and order, every
+/// address, the links and their delays, the clients' actions, start times, timeouts and
+/// profiles, the servers' files, accounts, timeouts, profiles and control ports, the seed and
+/// the time limit) is locked, and so is any field added later: the lock compares whole nodes
+/// after putting back what may change. `Some(why)` when the answer changed a locked thing.
 pub fn locked_change(start: &Scenario, answer: &Scenario) -> Option<String> {
     if start.nodes.len() != answer.nodes.len() {
-        let names =
-            |s: &Scenario| -> Vec<String> { s.nodes.iter().map(|n| n.name().to_owned()).collect() };
-        let (was, now) = (names(start), names(answer));
-        let gone: Vec<&String> = was.iter().filter(|n| !now.contains(n)).collect();
-        let added: Vec<&String> = now.iter().filter(|n| !was.contains(n)).collect();
-        let mut why = Vec::new();
-        if !gone.is_empty() {
-            why.push(format!(
-                "it removes {}",
-                gone.iter()
-                    .map(|n| format!("'{n}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !added.is_empty() {
-            why.push(format!(
-                "it adds {}",
-                added
-                    .iter()
-                    .map(|n| format!("'{n}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        return Some(format!("the nodes ({})", why.join("; ")));
+        return Some(format!("the nodes ({})", added_and_removed(start, answer)));
     }
     for (a, b) in start.nodes.iter().zip(&answer.nodes) {
-        let same = match (a, b) {
-            (NodeSpec::Client(x), NodeSpec::Client(y)) => {
-                x.name == y.name
-                    && x.address == y.address
-                    && x.server == y.server
-                    && x.actions == y.actions
-                    && x.server_address == y.server_address
-            }
-            (NodeSpec::Server(x), NodeSpec::Server(y)) => {
-                x.name == y.name
-                    && x.address == y.address
-                    && x.files == y.files
-                    && x.users == y.users
-                    && x.anonymous == y.anonymous
-            }
-            (NodeSpec::Firewall(x), NodeSpec::Firewall(y)) => {
-                x.name == y.name && x.protects == y.protects
-            }
-            (NodeSpec::Router(x), NodeSpec::Router(y)) => x.name == y.name,
-            (NodeSpec::Nat(x), NodeSpec::Nat(y)) => {
-                x.name == y.name && x.inside == y.inside && x.public_address == y.public_address
-            }
-            _ => false,
-        };
-        if !same {
-            return Some(format!(
-                "the node '{}' (its kind, name, address, actions or files)",
-                a.name()
-            ));
+        if let Some(field) = first_difference(a, &unlocked(a, b)) {
+            return Some(format!("the node '{}' (its {field})", a.name()));
         }
     }
-    let links = |s: &Scenario| -> Vec<(String, String)> {
-        s.links.iter().map(|l| (l.a.clone(), l.b.clone())).collect()
-    };
-    if links(start) != links(answer) {
+    if start.links.len() != answer.links.len() {
         return Some("the links between the nodes".to_owned());
+    }
+    for (x, y) in start.links.iter().zip(&answer.links) {
+        if (&x.a, &x.b) != (&y.a, &y.b) {
+            return Some("the links between the nodes".to_owned());
+        }
+        if x.delay_ms != y.delay_ms {
+            return Some(format!("the delay of the link {}–{}", x.a, x.b));
+        }
+    }
+    if start.seed != answer.seed {
+        return Some("the seed".to_owned());
+    }
+    if start.time_limit_s != answer.time_limit_s {
+        return Some("the time limit".to_owned());
     }
     None
 }
 
+/// `answer` with the fields an answer may change put back as they are in `start`.
+fn unlocked(start: &NodeSpec, answer: &NodeSpec) -> NodeSpec {
+    let mut n = answer.clone();
+    match (&mut n, start) {
+        (NodeSpec::Firewall(y), NodeSpec::Firewall(x)) => {
+            y.rules.clone_from(&x.rules);
+            y.default_policy = x.default_policy;
+            y.default_reject_with = x.default_reject_with;
+            y.stateful = x.stateful;
+            y.ftp_helper = x.ftp_helper;
+        }
+        (NodeSpec::Client(y), NodeSpec::Client(x)) => {
+            y.mode = x.mode;
+            y.commands = x.commands;
+            y.data_ports = x.data_ports;
+        }
+        (NodeSpec::Server(y), NodeSpec::Server(x)) => {
+            y.active_data_port = x.active_data_port;
+            y.passive_range = x.passive_range;
+            y.passive_address.clone_from(&x.passive_address);
+        }
+        (NodeSpec::Nat(y), NodeSpec::Nat(x)) => {
+            y.ftp_alg = x.ftp_alg;
+            y.forwards.clone_from(&x.forwards);
+        }
+        _ => {}
+    }
+    n
+}
+
+/// The first field (as the file names it) in which two nodes differ; "kind" when they are
+/// not the same kind of node.
+fn first_difference(a: &NodeSpec, b: &NodeSpec) -> Option<String> {
+    if a == b {
+        return None;
+    }
+    let fields = |n: &NodeSpec| match serde_json::to_value(n) {
+        Ok(serde_json::Value::Object(m)) => m.into_iter().next(),
+        _ => None,
+    };
+    match (fields(a), fields(b)) {
+        (Some((ka, serde_json::Value::Object(x))), Some((kb, serde_json::Value::Object(y))))
+            if ka == kb =>
+        {
+            let keys = x.keys().chain(y.keys());
+            let field = keys.into_iter().find(|k| x.get(*k) != y.get(*k));
+            Some(field.map_or_else(|| "settings".to_owned(), String::clone))
+        }
+        _ => Some("kind".to_owned()),
+    }
+}
+
+fn added_and_removed(start: &Scenario, answer: &Scenario) -> String {
+    let names = |s: &Scenario| -> Vec<String> { s.nodes.iter().map(|n| n.name().to_owned()).collect() };
+    let (was, now) = (names(start), names(answer));
+    let list = |v: Vec<&String>| v.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    let gone: Vec<&String> = was.iter().filter(|n| !now.contains(n)).collect();
+    let added: Vec<&String> = now.iter().filter(|n| !was.contains(n)).collect();
+    let mut why = Vec::new();
+    if !gone.is_empty() {
+        why.push(format!("it removes {}", list(gone)));
+    }
+    if !added.is_empty() {
+        why.push(format!("it adds {}", list(added)));
+    }
+    why.join("; ")
+}
+
 /// The grades as a table for a terminal: per answer, its score and each check with why.
+/// Every text from a file (a file name, a rule's comment in a reason) is one line with its
+/// control characters escaped, so an answer cannot forge a line ("fake.ron: PASS 3/3") or
+/// drive the terminal.
 pub fn table(ex: &Exercise, grades: &[Grade]) -> String {
-    let mut out = format!("Exercise {}: {}\n", ex.id, ex.title);
+    let p = |s: &str| crate::text::printable(s).into_owned();
+    let mut out = format!("Exercise {}: {}\n", p(&ex.id), p(&ex.title));
     for g in grades {
         let (ok, total) = g.score();
+        let answer = p(&g.answer);
         match &g.refused {
-            Some(why) => out.push_str(&format!("\n{}: REFUSED, {why}\n", g.answer)),
+            Some(why) => out.push_str(&format!("\n{answer}: REFUSED, {}\n", p(why))),
             None => {
                 let verdict = if g.passed() { "PASS" } else { "FAIL" };
-                out.push_str(&format!("\n{}: {verdict} {ok}/{total}\n", g.answer));
+                out.push_str(&format!("\n{answer}: {verdict} {ok}/{total}\n"));
                 for c in &g.checks {
                     let mark = if c.passed { "✔" } else { "✖" };
-                    out.push_str(&format!("  {mark} {}: {} ({})\n", c.kind, c.text, c.why));
+                    let (kind, text, why) = (p(&c.kind), p(&c.text), p(&c.why));
+                    out.push_str(&format!("  {mark} {kind}: {text} ({why})\n"));
                 }
             }
         }
@@ -721,10 +759,18 @@ pub fn table(ex: &Exercise, grades: &[Grade]) -> String {
     out
 }
 
+/// A CSV cell: quoted, and neutralised when a spreadsheet would read it as a formula (it
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's advice, a leading `'`).
+pub fn csv_cell(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let s = if formula { format!("'{s}") } else { s.to_owned() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 /// The grades as CSV: answer, passed, score, total, then one column per check (1 or 0), and
 /// the reason an answer was refused.
 pub fn csv(ex: &Exercise, grades: &[Grade]) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let quote = csv_cell;
     let mut head = vec![
         "answer".to_owned(),
         "passed".into(),

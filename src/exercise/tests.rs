@@ -1,6 +1,7 @@
 use super::*;
 use crate::firewall::{PortMatch, Rule};
 use crate::scenario::ActivePort;
+use crate::scenario::ServerProfile;
 
 fn shipped(name: &str) -> Scenario {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -291,4 +292,141 @@ fn answers_that_change_what_is_locked_are_refused() {
     let g = ex.grade(&edited, "edited");
     assert!(g.passed(), "{g:?}");
     assert_eq!(g.score(), (1, 1));
+}
+
+/// Every shipped exercise, loaded.
+fn shipped_exercises() -> Vec<Exercise> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 8);
+    v.iter().map(|p| Exercise::load(p).unwrap()).collect()
+}
+
+type Mutation = (&'static str, fn(&mut Scenario) -> bool);
+
+fn on_client(s: &mut Scenario, f: impl Fn(&mut crate::scenario::ClientSpec)) -> bool {
+    s.nodes.iter_mut().find_map(|n| match n {
+        NodeSpec::Client(c) => Some(f(c)),
+        _ => None,
+    }).is_some()
+}
+
+fn on_server(s: &mut Scenario, f: impl Fn(&mut crate::scenario::ServerSpec)) -> bool {
+    s.nodes.iter_mut().find_map(|n| match n {
+        NodeSpec::Server(c) => Some(f(c)),
+        _ => None,
+    }).is_some()
+}
+
+fn on_nat(s: &mut Scenario, f: impl Fn(&mut crate::middlebox::nat::NatSpec)) -> bool {
+    s.nodes.iter_mut().find_map(|n| match n {
+        NodeSpec::Nat(c) => Some(f(c)),
+        _ => None,
+    }).is_some()
+}
+
+fn on_firewall(s: &mut Scenario, f: impl Fn(&mut FirewallSpec)) -> bool {
+    s.nodes.iter_mut().find_map(|n| match n {
+        NodeSpec::Firewall(c) => Some(f(c)),
+        _ => None,
+    }).is_some()
+}
+
+/// Each thing the README says is locked, changed alone. (The second attack passed exercise 05
+/// with the server's connect timeout at 1 s, and exercise 01 with other link delays.)
+const LOCKED: &[Mutation] = &[
+    ("delay of the link", |s| {
+        s.links[0].delay_ms += 5.0;
+        true
+    }),
+    ("seed", |s| {
+        s.seed += 1;
+        true
+    }),
+    ("time limit", |s| {
+        s.time_limit_s += 1;
+        true
+    }),
+    ("address", |s| on_client(s, |c| c.address = "198.51.100.99".into())),
+    ("actions", |s| on_client(s, |c| { c.actions.pop(); })),
+    ("start_ms", |s| on_client(s, |c| c.start_ms += 1)),
+    ("connect_timeout_s", |s| on_client(s, |c| c.connect_timeout_s = 1)),
+    ("server_address", |s| on_client(s, |c| c.server_address = Some("203.0.113.99".into()))),
+    ("connect_timeout_s", |s| on_server(s, |c| c.connect_timeout_s = 1)),
+    ("accept_timeout_s", |s| on_server(s, |c| c.accept_timeout_s = 1)),
+    ("control_port", |s| on_server(s, |c| c.control_port = 2121)),
+    ("profile", |s| {
+        on_server(s, |c| {
+            c.profile = match c.profile {
+                ServerProfile::Vsftpd => ServerProfile::Pyftpdlib,
+                ServerProfile::Pyftpdlib => ServerProfile::Vsftpd,
+            }
+        })
+    }),
+    ("files", |s| on_server(s, |c| { c.files.insert("x.txt".into(), "x".into()); })),
+    ("users", |s| on_server(s, |c| c.users.push(("eve".into(), "pw".into())))),
+    ("anonymous", |s| on_server(s, |c| c.anonymous = !c.anonymous)),
+    ("anonymous_upload", |s| on_server(s, |c| c.anonymous_upload = !c.anonymous_upload)),
+    ("address", |s| on_server(s, |c| c.address = "203.0.113.99".into())),
+    ("public_address", |s| on_nat(s, |n| n.public_address = "198.51.100.99".into())),
+    ("alg_port", |s| on_nat(s, |n| n.alg_port = 2121)),
+    ("protects", |s| on_firewall(s, |f| f.protects = "nobody".into())),
+    ("helper_port", |s| on_firewall(s, |f| f.helper_port = 2121)),
+];
+
+#[test]
+fn every_locked_thing_changed_alone_is_refused_in_every_exercise() {
+    let mut refused = 0;
+    for ex in shipped_exercises() {
+        for (what, change) in LOCKED {
+            let mut answer = ex.start.clone();
+            if !change(&mut answer) {
+                continue;
+            }
+            let g = ex.grade(&answer, "answer");
+            let why = g.refused.unwrap_or_else(|| panic!("{}: changing {what} is not refused", ex.id));
+            assert!(why.contains(what), "{}: {what}: {why}", ex.id);
+            refused += 1;
+        }
+    }
+    assert!(refused > 8 * 10, "{refused}");
+}
+
+#[test]
+fn what_an_exercise_is_about_may_still_change() {
+    for ex in shipped_exercises() {
+        let mut answer = ex.start.clone();
+        on_client(&mut answer, |c| {
+            c.mode = Mode::Passive;
+            c.data_ports = (40000, 40100);
+        });
+        on_server(&mut answer, |c| {
+            c.passive_range = (10001, 10005);
+            c.active_data_port = ActivePort::Port(2020);
+            c.passive_address = Some("203.0.113.10".into());
+        });
+        on_firewall(&mut answer, |f| {
+            f.rules.push(accept_new_in(PortMatch::Range(10001, 10005)));
+            f.ftp_helper = !f.ftp_helper;
+            f.default_policy = Action::Drop;
+        });
+        on_nat(&mut answer, |n| n.ftp_alg = !n.ftp_alg);
+        let g = ex.grade(&answer, "answer");
+        assert!(g.refused.is_none(), "{}: {:?}", ex.id, g.refused);
+    }
+}
+
+#[test]
+fn a_csv_cell_that_a_spreadsheet_would_run_is_neutralised() {
+    assert_eq!(csv_cell("=cmd|' -C calc'!A0.ron"), "\"'=cmd|' -C calc'!A0.ron\"");
+    for f in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        assert!(csv_cell(f).starts_with("\"'"), "{f}");
+    }
+    assert_eq!(csv_cell("alice.ron"), "\"alice.ron\"");
+    assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
 }
