@@ -211,6 +211,11 @@ impl Cidr {
         len: 0,
     };
 
+    /// Every address: `any`, `0.0.0.0/0`, or any address with prefix length 0.
+    pub fn is_any(&self) -> bool {
+        self.len == 0
+    }
+
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         let mask = if self.len == 0 {
             0
@@ -241,8 +246,27 @@ impl FromStr for Cidr {
     }
 }
 
+/// `any`, `198.51.100.7` (a /32), or `10.0.0.0/8`: the form a rule file and the window use.
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.len {
+            0 => f.write_str("any"),
+            32 => write!(f, "{}", self.addr),
+            n => write!(f, "{}/{n}", self.addr),
+        }
+    }
+}
+
 fn any() -> String {
     "any".to_owned()
+}
+
+fn is_any(s: &str) -> bool {
+    s.parse::<Cidr>().is_ok_and(|c| c.is_any())
+}
+
+fn shown(s: &str) -> String {
+    s.parse::<Cidr>().map_or_else(|_| s.to_owned(), |c| c.to_string())
 }
 
 /// One rule. Unset fields match anything.
@@ -299,17 +323,36 @@ impl Rule {
         }
     }
 
+    /// Whether the source matches every address (`any`, `ANY`, `0.0.0.0/0`, …).
+    pub fn src_is_any(&self) -> bool {
+        is_any(&self.src)
+    }
+
+    pub fn dst_is_any(&self) -> bool {
+        is_any(&self.dst)
+    }
+
+    /// The source as the window and the exports show it: `any`, `198.51.100.7`, `10.0.0.0/8`
+    /// (as written when it does not parse, which validation reports).
+    pub fn src_shown(&self) -> String {
+        shown(&self.src)
+    }
+
+    pub fn dst_shown(&self) -> String {
+        shown(&self.dst)
+    }
+
     /// `drop inbound tcp from any port any to any port 21, state new`.
     pub fn describe(&self) -> String {
         let mut s = format!("{} {}", self.action, self.direction);
         if self.protocol == Protocol::Tcp {
             s.push_str(" tcp");
         }
-        if self.src != "any" || self.src_port != PortMatch::Any {
-            s.push_str(&format!(" from {} port {}", self.src, self.src_port));
+        if !self.src_is_any() || self.src_port != PortMatch::Any {
+            s.push_str(&format!(" from {} port {}", self.src_shown(), self.src_port));
         }
-        if self.dst != "any" || self.dst_port != PortMatch::Any {
-            s.push_str(&format!(" to {} port {}", self.dst, self.dst_port));
+        if !self.dst_is_any() || self.dst_port != PortMatch::Any {
+            s.push_str(&format!(" to {} port {}", self.dst_shown(), self.dst_port));
         }
         if !self.state.is_empty() {
             let st: Vec<String> = self.state.iter().map(ToString::to_string).collect();

@@ -58,14 +58,14 @@ pub fn iptables(r: &Rule) -> String {
     if r.protocol == Protocol::Tcp || ports || reset {
         s.push_str(" -p tcp");
     }
-    if r.src != "any" {
-        s.push_str(&format!(" -s {}", r.src));
+    if !r.src_is_any() {
+        s.push_str(&format!(" -s {}", r.src_shown()));
     }
     if let Some(p) = port_ipt(r.src_port) {
         s.push_str(&format!(" --sport {p}"));
     }
-    if r.dst != "any" {
-        s.push_str(&format!(" -d {}", r.dst));
+    if !r.dst_is_any() {
+        s.push_str(&format!(" -d {}", r.dst_shown()));
     }
     if let Some(p) = port_ipt(r.dst_port) {
         s.push_str(&format!(" --dport {p}"));
@@ -96,11 +96,11 @@ pub fn nft(r: &Rule) -> String {
     if let Some((i, o)) = ifaces(r.direction) {
         parts.push(format!("iifname \"{i}\" oifname \"{o}\""));
     }
-    if r.src != "any" {
-        parts.push(format!("ip saddr {}", r.src));
+    if !r.src_is_any() {
+        parts.push(format!("ip saddr {}", r.src_shown()));
     }
-    if r.dst != "any" {
-        parts.push(format!("ip daddr {}", r.dst));
+    if !r.dst_is_any() {
+        parts.push(format!("ip daddr {}", r.dst_shown()));
     }
     if let Some(p) = port_nft(r.src_port) {
         parts.push(format!("tcp sport {p}"));
@@ -139,14 +139,14 @@ pub fn short(r: &Rule) -> String {
     if r.direction != Direction::Any {
         s.push_str(&format!(" {}", r.direction));
     }
-    if r.src != "any" {
-        s.push_str(&format!(" from {}", r.src));
+    if !r.src_is_any() {
+        s.push_str(&format!(" from {}", r.src_shown()));
     }
     if r.src_port != PortMatch::Any {
         s.push_str(&format!(" from port {}", r.src_port));
     }
-    if r.dst != "any" {
-        s.push_str(&format!(" to {}", r.dst));
+    if !r.dst_is_any() {
+        s.push_str(&format!(" to {}", r.dst_shown()));
     }
     if r.dst_port != PortMatch::Any {
         s.push_str(&format!(" to port {}", r.dst_port));
@@ -225,7 +225,7 @@ pub fn new_inbound_ports(fw: &FirewallSpec) -> Vec<(u32, u32)> {
         (r.direction == Direction::Any || r.direction == Direction::Inbound)
             && (r.state.is_empty() || r.state.contains(&CtState::New))
     };
-    let catches_all = |r: &Rule| r.src == "any" && r.dst == "any" && r.src_port == PortMatch::Any;
+    let catches_all = |r: &Rule| r.src_is_any() && r.dst_is_any() && r.src_port == PortMatch::Any;
     for r in &fw.rules {
         if !reaches_new_inbound(r) {
             continue;
@@ -322,6 +322,35 @@ mod tests {
             "iifname \"wan\" oifname \"lan\" tcp dport 10001-10005 ct state new accept"
         );
         assert_eq!(short(&r), "accept inbound to port 10001-10005 new");
+    }
+
+    /// Seen in review: the analysis compared the text with "any", so a drop-all written as
+    /// `0.0.0.0/0` or `ANY` did not count as catching everything, and iptables got `-s ANY`.
+    #[test]
+    fn every_spelling_of_any_address_is_any() {
+        for spelling in ["any", "ANY", " any ", "0.0.0.0/0", "10.0.0.0/0"] {
+            let mut r = rule(Action::Drop, Direction::Inbound, PortMatch::Any, vec![CtState::New]);
+            r.src = spelling.into();
+            r.dst = spelling.into();
+            assert_eq!(iptables(&r), "-A FORWARD -i wan -o lan -m conntrack --ctstate NEW -j DROP", "{spelling}");
+            assert_eq!(nft(&r), "iifname \"wan\" oifname \"lan\" ct state new drop", "{spelling}");
+            assert_eq!(short(&r), "drop inbound new", "{spelling}");
+            let open = rule(Action::Accept, Direction::Inbound, PortMatch::Port(8080), vec![CtState::New]);
+            let fw = FirewallSpec {
+                name: "fw".into(),
+                protects: "server".into(),
+                stateful: true,
+                ftp_helper: false,
+                helper_port: 21,
+                default_policy: Action::Accept,
+                default_reject_with: crate::rules::RejectWith::default(),
+                rules: vec![r, open],
+            };
+            assert!(new_inbound_ports(&fw).is_empty(), "{spelling}: {:?}", new_inbound_ports(&fw));
+        }
+        let mut r = rule(Action::Drop, Direction::Inbound, PortMatch::Any, vec![]);
+        r.src = "198.51.100.7/32".into();
+        assert!(iptables(&r).contains("-s 198.51.100.7 "), "{}", iptables(&r));
     }
 
     #[test]
