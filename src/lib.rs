@@ -28,8 +28,8 @@ pub mod ports;
 pub mod rng;
 pub mod rules;
 pub mod scenario;
-pub mod text;
 pub mod sim;
+pub mod text;
 pub mod time;
 pub mod trace;
 

@@ -266,7 +266,8 @@ fn is_any(s: &str) -> bool {
 }
 
 fn shown(s: &str) -> String {
-    s.parse::<Cidr>().map_or_else(|_| s.to_owned(), |c| c.to_string())
+    s.parse::<Cidr>()
+        .map_or_else(|_| s.to_owned(), |c| c.to_string())
 }
 
 /// One rule. Unset fields match anything.
@@ -349,7 +350,11 @@ impl Rule {
             s.push_str(" tcp");
         }
         if !self.src_is_any() || self.src_port != PortMatch::Any {
-            s.push_str(&format!(" from {} port {}", self.src_shown(), self.src_port));
+            s.push_str(&format!(
+                " from {} port {}",
+                self.src_shown(),
+                self.src_port
+            ));
         }
         if !self.dst_is_any() || self.dst_port != PortMatch::Any {
             s.push_str(&format!(" to {} port {}", self.dst_shown(), self.dst_port));

@@ -51,11 +51,17 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_escaped() {
-        assert_eq!(printable("USER \u{1b}[2Jx\rfake"), "USER \\u{1b}[2Jx\\rfake");
+        assert_eq!(
+            printable("USER \u{1b}[2Jx\rfake"),
+            "USER \\u{1b}[2Jx\\rfake"
+        );
         assert_eq!(printable("a\u{7}b"), "a\\u{7}b");
         assert_eq!(printable("élan → ok"), "élan → ok");
         assert!(matches!(printable("plain"), Cow::Borrowed(_)));
         assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
-        assert_eq!(printable_lines("a\n\u{1b}]0;t\u{7}\nc"), "a\n\\u{1b}]0;t\\u{7}\nc");
+        assert_eq!(
+            printable_lines("a\n\u{1b}]0;t\u{7}\nc"),
+            "a\n\\u{1b}]0;t\\u{7}\nc"
+        );
     }
 }

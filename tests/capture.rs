@@ -77,7 +77,6 @@ mod robustness {
         export(&run(&load("active-client-fw-drops")), "server")
     }
 
-
     /// Where each whole frame of a little-endian pcap file ends, walked by hand (16-byte
     /// record headers, the captured length at offset 8).
     fn frame_ends(f: &[u8]) -> Vec<usize> {

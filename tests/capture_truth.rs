@@ -107,13 +107,24 @@ fn check_outcome(name: &str, x: &Explained, want: &BTreeMap<String, String>) {
         (false, Some(Mechanism::NoFtp)) => "none",
         (false, _) => "failure",
     };
-    assert_eq!(outcome, want["outcome"], "{name}: outcome ({})", o.diagnosis);
-    let action = o.failed_action.as_ref().map_or("none".into(), |a| a.to_string());
+    assert_eq!(
+        outcome, want["outcome"],
+        "{name}: outcome ({})",
+        o.diagnosis
+    );
+    let action = o
+        .failed_action
+        .as_ref()
+        .map_or("none".into(), |a| a.to_string());
     // A capture shows a PORT or a PASV, not what the user typed: when no LIST or RETR came
     // after it, the action is the "data transfer" it was for.
     let same_action = action == want["failed_action"]
         || (action == "data transfer" && want["failed_action"] == "ls");
-    assert!(same_action, "{name}: failed action {action}, sidecar {}", want["failed_action"]);
+    assert!(
+        same_action,
+        "{name}: failed action {action}, sidecar {}",
+        want["failed_action"]
+    );
     if !o.success && outcome == "failure" {
         let reply = o.reply.map_or("none".into(), |r| r.to_string());
         assert_eq!(reply, want["reply"], "{name}: the decisive reply");
@@ -125,7 +136,11 @@ fn check_outcome(name: &str, x: &Explained, want: &BTreeMap<String, String>) {
         Some(Mechanism::Other) | None => "none",
         Some(m) => panic!("{name}: mechanism {m:?} in a capture without NAT"),
     };
-    assert_eq!(mechanism, want["mechanism"], "{name}: mechanism ({})", o.diagnosis);
+    assert_eq!(
+        mechanism, want["mechanism"],
+        "{name}: mechanism ({})",
+        o.diagnosis
+    );
 }
 
 fn check_syns(name: &str, x: &Explained, want: &BTreeMap<String, String>) {
@@ -133,20 +148,35 @@ fn check_syns(name: &str, x: &Explained, want: &BTreeMap<String, String>) {
     let count: usize = syns.iter().map(|(s, _)| s.len()).sum();
     let want_count: usize = want["data_syns"].parse().unwrap();
     assert_eq!(count, want_count, "{name}: data SYNs");
-    let unanswered: Vec<&Vec<f64>> =
-        syns.iter().filter(|(_, answered)| !answered).map(|(s, _)| s).collect();
+    let unanswered: Vec<&Vec<f64>> = syns
+        .iter()
+        .filter(|(_, answered)| !answered)
+        .map(|(s, _)| s)
+        .collect();
     if want["syn_times"] == "none" {
-        assert!(unanswered.is_empty(), "{name}: unanswered data SYNs {unanswered:?}");
+        assert!(
+            unanswered.is_empty(),
+            "{name}: unanswered data SYNs {unanswered:?}"
+        );
         return;
     }
-    let want_times: Vec<f64> =
-        want["syn_times"].split(',').map(|t| t.trim().parse().unwrap()).collect();
-    assert_eq!(unanswered.len(), 1, "{name}: one unanswered data connection");
+    let want_times: Vec<f64> = want["syn_times"]
+        .split(',')
+        .map(|t| t.trim().parse().unwrap())
+        .collect();
+    assert_eq!(
+        unanswered.len(),
+        1,
+        "{name}: one unanswered data connection"
+    );
     let got = unanswered[0];
     assert_eq!(got.len(), want_times.len(), "{name}: SYN times {got:?}");
     for (g, w) in got.iter().zip(&want_times) {
         let rel = g - got[0];
-        assert!((rel - w).abs() <= 0.005 + w * 0.01, "{name}: SYN at {rel} s, sidecar {w} s");
+        assert!(
+            (rel - w).abs() <= 0.005 + w * 0.01,
+            "{name}: SYN at {rel} s, sidecar {w} s"
+        );
     }
 }
 
@@ -171,7 +201,11 @@ fn check_middlebox_packets(name: &str, x: &Explained, want: &BTreeMap<String, St
         assert_eq!(rst.ttl.to_string(), want["rst_ttl"], "{name}: RST TTL");
     }
     if let Some(src) = want.get("icmp_src") {
-        let p = t.packets.iter().find(|p| p.icmp.is_some()).expect("no ICMP");
+        let p = t
+            .packets
+            .iter()
+            .find(|p| p.icmp.is_some())
+            .expect("no ICMP");
         assert_eq!(&p.src.ip().to_string(), src, "{name}: ICMP source");
         assert_eq!(p.ttl.to_string(), want["icmp_ttl"], "{name}: ICMP TTL");
     }
@@ -227,12 +261,18 @@ const FIELDS: &[&str] = &[
 
 fn tshark(file: &Path) -> Seen {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(file).args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
+    cmd.arg("-r")
+        .arg(file)
+        .args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
     let out = cmd.output_within(120).unwrap();
-    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut seen = Seen::default();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let f: Vec<&str> = line.split('|').collect();
@@ -272,9 +312,12 @@ fn seen_frame(seen: &mut Seen, f: &[&str]) {
     // Without a setup method tshark decoded the connection by its port (20 is ftp-data's),
     // not from the FTP command that announced it (tshark 4.0 does not follow EPRT).
     let learned = !f[12].is_empty();
-    if let (true, Ok(setup), Some(a), Some(b)) =
-        (learned, f[11].parse::<u64>(), addr(f[1], f[2]), addr(f[3], f[4]))
-    {
+    if let (true, Ok(setup), Some(a), Some(b)) = (
+        learned,
+        f[11].parse::<u64>(),
+        addr(f[1], f[2]),
+        addr(f[3], f[4]),
+    ) {
         let key = if a <= b { (a, b) } else { (b, a) };
         seen.setups.entry(key).or_insert(setup);
     }
@@ -287,7 +330,11 @@ fn explained(t: &Trace) -> Seen {
         if let EventKind::Console { line, shown } = &e.kind {
             match shown {
                 Shown::Command => {
-                    let verb = line.trim_start_matches("> ").split(' ').next().unwrap_or("");
+                    let verb = line
+                        .trim_start_matches("> ")
+                        .split(' ')
+                        .next()
+                        .unwrap_or("");
                     seen.commands.push(verb.to_ascii_uppercase());
                 }
                 Shown::Reply(code) if seen.replies.last() != Some(code) => {
@@ -299,9 +346,9 @@ fn explained(t: &Trace) -> Seen {
     }
     // tshark marks a data connection's frames that carry data with the frame that set it up.
     let carried = |a: SocketAddrV4, b: SocketAddrV4| {
-        t.packets.iter().any(|p| {
-            p.payload_len > 0 && ((p.src, p.dst) == (a, b) || (p.src, p.dst) == (b, a))
-        })
+        t.packets
+            .iter()
+            .any(|p| p.payload_len > 0 && ((p.src, p.dst) == (a, b) || (p.src, p.dst) == (b, a)))
     };
     for c in t.connections.iter().filter(|c| c.channel == Channel::Data) {
         let Some(a) = &c.announced else { continue };
@@ -333,8 +380,14 @@ fn compare(name: &str, file: &Path, x: &Explained) {
     let theirs = tshark(file);
     let ours = explained(&x.trace);
     if x.trace.outcome.mechanism == Some(Mechanism::NoFtp) {
-        assert!(theirs.commands.is_empty(), "{name}: tshark sees FTP commands");
-        assert!(ours.syns.is_empty() && ours.commands.is_empty(), "{name}: not FTP");
+        assert!(
+            theirs.commands.is_empty(),
+            "{name}: tshark sees FTP commands"
+        );
+        assert!(
+            ours.syns.is_empty() && ours.commands.is_empty(),
+            "{name}: not FTP"
+        );
         return;
     }
     assert_eq!(ours.commands, theirs.commands, "{name}: FTP commands");
@@ -367,7 +420,10 @@ fn compare(name: &str, file: &Path, x: &Explained) {
         }
     }
     for conn in theirs.setups.keys() {
-        assert!(ours.setups.contains_key(conn), "{name}: {conn:?} not a data connection");
+        assert!(
+            ours.setups.contains_key(conn),
+            "{name}: {conn:?} not a data connection"
+        );
     }
 }
 

@@ -439,9 +439,10 @@ fn a_hostile_answer_cannot_run_a_formula_forge_a_line_or_drive_the_terminal() {
     let ex = "exercises/01-active-through-the-client-firewall.ron";
     let dir = std::env::temp_dir().join(format!("ftp-lab-hostile-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut answer =
-        Scenario::load(&root().join("exercises/solutions/01-active-through-the-client-firewall.ron"))
-            .unwrap();
+    let mut answer = Scenario::load(
+        &root().join("exercises/solutions/01-active-through-the-client-firewall.ron"),
+    )
+    .unwrap();
     for n in &mut answer.nodes {
         if let NodeSpec::Firewall(f) = n {
             for r in &mut f.rules {
@@ -453,7 +454,11 @@ fn a_hostile_answer_cannot_run_a_formula_forge_a_line_or_drive_the_terminal() {
     // Graded where the answers are, as a teacher does: the cell is the bare file name.
     let grade = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
-            .args(["grade", root().join(ex).to_str().unwrap(), "=cmd|' -C calc'!A0.ron"])
+            .args([
+                "grade",
+                root().join(ex).to_str().unwrap(),
+                "=cmd|' -C calc'!A0.ron",
+            ])
             .args(extra)
             .current_dir(&dir)
             .output_within(120)
@@ -465,6 +470,9 @@ fn a_hostile_answer_cannot_run_a_formula_forge_a_line_or_drive_the_terminal() {
     assert!(row.starts_with("\"'=cmd"), "{csv}");
     let text = grade(&[]);
     assert!(!text.lines().any(|l| l.starts_with("fake.ron")), "{text}");
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -168,7 +168,12 @@ proptest! {
             text = apply(&text, m);
         }
         let start = Instant::now();
-        let (checked, bytes) = peak_of(|| Scenario::parse(&text, "fuzz.ron"));
+        let parsed = within(Duration::from_secs(5), {
+            let text = text.clone();
+            move || peak_of(|| Scenario::parse(&text, "fuzz.ron"))
+        });
+        prop_assert!(parsed.is_some(), "check took over 5 s");
+        let (checked, bytes) = parsed.unwrap();
         let check_time = start.elapsed();
         prop_assert!(check_time < Duration::from_secs(5), "check took {check_time:?}");
         prop_assert!(bytes < CHECK_BYTES, "check took {bytes} bytes for a {}-byte file", text.len());
@@ -180,12 +185,19 @@ proptest! {
                 return Ok(());
             }
         };
-        let net = s.resolve();
-        prop_assert!(net.is_ok(), "parse accepted what resolve refused: {:?}", net.err());
-        let net = net.unwrap();
-        let start = Instant::now();
-        let t = ftp_lab::sim::run(&net);
-        prop_assert!(start.elapsed() < Duration::from_secs(20), "run took {:?}", start.elapsed());
+        // `parse` has validated it, so it resolves.
+        let net = s.resolve().unwrap();
+        // A run that hangs fails here after 20 s instead of hanging the test.
+        let t = within(Duration::from_secs(20), {
+            let net = net.clone();
+            move || ftp_lab::sim::run(&net)
+        });
+        prop_assert!(t.is_some(), "the run took over 20 s");
+        let t = t.unwrap();
+        prop_assert!(
+            !t.events.iter().any(|e| matches!(&e.kind, ftp_lab::trace::EventKind::Note { note: ftp_lab::trace::Note::Internal { .. } })),
+            "an internal error in the trace"
+        );
         prop_assert!(!t.outcome.diagnosis.is_empty(), "no outcome");
         prop_assert!(
             t.clients.iter().all(|c| !c.outcome.diagnosis.is_empty() && c.actions.len() == client_actions(&s, &c.name)),
@@ -194,6 +206,16 @@ proptest! {
         let again = ftp_lab::sim::run(&net);
         prop_assert_eq!(t.digest(), again.digest(), "the same file gave another trace");
     }
+}
+
+/// `f`'s result if it returns within `limit`; `None` if it does not (its thread is left to end
+/// on its own: the test has failed by then).
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).ok()
 }
 
 /// How many actions the scenario gives the client called `name`.

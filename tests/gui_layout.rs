@@ -121,25 +121,48 @@ fn check_layout(h: &Harness<'_, FtpLabApp>, ctx: &str) {
 fn check_painted(h: &Harness<'_, FtpLabApp>, ctx: &str) {
     let p = &h.state().probe;
     let texts = painted_text(h);
-    assert!(texts.len() > 20, "{ctx}: only {} texts painted", texts.len());
+    assert!(
+        texts.len() > 20,
+        "{ctx}: only {} texts painted",
+        texts.len()
+    );
     for t in &texts {
-        assert!(inside(p.screen, t.shown), "{ctx}: '{}' at {:?} off screen", t.text, t.shown);
+        assert!(
+            inside(p.screen, t.shown),
+            "{ctx}: '{}' at {:?} off screen",
+            t.text,
+            t.shown
+        );
     }
-    for bar in [p.top_bar].into_iter().chain(p.bottom_widgets.iter().copied().reduce(Rect::union)) {
-        let in_bar: Vec<&Painted> = texts.iter().filter(|t| bar.contains(t.shown.center())).collect();
+    for bar in [p.top_bar]
+        .into_iter()
+        .chain(p.bottom_widgets.iter().copied().reduce(Rect::union))
+    {
+        let in_bar: Vec<&Painted> = texts
+            .iter()
+            .filter(|t| bar.contains(t.shown.center()))
+            .collect();
         for (i, a) in in_bar.iter().enumerate() {
             for b in &in_bar[i + 1..] {
                 assert!(
                     !a.shown.shrink(1.0).intersects(b.shown.shrink(1.0)),
                     "{ctx}: '{}' painted over '{}' ({:?}, {:?})",
-                    a.text, b.text, a.shown, b.shown
+                    a.text,
+                    b.text,
+                    a.shown,
+                    b.shown
                 );
             }
         }
     }
     for b in &p.node_boxes {
         for t in texts.iter().filter(|t| b.contains(t.full.center())) {
-            assert!(inside(*b, t.full), "{ctx}: '{}' ({:?}) cut by its box {b:?}", t.text, t.full);
+            assert!(
+                inside(*b, t.full),
+                "{ctx}: '{}' ({:?}) cut by its box {b:?}",
+                t.text,
+                t.full
+            );
         }
     }
 }

@@ -436,7 +436,10 @@ fn fifty_clients_at_once_all_get_their_bytes_and_the_server_returns_to_rest() {
     let (threads2, rss2) = (s.status("Threads"), s.status("VmRSS"));
     // At most as many as before: a thread of the server's start-up may still have been
     // ending when threads0 was read.
-    assert!(threads2 <= threads0, "threads left running: {threads0} then {threads2}");
+    assert!(
+        threads2 <= threads0,
+        "threads left running: {threads0} then {threads2}"
+    );
     assert!(
         rss2 <= rss1 + 2 * 1024,
         "RSS {rss1} kB after a round, {rss2} kB after another"

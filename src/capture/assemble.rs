@@ -172,14 +172,14 @@ impl Assembly {
 /// conversation with one of them is FTP's control connection. (QUIT, NOOP, HELP, AUTH and the
 /// 220 greeting are shared with SMTP and others, so they do not tell.)
 const FTP_VERBS: &[&str] = &[
-    "USER", "PASS", "ACCT", "CWD", "CDUP", "PORT", "PASV", "EPRT", "EPSV", "TYPE", "STRU",
-    "MODE", "RETR", "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO", "ABOR", "DELE",
-    "RMD", "MKD", "PWD", "XPWD", "LIST", "NLST", "SYST", "FEAT", "SIZE", "MDTM", "MLSD", "MLST",
-    "PBSZ", "PROT", "CCC",
+    "USER", "PASS", "ACCT", "CWD", "CDUP", "PORT", "PASV", "EPRT", "EPSV", "TYPE", "STRU", "MODE",
+    "RETR", "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO", "ABOR", "DELE", "RMD", "MKD",
+    "PWD", "XPWD", "LIST", "NLST", "SYST", "FEAT", "SIZE", "MDTM", "MLSD", "MLST", "PBSZ", "PROT",
+    "CCC",
 ];
 const FTP_CODES: &[u16] = &[
-    125, 150, 200, 202, 212, 213, 215, 225, 226, 227, 228, 229, 230, 234, 257, 331, 332, 350,
-    425, 426, 532,
+    125, 150, 200, 202, 212, 213, 215, 225, 226, 227, 228, 229, 230, 234, 257, 331, 332, 350, 425,
+    426, 532,
 ];
 
 fn is_ftp(lines: &[Line]) -> bool {
@@ -187,7 +187,9 @@ fn is_ftp(lines: &[Line]) -> bool {
         if l.from_client {
             FTP_VERBS.contains(&verb(&l.text).as_str())
         } else {
-            l.reply.as_ref().is_some_and(|r| FTP_CODES.contains(&r.code))
+            l.reply
+                .as_ref()
+                .is_some_and(|r| FTP_CODES.contains(&r.code))
         }
     })
 }

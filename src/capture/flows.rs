@@ -243,7 +243,8 @@ impl Builder {
         }
         if present > 0 && flow.kind == FlowKind::Unknown {
             let payload = &p.bytes[payload_at..payload_at + present];
-            flow.head.extend_from_slice(&payload[..payload.len().min(513 - flow.head.len().min(513))]);
+            flow.head
+                .extend_from_slice(&payload[..payload.len().min(513 - flow.head.len().min(513))]);
             flow.kind = match start_of(&flow.head) {
                 Start::Text => FlowKind::Control,
                 Start::Other => FlowKind::Other,

@@ -151,7 +151,10 @@ fn no_ftp_words(x: &Assembly) -> String {
         [25] | [587] => s.push_str("; the text conversation on port 25 (or 587) is SMTP's"),
         p => s.push_str(&format!(
             "; the text conversations (ports {}) are another protocol's",
-            p.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
     s.push('.');

@@ -718,9 +718,15 @@ fn first_difference(a: &NodeSpec, b: &NodeSpec) -> Option<String> {
 }
 
 fn added_and_removed(start: &Scenario, answer: &Scenario) -> String {
-    let names = |s: &Scenario| -> Vec<String> { s.nodes.iter().map(|n| n.name().to_owned()).collect() };
+    let names =
+        |s: &Scenario| -> Vec<String> { s.nodes.iter().map(|n| n.name().to_owned()).collect() };
     let (was, now) = (names(start), names(answer));
-    let list = |v: Vec<&String>| v.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    let list = |v: Vec<&String>| {
+        v.iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let gone: Vec<&String> = was.iter().filter(|n| !now.contains(n)).collect();
     let added: Vec<&String> = now.iter().filter(|n| !was.contains(n)).collect();
     let mut why = Vec::new();
@@ -763,7 +769,11 @@ pub fn table(ex: &Exercise, grades: &[Grade]) -> String {
 /// begins with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's advice, a leading `'`).
 pub fn csv_cell(s: &str) -> String {
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let s = if formula { format!("'{s}") } else { s.to_owned() };
+    let s = if formula {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 

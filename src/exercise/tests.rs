@@ -310,31 +310,43 @@ fn shipped_exercises() -> Vec<Exercise> {
 type Mutation = (&'static str, fn(&mut Scenario) -> bool);
 
 fn on_client(s: &mut Scenario, f: impl Fn(&mut crate::scenario::ClientSpec)) -> bool {
-    s.nodes.iter_mut().find_map(|n| match n {
-        NodeSpec::Client(c) => Some(f(c)),
-        _ => None,
-    }).is_some()
+    for n in &mut s.nodes {
+        if let NodeSpec::Client(c) = n {
+            f(c);
+            return true;
+        }
+    }
+    false
 }
 
 fn on_server(s: &mut Scenario, f: impl Fn(&mut crate::scenario::ServerSpec)) -> bool {
-    s.nodes.iter_mut().find_map(|n| match n {
-        NodeSpec::Server(c) => Some(f(c)),
-        _ => None,
-    }).is_some()
+    for n in &mut s.nodes {
+        if let NodeSpec::Server(c) = n {
+            f(c);
+            return true;
+        }
+    }
+    false
 }
 
 fn on_nat(s: &mut Scenario, f: impl Fn(&mut crate::middlebox::nat::NatSpec)) -> bool {
-    s.nodes.iter_mut().find_map(|n| match n {
-        NodeSpec::Nat(c) => Some(f(c)),
-        _ => None,
-    }).is_some()
+    for n in &mut s.nodes {
+        if let NodeSpec::Nat(c) = n {
+            f(c);
+            return true;
+        }
+    }
+    false
 }
 
 fn on_firewall(s: &mut Scenario, f: impl Fn(&mut FirewallSpec)) -> bool {
-    s.nodes.iter_mut().find_map(|n| match n {
-        NodeSpec::Firewall(c) => Some(f(c)),
-        _ => None,
-    }).is_some()
+    for n in &mut s.nodes {
+        if let NodeSpec::Firewall(c) = n {
+            f(c);
+            return true;
+        }
+    }
+    false
 }
 
 /// Each thing the README says is locked, changed alone. (The second attack passed exercise 05
@@ -352,13 +364,27 @@ const LOCKED: &[Mutation] = &[
         s.time_limit_s += 1;
         true
     }),
-    ("address", |s| on_client(s, |c| c.address = "198.51.100.99".into())),
-    ("actions", |s| on_client(s, |c| { c.actions.pop(); })),
+    ("address", |s| {
+        on_client(s, |c| c.address = "198.51.100.99".into())
+    }),
+    ("actions", |s| {
+        on_client(s, |c| {
+            c.actions.pop();
+        })
+    }),
     ("start_ms", |s| on_client(s, |c| c.start_ms += 1)),
-    ("connect_timeout_s", |s| on_client(s, |c| c.connect_timeout_s = 1)),
-    ("server_address", |s| on_client(s, |c| c.server_address = Some("203.0.113.99".into()))),
-    ("connect_timeout_s", |s| on_server(s, |c| c.connect_timeout_s = 1)),
-    ("accept_timeout_s", |s| on_server(s, |c| c.accept_timeout_s = 1)),
+    ("connect_timeout_s", |s| {
+        on_client(s, |c| c.connect_timeout_s = 1)
+    }),
+    ("server_address", |s| {
+        on_client(s, |c| c.server_address = Some("203.0.113.99".into()))
+    }),
+    ("connect_timeout_s", |s| {
+        on_server(s, |c| c.connect_timeout_s = 1)
+    }),
+    ("accept_timeout_s", |s| {
+        on_server(s, |c| c.accept_timeout_s = 1)
+    }),
     ("control_port", |s| on_server(s, |c| c.control_port = 2121)),
     ("profile", |s| {
         on_server(s, |c| {
@@ -368,14 +394,30 @@ const LOCKED: &[Mutation] = &[
             }
         })
     }),
-    ("files", |s| on_server(s, |c| { c.files.insert("x.txt".into(), "x".into()); })),
-    ("users", |s| on_server(s, |c| c.users.push(("eve".into(), "pw".into())))),
-    ("anonymous", |s| on_server(s, |c| c.anonymous = !c.anonymous)),
-    ("anonymous_upload", |s| on_server(s, |c| c.anonymous_upload = !c.anonymous_upload)),
-    ("address", |s| on_server(s, |c| c.address = "203.0.113.99".into())),
-    ("public_address", |s| on_nat(s, |n| n.public_address = "198.51.100.99".into())),
+    ("files", |s| {
+        on_server(s, |c| {
+            c.files.insert("x.txt".into(), "x".into());
+        })
+    }),
+    ("users", |s| {
+        on_server(s, |c| c.users.push(("eve".into(), "pw".into())))
+    }),
+    ("anonymous", |s| {
+        on_server(s, |c| c.anonymous = !c.anonymous)
+    }),
+    ("anonymous_upload", |s| {
+        on_server(s, |c| c.anonymous_upload = !c.anonymous_upload)
+    }),
+    ("address", |s| {
+        on_server(s, |c| c.address = "203.0.113.99".into())
+    }),
+    ("public_address", |s| {
+        on_nat(s, |n| n.public_address = "198.51.100.99".into())
+    }),
     ("alg_port", |s| on_nat(s, |n| n.alg_port = 2121)),
-    ("protects", |s| on_firewall(s, |f| f.protects = "nobody".into())),
+    ("protects", |s| {
+        on_firewall(s, |f| f.protects = "nobody".into())
+    }),
     ("helper_port", |s| on_firewall(s, |f| f.helper_port = 2121)),
 ];
 
@@ -389,7 +431,9 @@ fn every_locked_thing_changed_alone_is_refused_in_every_exercise() {
                 continue;
             }
             let g = ex.grade(&answer, "answer");
-            let why = g.refused.unwrap_or_else(|| panic!("{}: changing {what} is not refused", ex.id));
+            let why = g
+                .refused
+                .unwrap_or_else(|| panic!("{}: changing {what} is not refused", ex.id));
             assert!(why.contains(what), "{}: {what}: {why}", ex.id);
             refused += 1;
         }
@@ -423,7 +467,10 @@ fn what_an_exercise_is_about_may_still_change() {
 
 #[test]
 fn a_csv_cell_that_a_spreadsheet_would_run_is_neutralised() {
-    assert_eq!(csv_cell("=cmd|' -C calc'!A0.ron"), "\"'=cmd|' -C calc'!A0.ron\"");
+    assert_eq!(
+        csv_cell("=cmd|' -C calc'!A0.ron"),
+        "\"'=cmd|' -C calc'!A0.ron\""
+    );
     for f in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
         assert!(csv_cell(f).starts_with("\"'"), "{f}");
     }

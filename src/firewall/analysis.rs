@@ -329,13 +329,31 @@ mod tests {
     #[test]
     fn every_spelling_of_any_address_is_any() {
         for spelling in ["any", "ANY", " any ", "0.0.0.0/0", "10.0.0.0/0"] {
-            let mut r = rule(Action::Drop, Direction::Inbound, PortMatch::Any, vec![CtState::New]);
+            let mut r = rule(
+                Action::Drop,
+                Direction::Inbound,
+                PortMatch::Any,
+                vec![CtState::New],
+            );
             r.src = spelling.into();
             r.dst = spelling.into();
-            assert_eq!(iptables(&r), "-A FORWARD -i wan -o lan -m conntrack --ctstate NEW -j DROP", "{spelling}");
-            assert_eq!(nft(&r), "iifname \"wan\" oifname \"lan\" ct state new drop", "{spelling}");
+            assert_eq!(
+                iptables(&r),
+                "-A FORWARD -i wan -o lan -m conntrack --ctstate NEW -j DROP",
+                "{spelling}"
+            );
+            assert_eq!(
+                nft(&r),
+                "iifname \"wan\" oifname \"lan\" ct state new drop",
+                "{spelling}"
+            );
             assert_eq!(short(&r), "drop inbound new", "{spelling}");
-            let open = rule(Action::Accept, Direction::Inbound, PortMatch::Port(8080), vec![CtState::New]);
+            let open = rule(
+                Action::Accept,
+                Direction::Inbound,
+                PortMatch::Port(8080),
+                vec![CtState::New],
+            );
             let fw = FirewallSpec {
                 name: "fw".into(),
                 protects: "server".into(),
@@ -346,11 +364,19 @@ mod tests {
                 default_reject_with: crate::rules::RejectWith::default(),
                 rules: vec![r, open],
             };
-            assert!(new_inbound_ports(&fw).is_empty(), "{spelling}: {:?}", new_inbound_ports(&fw));
+            assert!(
+                new_inbound_ports(&fw).is_empty(),
+                "{spelling}: {:?}",
+                new_inbound_ports(&fw)
+            );
         }
         let mut r = rule(Action::Drop, Direction::Inbound, PortMatch::Any, vec![]);
         r.src = "198.51.100.7/32".into();
-        assert!(iptables(&r).contains("-s 198.51.100.7 "), "{}", iptables(&r));
+        assert!(
+            iptables(&r).contains("-s 198.51.100.7 "),
+            "{}",
+            iptables(&r)
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use crate::rules::{
 
 use crate::ftp::announce::{self, Kind};
 use crate::ids::LinkId;
-use crate::middlebox::{Act, Decision, Middlebox, Report};
+use crate::middlebox::{Decision, Middlebox, Report};
 use crate::time::Time;
 use crate::trace::{FirewallReport, Packet, Verdict};
 use std::collections::BTreeMap;
@@ -277,22 +277,19 @@ impl Middlebox for Firewall {
             Direction::Inbound
         };
         let v = self.decide(p, dir);
-        let act = match v.action {
-            Action::Accept => Act::Forward,
-            Action::Drop => Act::Drop,
+        match v.action {
+            Action::Accept => Decision::Forward(Some(v)),
+            Action::Drop => Decision::Drop(Box::new(v)),
             // Never answer a reset with a reset, nor an ICMP error with another (RFC 1122
             // §3.2.2, what Linux's REJECT target does too).
-            Action::Reject if p.flags.rst || p.icmp.is_some() => Act::Drop,
-            Action::Reject => Act::Reject {
+            Action::Reject if p.flags.rst || p.icmp.is_some() => Decision::Drop(Box::new(v)),
+            Action::Reject => Decision::Reject {
                 reply: match v.reject_with.and_then(RejectWith::icmp_code) {
                     Some(code) => crate::net::build_icmp_unreachable(p, code),
                     None => crate::net::build_rst(p),
                 },
+                verdict: Box::new(v),
             },
-        };
-        Decision {
-            act,
-            verdict: Some(v),
         }
     }
 

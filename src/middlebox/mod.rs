@@ -13,36 +13,32 @@ use crate::time::Time;
 use crate::trace::{Change, FirewallReport, NatReport, Packet, Verdict};
 use std::net::Ipv4Addr;
 
-/// What leaves a middlebox.
+/// What a middlebox does with one packet, and why. A packet it stops always says why (a
+/// firewall's rule and connection state, a NAT's reason), so nothing downstream has to invent
+/// a reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Act {
-    /// The packet goes on, unchanged.
-    Forward,
+pub enum Decision {
+    /// The packet goes on, unchanged (a firewall says which rule let it through).
+    Forward(Option<Verdict>),
     /// These bytes go on instead (same journey), and this is what changed.
     Rewrite {
         bytes: Vec<u8>,
         changes: Vec<Change>,
+        verdict: Option<Verdict>,
     },
     /// Nothing leaves.
-    Drop,
-    /// Nothing goes on; this packet goes back the way the packet came (a TCP RST).
-    Reject { reply: Vec<u8> },
-}
-
-/// A middlebox's decision on one packet.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub act: Act,
-    /// Why (a firewall's rule and connection state; a NAT's reason to drop).
-    pub verdict: Option<Verdict>,
+    Drop(Box<Verdict>),
+    /// Nothing goes on; `reply` goes back the way the packet came (a TCP RST or an ICMP
+    /// error).
+    Reject {
+        reply: Vec<u8>,
+        verdict: Box<Verdict>,
+    },
 }
 
 impl Decision {
     pub fn forward() -> Decision {
-        Decision {
-            act: Act::Forward,
-            verdict: None,
-        }
+        Decision::Forward(None)
     }
 }
 

@@ -52,7 +52,7 @@ pub struct ForwardSpec {
     pub comment: String,
 }
 
-use super::{Act, Decision, Middlebox, Report, Routing};
+use super::{Decision, Middlebox, Report, Routing};
 use crate::ftp::announce::{self, Kind};
 use crate::ids::LinkId;
 use crate::rules::{Action, CtState, Direction, Reason, Verdict};
@@ -187,15 +187,15 @@ impl Nat {
         !mapped && !self.expects.iter().any(|e| e.outside == outside)
     }
 
-    /// Keeps `port` when it is free (as Linux does), else the next free one above 1024.
-    fn choose(&self, port: u16, remote: SocketAddrV4, any_port: bool) -> u16 {
+    /// Keeps `port` when it is free (as Linux does), else the next free one above 1024;
+    /// `None` when every port is taken.
+    fn choose(&self, port: u16, remote: SocketAddrV4, any_port: bool) -> Option<u16> {
         if self.free(port, remote, any_port) {
-            return port;
+            return Some(port);
         }
         (1..=64_512u32)
             .map(|k| 1024 + ((u32::from(port.max(1024)) - 1024 + k) % 64_512) as u16)
             .find(|p| self.free(*p, remote, any_port))
-            .unwrap_or(port)
     }
 
     fn add_map(
@@ -243,17 +243,14 @@ impl Nat {
                 p.src, p.dst
             ),
         };
-        Decision {
-            act: Act::Drop,
-            verdict: Some(self.verdict(
-                Reason::NoTranslation,
-                direction,
-                CtState::Invalid,
-                Action::Drop,
-                "no translation",
-                why,
-            )),
-        }
+        Decision::Drop(Box::new(self.verdict(
+            Reason::NoTranslation,
+            direction,
+            CtState::Invalid,
+            Action::Drop,
+            "no translation",
+            why,
+        )))
     }
 
     fn outbound(&mut self, p: &Packet) -> Decision {
@@ -261,7 +258,10 @@ impl Nat {
         let m = match self.by_inside.get(&(p.src, p.dst)) {
             Some(&m) => m,
             None if new => {
-                let port = self.choose(p.src.port(), p.dst, false);
+                // Every port of the public address taken towards this peer: no translation.
+                let Some(port) = self.choose(p.src.port(), p.dst, false) else {
+                    return self.no_translation(p, Direction::Outbound);
+                };
                 let outside = SocketAddrV4::new(self.public, port);
                 self.add_map(
                     p.src,
@@ -378,7 +378,11 @@ impl Nat {
             .iter()
             .find(|e| e.inside == target && e.from == *remote.ip())
             .map(|e| e.outside.port());
-        let port = existing.unwrap_or_else(|| self.choose(target.port(), remote, true));
+        // No port left to expect it on: the line goes on as it was.
+        let port = match existing {
+            Some(p) => p,
+            None => self.choose(target.port(), remote, true)?,
+        };
         let outside = SocketAddrV4::new(self.public, port);
         if existing.is_none() {
             self.expects.push(Expect {
@@ -520,18 +524,28 @@ impl Nat {
             Direction::Inbound
         };
         let verdict = Some(self.verdict(reason, dir, state, Action::Accept, &how, why));
+        if t.changes.is_empty() {
+            return Decision::Forward(verdict);
+        }
         match crate::net::rewrite(&p.bytes, &rewrite) {
-            Some(bytes) if !t.changes.is_empty() => Decision {
-                act: Act::Rewrite {
-                    bytes,
-                    changes: t.changes,
-                },
+            Some(bytes) => Decision::Rewrite {
+                bytes,
+                changes: t.changes,
                 verdict,
             },
-            _ => Decision {
-                act: Act::Forward,
-                verdict,
-            },
+            // A translation that cannot be written (a malformed packet, or one the ALG would
+            // make longer than 65,535 bytes) must not leave untranslated: dropped, saying so.
+            None => Decision::Drop(Box::new(self.verdict(
+                Reason::Other,
+                dir,
+                state,
+                Action::Drop,
+                "cannot rewrite",
+                format!(
+                    "the translation of {} → {} cannot be written into the packet",
+                    p.src, p.dst
+                ),
+            ))),
         }
     }
 }
@@ -615,8 +629,8 @@ mod tests {
     }
 
     fn rewritten(d: &Decision) -> Packet {
-        match &d.act {
-            Act::Rewrite { bytes, .. } => {
+        match d {
+            Decision::Rewrite { bytes, .. } => {
                 assert!(crate::net::checksums_ok(bytes));
                 crate::net::decode(bytes, true).unwrap()
             }
@@ -687,8 +701,10 @@ mod tests {
             &pkt("203.0.113.10:20", "198.51.100.2:50131", true, 9, 0, ""),
             OUT,
         );
-        assert_eq!(d.act, Act::Drop);
-        assert!(d.verdict.unwrap().why.contains("no translation"));
+        let Decision::Drop(v) = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(v.reason, Reason::NoTranslation, "{}", v.why);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::routes::Routes;
 use crate::ftp::ActionResult;
 use crate::host::{App, EndHost, HostEvent};
 use crate::ids::{LinkId, NodeId, PacketId};
-use crate::middlebox::{Act, Report};
+use crate::middlebox::{Decision, Report};
 use crate::scenario::network::Network;
 use crate::scenario::{Scenario, limits};
 use crate::time::Time;
@@ -264,10 +264,10 @@ impl World {
             self.host_event(n, e);
         }
         for bytes in out {
-            let Some(p) = self.rec.packet(bytes, None) else {
-                continue;
-            };
-            self.send(n, p, None);
+            match self.rec.packet(bytes, None) {
+                Some(p) => self.send(n, p, None),
+                None => self.internal(n, "a host sent bytes that do not decode as IPv4"),
+            }
         }
         if let Some(t) = wake {
             // smoltcp may ask for "now" again; a microsecond later is as good and cannot spin.
@@ -418,41 +418,29 @@ impl World {
             }
             Node::Middle(m) => m.process(now, &self.rec.packets[p.index()], link),
         };
-        match decision.act {
-            Act::Forward => self.send(n, p, Some((decision.verdict, None))),
-            Act::Rewrite { bytes, changes } => match self.rec.packet(bytes, Some((p, changes))) {
-                Some(q) => self.send(n, q, Some((decision.verdict, Some(q)))),
-                None => self.send(n, p, Some((decision.verdict, None))),
+        match decision {
+            Decision::Forward(verdict) => self.send(n, p, Some((verdict, None))),
+            Decision::Rewrite {
+                bytes,
+                changes,
+                verdict,
+            } => match self.rec.packet(bytes, Some((p, changes))) {
+                Some(q) => self.send(n, q, Some((verdict, Some(q)))),
+                None => self.internal(
+                    n,
+                    "a middlebox rewrote a packet into bytes that do not decode",
+                ),
             },
-            Act::Drop => {
-                let verdict = decision
-                    .verdict
-                    .unwrap_or_else(|| self.plain_verdict(n, "dropped"));
-                self.rec.packet_event(
-                    now,
-                    n,
-                    p,
-                    PacketFate::Dropped {
-                        verdict: Box::new(verdict),
-                    },
-                );
+            Decision::Drop(verdict) => {
+                self.rec
+                    .packet_event(now, n, p, PacketFate::Dropped { verdict });
             }
-            Act::Reject { reply } => {
-                let verdict = decision
-                    .verdict
-                    .unwrap_or_else(|| self.plain_verdict(n, "rejected"));
+            Decision::Reject { reply, verdict } => {
                 let Some(r) = self.rec.packet(reply, None) else {
-                    return;
+                    return self.internal(n, "a middlebox's reject reply does not decode");
                 };
-                self.rec.packet_event(
-                    now,
-                    n,
-                    p,
-                    PacketFate::Rejected {
-                        verdict: Box::new(verdict),
-                        reply: r,
-                    },
-                );
+                self.rec
+                    .packet_event(now, n, p, PacketFate::Rejected { verdict, reply: r });
                 // The reply goes back out the way the packet came.
                 self.rec.packet_event(now, n, r, PacketFate::Sent { link });
                 self.put_on_link(n, link, r);
@@ -460,16 +448,13 @@ impl World {
         }
     }
 
-    fn plain_verdict(&self, n: NodeId, what: &str) -> Verdict {
-        Verdict {
-            middlebox: self.node_name(n),
-            direction: crate::rules::Direction::Any,
-            state: crate::rules::CtState::Untracked,
-            action: crate::rules::Action::Drop,
-            reason: crate::rules::Reason::Other,
-            rule_text: what.to_owned(),
-            why: String::new(),
-            reject_with: None,
-        }
+    /// A broken invariant of FTP Lab's own: recorded in the trace (tests fail on it), and
+    /// caught at once in a debug build.
+    fn internal(&mut self, n: NodeId, what: &str) {
+        debug_assert!(false, "internal error: {what}");
+        let note = crate::trace::Note::Internal {
+            what: what.to_owned(),
+        };
+        self.rec.push(self.now, n, EventKind::Note { note }, None);
     }
 }

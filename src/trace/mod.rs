@@ -396,6 +396,8 @@ pub enum Note {
     RunStopped { events: usize },
     /// A capture's control connection switched to TLS (AUTH TLS accepted).
     Encrypted,
+    /// FTP Lab broke one of its own rules (a bug to report); tests fail on it.
+    Internal { what: String },
 }
 
 impl Icmp {
@@ -432,6 +434,7 @@ impl fmt::Display for Note {
                 f,
                 "the run was stopped after {events} events: FTP Lab's limit (make the scenario smaller)"
             ),
+            Note::Internal { what } => write!(f, "FTP Lab internal error: {what} (please report it)"),
             Note::Encrypted => f.write_str(
                 "the control connection is encrypted from here on (AUTH TLS): no firewall helper or NAT ALG can read PORT or 227 any more, and neither can this capture",
             ),
