@@ -37,31 +37,17 @@ impl Index {
             encrypted: BTreeSet::new(),
             end: trace.events.last().map_or(Time::ZERO, |e| e.time),
         };
-        let mut started: BTreeMap<(NodeId, usize), Time> = BTreeMap::new();
+        ix.windows = trace.action_windows();
         for (i, e) in trace.events.iter().enumerate() {
             if let Some(c) = e.conn.and_then(|c| ix.by_conn.get_mut(c.index())) {
                 c.push(i);
             }
-            match &e.kind {
-                EventKind::ActionStarted { index, .. } => {
-                    started.insert((e.node, *index), e.time);
-                }
-                EventKind::ActionFinished { result } => {
-                    let key = (e.node, result.index);
-                    let start = started.get(&key).copied().unwrap_or(Time::ZERO);
-                    ix.windows.entry(key).or_insert((start, e.time));
-                }
-                EventKind::Note {
-                    note: Note::Encrypted,
-                } => {
-                    ix.encrypted.insert(e.node);
-                }
-                _ => {}
+            if let EventKind::Note {
+                note: Note::Encrypted,
+            } = &e.kind
+            {
+                ix.encrypted.insert(e.node);
             }
-        }
-        // An action that never finished lasts to the end of the run.
-        for (key, start) in started {
-            ix.windows.entry(key).or_insert((start, ix.end));
         }
         for c in &trace.connections {
             if let (Channel::Data, Some(n)) = (c.channel, c.client) {

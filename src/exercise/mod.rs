@@ -15,7 +15,7 @@ use crate::firewall::{Action, CtState, Direction, FirewallSpec};
 use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{NodeSpec, Scenario, ScenarioErrors, parse_ron, read_bounded};
 use crate::simulate;
-use crate::trace::{Channel, EventKind, Trace};
+use crate::trace::{Channel, Trace};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -495,23 +495,9 @@ fn fails_within(run: &Result<Trace, String>, seconds: f64) -> (bool, String) {
         let Some(failed) = c.actions.iter().find(|a| !a.ok) else {
             continue;
         };
-        let mut start = None;
-        let mut end = None;
-        for e in t.events.iter().filter(|e| e.node == c.node) {
-            match &e.kind {
-                EventKind::ActionStarted { index, .. } if *index == failed.index => {
-                    start = Some(e.time)
-                }
-                EventKind::ActionFinished { result } if result.index == failed.index => {
-                    end = Some(e.time)
-                }
-                _ => {}
-            }
-        }
-        let took = match (start, end) {
-            (Some(a), Some(b)) => b.secs_f64() - a.secs_f64(),
-            _ => f64::INFINITY,
-        };
+        // A failed action has finished: its window ends where it failed.
+        let (start, end) = t.action_window(c.node, failed.index);
+        let took = end.secs_f64() - start.secs_f64();
         return if took <= seconds {
             (
                 true,

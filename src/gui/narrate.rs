@@ -262,17 +262,14 @@ fn refusal_words(trace: &Trace, i: usize, code: u16) -> Option<&'static str> {
 
 /// "the client", "the server", "alice" (when there are several clients), "the NAT".
 fn who(trace: &Trace, ip: std::net::Ipv4Addr) -> String {
-    let node = trace
-        .nodes
-        .iter()
-        .find(|n| n.address == Some(ip) && n.kind != NodeKind::Nat);
+    let node = trace.host_at(ip);
     match node.map(|n| n.kind) {
         Some(NodeKind::Client) if trace.clients.len() > 1 => {
             node.map_or(String::new(), |n| n.name.clone())
         }
         Some(NodeKind::Client) => "the client".to_owned(),
         Some(NodeKind::Server) => "the server".to_owned(),
-        _ => match trace.nodes.iter().find(|n| n.address == Some(ip)) {
+        _ => match trace.node_at(ip) {
             Some(n) => format!("{} (for a host behind it)", n.name),
             None => format!("{ip}"),
         },

@@ -33,9 +33,7 @@ pub struct Series {
 /// The node name of an address ("client", "server"), or the address itself.
 fn who(trace: &Trace, a: std::net::SocketAddrV4) -> String {
     trace
-        .nodes
-        .iter()
-        .find(|n| n.address == Some(*a.ip()))
+        .node_at(*a.ip())
         .map_or_else(|| a.ip().to_string(), |n| n.name.clone())
 }
 

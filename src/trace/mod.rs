@@ -20,6 +20,7 @@ use crate::rules::Action;
 pub use crate::rules::Verdict;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -664,6 +665,12 @@ impl Trace {
         })
     }
 
+    /// The node whose address `ip` is: a host's first, else a NAT's public address.
+    pub fn node_at(&self, ip: Ipv4Addr) -> Option<&NodeInfo> {
+        self.host_at(ip)
+            .or_else(|| self.nodes.iter().find(|n| n.address == Some(ip)))
+    }
+
     /// "the server", "the client" or "a host", for an address.
     pub fn side_words(&self, ip: Ipv4Addr) -> &'static str {
         match self.host_at(ip).map(|n| n.kind) {
@@ -673,22 +680,38 @@ impl Trace {
         }
     }
 
-    /// When client `client`'s action `index` started and ended (its ActionStarted and
-    /// ActionFinished events; the run's end when it never finished).
-    pub fn action_window(&self, client: NodeId, index: usize) -> (Time, Time) {
-        let mut start = Time::ZERO;
-        let mut end = self.events.last().map_or(Time::ZERO, |e| e.time);
-        for e in self.events.iter().filter(|e| e.node == client) {
+    /// When each client's each action started and ended, in one pass: its ActionStarted and
+    /// its first ActionFinished; the run's end when it never finished.
+    pub fn action_windows(&self) -> BTreeMap<(NodeId, usize), (Time, Time)> {
+        let end = self.events.last().map_or(Time::ZERO, |e| e.time);
+        let mut started: BTreeMap<(NodeId, usize), Time> = BTreeMap::new();
+        let mut windows = BTreeMap::new();
+        for e in &self.events {
             match &e.kind {
-                EventKind::ActionStarted { index: i, .. } if *i == index => start = e.time,
-                EventKind::ActionFinished { result } if result.index == index => {
-                    end = e.time;
-                    break;
+                EventKind::ActionStarted { index, .. } => {
+                    started.insert((e.node, *index), e.time);
+                }
+                EventKind::ActionFinished { result } => {
+                    let key = (e.node, result.index);
+                    let start = started.get(&key).copied().unwrap_or(Time::ZERO);
+                    windows.entry(key).or_insert((start, e.time));
                 }
                 _ => {}
             }
         }
-        (start, end)
+        for (key, start) in started {
+            windows.entry(key).or_insert((start, end));
+        }
+        windows
+    }
+
+    /// One action's window (see `action_windows`).
+    pub fn action_window(&self, client: NodeId, index: usize) -> (Time, Time) {
+        let end = self.events.last().map_or(Time::ZERO, |e| e.time);
+        self.action_windows()
+            .get(&(client, index))
+            .copied()
+            .unwrap_or((Time::ZERO, end))
     }
 
     /// The report of the client at node `n`.
