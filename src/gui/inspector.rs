@@ -195,7 +195,8 @@ fn field_grid(ui: &mut egui::Ui, st: &mut InspectorState, fs: &[FieldInfo]) {
                 if ui.selectable_label(selected, f.name).clicked() {
                     st.field = if selected { None } else { Some(f.name) };
                 }
-                ui.label(&f.value);
+                // Wrapped at the panel edge: a long value (an absolute sequence number) would be cut.
+                ui.add(egui::Label::new(&f.value).wrap());
                 ui.end_row();
             }
         });

@@ -320,18 +320,27 @@ impl Row<'_> {
         let (r, pal) = (self.r, self.pal);
         let text = crate::ftp::command::masked(&self.run.trace.packets[self.j.packet].summary());
         let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
-        let galley = p.layout_no_wrap(
-            text.clone(),
-            egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
-            self.text_col(),
-        );
+        let font = egui::FontId::proportional(pal.small.max(pal.font - 1.0));
+        // Kept inside the part of the row that is on screen (the diagram may scroll
+        // sideways), and shortened with "…" only when wider than all of it.
+        let seen = r.intersect(p.clip_rect());
+        let min_x = seen.left().max(r.left() + GUTTER);
+        let room = (seen.right() - min_x).max(1.0);
+        let mut galley = p.layout_no_wrap(text.clone(), font.clone(), self.text_col());
+        if galley.size().x > room {
+            let short = shorten(p, &text, font, room);
+            galley = p.layout_no_wrap(
+                short,
+                egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
+                self.text_col(),
+            );
+        }
         let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
-        let min_x = r.left() + GUTTER;
         if lr.left() < min_x {
             lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
         }
-        if lr.right() > r.right() {
-            lr = lr.translate(Vec2::new(r.right() - lr.right(), 0.0));
+        if lr.right() > seen.right() {
+            lr = lr.translate(Vec2::new(seen.right() - lr.right(), 0.0));
         }
         let bg = if self.current {
             pal.highlight
