@@ -79,7 +79,7 @@ impl Dumpcap {
         std::thread::sleep(Duration::from_millis(300));
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
-            .status();
+            .output_within(5);
         let start = Instant::now();
         while self.child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(10)
         {
@@ -87,6 +87,32 @@ impl Dumpcap {
         }
         let _ = self.child.kill();
         capture::explain_file(&self.file, |_| {}).unwrap()
+    }
+}
+
+/// A test that fails half-way leaves no dumpcap running.
+impl Drop for Dumpcap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `serve`, stopped when the test ends however it ends.
+struct Served(Child);
+
+impl Served {
+    /// Killed, then reaped (a killed process ends at once).
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()?;
+        self.0.wait().map(|_| ())
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -130,7 +156,7 @@ fn listening(ip: &str, port: u16) {
     }
 }
 
-fn serve_on(ip: &str, pasv: &str) -> (Child, u16, PathBuf) {
+fn serve_on(ip: &str, pasv: &str) -> (Served, u16, PathBuf) {
     let root = root(&format!("cap-{ip}"));
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
@@ -147,6 +173,7 @@ fn serve_on(ip: &str, pasv: &str) -> (Child, u16, PathBuf) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let child = Served(child);
     listening(ip, port);
     (child, port, root)
 }
@@ -181,7 +208,6 @@ fn curl_against_serve_in_both_modes_as_pcap_and_pcapng() {
         );
     }
     let _ = server.kill();
-    let _ = server.wait();
 }
 
 fn ftplib_against_pyftpdlib_in_both_modes() {
@@ -234,7 +260,6 @@ FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
         }
     }
     let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// A PORT naming a port nobody listens on: the server's SYN is answered by the kernel's RST,
@@ -275,7 +300,6 @@ fn a_data_connection_refused_by_a_reset() {
         t.outcome.diagnosis
     );
     let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// Two network namespaces joined by a veth pair; removed when dropped.
@@ -342,7 +366,7 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         for ns in [&self.cli, &self.srv] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+            let _ = Command::new("ip").args(["netns", "del", ns]).output_within(10);
         }
     }
 }
@@ -385,7 +409,6 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
     );
     let x = cap.stop_and_explain();
     let _ = server.kill();
-    let _ = server.wait();
     let t = &x.trace;
     assert!(!t.outcome.success, "{}", t.outcome.diagnosis);
     assert_eq!(
