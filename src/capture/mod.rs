@@ -122,13 +122,15 @@ impl Builder {
         x.data();
         let vantage = x.vantage();
         stats.not_ftp = x.not_ftp;
-        let other = no_ftp_words(&x);
+        let other = not_ftp(&x);
         let mut trace = build(x, name, vantage);
+        if trace.clients.is_empty()
+            && let Source::Captured { other: o, .. } = &mut trace.source
+        {
+            *o = Some(other);
+        }
         crate::trace::classify::classify(&mut trace);
         crate::diagnose::diagnose(&mut trace);
-        if trace.clients.is_empty() {
-            trace.outcome.diagnosis = other;
-        }
         Explained {
             trace,
             stats,
@@ -137,28 +139,15 @@ impl Builder {
     }
 }
 
-/// What a capture with no FTP holds instead.
-fn no_ftp_words(x: &Assembly) -> String {
-    let mut ports = x.other_text.clone();
-    ports.sort_unstable();
-    ports.dedup();
-    let flows = x.b.flows.len();
-    let mut s = format!(
-        "No FTP in this capture: none of its {flows} TCP connections carries an FTP conversation (no USER, PASV, PORT, LIST, RETR… and no 331, 227, 229, 150, 226… reply)"
-    );
-    match ports.as_slice() {
-        [] => {}
-        [25] | [587] => s.push_str("; the text conversation on port 25 (or 587) is SMTP's"),
-        p => s.push_str(&format!(
-            "; the text conversations (ports {}) are another protocol's",
-            p.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+/// What a capture with no FTP holds instead (worded by the diagnosis).
+fn not_ftp(x: &Assembly) -> crate::trace::NotFtp {
+    let mut text_ports = x.other_text.clone();
+    text_ports.sort_unstable();
+    text_ports.dedup();
+    crate::trace::NotFtp {
+        flows: x.b.flows.len(),
+        text_ports,
     }
-    s.push('.');
-    s
 }
 
 /// The hosts of the control connections: (clients, servers), each once, a host that is both
@@ -198,6 +187,7 @@ fn build(mut x: Assembly, name: &str, vantage: Vantage) -> Trace {
         source: Source::Captured {
             file: name.to_owned(),
             vantage,
+            other: None,
         },
         title: format!("Capture {name}"),
         seed: 0,

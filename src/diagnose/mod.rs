@@ -41,7 +41,7 @@ pub fn overall(trace: &Trace) -> Outcome {
     match trace.clients.len() {
         0 => {
             return Outcome {
-                diagnosis: "No FTP control connection was found in this capture.".to_owned(),
+                diagnosis: words::no_ftp(trace),
                 mechanism: Some(Mechanism::NoFtp),
                 finished_at,
                 ..Outcome::empty("")

@@ -422,3 +422,34 @@ fn meaning(reply: Option<u16>, text: &str) -> String {
         _ => text.to_owned(),
     }
 }
+
+/// A capture with no FTP in it: what it holds instead.
+pub fn no_ftp(trace: &Trace) -> String {
+    let crate::trace::Source::Captured {
+        other: Some(o), ..
+    } = &trace.source
+    else {
+        return "No FTP control connection was found in this capture.".to_owned();
+    };
+    let which = match o.flows {
+        0 => "it has no TCP connection".to_owned(),
+        1 => "its one TCP connection carries no FTP conversation".to_owned(),
+        n => format!("none of its {n} TCP connections carries an FTP conversation"),
+    };
+    let mut s = format!(
+        "No FTP in this capture: {which} (no USER, PASV, PORT, LIST, RETR… and no 331, 227, 229, 150, 226… reply)"
+    );
+    match o.text_ports.as_slice() {
+        [] => {}
+        [25] | [587] => s.push_str("; the text conversation on port 25 (or 587) is SMTP's"),
+        p => s.push_str(&format!(
+            "; the text conversations (ports {}) are another protocol's",
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+    s.push('.');
+    s
+}

@@ -29,8 +29,23 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 pub enum Source {
     /// Simulated from a scenario.
     Simulated,
-    /// Read from a capture file, taken at `vantage` (a host's side, or unknown).
-    Captured { file: String, vantage: Vantage },
+    /// Read from a capture file, taken at `vantage` (a host's side, or unknown). `other`: what
+    /// a capture with no FTP in it holds instead.
+    Captured {
+        file: String,
+        vantage: Vantage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        other: Option<NotFtp>,
+    },
+}
+
+/// What a capture holds when it has no FTP conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotFtp {
+    /// Its TCP connections.
+    pub flows: usize,
+    /// The ports of text conversations that are not FTP's (an SMTP session's 25).
+    pub text_ports: Vec<u16>,
 }
 
 /// Where the capture point sits between client and server.
