@@ -402,9 +402,11 @@ fn window(file: Option<PathBuf>) -> Result<ExitCode> {
 fn serve(a: ServeArgs) -> Result<ExitCode> {
     let active_data_port = match a.active_port.as_str() {
         "any" => None,
-        p => Some(p.parse::<u16>().map_err(|_| {
-            anyhow::anyhow!("--active-port takes a port number or 'any', not '{p}'")
-        })?),
+        p => Some(
+            p.parse::<ftp_lab::ports::Port>()
+                .map_err(|e| anyhow::anyhow!("--active-port takes a port or 'any': {e}"))?
+                .get(),
+        ),
     };
     let mut users = Vec::new();
     for u in a.user {
@@ -426,6 +428,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode> {
         users,
         read_only: a.read_only,
         anon_upload: a.anon_upload,
+        pasv_retry_of: Some(ftp_lab::scenario::ServerProfile::Pyftpdlib),
         ..ftp_lab::ftp::ServerConfig::default()
     };
     ftp_lab::live::serve::serve(ftp_lab::live::serve::ServeOptions {

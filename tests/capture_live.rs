@@ -223,12 +223,14 @@ a = DummyAuthorizer(); a.add_anonymous(sys.argv[3])
 h = FTPHandler; h.authorizer = a; h.passive_ports = range(26021, 26026)
 FTPServer((sys.argv[1], int(sys.argv[2])), h).serve_forever()
 "#;
-    let mut server = Command::new("python3")
-        .args(["-c", script, ip, &port.to_string(), dir.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Served(
+        Command::new("python3")
+            .args(["-c", script, ip, &port.to_string(), dir.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     listening(ip, port);
     for (pasv, mode) in [(true, Mode::Passive), (false, Mode::Active)] {
         let file = tmp(&format!("ftplib-{pasv}.pcapng"));
@@ -377,7 +379,7 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
     // The harness checked that namespaces can be made (Peer::Netns): failing now is a failure.
     let ns = Netns::create().unwrap_or_else(|e| panic!("cannot make the namespaces: {e}"));
     let dir = root_dir("netns");
-    let mut server = Command::new("ip")
+    let server = Command::new("ip")
         .args([
             "netns",
             "exec",
@@ -392,6 +394,7 @@ fn a_passive_connection_dropped_by_iptables_in_a_namespace() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut server = Served(server);
     std::thread::sleep(Duration::from_millis(500));
     let file = tmp("netns-drop.pcapng");
     let cap = Dumpcap::start(Some(&ns.cli), &ns.veth(), "tcp", &file, true);

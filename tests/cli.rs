@@ -165,3 +165,18 @@ fn explain_exit_codes_and_a_bad_capture_for_the_window() {
     assert!(err.contains("junk.pcap"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every port on the command line goes through the one parser (`--active-port 0` was taken).
+#[test]
+fn ports_on_the_command_line_are_range_checked() {
+    for (flag, bad) in [
+        ("--active-port", "0"),
+        ("--active-port", "70000"),
+        ("--pasv-range", "10005-10001"),
+        ("--pasv-range", "0-10"),
+    ] {
+        let (code, _, err) = ftp_lab(&["serve", "--root", "/nonexistent", flag, bad]);
+        assert_eq!(code, 2, "{flag} {bad}: {err}");
+        assert!(err.contains(flag) && err.contains(bad), "{flag} {bad}: {err}");
+    }
+}

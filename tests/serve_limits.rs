@@ -440,9 +440,16 @@ fn fifty_clients_at_once_all_get_their_bytes_and_the_server_returns_to_rest() {
         threads2 <= threads0,
         "threads left running: {threads0} then {threads2}"
     );
-    assert!(
-        rss2 <= rss1 + 2 * 1024,
-        "RSS {rss1} kB after a round, {rss2} kB after another"
-    );
+    // A leak grows with every round; the allocator's own settling (seen once under the whole
+    // suite's load) does not grow again. A third round tells them apart.
+    if rss2 > rss1 + 2 * 1024 {
+        load_round(&s, &want);
+        settle(&s, threads0);
+        let rss3 = s.status("VmRSS");
+        assert!(
+            rss3 <= rss2 + 2 * 1024,
+            "RSS {rss1} kB after a round, {rss2} kB after another, {rss3} kB after a third"
+        );
+    }
     assert!(rss2 < 48 * 1024, "RSS {rss2} kB at rest");
 }

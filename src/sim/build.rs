@@ -70,7 +70,6 @@ fn server(net: &Network, sv: &ServerNode) -> (Node, NodeInfo) {
         passive_address: sv.passive_address,
         connect_timeout: b.connect_timeout.or(sv.connect_timeout),
         accept_timeout: b.accept_timeout.or(sv.accept_timeout),
-        pasv_retry: b.pasv_retry,
         profile: sv.profile,
         anonymous: sv.anonymous,
         anon_upload: sv.anonymous_upload,

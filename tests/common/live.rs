@@ -6,12 +6,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A free port from 12000–19999: below the passive ranges the tests give servers (from 20011)
+/// and below the kernel's ephemeral range (32768–60999), where a port can
+/// be taken by any outgoing connection meanwhile, and `wait_for`'s own connect to it can even
+/// connect to itself (a TCP self-connect), after which the server cannot bind it.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 12_000 + (std::process::id() % 200) * 20;
+    for _ in 0..4000 {
+        let k = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (base + k % 4000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 12000-19999");
 }
 
 pub fn wait_for(port: u16) {

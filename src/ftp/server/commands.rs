@@ -1,7 +1,7 @@
 //! What the server does with each command (the replies are vsftpd's texts; where RFC 2428
 //! and vsftpd differ, the RFC's code is used and the difference is said).
 
-use super::profile::{ConnectsAt, NO_PASSIVE_PORT, VSFTPD_NO_PORT};
+use super::profile::ConnectsAt;
 use super::{
     DataSetup, Login, MAX_PASV_TRIES, PasvRetry, Refusal, ServerAction, ServerNote, ServerSession,
     Work,
@@ -294,7 +294,8 @@ impl ServerSession {
         let DataSetup::Passive { first, tries, .. } = &mut self.data else {
             return;
         };
-        let next = match self.cfg.pasv_retry {
+        let retry = self.cfg.pasv_retry_of.unwrap_or(self.cfg.profile).behaviour();
+        let next = match retry.pasv_retry {
             PasvRetry::EveryPort if *tries < size.min(MAX_PASV_TRIES) => {
                 // The ports after the first one, wrapping at the top of the range.
                 let offset = (u32::from(*first - lo) + *tries) % size;
@@ -316,19 +317,19 @@ impl ServerSession {
             }
             None => {
                 // vsftpd ends the session (`500 OOPS`); pyftpdlib answers and goes on.
-                let ends = matches!(self.cfg.pasv_retry, PasvRetry::RandomThenQuit { .. });
+                let e = &self.cfg.pasv_retry_of.unwrap_or(self.cfg.profile).behaviour().exhausted;
                 self.note(ServerNote::PassiveRangeExhausted {
                     range: (lo, hi),
                     tried,
                     last: port,
                     why,
-                    session_ends: ends,
+                    session_ends: e.ends_session,
                 });
                 self.data = DataSetup::None;
-                if ends {
-                    self.close_session(VSFTPD_NO_PORT.0, VSFTPD_NO_PORT.1);
+                if e.ends_session {
+                    self.close_session(e.code, e.text);
                 } else {
-                    self.reply(NO_PASSIVE_PORT.0, NO_PASSIVE_PORT.1);
+                    self.reply(e.code, e.text);
                 }
             }
         }

@@ -62,9 +62,12 @@ pub struct ServerConfig {
     pub active_data_port: Option<u16>,
     /// `pasv_min_port` ..= `pasv_max_port`.
     pub passive_range: (u16, u16),
-    pub pasv_retry: PasvRetry,
     /// Whose behaviour it shows where real servers differ (`profile`'s table).
     pub profile: ServerProfile,
+    /// Whose way of retrying a busy passive port it follows, when not `profile`'s: `serve`
+    /// tries every port of its range as pyftpdlib does (vsftpd's 9 random tries, then
+    /// `500 OOPS` and the end of the session, would turn away a client while a port is free).
+    pub pasv_retry_of: Option<ServerProfile>,
     /// `pasv_address`: announced in 227 instead of the control connection's local address.
     pub passive_address: Option<Ipv4Addr>,
     /// `connect_timeout`: how long the active-mode connect may take before 425.
@@ -101,8 +104,8 @@ impl Default for ServerConfig {
             control_port: 21,
             active_data_port: Some(20),
             passive_range: (1024, 65535),
-            pasv_retry: PasvRetry::EveryPort,
             profile: ServerProfile::Vsftpd,
+            pasv_retry_of: None,
             passive_address: None,
             connect_timeout: Duration::from_secs(60),
             accept_timeout: Duration::from_secs(60),

@@ -72,12 +72,22 @@ pub struct Behaviour {
     /// The passive timeout runs from PASV (pyftpdlib), not from the transfer command.
     pub accept_from_pasv: bool,
     pub pasv_retry: PasvRetry,
+    /// What it says when no passive port could be had, and whether it ends the session.
+    pub exhausted: Exhausted,
     pub timeout_reply: TimeoutReply,
     pub texts: Texts,
     /// Replies only this server words so, and what the narration says about them.
     pub told: &'static [(&'static str, &'static str)],
     /// Words in a reply that only this server writes (to tell it in a capture).
     pub marks: &'static [&'static str],
+}
+
+/// A server's answer when every passive port it tried was taken.
+pub struct Exhausted {
+    pub code: u16,
+    pub text: &'static str,
+    /// vsftpd's `die()`: the reply, then the session is closed.
+    pub ends_session: bool,
 }
 
 /// A server's reply texts where servers differ.
@@ -100,10 +110,6 @@ pub struct Texts {
     pub awaited: Option<&'static str>,
 }
 
-/// vsftpd's answer when every passive port it tried was taken (it ends the session).
-pub const VSFTPD_NO_PORT: (u16, &str) = (500, "OOPS: vsf_sysutil_bind");
-/// The answer of a server that tried every port of its range.
-pub const NO_PASSIVE_PORT: (u16, &str) = (425, "Can't open passive connection.");
 
 fn vsftpd_epsv(port: u16) -> String {
     crate::ftp::announce::format_229(port)
@@ -176,7 +182,15 @@ pub static VSFTPD: Behaviour = Behaviour {
     connect_timeout: Fixed::Configured,
     accept_timeout: Fixed::Configured,
     accept_from_pasv: false,
+    // privops.c, vsf_privop_pasv_listen: `int bind_retries = 10; while (--bind_retries)`,
+    // so 9 random ports of the range.
     pasv_retry: PasvRetry::RandomThenQuit { picks: 9 },
+    // vsf_sysutil_bind failing in vsf_privop_get_pasv_port ends in die(): `500 OOPS: …`.
+    exhausted: Exhausted {
+        code: 500,
+        text: "OOPS: vsf_sysutil_bind",
+        ends_session: true,
+    },
     timeout_reply: TimeoutReply::Refuse425,
     texts: Texts {
         port_ok: "PORT command successful. Consider using PASV.",
@@ -208,6 +222,12 @@ pub static PYFTPDLIB: Behaviour = Behaviour {
     accept_timeout: Fixed::Always(Duration::from_secs(30)),
     accept_from_pasv: true,
     pasv_retry: PasvRetry::EveryPort,
+    // PassiveDTP: "Can't open passive connection." when no port of the range binds.
+    exhausted: Exhausted {
+        code: 425,
+        text: "Can't open passive connection.",
+        ends_session: false,
+    },
     timeout_reply: TimeoutReply::DataChannel421,
     texts: Texts {
         port_ok: "Active data connection established.",
@@ -288,6 +308,8 @@ impl ServerProfile {
 
     /// A reply (as "500 OOPS: …") that says the server had no free passive port.
     pub fn means_range_exhausted(reply: &str) -> bool {
-        reply.contains(VSFTPD_NO_PORT.1) || reply.contains(NO_PASSIVE_PORT.1)
+        ServerProfile::ALL
+            .iter()
+            .any(|p| reply.contains(p.behaviour().exhausted.text))
     }
 }
