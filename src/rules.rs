@@ -60,6 +60,16 @@ impl RejectWith {
         }
     }
 
+    /// The ICMP message in the transcript's words (`port-unreachable`); empty for a reset.
+    pub fn icmp_words(self) -> &'static str {
+        match self {
+            RejectWith::TcpReset => "",
+            RejectWith::IcmpPortUnreachable => "port-unreachable",
+            RejectWith::IcmpHostUnreachable => "host-unreachable",
+            RejectWith::IcmpAdminProhibited => "admin-prohibited",
+        }
+    }
+
     /// What the sender's `connect()` fails with on Linux.
     pub fn errno(self) -> &'static str {
         match self {

@@ -368,7 +368,9 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         for ns in [&self.cli, &self.srv] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).output_within(10);
+            let _ = Command::new("ip")
+                .args(["netns", "del", ns])
+                .output_within(10);
         }
     }
 }

@@ -177,6 +177,9 @@ fn ports_on_the_command_line_are_range_checked() {
     ] {
         let (code, _, err) = ftp_lab(&["serve", "--root", "/nonexistent", flag, bad]);
         assert_eq!(code, 2, "{flag} {bad}: {err}");
-        assert!(err.contains(flag) && err.contains(bad), "{flag} {bad}: {err}");
+        assert!(
+            err.contains(flag) && err.contains(bad),
+            "{flag} {bad}: {err}"
+        );
     }
 }

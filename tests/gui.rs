@@ -282,7 +282,7 @@ fn step_back_returns_to_the_previous_event_exactly() {
 #[test]
 fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
     let mut h = harness(default_app());
-    let scenario_before = h.state().doc.scenario.clone();
+    let scenario_before = h.state().doc.scenario().clone();
     let digest_before = h.state().trace().digest();
     h.get_by_label_contains("2. [drop] drop inbound new")
         .click();
@@ -294,7 +294,7 @@ fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
     );
     h.get_by_label_contains("port 70000 is out of range: a TCP port is a number from 1 to 65535");
     h.get_by_label_contains("(not applied)");
-    assert_eq!(h.state().doc.scenario, scenario_before);
+    assert_eq!(*h.state().doc.scenario(), scenario_before);
     assert_eq!(h.state().trace().digest(), digest_before);
     assert!(!h.state().doc.dirty());
 }
@@ -328,7 +328,7 @@ fn typing_a_port_range_key_by_key_keeps_the_focus() {
     let rule = h
         .state()
         .doc
-        .scenario
+        .scenario()
         .nodes
         .iter()
         .find_map(|n| match n {
@@ -515,7 +515,7 @@ fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
     assert_eq!(h.state().last_folder.as_deref(), Some(dir.as_path()));
     assert_eq!(h.state().recent.first(), Some(&target));
     let back = ftp_lab::Scenario::load(&target).unwrap();
-    assert_eq!(back, h.state().doc.scenario);
+    assert_eq!(back, *h.state().doc.scenario());
     // No temp file is left beside it.
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -47,7 +47,7 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
     h.get_all_by_label("FTP helper").next().unwrap().click();
     h.run();
     assert!(
-        h.state().doc.scenario.nodes.iter().any(|n| matches!(n, ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" && f.ftp_helper)),
+        h.state().doc.scenario().nodes.iter().any(|n| matches!(n, ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" && f.ftp_helper)),
         "the click attached the helper to client-fw"
     );
     h.get_by_label("✔ All 3 checks pass");

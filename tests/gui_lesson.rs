@@ -165,7 +165,7 @@ fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
     let rules = |h: &Harness<'_, FtpLabApp>| -> Vec<String> {
         h.state()
             .doc
-            .scenario
+            .scenario()
             .nodes
             .iter()
             .find_map(|n| match n {

@@ -425,10 +425,7 @@ fn meaning(reply: Option<u16>, text: &str) -> String {
 
 /// A capture with no FTP in it: what it holds instead.
 pub fn no_ftp(trace: &Trace) -> String {
-    let crate::trace::Source::Captured {
-        other: Some(o), ..
-    } = &trace.source
-    else {
+    let crate::trace::Source::Captured { other: Some(o), .. } = &trace.source else {
         return "No FTP control connection was found in this capture.".to_owned();
     };
     let which = match o.flows {

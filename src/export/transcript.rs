@@ -25,7 +25,7 @@ fn fate_words(fate: &PacketFate) -> String {
         PacketFate::Rejected { verdict, .. } => {
             let reply = match verdict.reply_kind() {
                 crate::rules::RejectWith::TcpReset => "RST".to_owned(),
-                w => format!("ICMP {}", w.to_string().trim_start_matches("icmp-")),
+                w => format!("ICMP {}", w.icmp_words()),
             };
             format!(
                 "REJECTED by {} ({}, {}) → {reply}",

@@ -108,5 +108,5 @@ pub fn default_document() -> Document {
 
 /// A trace to show when nothing valid has run yet.
 pub fn default_trace() -> Trace {
-    simulate(&default_document().scenario).unwrap_or_else(|_| Trace::empty())
+    simulate(default_document().scenario()).unwrap_or_else(|_| Trace::empty())
 }

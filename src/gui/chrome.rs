@@ -133,12 +133,12 @@ impl FtpLabApp {
         // names only the set-up until the run has been played to its end.
         if self.playback.predict && !at_end {
             ui.add(
-                egui::Label::new(RichText::new(super::setup_words(&self.doc.scenario)).strong())
+                egui::Label::new(RichText::new(super::setup_words(self.doc.scenario())).strong())
                     .truncate(),
             )
             .on_hover_text("Predict mode: the lesson's title shows at the end of the run");
         } else {
-            let title = &self.doc.scenario.title;
+            let title = &self.doc.scenario().title;
             ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
                 .on_hover_text(title);
         }
@@ -267,7 +267,7 @@ fn outcome_words(trace: &Trace) -> (String, bool, String) {
 fn changes(doc: &Document) -> Vec<String> {
     use crate::scenario::NodeSpec;
     let mut what = Vec::new();
-    for (now, was) in doc.scenario.nodes.iter().zip(&doc.saved.nodes) {
+    for (now, was) in doc.scenario().nodes.iter().zip(&doc.saved().nodes) {
         match (now, was) {
             (NodeSpec::Client(a), NodeSpec::Client(b)) if a.mode != b.mode => {
                 what.push(format!(

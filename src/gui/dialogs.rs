@@ -139,27 +139,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
     // An expectation an edit made stale (it names a rule that was deleted) would make the file
     // refuse to load: it is left out, and the file says so.
-    let stale = doc
-        .scenario
-        .check()
-        .iter()
-        .any(|(f, _)| f.starts_with("expect"));
-    if stale {
-        doc.scenario = doc.scenario.without_expectation();
-    }
+    let stale = crate::Scenario::any_in_expectation(&doc.scenario().check());
+    let written = if stale {
+        doc.scenario().without_expectation()
+    } else {
+        doc.scenario().clone()
+    };
     let note = if stale {
         "// The expectation no longer matched the edited rules and was left out.\n"
     } else {
         ""
     };
-    let text = format!("// Saved by FTP Lab.\n{note}{}\n", doc.scenario.to_ron());
+    let text = format!("// Saved by FTP Lab.\n{note}{}\n", written.to_ron());
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    doc.saved = doc.scenario.clone();
-    doc.path = Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
-    doc.name = path
-        .file_stem()
-        .map_or_else(|| doc.name.clone(), |s| s.to_string_lossy().into_owned());
+    doc.mark_saved(path, written);
     Ok(())
 }
 

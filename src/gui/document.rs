@@ -88,10 +88,10 @@ pub struct Document {
     /// Where it was loaded from or saved to (`None` for a built-in copy).
     pub path: Option<PathBuf>,
     pub name: String,
-    pub scenario: Scenario,
-    pub saved: Scenario,
+    scenario: Scenario,
+    saved: Scenario,
     /// In an exercise: the starting scenario, whose locked parts an edit may not change.
-    pub locked: Option<Scenario>,
+    locked: Option<Scenario>,
     undo: Vec<Scenario>,
     redo: Vec<Scenario>,
 }
@@ -106,6 +106,32 @@ impl Document {
             locked: None,
             undo: Vec::new(),
             redo: Vec::new(),
+        }
+    }
+
+    /// The scenario as edited.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// As it was last loaded or saved.
+    pub fn saved(&self) -> &Scenario {
+        &self.saved
+    }
+
+    /// An exercise: edits may not change what `start` locks.
+    pub fn lock(&mut self, start: Scenario) {
+        self.locked = Some(start);
+    }
+
+    /// `written` was saved to `path`: it is the document now (it differs from the scenario
+    /// only by an expectation that was left out), and what "revert" goes back to.
+    pub fn mark_saved(&mut self, path: &std::path::Path, written: Scenario) {
+        self.scenario = written;
+        self.saved = self.scenario.clone();
+        self.path = Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+        if let Some(stem) = path.file_stem() {
+            self.name = stem.to_string_lossy().into_owned();
         }
     }
 
@@ -137,7 +163,7 @@ impl Document {
     }
 
     /// Makes `next` the scenario, keeping this one to undo.
-    pub fn replace(&mut self, next: Scenario) {
+    fn replace(&mut self, next: Scenario) {
         let before = std::mem::replace(&mut self.scenario, next);
         self.undo.push(before);
         if self.undo.len() > HISTORY {

@@ -166,7 +166,7 @@ fn table_row(r: &mut egui_extras::TableRow, trace: &Trace, i: usize, pal: &Palet
         if stopped { rt.color(pal.bad) } else { rt }
     };
     let channel = match x.channel {
-        "data" => pal.data,
+        Some(Channel::Data) => pal.data,
         _ => pal.control,
     };
     let cells = [
@@ -175,7 +175,7 @@ fn table_row(r: &mut egui_extras::TableRow, trace: &Trace, i: usize, pal: &Palet
         col(x.summary),
         RichText::new(x.step),
         col(x.verdict),
-        RichText::new(x.channel).color(channel),
+        RichText::new(super::inspect::channel_word(x.channel)).color(channel),
         RichText::new(x.from_to),
     ];
     for c in cells {

@@ -63,12 +63,21 @@ pub fn filter_events(trace: &Trace, f: &Filter) -> Vec<usize> {
 }
 
 /// One row of the event list.
+/// The words for a channel in the event list's column.
+pub fn channel_word(c: Option<Channel>) -> &'static str {
+    match c {
+        Some(Channel::Control) => "control",
+        Some(Channel::Data) => "data",
+        None => "",
+    }
+}
+
 pub struct Row {
     pub time: String,
     pub at: String,
     pub from_to: String,
     pub summary: String,
-    pub channel: &'static str,
+    pub channel: Option<Channel>,
     pub step: String,
     pub verdict: String,
 }
@@ -122,11 +131,7 @@ pub fn row(trace: &Trace, i: usize) -> Row {
         at,
         from_to,
         summary,
-        channel: match e.channel {
-            Some(Channel::Control) => "control",
-            Some(Channel::Data) => "data",
-            None => "",
-        },
+        channel: e.channel,
         step: e.step.map_or_else(String::new, |s| s.to_string()),
         verdict,
     }

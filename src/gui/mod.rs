@@ -226,8 +226,8 @@ impl FtpLabApp {
     /// Open `path`, or the default scenario (a built-in copy when `scenarios/` is not here).
     pub fn new(path: Option<&Path>) -> FtpLabApp {
         let (doc, toast) = opening::first_document(path);
-        let (run, problems) = match simulate(&doc.scenario) {
-            Ok(t) => (Run::new(t, &doc.scenario.questions), Vec::new()),
+        let (run, problems) = match simulate(doc.scenario()) {
+            Ok(t) => (Run::new(t, &doc.scenario().questions), Vec::new()),
             Err(p) => (Run::new(builtin::default_trace(), &[]), p),
         };
         let mut app = FtpLabApp {
@@ -314,10 +314,10 @@ impl FtpLabApp {
         if self.capture().is_some() {
             return;
         }
-        match simulate_edited(&self.doc.scenario) {
+        match simulate_edited(self.doc.scenario()) {
             Ok(t) => {
                 self.playback.carry_over(&self.run.trace, &t);
-                self.run = Run::new(t, &self.doc.scenario.questions);
+                self.run = Run::new(t, &self.doc.scenario().questions);
                 self.problems.clear();
             }
             Err(p) => self.problems = p,
@@ -328,7 +328,7 @@ impl FtpLabApp {
     /// Checks the answer against the exercise again (after every edit).
     fn regrade(&mut self) {
         if let Showing::Exercise(x) = &mut self.showing {
-            x.grade = x.ex.grade(&self.doc.scenario, "your answer");
+            x.grade = x.ex.grade(self.doc.scenario(), "your answer");
         }
     }
 
@@ -539,9 +539,7 @@ pub(crate) fn shipped_trace(name: &str) -> Trace {
 /// is gone (the blocking rule, deleted); the network still runs, so then it runs without it.
 fn simulate_edited(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
     match simulate(s) {
-        Err(p) if p.iter().all(|(f, _)| f.starts_with("expect")) => {
-            simulate(&s.without_expectation())
-        }
+        Err(p) if Scenario::only_expectation(&p) => simulate(&s.without_expectation()),
         r => r,
     }
 }

@@ -59,11 +59,11 @@ impl FtpLabApp {
     pub fn open_exercise(&mut self, ex: crate::exercise::Exercise) {
         let scenario = ex.starting_answer();
         let mut doc = Document::new(None, format!("{}-answer", ex.id), scenario.clone());
-        doc.locked = Some(scenario);
+        doc.lock(scenario);
         self.open_document(doc);
         // The task, the checklist and the rule editor live in the controls panel.
         self.show_controls = true;
-        let grade = ex.grade(&self.doc.scenario, "your answer");
+        let grade = ex.grade(self.doc.scenario(), "your answer");
         self.showing = Showing::Exercise(Box::new(ExerciseState {
             ex,
             grade,
@@ -80,9 +80,9 @@ impl FtpLabApp {
         if let Some(p) = &self.doc.path {
             files::remember(&mut self.recent, p);
         }
-        match simulate(&self.doc.scenario) {
+        match simulate(self.doc.scenario()) {
             Ok(t) => {
-                self.run = Run::new(t, &self.doc.scenario.questions);
+                self.run = Run::new(t, &self.doc.scenario().questions);
                 self.problems.clear();
             }
             Err(p) => self.problems = p,

@@ -39,7 +39,7 @@ impl FtpLabApp {
             pal,
             dirty: self.doc.dirty(),
         };
-        let cmds = controls::show(ui, &mut self.panels.controls, &self.doc.scenario, &view);
+        let cmds = controls::show(ui, &mut self.panels.controls, self.doc.scenario(), &view);
         self.queue.extend(cmds);
     }
 

@@ -460,6 +460,20 @@ impl Scenario {
         Err(ScenarioErrors(errors))
     }
 
+    /// Whether problems from `check`/`resolve` are all in the expectation (the network runs).
+    pub fn only_expectation(problems: &[(String, String)]) -> bool {
+        problems
+            .iter()
+            .all(|(field, _)| validate::in_expectation(field))
+    }
+
+    /// Whether any problem is in the expectation.
+    pub fn any_in_expectation(problems: &[(String, String)]) -> bool {
+        problems
+            .iter()
+            .any(|(field, _)| validate::in_expectation(field))
+    }
+
     /// The same scenario with no expectation (an edit can leave the expectation naming a rule
     /// that is gone; the network itself still runs).
     pub fn without_expectation(&self) -> Scenario {

@@ -782,3 +782,8 @@ fn components(neigh: &[Vec<usize>]) -> Vec<usize> {
     }
     part
 }
+
+/// Whether a problem's field path (as this module writes them) is in the `expect` block.
+pub(crate) fn in_expectation(field: &str) -> bool {
+    field == "expect" || field.starts_with("expect.")
+}

@@ -294,7 +294,11 @@ impl ServerSession {
         let DataSetup::Passive { first, tries, .. } = &mut self.data else {
             return;
         };
-        let retry = self.cfg.pasv_retry_of.unwrap_or(self.cfg.profile).behaviour();
+        let retry = self
+            .cfg
+            .pasv_retry_of
+            .unwrap_or(self.cfg.profile)
+            .behaviour();
         let next = match retry.pasv_retry {
             PasvRetry::EveryPort if *tries < size.min(MAX_PASV_TRIES) => {
                 // The ports after the first one, wrapping at the top of the range.
@@ -317,7 +321,12 @@ impl ServerSession {
             }
             None => {
                 // vsftpd ends the session (`500 OOPS`); pyftpdlib answers and goes on.
-                let e = &self.cfg.pasv_retry_of.unwrap_or(self.cfg.profile).behaviour().exhausted;
+                let e = &self
+                    .cfg
+                    .pasv_retry_of
+                    .unwrap_or(self.cfg.profile)
+                    .behaviour()
+                    .exhausted;
                 self.note(ServerNote::PassiveRangeExhausted {
                     range: (lo, hi),
                     tried,

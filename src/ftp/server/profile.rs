@@ -110,7 +110,6 @@ pub struct Texts {
     pub awaited: Option<&'static str>,
 }
 
-
 fn vsftpd_epsv(port: u16) -> String {
     crate::ftp::announce::format_229(port)
 }
