@@ -396,7 +396,7 @@ fn grade_prints_tables_json_and_csv_and_exits_as_it_should() {
             delay_ms: 10.0,
         },
     ];
-    std::fs::write(dir.join("carol.ron"), cheat.to_ron()).unwrap();
+    std::fs::write(dir.join("carol.ron"), cheat.to_ron().unwrap()).unwrap();
     let d = dir.to_str().unwrap();
     let (code, csv) = ftp_lab_cmd(&["grade", ex, "--dir", d, "--csv"]);
     assert_eq!(code, 1, "{csv}");
@@ -450,7 +450,7 @@ fn a_hostile_answer_cannot_run_a_formula_forge_a_line_or_drive_the_terminal() {
             }
         }
     }
-    std::fs::write(dir.join("=cmd|' -C calc'!A0.ron"), answer.to_ron()).unwrap();
+    std::fs::write(dir.join("=cmd|' -C calc'!A0.ron"), answer.to_ron().unwrap()).unwrap();
     // Graded where the answers are, as a teacher does: the cell is the bare file name.
     let grade = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))

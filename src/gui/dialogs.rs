@@ -150,7 +150,7 @@ pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
     } else {
         ""
     };
-    let text = format!("// Saved by FTP Lab.\n{note}{}\n", written.to_ron());
+    let text = format!("// Saved by FTP Lab.\n{note}{}\n", written.to_ron()?);
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
     doc.mark_saved(path, written);

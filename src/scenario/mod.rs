@@ -500,11 +500,11 @@ impl Scenario {
         validate::resolve(self)
     }
 
-    /// The scenario as RON text (for "save as").
-    pub fn to_ron(&self) -> String {
+    /// The scenario as RON text (for "save as"); an error rather than an empty file.
+    pub fn to_ron(&self) -> Result<String, String> {
         let cfg = ron::ser::PrettyConfig::new()
             .struct_names(false)
             .extensions(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME);
-        ron::ser::to_string_pretty(self, cfg).unwrap_or_default()
+        ron::ser::to_string_pretty(self, cfg).map_err(|e| format!("cannot write the scenario: {e}"))
     }
 }

@@ -195,7 +195,9 @@ impl World {
             let App::Client(c) = h.app() else { continue };
             let id = NodeId::new(i);
             let mut r: Vec<ActionResult> = c.results().to_vec();
-            let names = scripts.get(&id).cloned().unwrap_or_default();
+            // Every client of a Network has its script (`build` made both from it).
+            debug_assert!(scripts.contains_key(&id), "no script for client {id:?}");
+            let names = scripts.get(&id).map_or(&[][..], Vec::as_slice);
             for (k, name) in names.iter().enumerate().skip(r.len()) {
                 r.push(ActionResult {
                     index: k,
