@@ -453,3 +453,103 @@ fn fifty_clients_at_once_all_get_their_bytes_and_the_server_returns_to_rest() {
     }
     assert!(rss2 < 48 * 1024, "RSS {rss2} kB at rest");
 }
+
+/// Starts an upload of `name` and leaves it in progress: its control and data connections.
+fn upload_in_progress(port: u16, name: &str, bytes: &[u8]) -> (Raw, TcpStream) {
+    let mut c = Raw::open(port);
+    c.login();
+    let mut d = c.passive();
+    let r = c.send(format!("STOR {name}\r\n").as_bytes());
+    assert!(r.starts_with("150"), "{r}");
+    d.write_all(bytes).unwrap();
+    d.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    (c, d)
+}
+
+/// Seen in the second attack: anonymous users saw `.ftp-lab-upload.<hex>` in LIST and could
+/// RETR another user's upload in progress, or STOR onto its name and have it become hers.
+#[test]
+fn an_upload_in_progress_cannot_be_seen_read_or_taken() {
+    let s = serve("tmp-hidden", "21061-21070", &[]);
+    let (_alice, _data) = upload_in_progress(s.port, "alice.bin", &blob(40_000));
+    let mut eve = Raw::open(s.port);
+    eve.login();
+    let (listing, end) = eve.list();
+    assert!(end.starts_with("226"), "{end}");
+    assert!(!listing.contains("ftp-lab"), "{listing}");
+    let mut d = eve.passive();
+    let r = eve.send(b"NLST\r\n");
+    assert!(r.starts_with("150"), "{r}");
+    let mut names = String::new();
+    d.read_to_string(&mut names).unwrap();
+    assert!(eve.reply().starts_with("226"));
+    assert!(!names.contains("ftp-lab"), "{names}");
+    // Nothing of it is on disk under a name a client could give.
+    for e in std::fs::read_dir(&s.root).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with(".ftp-lab-upload"), "{name} on disk");
+    }
+}
+
+/// A file named like a temporary upload (left by an older server, or planted) is neither
+/// listed nor read, and no client can create one.
+#[test]
+fn names_of_temporary_uploads_are_refused_by_every_command() {
+    let s = serve("tmp-names", "21071-21080", &[]);
+    let planted = ".ftp-lab-upload.00000000deadbeef";
+    std::fs::write(s.root.join(planted), "someone's half upload").unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let (listing, _) = c.list();
+    assert!(!listing.contains("ftp-lab-upload"), "{listing}");
+    for cmd in ["SIZE", "MDTM", "DELE", "RNFR"] {
+        let r = c.send(format!("{cmd} {planted}\r\n").as_bytes());
+        assert!(r.starts_with('5'), "{cmd}: {r}");
+    }
+    let _d = c.passive();
+    let r = c.send(format!("RETR {planted}\r\n").as_bytes());
+    assert!(r.starts_with("550"), "RETR: {r}");
+    let _d = c.passive();
+    let r = c.send(format!("STOR {planted}\r\n").as_bytes());
+    assert!(r.starts_with("553") || r.starts_with("550"), "STOR: {r}");
+    let _d = c.passive();
+    let r = c.send(b"STOR .ftp-lab-upload.mine\r\n");
+    assert!(r.starts_with("553") || r.starts_with("550"), "STOR: {r}");
+}
+
+/// After a `kill -9` in the middle of an upload, nothing of it stays, and a file an older
+/// server left is cleaned up when the server starts.
+#[test]
+fn a_killed_upload_leaves_nothing_behind() {
+    let mut s = serve("tmp-killed", "21081-21090", &[]);
+    std::fs::write(s.root.join(".ftp-lab-upload.0123456789abcdef"), "old").unwrap();
+    let (_c, _d) = upload_in_progress(s.port, "big.bin", &blob(100_000));
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let root = s.root.clone();
+    let again = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(["serve", "--root"])
+        .arg(&root)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{}", s.port),
+            "--pasv-range",
+            "21081-21090",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _guard = Server {
+        child: again,
+        port: s.port,
+        root: root.clone(),
+    };
+    wait_for(s.port);
+    let left: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ftp-lab-upload"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

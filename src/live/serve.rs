@@ -110,7 +110,7 @@ fn resource_exhausted(e: &io::Error) -> bool {
 /// Serves until the process is stopped.
 pub fn serve(opts: ServeOptions) -> io::Result<()> {
     let listener = TcpListener::bind(opts.listen)?;
-    drop(DirStore::new(&opts.root, opts.cfg.read_only)?);
+    DirStore::new(&opts.root, opts.cfg.read_only)?.clean_up();
     let cfg = &opts.cfg;
     println!(
         "ftp-lab serve: {} on ftp://{} (passive range {}-{}, active data from {}, uploads {}; \
