@@ -553,3 +553,25 @@ fn a_killed_upload_leaves_nothing_behind() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Seen in the second attack: a download nobody reads was ended after 4× `--data-timeout`
+/// (8.1 s for 2 s): the timeout ran again after every partly sent chunk. STOR was exact.
+#[test]
+fn a_stalled_download_ends_after_the_data_timeout_not_a_multiple_of_it() {
+    let s = serve("stall", "21091-21095", &["--data-timeout", "2"]);
+    // Larger than any socket buffer; sparse, so it costs no disk.
+    let f = std::fs::File::create(s.root.join("huge.bin")).unwrap();
+    f.set_len(256 * 1024 * 1024).unwrap();
+    let mut c = Raw::open(s.port);
+    c.login();
+    let _d = c.passive();
+    assert!(c.send(b"RETR huge.bin\r\n").starts_with("150"));
+    let start = Instant::now();
+    let r = c.reply();
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(r, "421 Data timeout. Reconnect. Sorry.\r\n");
+    assert!(
+        (1.9..3.0).contains(&took),
+        "ended after {took:.2} s, not 2 s"
+    );
+}

@@ -354,8 +354,14 @@ impl Driver<'_> {
     }
 
     /// A download: from a file, the kernel copies it to the socket (sendfile) a chunk at a
-    /// time; otherwise (a listing) through the buffer.
+    /// time; otherwise (a listing) through the buffer. The socket does not block: when it is
+    /// full the session waits for room until its data timeout, which runs from the last byte
+    /// that moved (a blocking send that timed out after moving a few bytes would start the
+    /// timeout again, and a download nobody reads took 4× `--data-timeout` to end).
     fn send_file(&mut self) -> Flow {
+        if let Some(d) = &self.data {
+            let _ = d.set_nonblocking(true);
+        }
         while self.sess.data_work() == DataWork::Send {
             let Some(data) = &mut self.data else { break };
             let now = self.clock.now();
@@ -368,6 +374,10 @@ impl Driver<'_> {
             });
             match moved {
                 Some(Ok(_)) => continue,
+                Some(Err(e)) if e.kind() == ErrorKind::WouldBlock => {
+                    self.wait_for_room();
+                    continue;
+                }
                 Some(Err(e)) => {
                     self.data_broke(&e, "sending");
                     break;
@@ -378,13 +388,62 @@ impl Driver<'_> {
             if n == 0 {
                 break;
             }
-            let Some(d) = &mut self.data else { break };
-            if let Err(e) = d.write_all(&self.buf[..n]) {
+            if let Err(e) = self.write_buffered(n) {
                 self.data_broke(&e, "sending");
                 break;
             }
         }
         Flow::Go
+    }
+
+    /// Writes the first `n` bytes of the buffer to the data connection, waiting for room as
+    /// `send_file` does. Ok also when the session timed out meanwhile (it closed the transfer).
+    fn write_buffered(&mut self, n: usize) -> io::Result<()> {
+        let mut at = 0;
+        while at < n {
+            let Some(d) = &mut self.data else {
+                return Ok(());
+            };
+            match d.write(&self.buf[at..n]) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(k) => at += k,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !self.wait_for_room() {
+                        return Ok(());
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the data connection has room, at most until the session's next deadline
+    /// (its data timeout), which is then handled. False when the deadline came first.
+    fn wait_for_room(&mut self) -> bool {
+        let now = self.clock.now();
+        let due = self.sess.poll_timeout();
+        if due.is_some_and(|t| t <= now) {
+            self.sess.handle_timeout(now, &mut self.store);
+            return false;
+        }
+        let Some(d) = &self.data else { return false };
+        let wait = due.map_or(Duration::from_secs(1), |t| t.since(now));
+        let ts = rustix::event::Timespec {
+            tv_sec: wait.as_secs() as i64,
+            tv_nsec: i64::from(wait.subsec_nanos()),
+        };
+        let mut fds = [rustix::event::PollFd::new(d, rustix::event::PollFlags::OUT)];
+        let _ = rustix::event::poll(&mut fds, Some(&ts));
+        // Past the deadline now: timed out, even if a few bytes would fit (POLLOUT waits for
+        // a third of the buffer; a send would move less and seem to make progress).
+        let now = self.clock.now();
+        if self.sess.poll_timeout().is_some_and(|t| t <= now) {
+            self.sess.handle_timeout(now, &mut self.store);
+            return false;
+        }
+        true
     }
 
     /// An upload: read from the data connection into the upload until the client closes it.
