@@ -242,6 +242,100 @@ FTPServer(("127.0.0.1", int(sys.argv[1])), h).serve_forever()
     );
 }
 
+/// Seen in the second attack: a 227 naming a third host (127.0.0.3, the control connection
+/// being to 127.0.0.1) was followed, that host's listing printed, and the verdict "works".
+/// A server written here (Python) refuses EPSV and announces the third host, which listens
+/// too and serves another listing.
+fn probe_does_not_follow_a_227_to_a_third_host() {
+    let port = free_port();
+    let script = r#"
+import socket, sys, threading
+port = int(sys.argv[1])
+# The same port on both hosts, so only the address differs.
+real = socket.socket(); real.bind(("127.0.0.1", 0)); dport = real.getsockname()[1]; real.close()
+def listen(ip, text):
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((ip, dport)); l.listen(4)
+    def serve():
+        while True:
+            c, _ = l.accept(); c.sendall(text); c.close()
+    threading.Thread(target=serve, daemon=True).start()
+listen("127.0.0.1", b"-rw-r--r-- 1 ftp ftp 5 Jan 01 00:00 real.txt\r\n")
+listen("127.0.0.3", b"-rw-r--r-- 1 ftp ftp 5 Jan 01 00:00 THIRD-HOST.txt\r\n")
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept(); f = c.makefile("rb"); target = None
+    c.sendall(b"220 hello\r\n")
+    for line in f:
+        v = line.decode().split()[0].upper() if line.strip() else ""
+        if v == "USER": c.sendall(b"331 pw\r\n")
+        elif v == "PASS": c.sendall(b"230 ok\r\n")
+        elif v == "PASV": c.sendall(("227 Entering Passive Mode (127,0,0,3,%d,%d).\r\n" % (dport >> 8, dport & 255)).encode())
+        elif v == "PORT":
+            n = [int(x) for x in line.decode().split()[1].split(",")]
+            target = ("%d.%d.%d.%d" % tuple(n[:4]), n[4] * 256 + n[5]); c.sendall(b"200 ok\r\n")
+        elif v in ("LIST", "NLST", "RETR") and target:
+            # Active mode: the data connection comes from a third host.
+            d = socket.socket(); d.bind(("127.0.0.3", 0)); d.connect(target)
+            c.sendall(b"150 here\r\n"); d.sendall(b"-rw-r--r-- 1 ftp ftp 5 Jan 01 00:00 real.txt\r\n"); d.close()
+            target = None; c.sendall(b"226 done\r\n")
+        elif v in ("LIST", "NLST", "RETR"): c.sendall(b"150 here\r\n"); threading.Timer(0.3, lambda: c.sendall(b"226 done\r\n")).start()
+        elif v == "QUIT": c.sendall(b"221 bye\r\n"); break
+        elif v in ("TYPE", "PWD", "CWD", "SYST"): c.sendall(b"200 ok\r\n")
+        else: c.sendall(b"500 no\r\n")
+    c.close()
+"#;
+    let mut server = Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready");
+    let probe = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args([
+            "probe",
+            &format!("ftp://127.0.0.1:{port}/"),
+            "--mode",
+            "passive",
+            "--timeout",
+            "5",
+        ])
+        .output_within(60)
+        .unwrap();
+    let active = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args([
+            "probe",
+            &format!("ftp://127.0.0.1:{port}/"),
+            "--mode",
+            "active",
+            "--timeout",
+            "5",
+        ])
+        .output_within(60)
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = String::from_utf8_lossy(&probe.stdout).into_owned()
+        + &String::from_utf8_lossy(&probe.stderr);
+    assert!(
+        !text.contains("THIRD-HOST"),
+        "the third host's data was followed:\n{text}"
+    );
+    assert!(text.contains("real.txt"), "{text}");
+    assert!(text.contains("another host, 127.0.0.3"), "{text}");
+    let text = String::from_utf8_lossy(&active.stdout).into_owned()
+        + &String::from_utf8_lossy(&active.stderr);
+    assert!(
+        text.contains("came from 127.0.0.3, not from the server"),
+        "{text}"
+    );
+}
+
 fn probe_exits_2_when_nothing_listens() {
     let port = free_port();
     let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
@@ -355,7 +449,7 @@ fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Curl] => curl_lists_retrieves_and_stores_in_both_modes;
-        needs [Peer::Python] => ftplib_uses_epsv_and_eprt, ftplib_works_in_both_modes, ftplib_reads_a_directory_name_with_a_quote_from_pwd;
+        needs [Peer::Python] => probe_does_not_follow_a_227_to_a_third_host, ftplib_uses_epsv_and_eprt, ftplib_works_in_both_modes, ftplib_reads_a_directory_name_with_a_quote_from_pwd;
         needs [Peer::Python, Peer::Pyftpdlib] => probe_tells_both_modes_work_against_pyftpdlib_with_a_passive_range;
         needs [] => probe_exits_2_when_nothing_listens, serve_refuses_port_bounce_and_privileged_ports, bad_input_over_the_wire_gets_5xx_and_the_server_keeps_serving, symlinks_out_of_the_root_are_refused, serve_handles_several_clients_at_once;
     ])

@@ -79,8 +79,10 @@ pub struct ModeReport {
 pub fn probe(t: &Target, mode: Mode, timeout: Duration) -> ModeReport {
     let mut cfg = ClientConfig::new(t.addr);
     cfg.mode = mode;
-    // As curl does: EPSV / EPRT first, PASV / PORT if the server refuses them.
-    cfg.commands = crate::ftp::client::DataCommands::ExtendedFirst;
+    // As curl does: EPSV / EPRT first, PASV / PORT if the server refuses them, and a 227's
+    // address ignored for the server's own (curl ≥ 7.74's default).
+    cfg.profile = crate::ftp::client::ClientProfile::Curl;
+    cfg.commands = cfg.profile.behaviour().commands;
     cfg.connect_timeout = timeout;
     cfg.data_connect_timeout = timeout;
     cfg.reply_timeout = timeout;
@@ -166,7 +168,7 @@ fn verdict(
             t.addr
         )
     } else if works {
-        works_words(mode, &how, reply, &d)
+        works_words(mode, &how, reply, &d) + &elsewhere(mode, t, &d)
     } else {
         let failed = [ls, get]
             .into_iter()
@@ -181,6 +183,30 @@ fn verdict(
         reached,
         verdict,
         transcript: d.lines,
+    }
+}
+
+/// What the verdict must add when the data connection involves a host other than the server:
+/// a 227 naming a third host (ignored, as curl does), or an active connection that came from
+/// another address than the server's.
+fn elsewhere(mode: Mode, t: &Target, d: &Driver) -> String {
+    let server = *t.addr.ip();
+    match mode {
+        Mode::Passive => match d.reply_227 {
+            Some(a) if *a.ip() != server => format!(
+                "; but the 227 named another host, {}: FTP Lab connected to the server's own address {server} instead, as curl does by default (--ftp-skip-pasv-ip); a client that trusts the 227 (the classic ftp program) would have connected to {} (a NAT without an ALG, a misconfigured pasv_address, or an attempt to send the client elsewhere)",
+                a.ip(),
+                a.ip()
+            ),
+            _ => String::new(),
+        },
+        Mode::Active => match d.data_peer {
+            Some(p) if *p.ip() != server => format!(
+                "; but the data connection came from {}, not from the server {server} (a NAT in front of the server, or another host connecting to the announced port)",
+                p.ip()
+            ),
+            _ => String::new(),
+        },
     }
 }
 

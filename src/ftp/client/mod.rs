@@ -644,6 +644,9 @@ impl ClientSession {
                 Ok(to) => {
                     let to = match self.behaves().pasv_address {
                         PasvAddress::Trust => to,
+                        PasvAddress::ControlPeer => {
+                            SocketAddrV4::new(*self.cfg.server.ip(), to.port())
+                        }
                     };
                     self.connect_data(x, to, now)
                 }

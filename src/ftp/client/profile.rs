@@ -13,6 +13,9 @@ pub enum ClientProfile {
     /// The classic command-line `ftp` program (PORT/PASV, trusts the 227 address).
     #[default]
     Classic,
+    /// curl ≥ 7.74: EPSV/EPRT first, and a 227's address ignored for the control
+    /// connection's (`CURLOPT_FTP_SKIP_PASV_IP`, on by default).
+    Curl,
 }
 
 /// Where a client connects after a 227.
@@ -20,6 +23,8 @@ pub enum ClientProfile {
 pub enum PasvAddress {
     /// To the address the 227 names.
     Trust,
+    /// To the control connection's peer, whatever the 227 names (only its port is used).
+    ControlPeer,
 }
 
 /// What the user's terminal shows where clients differ.
@@ -60,13 +65,35 @@ pub static CLASSIC: Behaviour = Behaviour {
     },
 };
 
+fn curl_data_timeout(server: SocketAddrV4, after: Duration) -> String {
+    // curl names the control connection's port, not the data port that failed (measured,
+    // curl 7.88.1: "Failed to connect to 203.0.113.10 port 21 after 134890 ms").
+    format!(
+        "curl: (28) Failed to connect to {} port 21 after {} ms: Couldn't connect to server",
+        server.ip(),
+        after.as_millis()
+    )
+}
+
+pub static CURL: Behaviour = Behaviour {
+    name: "curl",
+    summary: "curl: EPSV/EPRT first, then PASV/PORT; ignores the address in a 227 and connects to the server it is talking to",
+    commands: DataCommands::ExtendedFirst,
+    pasv_address: PasvAddress::ControlPeer,
+    texts: Texts {
+        connect_timed_out: "curl: (28) Failed to connect to the server: Connection timed out",
+        data_connect_timed_out: curl_data_timeout,
+    },
+};
+
 impl ClientProfile {
-    pub const ALL: [ClientProfile; 1] = [ClientProfile::Classic];
+    pub const ALL: [ClientProfile; 2] = [ClientProfile::Classic, ClientProfile::Curl];
 
     /// Its row of the table.
     pub fn behaviour(self) -> &'static Behaviour {
         match self {
             ClientProfile::Classic => &CLASSIC,
+            ClientProfile::Curl => &CURL,
         }
     }
 
