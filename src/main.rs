@@ -378,24 +378,25 @@ fn real_main() -> Result<ExitCode> {
     }
 }
 
-/// No subcommand: the window, on `file` if given. A bad file is refused here, with its
-/// file:line message, before any window opens: a capture must be readable, a .ron an
-/// exercise or a scenario.
+/// No subcommand: the window, on `file` if given. A bad file is said on stderr (for a
+/// terminal) and the window opens anyway, on the default lesson with the error on screen (for
+/// a person who double-clicked the file). Exit 2 when the file was bad, as `check` does.
 fn window(file: Option<PathBuf>) -> Result<ExitCode> {
+    let mut code = ExitCode::SUCCESS;
     if let Some(f) = &file {
         if ftp_lab::gui::is_capture(f) {
             if let Err(e) = ftp_lab::capture::explain_file(f, |_| {}) {
                 warn!("ftp-lab: {e}");
-                return Ok(ExitCode::from(2));
+                code = ExitCode::from(2);
             }
         } else if ftp_lab::exercise::Exercise::load(f).is_err()
-            && let Err(code) = load(f)
+            && let Err(c) = load(f)
         {
-            return Ok(code);
+            code = c;
         }
     }
     ftp_lab::gui::run(file).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// `ftp-lab serve`.

@@ -624,3 +624,44 @@ fn every_shipped_scenario_opens_plays_to_the_end_and_shows_every_view() {
         assert_eq!(img.width(), 1280, "{}", path.display());
     }
 }
+
+/// Seen in the second attack: a bad file given to the window (random bytes, a FIFO,
+/// /dev/zero, a damaged capture) made the program exit with the message only on stderr, so a
+/// person who double-clicked it saw nothing. The window opens on the default lesson with the
+/// error on screen, and does so at once (a FIFO is never read).
+#[test]
+fn a_bad_file_opens_the_window_with_the_error_on_screen() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-badwin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let random = dir.join("random.ron");
+    std::fs::write(&random, [0x8f, 0x00, 0xff, 0x13, 0x37, b'(', 0xc3]).unwrap();
+    let damaged = dir.join("damaged.pcap");
+    let mut pcap = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real/vsftpd-active-ok.pcap"),
+    )
+    .unwrap();
+    pcap[..4].copy_from_slice(b"JUNK");
+    std::fs::write(&damaged, pcap).unwrap();
+    let fifo = dir.join("fifo.ron");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut bad = vec![random, damaged, std::path::PathBuf::from("/dev/zero")];
+    if made {
+        bad.push(fifo);
+    }
+    for p in bad {
+        let start = std::time::Instant::now();
+        let mut h = common::ui::harness_at(FtpLabApp::new(Some(&p)), (1280.0, 800.0));
+        h.run();
+        assert!(start.elapsed().as_secs() < 10, "{p:?} took {:?}", start.elapsed());
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let toast = h.state().toast.as_ref().map(|t| (t.error, t.text.clone()));
+        assert!(
+            toast.as_ref().is_some_and(|(e, t)| *e && t.contains(&name)),
+            "{p:?}: {toast:?}"
+        );
+        h.get_by_label_contains(&name);
+        assert!(!h.state().trace().packets.is_empty(), "{p:?}: no lesson behind the error");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

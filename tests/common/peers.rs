@@ -22,6 +22,8 @@ pub enum Peer {
     Dumpcap,
     /// Network namespaces and iptables (root).
     Netns,
+    /// An X server without a screen, for the real window.
+    Xvfb,
 }
 
 impl Peer {
@@ -33,6 +35,7 @@ impl Peer {
             Peer::Pyftpdlib => "Python's pyftpdlib is not installed",
             Peer::Dumpcap => "dumpcap cannot capture on lo",
             Peer::Netns => "network namespaces or iptables are refused here (not root?)",
+            Peer::Xvfb => "Xvfb is not installed",
         }
     }
 
@@ -49,6 +52,7 @@ impl Peer {
                 .is_some_and(|o| {
                     o.status.success() && String::from_utf8_lossy(&o.stdout).contains("lo")
                 }),
+            Peer::Xvfb => ok(Command::new("sh").args(["-c", "command -v Xvfb"])),
             Peer::Netns => {
                 let ns = format!("ftplab-probe{}", std::process::id());
                 let made = ok(Command::new("ip").args(["netns", "add", &ns]));
