@@ -725,10 +725,63 @@ fn tshark_sees_in_every_shipped_capture_what_explain_shows() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `f` (a little-endian pcap of Ethernet frames) with each frame padded to Ethernet's 60-byte
+/// minimum and given a 4-byte FCS trailer, as a capture taken on a real NIC can be.
+fn with_padding_and_trailer(f: &[u8]) -> Vec<u8> {
+    let mut out = f[..24].to_vec();
+    let mut at = 24;
+    while at + 16 <= f.len() {
+        let incl = u32::from_le_bytes(f[at + 8..at + 12].try_into().unwrap()) as usize;
+        let orig = u32::from_le_bytes(f[at + 12..at + 16].try_into().unwrap()) as usize;
+        let mut frame = f[at + 16..at + 16 + incl].to_vec();
+        // A frame the snap length cut never shows its padding or trailer.
+        if incl == orig {
+            frame.resize(frame.len().max(60), 0);
+            frame.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        }
+        let orig = if incl == orig { frame.len() } else { orig };
+        out.extend_from_slice(&f[at..at + 8]);
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(orig as u32).to_le_bytes());
+        out.extend_from_slice(&frame);
+        at += 16 + incl;
+    }
+    out
+}
+
+/// Seen in the second attack: with an FCS trailer no control connection was found; with
+/// minimum-frame padding the PWD line vanished and "> \0SYST" was printed. The payload ends
+/// where the IPv4 total length says. tshark reads the padded files as the originals.
+fn padded_frames_with_trailers_explain_as_the_originals() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-pad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (path, _) in real_captures() {
+        if path.extension().is_some_and(|x| x == "pcapng") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let padded = dir.join(&name);
+        std::fs::write(
+            &padded,
+            with_padding_and_trailer(&std::fs::read(&path).unwrap()),
+        )
+        .unwrap();
+        let (a, b) = (
+            capture::explain_file(&path, |_| {}).unwrap(),
+            capture::explain_file(&padded, |_| {}).unwrap(),
+        );
+        let opts = ftp_lab::export::transcript::Options { verbose: false };
+        let lines = |x: &Explained| ftp_lab::export::transcript::render(&x.trace, opts);
+        assert_eq!(lines(&a), lines(&b), "{name}: padded, explained otherwise");
+        compare(&name, &padded, &b);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [] => every_real_capture_is_explained_as_its_sidecar_says;
-        needs [Peer::Tshark] => tshark_sees_in_every_real_capture_what_explain_shows, tshark_sees_in_every_shipped_capture_what_explain_shows;
+        needs [Peer::Tshark] => padded_frames_with_trailers_explain_as_the_originals, tshark_sees_in_every_real_capture_what_explain_shows, tshark_sees_in_every_shipped_capture_what_explain_shows;
     ])
 }

@@ -644,7 +644,10 @@ fn a_bad_file_opens_the_window_with_the_error_on_screen() {
     std::fs::write(&damaged, pcap).unwrap();
     let fifo = dir.join("fifo.ron");
     let _ = std::fs::remove_file(&fifo);
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
     let mut bad = vec![random, damaged, std::path::PathBuf::from("/dev/zero")];
     if made {
         bad.push(fifo);
@@ -653,7 +656,11 @@ fn a_bad_file_opens_the_window_with_the_error_on_screen() {
         let start = std::time::Instant::now();
         let mut h = common::ui::harness_at(FtpLabApp::new(Some(&p)), (1280.0, 800.0));
         h.run();
-        assert!(start.elapsed().as_secs() < 10, "{p:?} took {:?}", start.elapsed());
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "{p:?} took {:?}",
+            start.elapsed()
+        );
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let toast = h.state().toast.as_ref().map(|t| (t.error, t.text.clone()));
         assert!(
@@ -661,7 +668,10 @@ fn a_bad_file_opens_the_window_with_the_error_on_screen() {
             "{p:?}: {toast:?}"
         );
         h.get_by_label_contains(&name);
-        assert!(!h.state().trace().packets.is_empty(), "{p:?}: no lesson behind the error");
+        assert!(
+            !h.state().trace().packets.is_empty(),
+            "{p:?}: no lesson behind the error"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

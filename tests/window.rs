@@ -18,7 +18,14 @@ impl Xvfb {
         let n = 90 + std::process::id() % 100;
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -26,7 +33,10 @@ impl Xvfb {
         let socket = format!("/tmp/.X11-unix/X{n}");
         let start = Instant::now();
         while !std::path::Path::new(&socket).exists() {
-            assert!(start.elapsed() < Duration::from_secs(10), "Xvfb did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "Xvfb did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Xvfb { child, display }
