@@ -187,3 +187,21 @@ fn ports_on_the_command_line_are_range_checked() {
         );
     }
 }
+
+/// Seen in the second attack: ESC[2J, an OSC title and BEL in a capture's FTP text reached
+/// the terminal as they were. Every byte explain prints is printable (or a line break).
+#[test]
+fn explain_prints_hostile_bytes_escaped() {
+    for args in [&[][..], &["--json"][..]] {
+        let mut a = vec!["explain", "tests/data/real/hostile-replies.pcap"];
+        a.extend_from_slice(args);
+        let (code, out, err) = ftp_lab(&a);
+        assert_eq!(code, 1, "{err}");
+        let bad: Vec<char> = (out.clone() + &err)
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(bad.is_empty(), "{args:?}: {bad:?}");
+        assert!(out.contains("pwned"), "{out}");
+    }
+}

@@ -97,3 +97,33 @@ fn a_captured_failure_opens_explains_and_becomes_a_lesson() {
     h.get_by_label_contains("Made a lesson from");
     h.get_by_label_contains("drop inbound new (what the capture shows)");
 }
+
+/// Seen in the second attack: bytes from the network reached the views as they were. The
+/// hostile capture's banner holds ESC[2J, an OSC title, BEL and a bare CR, its 550 ESC[31m:
+/// at every step, on every tab, nothing the window shows holds a control character.
+#[test]
+fn hostile_bytes_in_a_capture_are_shown_escaped_everywhere() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/real/hostile-replies.pcap");
+    let mut h = harness_at(FtpLabApp::new(Some(&path)), (1280.0, 800.0));
+    assert!(h.state().capture().is_some());
+    let n = h.state().trace().events.len();
+    let mut seen_escape = false;
+    for i in (0..n).step_by(3) {
+        h.state_mut()
+            .apply(ftp_lab::gui::model::Command::SeekEvent(i));
+        for tab in [
+            ftp_lab::gui::RightTab::Story,
+            ftp_lab::gui::RightTab::Inspector,
+        ] {
+            h.state_mut().right = tab;
+            h.run();
+            for t in texts(&h) {
+                let bad: Vec<char> = t.chars().filter(|c| c.is_control() && *c != '\n').collect();
+                assert!(bad.is_empty(), "at event {i}, {tab:?}: {bad:?} in {t:?}");
+                seen_escape |= t.contains("\\u{1b}");
+            }
+        }
+    }
+    assert!(seen_escape, "the escaped banner was never shown");
+}

@@ -267,7 +267,7 @@ s.bind(("127.0.0.1", port)); s.listen(4)
 print("ready", flush=True)
 while True:
     c, _ = s.accept(); f = c.makefile("rb"); target = None
-    c.sendall(b"220 hello\r\n")
+    c.sendall(b"220 hello \x1b[2J\x1b]0;pwned\x07\r\n")
     for line in f:
         v = line.decode().split()[0].upper() if line.strip() else ""
         if v == "USER": c.sendall(b"331 pw\r\n")
@@ -328,6 +328,11 @@ while True:
     );
     assert!(text.contains("real.txt"), "{text}");
     assert!(text.contains("another host, 127.0.0.3"), "{text}");
+    // Its banner's ESC and BEL are printed escaped.
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}') && text.contains("pwned"),
+        "{text:?}"
+    );
     let text = String::from_utf8_lossy(&active.stdout).into_owned()
         + &String::from_utf8_lossy(&active.stderr);
     assert!(

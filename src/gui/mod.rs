@@ -93,7 +93,10 @@ pub struct Run {
 }
 
 impl Run {
+    /// The window shows every text of the trace with control characters escaped (a
+    /// capture's reply can hold ESC, BEL or a bidi override).
     fn new(trace: Trace, questions: &[QuestionSpec]) -> Run {
+        let trace = trace.printable();
         let journeys = Journeys::new(&trace);
         let graph = graph::layout(&trace);
         let lesson = Lesson::new(&trace, &journeys, questions);

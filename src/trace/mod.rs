@@ -346,6 +346,14 @@ impl PacketFate {
             _ => None,
         }
     }
+
+    pub fn verdict_mut(&mut self) -> Option<&mut Verdict> {
+        match self {
+            PacketFate::Forwarded { verdict, .. } => verdict.as_deref_mut(),
+            PacketFate::Dropped { verdict } | PacketFate::Rejected { verdict, .. } => Some(verdict),
+            _ => None,
+        }
+    }
 }
 
 /// What an event is.
@@ -729,6 +737,56 @@ impl Trace {
             .unwrap_or((Time::ZERO, end))
     }
 
+    /// The same trace with every text that came from a file or the network made printable
+    /// (control and bidi characters escaped: `crate::text`), for views that show it as it is.
+    /// The packets' bytes are kept as they were.
+    pub fn printable(mut self) -> Trace {
+        use crate::text::{printable, printable_lines};
+        let fix = |s: &mut String| {
+            if let std::borrow::Cow::Owned(o) = printable(s) {
+                *s = o;
+            }
+        };
+        let fix_lines = |s: &mut String| {
+            if let std::borrow::Cow::Owned(o) = printable_lines(s) {
+                *s = o;
+            }
+        };
+        fix(&mut self.title);
+        for n in &mut self.nodes {
+            fix(&mut n.name);
+        }
+        for p in &mut self.packets {
+            if let Some(t) = &mut p.ftp_text {
+                fix_lines(t);
+            }
+        }
+        for e in &mut self.events {
+            match &mut e.kind {
+                EventKind::FtpCommand { line, .. } | EventKind::Console { line, .. } => fix(line),
+                EventKind::FtpReply { text, .. } => fix_lines(text),
+                EventKind::ActionStarted { typed, .. } => fix(typed),
+                EventKind::ActionFinished { result } => fix_action(result, &fix),
+                EventKind::Packet { fate, .. } => {
+                    if let Some(v) = fate.verdict_mut() {
+                        fix(&mut v.rule_text);
+                        fix(&mut v.why);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for c in &mut self.clients {
+            fix(&mut c.name);
+            for a in &mut c.actions {
+                fix_action(a, &fix);
+            }
+            fix(&mut c.outcome.diagnosis);
+        }
+        fix(&mut self.outcome.diagnosis);
+        self
+    }
+
     /// The report of the client at node `n`.
     pub fn client(&self, n: NodeId) -> Option<&ClientReport> {
         self.clients.iter().find(|c| c.node == n)
@@ -778,3 +836,10 @@ index_by!(PacketId, Packet);
 index_by!(NodeId, NodeInfo);
 index_by!(LinkId, LinkInfo);
 index_by!(ConnId, Connection);
+
+fn fix_action(a: &mut ActionResult, fix: &impl Fn(&mut String)) {
+    fix(&mut a.detail);
+    if let ActionKind::Get(n) | ActionKind::Put(n) = &mut a.action {
+        fix(n);
+    }
+}
