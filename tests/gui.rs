@@ -675,3 +675,75 @@ fn a_bad_file_opens_the_window_with_the_error_on_screen() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Seen in the second attack: a large scenario left the window black for about 26 s and a
+/// click froze it another 22 s. The largest scenario `check` accepts is simulated away from the
+/// screen: frames keep coming, the old run stays, a bar says what is going on, and Cancel
+/// stops it and puts the document back.
+#[test]
+fn a_large_scenario_never_freezes_the_window_and_can_be_cancelled() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("at-the-limits.ron");
+    std::fs::write(&big, common::at_the_limits("Passive")).unwrap();
+    for cancel in [true, false] {
+        let start = std::time::Instant::now();
+        let mut h = common::ui::harness_at(FtpLabApp::new(None), (1280.0, 800.0));
+        let before = h.state().trace().title.clone();
+        h.state_mut().open_path(big.clone());
+        // The spinner repaints: frames are stepped, not run to rest.
+        h.run_steps(3);
+        assert!(
+            start.elapsed().as_secs_f64() < 3.0,
+            "{:?} before a frame",
+            start.elapsed()
+        );
+        let (what, _, _) = h.state().working_on().expect("not shown as going on");
+        assert!(what.contains("at the limits"), "{what}");
+        h.get_by_label("Cancel");
+        assert_eq!(
+            h.state().trace().title,
+            before,
+            "the old run is not on screen"
+        );
+        if cancel {
+            h.get_by_label("Cancel").click();
+            h.run_steps(3);
+            assert!(h.state().working_on().is_none());
+            assert_eq!(h.state().doc.scenario().title, before);
+            h.get_by_label_contains("Cancelled");
+        } else {
+            let start = std::time::Instant::now();
+            while h.state().working_on().is_some() && start.elapsed().as_secs() < 120 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                h.run_steps(1);
+            }
+            assert_eq!(h.state().trace().title, "at the limits");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The same for a large capture (the second attack: a 4,000-session capture left the window
+/// black for about 38 s): read away from the screen, with the frames read so far, and Cancel.
+#[test]
+fn a_large_capture_is_read_away_from_the_screen() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-large-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = ftp_lab::Scenario::parse(&common::at_the_limits("Passive"), "big.ron").unwrap();
+    let t = ftp_lab::simulate(&s).unwrap();
+    let pcap = dir.join("many-sessions.pcap");
+    let node = ftp_lab::export::pcap::capture_point(&t, "server").unwrap();
+    ftp_lab::export::pcap::write(&t, node, std::fs::File::create(&pcap).unwrap()).unwrap();
+    let mut h = common::ui::harness_at(FtpLabApp::new(None), (1280.0, 800.0));
+    let before = h.state().trace().title.clone();
+    h.state_mut().open_path(pcap);
+    h.run_steps(3);
+    let (what, _, _) = h.state().working_on().expect("not shown as going on");
+    assert!(what.contains("many-sessions.pcap"), "{what}");
+    assert_eq!(h.state().trace().title, before);
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(h.state().working_on().is_none() && h.state().capture().is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

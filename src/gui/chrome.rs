@@ -144,6 +144,40 @@ impl FtpLabApp {
         }
     }
 
+    /// Work going on away from the screen: what, for how long, and Cancel (the last run
+    /// stays on screen meanwhile).
+    pub(super) fn working(&mut self, ctx: &egui::Context, pal: &style::Palette) {
+        let Some((what, secs, frames)) = self.working_on() else {
+            return;
+        };
+        let mut cancel = false;
+        egui::Area::new(egui::Id::unique("working"))
+            .order(egui::Order::Foreground)
+            .anchor(egui::Align2::CENTER_TOP, egui::Vec2::new(0.0, 64.0))
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style())
+                    .stroke(egui::Stroke::new(2.0, pal.control))
+                    .show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            let read = if frames > 0 {
+                                format!(", {frames} frames read")
+                            } else {
+                                String::new()
+                            };
+                            ui.label(RichText::new(format!("{what}… {secs:.0} s{read}")).strong());
+                            cancel = ui
+                                .button("Cancel")
+                                .on_hover_text("Stop, and keep what was on screen")
+                                .clicked();
+                        });
+                    });
+            });
+        if cancel || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.cancel_job();
+        }
+    }
+
     pub(super) fn toast(&mut self, ctx: &egui::Context, pal: &style::Palette) {
         let now = ctx.input(|i| i.time);
         let Some(t) = &mut self.toast else { return };

@@ -24,6 +24,7 @@ pub mod help;
 mod ink;
 pub mod inspect;
 mod inspector;
+mod jobs;
 mod ladder;
 pub mod model;
 pub mod narrate;
@@ -42,7 +43,6 @@ mod transcript;
 
 use crate::ftp::client::Mode;
 use crate::scenario::{NodeSpec, QuestionSpec, Scenario};
-use crate::simulate;
 use crate::trace::Trace;
 use command::AppCommand;
 use eframe::egui::{self, Rect};
@@ -212,6 +212,8 @@ pub struct FtpLabApp {
     pub ink: ink::Ink,
     panels: Panels,
     dialog: Option<dialogs::Dialog>,
+    /// A run or a capture being made away from the screen.
+    job: Option<jobs::Job>,
     /// Commands given this frame, carried out at its end.
     queue: Vec<AppCommand>,
     allow_close: bool,
@@ -229,10 +231,7 @@ impl FtpLabApp {
     /// Open `path`, or the default scenario (a built-in copy when `scenarios/` is not here).
     pub fn new(path: Option<&Path>) -> FtpLabApp {
         let (doc, toast) = opening::first_document(path);
-        let (run, problems) = match simulate(doc.scenario()) {
-            Ok(t) => (Run::new(t, &doc.scenario().questions), Vec::new()),
-            Err(p) => (Run::new(builtin::default_trace(), &[]), p),
-        };
+        let (run, problems) = (Run::new(builtin::default_trace(), &[]), Vec::new());
         let mut app = FtpLabApp {
             doc,
             run,
@@ -257,6 +256,7 @@ impl FtpLabApp {
             ink: ink::Ink::default(),
             panels: Panels::default(),
             dialog: None,
+            job: None,
             queue: Vec::new(),
             allow_close: false,
             last_frame: None,
@@ -264,6 +264,8 @@ impl FtpLabApp {
             focused: false,
             x11_focus_tries: 120,
         };
+        let first = jobs::Job::simulate(app.doc.scenario(), jobs::Undo::Nothing, true);
+        app.launch(first);
         if let Some(t) = toast {
             app.say(true, t);
         }
@@ -317,15 +319,86 @@ impl FtpLabApp {
         if self.capture().is_some() {
             return;
         }
-        match simulate_edited(self.doc.scenario()) {
-            Ok(t) => {
-                self.playback.carry_over(&self.run.trace, &t);
-                self.run = Run::new(t, &self.doc.scenario().questions);
+        let job = jobs::Job::simulate(self.doc.scenario(), jobs::Undo::Edit, false);
+        self.launch(job);
+    }
+
+    /// Work started: finished now if it already is, else shown as going on (an earlier job
+    /// still going is dropped: its result would be stale).
+    fn launch(&mut self, (job, done): (jobs::Job, Option<jobs::Done>)) {
+        if let Some(old) = self.job.take() {
+            old.cancel();
+        }
+        match done {
+            Some(d) => self.finish(d, job.fresh),
+            None => self.job = Some(job),
+        }
+    }
+
+    /// Work that ended: its run shown (or its problems, or its error).
+    fn finish(&mut self, done: jobs::Done, fresh: bool) {
+        match done {
+            jobs::Done::Simulated(Ok(run)) => {
+                if fresh {
+                    self.playback = self.playback.fresh();
+                } else {
+                    self.playback.carry_over(&self.run.trace, &run.trace);
+                }
+                self.run = run;
                 self.problems.clear();
             }
-            Err(p) => self.problems = p,
+            jobs::Done::Simulated(Err(p)) => self.problems = p,
+            jobs::Done::Explained(Ok((run, view)), path) => {
+                self.playback = self.playback.fresh();
+                self.run = run;
+                self.problems.clear();
+                self.showing = Showing::Capture(view);
+                if let Some(dir) = path.parent() {
+                    self.last_folder = Some(dir.to_path_buf());
+                }
+            }
+            jobs::Done::Explained(Err(e), _) => self.say(true, e),
+            jobs::Done::Stopped => {}
         }
         self.regrade();
+    }
+
+    /// Each frame: the job's result, if it has come.
+    fn poll_job(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.job else { return };
+        match job.poll() {
+            Some(d) => {
+                let fresh = job.fresh;
+                self.job = None;
+                self.finish(d, fresh);
+            }
+            None => ctx.request_repaint_after(std::time::Duration::from_millis(100)),
+        }
+    }
+
+    /// Cancel: the work stops, and what asked for it is put back.
+    pub fn cancel_job(&mut self) {
+        let Some(job) = self.job.take() else { return };
+        job.cancel();
+        match job.undo {
+            jobs::Undo::Edit => {
+                self.doc.undo();
+            }
+            jobs::Undo::Open(prev) => self.doc = *prev,
+            jobs::Undo::Nothing => {}
+        }
+        self.say(false, format!("Cancelled: {}.", job.what.to_lowercase()));
+    }
+
+    /// What is being worked on, and for how long (for the bar and the tests).
+    pub fn working_on(&self) -> Option<(String, f64, u64)> {
+        self.job.as_ref().map(|j| {
+            (
+                j.what.clone(),
+                j.since.elapsed().as_secs_f64(),
+                j.progress.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        })
     }
 
     /// Checks the answer against the exercise again (after every edit).
@@ -411,6 +484,7 @@ impl FtpLabApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
             self.focused = true;
         }
+        self.poll_job(&ctx);
         self.shortcuts(&ctx);
         // A lesson or a capture dropped onto the window opens.
         let dropped: Option<PathBuf> =
@@ -434,6 +508,7 @@ impl FtpLabApp {
         {
             self.queue.push(AppCommand::Playback(c));
         }
+        self.working(&ctx, &pal);
         self.toast(&ctx, &pal);
         self.dialogs(&ctx);
         for c in std::mem::take(&mut self.queue) {
@@ -535,16 +610,7 @@ pub(crate) fn shipped_trace(name: &str) -> Trace {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{name}.ron"));
-    simulate(&Scenario::load(&path).unwrap()).unwrap()
-}
-
-/// Simulates an edited scenario. An edit can leave the file's expectation naming a rule that
-/// is gone (the blocking rule, deleted); the network still runs, so then it runs without it.
-fn simulate_edited(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
-    match simulate(s) {
-        Err(p) if Scenario::only_expectation(&p) => simulate(&s.without_expectation()),
-        r => r,
-    }
+    crate::simulate(&Scenario::load(&path).unwrap()).unwrap()
 }
 
 /// What a lesson sets up, without its ending: "Active mode: what will happen?".

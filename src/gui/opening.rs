@@ -3,10 +3,9 @@
 //! the lesson kept to come back to).
 
 use super::builtin::{self, Entry};
-use super::{CaptureView, Document, ExerciseState, FtpLabApp, Run, Showing, dialogs, files};
 use super::{DEFAULT_SCENARIO, is_capture};
+use super::{Document, ExerciseState, FtpLabApp, Showing, dialogs, files};
 use crate::scenario::Scenario;
-use crate::simulate;
 use std::path::{Path, PathBuf};
 
 /// Reads a lesson file into a document.
@@ -73,41 +72,30 @@ impl FtpLabApp {
 
     /// Replace the document (after the unsaved-changes question, if any).
     pub fn open_document(&mut self, doc: Document) {
-        self.doc = doc;
+        let prev = std::mem::replace(&mut self.doc, doc);
         self.showing = Showing::Lesson;
         self.panels.controls = super::controls::ControlsState::default();
-        self.playback = self.playback.fresh();
         if let Some(p) = &self.doc.path {
             files::remember(&mut self.recent, p);
         }
-        match simulate(self.doc.scenario()) {
-            Ok(t) => {
-                self.run = Run::new(t, &self.doc.scenario().questions);
-                self.problems.clear();
-            }
-            Err(p) => self.problems = p,
-        }
+        let job = super::jobs::Job::simulate(
+            self.doc.scenario(),
+            super::jobs::Undo::Open(Box::new(prev)),
+            true,
+        );
+        self.launch(job);
     }
 
-    /// Explain a capture file and show it (the document stays, to come back to).
+    /// Explain a capture file and show it (the document stays, to come back to). An error
+    /// that comes at once is returned; a later one is said when the reading ends.
     pub fn open_capture(&mut self, path: &Path) -> Result<(), String> {
-        let x = crate::capture::explain_file(path, |_| {})?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        self.playback = self.playback.fresh();
-        self.run = Run::new(x.trace, &[]);
-        self.problems.clear();
-        self.showing = Showing::Capture(CaptureView {
-            name,
-            stats: x.stats,
-            vantage: x.vantage,
-        });
-        if let Some(dir) = path.parent() {
-            self.last_folder = Some(dir.to_path_buf());
+        match super::jobs::Job::explain(path) {
+            (_, Some(super::jobs::Done::Explained(Err(e), _))) => Err(e),
+            job => {
+                self.launch(job);
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// "Make a scenario from this capture": a lesson that does what the capture shows, opened

@@ -35,7 +35,7 @@ pub mod limits {
     /// A link's one-way delay, in milliseconds.
     pub const DELAY_MS: f64 = 60_000.0;
     /// Events a run may record before it is stopped.
-    pub const EVENTS: usize = 1_000_000;
+    pub const EVENTS: usize = 300_000;
 }
 
 type Problems = Vec<(String, String)>;

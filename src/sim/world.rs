@@ -61,6 +61,12 @@ pub fn simulate(s: &Scenario) -> Result<Trace, Vec<(String, String)>> {
 
 /// Runs a resolved scenario from scratch: it always comes to an outcome.
 pub fn run(net: &Network) -> Trace {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    run_until(net, &never).unwrap_or_else(Trace::empty)
+}
+
+/// The same, but `None` as soon as `stop` is set (the window's Cancel).
+pub fn run_until(net: &Network, stop: &std::sync::atomic::AtomicBool) -> Option<Trace> {
     let Built {
         nodes,
         infos,
@@ -96,7 +102,7 @@ pub fn run(net: &Network) -> Trace {
         let at = starts.get(&id).copied().unwrap_or(Time::ZERO);
         w.schedule_poll(id, at);
     }
-    let cut = w.run(net.time_limit);
+    let cut = w.run(net.time_limit, stop)?;
     let clients = w.client_reports(&infos, &scripts, &cut, net.time_limit.micros() / 1_000_000);
     let (firewalls, nats) = w.reports();
     let mut trace = Trace {
@@ -116,7 +122,7 @@ pub fn run(net: &Network) -> Trace {
     };
     crate::trace::classify::classify(&mut trace);
     crate::diagnose::diagnose(&mut trace);
-    trace
+    Some(trace)
 }
 
 /// The trace's name for smoltcp's TCP state.
@@ -147,13 +153,17 @@ fn client_done(h: &EndHost) -> bool {
 
 impl World {
     /// The event loop. Returns why the run was cut short, if it was.
-    fn run(&mut self, limit: Time) -> Option<String> {
+    /// The run's steps; `Some(why)` when a limit stopped it, `None` (outer) when `stop` was set.
+    fn run(&mut self, limit: Time, stop: &std::sync::atomic::AtomicBool) -> Option<Option<String>> {
         let mut done_at: Option<Time> = None;
         let mut steps = 0;
         while let Some((t, ev)) = self.queue.pop() {
             steps += 1;
-            if t > limit || done_at.is_some_and(|d| t > d + LINGER) {
+            if steps % 4096 == 0 && stop.load(std::sync::atomic::Ordering::Relaxed) {
                 return None;
+            }
+            if t > limit || done_at.is_some_and(|d| t > d + LINGER) {
+                return Some(None);
             }
             if steps > MAX_STEPS || self.rec.events.len() >= limits::EVENTS {
                 let note = crate::trace::Note::RunStopped {
@@ -162,7 +172,7 @@ impl World {
                 let why = note.to_string();
                 self.rec
                     .push(self.now, NodeId(0), EventKind::Note { note }, None);
-                return Some(why);
+                return Some(Some(why));
             }
             self.now = t;
             match ev {
@@ -178,7 +188,7 @@ impl World {
                 done_at = Some(t);
             }
         }
-        None
+        Some(None)
     }
 
     /// Each client's results (actions that never finished are said so).

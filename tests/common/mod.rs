@@ -79,3 +79,38 @@ pub fn ftp_line_time(t: &Trace, prefix: &str) -> Option<f64> {
         _ => None,
     })
 }
+
+/// As many clients as the node limit leaves (one router, one server), each with as many
+/// actions as the total allows: all listing in `mode` at once.
+pub fn at_the_limits(mode: &str) -> String {
+    let clients = ftp_lab::scenario::limits::NODES - 2;
+    let per = (ftp_lab::scenario::limits::TOTAL_ACTIONS / clients)
+        .min(ftp_lab::scenario::limits::ACTIONS);
+    let mut nodes = Vec::new();
+    let mut links = Vec::new();
+    for k in 0..clients {
+        let a = format!("10.{}.{}.{}", k / 62_500, (k / 250) % 250, 1 + k % 250);
+        let mut acts = vec![
+            "Connect".to_owned(),
+            "Login(user: \"anonymous\", pass: \"x\")".into(),
+        ];
+        acts.extend(std::iter::repeat_n("Ls".to_owned(), per - 3));
+        acts.push("Quit".into());
+        nodes.push(format!(
+            "Client(name: \"c{k}\", address: \"{a}\", server: \"server\", mode: {mode}, actions: [{}])",
+            acts.join(", ")
+        ));
+        links.push(format!("(a: \"c{k}\", b: \"internet\", delay_ms: 10)"));
+    }
+    nodes.push("Router(name: \"internet\")".into());
+    nodes.push(
+        "Server(name: \"server\", address: \"203.0.113.10\", files: {\"readme.txt\": \"hi\\n\"})"
+            .into(),
+    );
+    links.push("(a: \"internet\", b: \"server\", delay_ms: 10)".into());
+    format!(
+        "(title: \"at the limits\", seed: 1, nodes: [{}], links: [{}], expect: (result: Success))",
+        nodes.join(",\n"),
+        links.join(",\n")
+    )
+}
