@@ -288,6 +288,8 @@ fn an_invalid_port_in_the_rule_editor_shows_an_error_and_changes_nothing() {
         .click();
     h.run();
     replace_text(&mut h, "Destination port", "70000");
+    h.key_press(egui::Key::Enter);
+    h.run();
     assert_eq!(
         h.get_by_label("Destination port").value().as_deref(),
         Some("70000")
@@ -325,6 +327,9 @@ fn typing_a_port_range_key_by_key_keeps_the_focus() {
         (h.state().playback.cursor, h.state().playback.speed),
         before
     );
+    // Applied when Enter is pressed.
+    h.key_press(egui::Key::Enter);
+    h.run();
     let rule = h
         .state()
         .doc
@@ -746,4 +751,48 @@ fn a_large_capture_is_read_away_from_the_screen() {
     h.run_steps(3);
     assert!(h.state().working_on().is_none() && h.state().capture().is_none());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Seen in the second teacher trial: typing 70000 into the control port ran the lesson on
+/// port 7000 while the field said "(not applied)": every keystroke was an edit. A field is
+/// applied when Enter is pressed or it loses focus, never half-typed; an invalid value stays
+/// in the field, marked, and is never applied; a digit typed in a field is not a shortcut.
+#[test]
+fn a_field_is_applied_on_enter_or_leaving_it_never_half_typed() {
+    let mut h = harness(default_app());
+    let digest = h.state().trace().digest();
+    let cursor = h.state().playback.cursor;
+    h.get_by_label("Control port").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    for k in ["7", "0", "0", "0", "1"] {
+        h.get_by_label("Control port").type_text(k);
+        h.run();
+        // Half-typed: nothing applied, no error line moving the fields, no shortcut taken.
+        assert_eq!(h.state().trace().digest(), digest, "after typing {k}");
+        assert!(!h.state().doc.dirty(), "after typing {k}");
+        assert_eq!(h.state().playback.cursor, cursor, "'{k}' moved the cursor");
+        assert!(h.query_by_label_contains("(not applied)").is_none());
+    }
+    // Leaving the field commits it: 70001 is not a port, so nothing is applied and it says why.
+    h.key_press(egui::Key::Tab);
+    h.run();
+    assert_eq!(h.state().trace().digest(), digest);
+    h.get_by_label_contains("(not applied)");
+    assert_eq!(h.get_by_label("Control port").value().as_deref(), Some("70001"));
+    // A good value, with Enter: applied once, and Ctrl+Z gives back the exact trace.
+    h.get_by_label("Control port").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Control port").type_text("990");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().doc.scenario().nodes.iter().find_map(|n| match n {
+        ftp_lab::scenario::NodeSpec::Server(s) => Some(s.control_port),
+        _ => None,
+    }), Some(990));
+    assert_ne!(h.state().trace().digest(), digest);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(h.state().trace().digest(), digest, "Ctrl+Z did not give back the run");
 }

@@ -115,3 +115,34 @@ fn the_task_is_in_view_at_1024_with_its_hints() {
         "task at {task:?}"
     );
 }
+
+/// Undo, redo and "Reset to the start" in an exercise: each gives back the exact run.
+#[test]
+fn an_exercise_answer_can_be_undone_redone_and_reset() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
+    let mut h = common::ui::harness_at(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
+    let start = h.state().trace().digest();
+    h.get_all_by_label("FTP helper").next().unwrap().scroll_to_me();
+    h.run();
+    h.get_all_by_label("FTP helper").next().unwrap().click();
+    h.run();
+    let fixed = h.state().trace().digest();
+    assert_ne!(fixed, start);
+    h.get_by_label("↶ Undo").scroll_to_me();
+    h.run();
+    h.get_by_label("↶ Undo").click();
+    h.run();
+    assert_eq!(h.state().trace().digest(), start, "undo");
+    h.get_by_label("↷ Redo").scroll_to_me();
+    h.run();
+    h.get_by_label("↷ Redo").click();
+    h.run();
+    assert_eq!(h.state().trace().digest(), fixed, "redo");
+    h.get_by_label("Reset to the start").scroll_to_me();
+    h.run();
+    h.get_by_label("Reset to the start").click();
+    h.run();
+    assert_eq!(h.state().trace().digest(), start, "reset");
+    h.get_by_label("2 of 3 checks pass");
+}

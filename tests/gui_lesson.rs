@@ -186,6 +186,8 @@ fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.get_by_label("Destination port").type_text("21");
     h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
     assert!(h.query_by_label_contains("never matches").is_none());
     // Its generated comment followed the edit.
     assert_eq!(rules(&h)[1], "accept to port 21");

@@ -33,6 +33,8 @@ pub enum AppCommand {
     BackToLesson,
     /// The exercise's next hint.
     Hint,
+    /// An exercise's answer back to its starting lesson (an edit: it can be undone).
+    ResetExercise,
     /// "Save my answer".
     SaveAnswer,
 }

@@ -25,6 +25,12 @@ impl FtpLabApp {
                     self.rerun();
                 }
             }
+            AppCommand::ResetExercise => {
+                if self.doc.reset_to_start() {
+                    self.panels.controls = super::controls::ControlsState::default();
+                    self.rerun();
+                }
+            }
             AppCommand::Revert => {
                 self.doc.revert();
                 self.panels.controls = super::controls::ControlsState::default();
@@ -81,6 +87,8 @@ impl FtpLabApp {
                 }
             }
             UiCommand::ClearInk => self.ink.clear(),
+            UiCommand::Undo => self.queue.push(AppCommand::Undo),
+            UiCommand::Redo => self.queue.push(AppCommand::Redo),
         }
     }
 }

@@ -189,6 +189,18 @@ impl Document {
         true
     }
 
+    /// An exercise's answer back to the exercise's start (an edit: it can be undone). False
+    /// when there is no exercise or nothing to reset.
+    pub fn reset_to_start(&mut self) -> bool {
+        match self.locked.clone() {
+            Some(start) if start != self.scenario => {
+                self.replace(start);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Back to the file as it was loaded or saved (an edit itself: it can be undone).
     pub fn revert(&mut self) {
         if self.dirty() {

@@ -20,6 +20,8 @@ pub enum UiCommand {
     ZoomReset,
     Pen,
     ClearInk,
+    Undo,
+    Redo,
 }
 
 /// One line of the help and the keys that do it.
@@ -119,6 +121,19 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(CMD, Key::Num0)],
         cmd: UiCommand::ZoomReset,
     },
+    // Redo before undo: a key pattern without Shift also matches with Shift held.
+    Binding {
+        shown: "Ctrl+Shift+Z  /  Ctrl+Y",
+        what: "redo the edit undone",
+        keys: &[(CMD.plus(Modifiers::SHIFT), Key::Z), (CMD, Key::Y)],
+        cmd: UiCommand::Redo,
+    },
+    Binding {
+        shown: "Ctrl+Z",
+        what: "undo the last edit (rules, ports, modes…)",
+        keys: &[(CMD, Key::Z)],
+        cmd: UiCommand::Undo,
+    },
     Binding {
         shown: "D",
         what: "the pen: draw over the window (or hold Shift and drag), presentation mode",
@@ -139,7 +154,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         shown: "Esc",
-        what: "close the help, stop the pen",
+        what: "close the help, stop the pen, cancel a long run",
         keys: &[(N, Key::Escape)],
         cmd: UiCommand::Close,
     },
@@ -271,7 +286,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for b in BINDINGS {
             for (m, k) in b.keys {
-                assert!(seen.insert((m.command, k.name())), "{k:?} bound twice");
+                assert!(seen.insert((m.command, m.shift, k.name())), "{k:?} bound twice");
             }
         }
     }

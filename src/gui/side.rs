@@ -38,6 +38,8 @@ impl FtpLabApp {
             library: &library,
             pal,
             dirty: self.doc.dirty(),
+            can_undo: self.doc.can_undo(),
+            can_redo: self.doc.can_redo(),
         };
         let cmds = controls::show(ui, &mut self.panels.controls, self.doc.scenario(), &view);
         self.queue.extend(cmds);
@@ -196,6 +198,13 @@ fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) 
                 {
                     cmds.push(AppCommand::Hint);
                 }
+            }
+            if ui
+                .button("Reset to the start")
+                .on_hover_text("Back to the exercise's starting lesson (Ctrl+Z undoes it)")
+                .clicked()
+            {
+                cmds.push(AppCommand::ResetExercise);
             }
             if ui
                 .button("Save my answer")

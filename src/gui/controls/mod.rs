@@ -65,7 +65,9 @@ fn parse_addr(s: &str) -> Result<String, String> {
     })
 }
 
-/// A labelled text field whose value is applied only when it parses.
+/// A labelled text field, committed when Enter is pressed or it loses focus (never while
+/// half-typed: "7000" on the way to "70000" is not a port change). A value that does not parse
+/// stays in the field, marked, with its reason, and is not applied.
 fn field<T>(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
@@ -89,7 +91,8 @@ fn field<T>(
                     .desired_width(w),
             )
             .labelled_by(l.id);
-        if r.changed() {
+        let enter = r.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if r.lost_focus() || enter {
             match parse(buf) {
                 Ok(v) => {
                     st.errors.remove(key);
@@ -118,6 +121,9 @@ pub struct View<'a> {
     pub pal: &'a Palette,
     /// The lesson was changed since it was loaded or saved.
     pub dirty: bool,
+    /// There is an edit to undo, one to redo.
+    pub can_undo: bool,
+    pub can_redo: bool,
 }
 
 pub fn show(ui: &mut egui::Ui, st: &mut ControlsState, s: &Scenario, v: &View) -> Vec<AppCommand> {
@@ -195,6 +201,20 @@ pub(super) fn lesson_section(ui: &mut egui::Ui, s: &Scenario, v: &View, out: &mu
         }
         if ui.button("Save as…").clicked() {
             out.push(AppCommand::SaveAs);
+        }
+        if ui
+            .add_enabled(v.can_undo, egui::Button::new("↶ Undo"))
+            .on_hover_text("Undo the last edit (Ctrl+Z)")
+            .clicked()
+        {
+            out.push(AppCommand::Undo);
+        }
+        if ui
+            .add_enabled(v.can_redo, egui::Button::new("↷ Redo"))
+            .on_hover_text("Redo the edit undone (Ctrl+Shift+Z)")
+            .clicked()
+        {
+            out.push(AppCommand::Redo);
         }
         if ui
             .add_enabled(v.dirty, egui::Button::new("Revert"))
