@@ -162,4 +162,42 @@ mod robustness {
             }
         }
     }
+    /// Found by an outside attack: a capture cut mid-transfer was told as "the data
+    /// connection was never used: the client gave up on it". A session that worked, cut in
+    /// the middle of any frame, never gets a failure it did not have.
+    #[test]
+    fn a_working_session_cut_mid_frame_is_never_said_to_fail() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        for name in [
+            "vsftpd-passive-ok.pcap",
+            "vsftpd-active-ok.pcap",
+            "vsftpd-epsv-ok.pcap",
+        ] {
+            let f = std::fs::read(dir.join(name)).unwrap();
+            let ends = frame_ends(&f);
+            let mut starts = vec![24];
+            starts.extend(&ends[..ends.len() - 1]);
+            for (k, (&a, &b)) in starts.iter().zip(&ends).enumerate() {
+                let mid = (a + b) / 2;
+                let Ok(x) = capture::explain_bytes(&f[..mid], "cut") else {
+                    continue;
+                };
+                assert!(x.stats.ends_early.is_some(), "{name} cut in frame {k}");
+                for c in &x.trace.clients {
+                    if let Some(r) = c.actions.iter().find(|r| !r.ok) {
+                        panic!(
+                            "{name} cut in frame {}: '{}' failed: {}",
+                            k + 1,
+                            r.action,
+                            r.detail
+                        );
+                    }
+                }
+                assert!(
+                    !x.trace.outcome.diagnosis.contains("gave up"),
+                    "{name} frame {k}"
+                );
+            }
+        }
+    }
 }

@@ -779,7 +779,10 @@ fn a_field_is_applied_on_enter_or_leaving_it_never_half_typed() {
     h.run();
     assert_eq!(h.state().trace().digest(), digest);
     h.get_by_label_contains("(not applied)");
-    assert_eq!(h.get_by_label("Control port").value().as_deref(), Some("70001"));
+    assert_eq!(
+        h.get_by_label("Control port").value().as_deref(),
+        Some("70001")
+    );
     // A good value, with Enter: applied once, and Ctrl+Z gives back the exact trace.
     h.get_by_label("Control port").focus();
     h.run();
@@ -787,12 +790,19 @@ fn a_field_is_applied_on_enter_or_leaving_it_never_half_typed() {
     h.get_by_label("Control port").type_text("990");
     h.key_press(egui::Key::Enter);
     h.run();
-    assert_eq!(h.state().doc.scenario().nodes.iter().find_map(|n| match n {
-        ftp_lab::scenario::NodeSpec::Server(s) => Some(s.control_port),
-        _ => None,
-    }), Some(990));
+    assert_eq!(
+        h.state().doc.scenario().nodes.iter().find_map(|n| match n {
+            ftp_lab::scenario::NodeSpec::Server(s) => Some(s.control_port),
+            _ => None,
+        }),
+        Some(990)
+    );
     assert_ne!(h.state().trace().digest(), digest);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
-    assert_eq!(h.state().trace().digest(), digest, "Ctrl+Z did not give back the run");
+    assert_eq!(
+        h.state().trace().digest(),
+        digest,
+        "Ctrl+Z did not give back the run"
+    );
 }

@@ -123,7 +123,10 @@ fn an_exercise_answer_can_be_undone_redone_and_reset() {
     let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
     let mut h = common::ui::harness_at(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
     let start = h.state().trace().digest();
-    h.get_all_by_label("FTP helper").next().unwrap().scroll_to_me();
+    h.get_all_by_label("FTP helper")
+        .next()
+        .unwrap()
+        .scroll_to_me();
     h.run();
     h.get_all_by_label("FTP helper").next().unwrap().click();
     h.run();

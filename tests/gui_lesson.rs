@@ -154,30 +154,57 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
     }
 }
 
+fn client_fw_comments(h: &Harness<'_, FtpLabApp>) -> Vec<String> {
+    h.state()
+        .doc
+        .scenario()
+        .nodes
+        .iter()
+        .find_map(|n| match n {
+            ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" => {
+                Some(f.rules.iter().map(|r| r.comment.clone()).collect())
+            }
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// "+ Add rule" opens a new rule that is not in the firewall until it says what it matches and
+/// is added (a blank rule used to go in at once as `-A FORWARD -j ACCEPT` and fix the lesson).
 #[test]
 fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
     let mut h = harness(app("active-client-fw-drops"));
+    let start = h.state().trace().digest();
     h.get_by_label_contains("2. [drop] drop inbound new")
         .click();
     h.run();
     h.get_by_label("+ Add rule above rule 2").click();
     h.run();
-    let rules = |h: &Harness<'_, FtpLabApp>| -> Vec<String> {
-        h.state()
-            .doc
-            .scenario()
-            .nodes
-            .iter()
-            .find_map(|n| match n {
-                ftp_lab::scenario::NodeSpec::Firewall(f) if f.name == "client-fw" => {
-                    Some(f.rules.iter().map(|r| r.comment.clone()).collect())
-                }
-                _ => None,
-            })
-            .unwrap()
-    };
-    assert_eq!(rules(&h), ["allow replies", "accept", "drop inbound new"]);
-    // The new rule accepts everything: the old rule 2, now 3, can never match.
+    // Not in the firewall yet, and it cannot be added while it matches every packet.
+    assert_eq!(
+        client_fw_comments(&h),
+        ["allow replies", "drop inbound new"]
+    );
+    assert_eq!(h.state().trace().digest(), start);
+    h.get_by_label_contains("New rule 2 (not in the firewall yet)");
+    assert!(
+        h.get_by_label("Add this rule")
+            .accesskit_node()
+            .is_disabled()
+    );
+    h.get_all_by_label("inbound").last().unwrap().scroll_to_me();
+    h.run();
+    h.get_all_by_label("inbound").last().unwrap().click();
+    h.run();
+    h.get_by_label("Add this rule").scroll_to_me();
+    h.run();
+    h.get_by_label("Add this rule").click();
+    h.run();
+    assert_eq!(
+        client_fw_comments(&h),
+        ["allow replies", "accept inbound", "drop inbound new"]
+    );
+    // It accepts every inbound packet: the old rule 2, now 3, can never match.
     h.get_by_label("⚠ never matches: rule 2 takes all its packets");
     h.get_by_label_contains("Editing rule 2");
     // Narrowing the new rule to port 21 lifts the warning (a partial overlap is not flagged).
@@ -190,9 +217,38 @@ fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
     h.run();
     assert!(h.query_by_label_contains("never matches").is_none());
     // Its generated comment followed the edit.
-    assert_eq!(rules(&h)[1], "accept to port 21");
+    assert_eq!(client_fw_comments(&h)[1], "accept inbound to port 21");
     // The run: with rule 2 accepting only port 21, the data SYN still meets the drop.
     assert!(!h.state().trace().outcome.success);
+}
+
+/// A hand-written comment is kept when the action changes, and flagged when its words no
+/// longer fit; the "no state ticked" line goes once a state is ticked.
+#[test]
+fn a_comment_that_no_longer_fits_is_flagged_and_the_state_line_follows() {
+    let mut h = harness(app("passive-server-fw-blocks-range"));
+    h.get_by_label_contains("[drop] block passive range")
+        .scroll_to_me();
+    h.run();
+    h.get_by_label_contains("[drop] block passive range")
+        .click();
+    h.run();
+    assert!(
+        h.query_by_label_contains("but the rule accepts").is_none(),
+        "{:?}",
+        texts(&h)
+    );
+    h.get_all_by_label("accept").last().unwrap().scroll_to_me();
+    h.run();
+    h.get_all_by_label("accept").last().unwrap().click();
+    h.run();
+    h.get_by_label_contains("The comment says “block” but the rule accepts");
+    h.get_by_label("No state ticked: any state.");
+    h.get_all_by_label("new").last().unwrap().scroll_to_me();
+    h.run();
+    h.get_all_by_label("new").last().unwrap().click();
+    h.run();
+    assert!(h.query_by_label("No state ticked: any state.").is_none());
 }
 
 #[test]
@@ -367,5 +423,103 @@ fn a_firewall_question_shows_that_firewalls_rules_in_presentation_mode() {
     assert!(
         shown.iter().any(|t| t == "default policy: accept"),
         "{shown:?}"
+    );
+}
+
+/// The left panel names what the blocker stopped: with the control port moved to 7000 the
+/// server's firewall stops the control connection, not "the data channel" (it used to say so).
+#[test]
+fn the_left_panel_says_the_control_connection_was_blocked_when_it_was() {
+    let mut h = harness(app("passive-server-fw-blocks-range"));
+    h.get_by_label("Control port").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Control port").type_text("7000");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.key_press(egui::Key::End);
+    h.run();
+    let t = texts(&h);
+    assert!(
+        t.iter()
+            .any(|s| s.contains("The default policy blocked the control connection")),
+        "{t:?}"
+    );
+    assert!(!t.iter().any(|s| s.contains("blocked the data channel")));
+}
+
+/// The picker reaches every shipped lesson and exercise at 1024×768: by scrolling its list
+/// (it used to run off the bottom of the window) and by search.
+#[test]
+fn the_picker_reaches_every_lesson_and_exercise_at_1024_by_scrolling_and_by_search() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut titles: Vec<String> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| ftp_lab::scenario::Scenario::load(&p).unwrap().title)
+        .collect();
+    let exercises: Vec<String> = std::fs::read_dir(root.join("exercises"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .map(|p| ftp_lab::exercise::Exercise::load(&p).unwrap().title)
+        .collect();
+    assert_eq!(exercises.len(), 8);
+    titles.extend(exercises.iter().cloned());
+    let mut h = harness_at(app("active-client-fw-drops"), (1024.0, 768.0));
+    h.get_by_label("Choose a lesson ▾").click();
+    h.run();
+    assert!(
+        h.query_all_by_label("Search lessons:").count() > 0,
+        "{:?}",
+        texts(&h)
+    );
+    for t in &titles {
+        h.get_all_by_label(t).last().unwrap().scroll_to_me();
+        h.run();
+        let r = h.get_all_by_label(t).last().unwrap().rect();
+        assert!(
+            r.bottom() <= 768.0 && r.top() >= 0.0,
+            "{t} at {r:?}: out of the window"
+        );
+        assert!(
+            h.query_all_by_label("Search lessons:").count() > 0,
+            "closed after {t}"
+        );
+    }
+    // By search: two words, any case, keep only what has both.
+    let search = "Search lessons:";
+    h.get_by_label(search).focus();
+    h.run();
+    assert!(h.query_by_label(search).is_some(), "the menu closed");
+    h.get_by_label(search).type_text("NAT passive");
+    h.run();
+    let shown: Vec<&String> = titles
+        .iter()
+        .filter(|t| h.query_by_label(t).is_some())
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.len() < titles.len() / 2,
+        "{shown:?}"
+    );
+    // The last exercise, reached by scrolling, opens as an exercise.
+    h.get_by_label(search).focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    let last = exercises.iter().max().unwrap();
+    let last = exercises
+        .iter()
+        .find(|t| titles.contains(t) && *t == last)
+        .unwrap();
+    h.get_all_by_label(last).last().unwrap().scroll_to_me();
+    h.run();
+    h.get_all_by_label(last).last().unwrap().click();
+    h.run();
+    assert!(
+        h.state().exercise().is_some(),
+        "{last} did not open as an exercise"
     );
 }

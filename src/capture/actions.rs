@@ -136,8 +136,15 @@ impl Session<'_> {
     }
 
     /// The user's actions: an ActionStarted and an ActionFinished each, and their results.
-    fn actions(&self, out: &mut Vec<Event>, report: &mut ClientReport, end: u64) {
-        for a in actions(self, end) {
+    /// `cut`: the file ends early, so an action still open at its end (no final reply, a
+    /// data connection set up and not yet used) was cut off, not abandoned: it is left out
+    /// rather than judged ("the client gave up on it" was said of a file cut mid-transfer).
+    fn actions(&self, out: &mut Vec<Event>, report: &mut ClientReport, end: u64, cut: bool) {
+        let mut found = actions(self, end);
+        while cut && found.last().is_some_and(|a| !a.ok && a.reply.is_none()) {
+            found.pop();
+        }
+        for a in found {
             let index = report.actions.len();
             let typed = a.typed.clone();
             out.push(self.event(
@@ -163,7 +170,12 @@ impl Session<'_> {
 }
 
 /// The FTP events of every control connection, and each client's report.
-pub(super) fn ftp_events(x: &Assembly, t: &Topology, end: u64) -> (Vec<Event>, Vec<ClientReport>) {
+pub(super) fn ftp_events(
+    x: &Assembly,
+    t: &Topology,
+    end: u64,
+    cut: bool,
+) -> (Vec<Event>, Vec<ClientReport>) {
     let mut events = Vec::new();
     let mut reports: BTreeMap<NodeId, ClientReport> = BTreeMap::new();
     for c in &x.controls {
@@ -183,7 +195,7 @@ pub(super) fn ftp_events(x: &Assembly, t: &Topology, end: u64) -> (Vec<Event>, V
             actions: Vec::new(),
             outcome: Outcome::empty(""),
         });
-        s.actions(&mut events, report, end);
+        s.actions(&mut events, report, end, cut);
     }
     (events, reports.into_values().collect())
 }

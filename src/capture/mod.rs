@@ -123,7 +123,7 @@ impl Builder {
         let vantage = x.vantage();
         stats.not_ftp = x.not_ftp;
         let other = not_ftp(&x);
-        let mut trace = build(x, name, vantage);
+        let mut trace = build(x, name, vantage, stats.ends_early.is_some());
         if trace.clients.is_empty()
             && let Source::Captured { other: o, .. } = &mut trace.source
         {
@@ -165,7 +165,8 @@ fn hosts(x: &Assembly) -> (Vec<Ipv4Addr>, Vec<Ipv4Addr>) {
 
 /// The trace of an assembled capture: its topology, connections, packets replayed hop by
 /// hop, and what the hosts said and did.
-fn build(mut x: Assembly, name: &str, vantage: Vantage) -> Trace {
+/// `cut`: the file ends early (what was open at its end was cut off).
+fn build(mut x: Assembly, name: &str, vantage: Vantage, cut: bool) -> Trace {
     let (clients, servers) = hosts(&x);
     let (kept, between_side) = topology::kept(&x, &clients, &servers);
     let t = topology::Topology::new(&x, clients, servers, between_side);
@@ -177,7 +178,7 @@ fn build(mut x: Assembly, name: &str, vantage: Vantage) -> Trace {
     let conns = replay::connections(&x, &t, &ids);
     let (d_client, d_server, _) = x.delays();
     let end = t.base + x.b.caps.last().map_or(0, |c| c.t) + d_client.max(d_server);
-    let (mut ftp, clients) = actions::ftp_events(&x, &t, end);
+    let (mut ftp, clients) = actions::ftp_events(&x, &t, end, cut);
     let (packets, mut events) = replay::packets(&mut x, &t, &kept, &conns, &ids);
     // Packets first, then what the hosts made of them; a stable sort keeps that order among
     // events at the same time.

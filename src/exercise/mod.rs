@@ -15,7 +15,7 @@ use crate::firewall::{Action, CtState, Direction, FirewallSpec};
 use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{NodeSpec, Scenario, ScenarioErrors, parse_ron, read_bounded};
 use crate::simulate;
-use crate::trace::{Channel, Trace};
+use crate::trace::{Channel, Mechanism, Trace};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -44,6 +44,10 @@ pub enum Check {
     Works { what: What, mode: Option<Mode> },
     /// The run fails, and its failed transfer ends within `seconds` of its start.
     FailsWithin { seconds: f64 },
+    /// The failed transfer's data connection was refused (reset or ICMP error) by a rule of
+    /// the firewall: the mechanism, not only the time (a refused PORT or a blocked control
+    /// connection also fails fast).
+    RefusedBy { firewall: String },
     /// The firewall's default policy is still this.
     DefaultPolicy { firewall: String, policy: Action },
     /// At most `max` ports accept NEW inbound connections on the firewall.
@@ -190,6 +194,7 @@ impl Exercise {
             | Check::NoInboundNew { firewall }
             | Check::Helper { firewall, .. }
             | Check::Unchanged { firewall }
+            | Check::RefusedBy { firewall }
                 if !has_fw(firewall) =>
             {
                 Some(format!(
@@ -261,6 +266,7 @@ impl Exercise {
         let (passed, why) = match c {
             Check::Works { what, mode } => works(runs.get(*mode), *what),
             Check::FailsWithin { seconds } => fails_within(runs.get(None), *seconds),
+            Check::RefusedBy { firewall } => refused_by(runs.get(None), firewall),
             Check::PassiveRangeOpened {
                 server,
                 firewall,
@@ -425,6 +431,9 @@ pub fn words(c: &Check) -> String {
         Check::FailsWithin { seconds } => {
             format!("the transfer fails within {seconds} s (fail fast)")
         }
+        Check::RefusedBy { firewall } => {
+            format!("{firewall} refuses the data connection (a reset or an ICMP error)")
+        }
         Check::DefaultPolicy { firewall, policy } => {
             format!("{firewall}'s default policy stays {policy}")
         }
@@ -484,6 +493,39 @@ fn works(run: &Result<Trace, String>, what: What) -> (bool, String) {
         true,
         format!("{seen} transfer{} worked", if seen == 1 { "" } else { "s" }),
     )
+}
+
+fn refused_by(run: &Result<Trace, String>, firewall: &str) -> (bool, String) {
+    let t = match run {
+        Ok(t) => t,
+        Err(e) => return (false, format!("the scenario cannot run: {e}")),
+    };
+    let o = &t.outcome;
+    let transfer = o
+        .failed_action
+        .as_ref()
+        .is_some_and(ActionKind::is_transfer);
+    let by = o.blocked_by.as_ref().map(|b| b.middlebox.as_str());
+    match (transfer, &o.mechanism, by) {
+        (true, Some(Mechanism::Rejected), Some(b)) if b == firewall => {
+            (true, format!("{firewall} refused the data connection"))
+        }
+        (false, _, _) if o.success => (false, "nothing failed".to_owned()),
+        (false, _, _) => (
+            false,
+            format!("not a transfer that failed: {}", o.diagnosis),
+        ),
+        (true, Some(Mechanism::Rejected), Some(b)) => {
+            (false, format!("{b} refused it, not {firewall}"))
+        }
+        _ => (
+            false,
+            format!(
+                "the data connection was not refused by {firewall}: {}",
+                o.diagnosis
+            ),
+        ),
+    }
 }
 
 fn fails_within(run: &Result<Trace, String>, seconds: f64) -> (bool, String) {

@@ -108,6 +108,52 @@ fn fails_within_measures_the_failed_transfer() {
     assert!(!o.passed && o.why.contains("nothing failed"), "{}", o.why);
 }
 
+/// Found by an outside attack: three answers passed "fail fast" while rule 2 still dropped
+/// (the server refused a PORT to port 80; an outbound reject stopped the control connection;
+/// the server's firewall rejected by default). The check on the mechanism fails them all.
+#[test]
+fn refused_by_wants_the_firewall_to_refuse_the_data_connection() {
+    let ex = exercise(
+        shipped("active-client-fw-drops"),
+        vec![Check::RefusedBy {
+            firewall: "client-fw".into(),
+        }],
+        vec![],
+    );
+    let drop = shipped("active-client-fw-drops");
+    let mut reject = drop.clone();
+    firewall_mut(&mut reject, "client-fw").rules[1].action = Action::Reject;
+    let o = one(&ex, &reject);
+    assert!(o.passed, "{}", o.why);
+    assert!(!one(&ex, &drop).passed);
+    // The server refuses a PORT that names port 80.
+    let mut port80 = drop.clone();
+    for n in &mut port80.nodes {
+        if let NodeSpec::Client(c) = n {
+            c.data_ports = (80, 80);
+        }
+    }
+    let o = one(&ex, &port80);
+    assert!(!o.passed, "{}", o.why);
+    // An outbound reject first: the control connection never opens.
+    let mut outbound = drop.clone();
+    firewall_mut(&mut outbound, "client-fw").rules.insert(
+        0,
+        crate::firewall::Rule {
+            action: Action::Reject,
+            direction: Direction::Outbound,
+            ..crate::firewall::Rule::default()
+        },
+    );
+    let o = one(&ex, &outbound);
+    assert!(!o.passed && o.why.contains("not a transfer"), "{}", o.why);
+    // The server's firewall rejects by default: refused, but not by client-fw.
+    let mut server = drop.clone();
+    firewall_mut(&mut server, "server-fw").default_policy = Action::Reject;
+    let o = one(&ex, &server);
+    assert!(!o.passed, "{}", o.why);
+}
+
 #[test]
 fn inbound_ports_are_counted_on_the_rules_with_overlaps_once() {
     let s = shipped("passive-range-opened");

@@ -164,6 +164,37 @@ pub fn comment_is_generated(r: &Rule) -> bool {
     r.comment.is_empty() || r.comment == short(r) || r.comment == r.describe()
 }
 
+/// True when `r` matches every packet (no direction, protocol, address, port or state).
+pub fn matches_every_packet(r: &Rule) -> bool {
+    r.direction == Direction::Any
+        && r.protocol == Protocol::Any
+        && r.src_is_any()
+        && r.dst_is_any()
+        && r.src_port == PortMatch::Any
+        && r.dst_port == PortMatch::Any
+        && r.state.is_empty()
+}
+
+/// When a hand-written comment's words no longer fit the rule's action ("block passive range"
+/// on a rule that now accepts): the word that does not fit. A generated comment always fits.
+pub fn comment_misfit(r: &Rule) -> Option<String> {
+    const STOPS: [&str; 6] = ["block", "drop", "deny", "reject", "refuse", "forbid"];
+    const LETS: [&str; 4] = ["allow", "accept", "permit", "open"];
+    if comment_is_generated(r) {
+        return None;
+    }
+    let lower = r.comment.to_lowercase();
+    let word = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| STOPS.iter().chain(&LETS).any(|k| w.starts_with(k)))?;
+    let stops = STOPS.iter().any(|k| word.starts_with(k));
+    let fits = match r.action {
+        Action::Accept => !stops,
+        _ => stops,
+    };
+    (!fits).then(|| word.to_owned())
+}
+
 fn port_range(p: PortMatch) -> (u32, u32) {
     match p {
         PortMatch::Any => (0, 65535),
@@ -303,6 +334,24 @@ mod tests {
             state,
             ..Rule::default()
         }
+    }
+
+    #[test]
+    fn a_hand_written_comment_that_no_longer_fits_its_action_is_flagged() {
+        let mut r = rule(Action::Drop, Direction::Any, PortMatch::Any, vec![]);
+        r.comment = "block passive range 10001-10005".into();
+        assert_eq!(comment_misfit(&r), None);
+        r.action = Action::Accept;
+        assert_eq!(comment_misfit(&r).as_deref(), Some("block"));
+        r.comment = "Allow replies".into();
+        assert_eq!(comment_misfit(&r), None);
+        r.action = Action::Reject;
+        assert_eq!(comment_misfit(&r).as_deref(), Some("allow"));
+        // No verdict word, or a generated comment: nothing to say.
+        r.comment = "passive range".into();
+        assert_eq!(comment_misfit(&r), None);
+        r.comment = short(&r);
+        assert_eq!(comment_misfit(&r), None);
     }
 
     #[test]

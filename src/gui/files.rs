@@ -81,55 +81,122 @@ pub fn exercise_items(dir: &Path) -> Vec<Item> {
         .collect()
 }
 
-/// The picker's groups. `recent`: paths opened or saved, newest first; `folder`: the
+/// The group a shipped lesson goes in, by what it teaches (its file name says it).
+fn shipped_group(name: &str) -> &'static str {
+    if name.contains("reject") || name.contains("prohibited") {
+        "Reject and ICMP"
+    } else if name.starts_with("nat-") {
+        "NAT"
+    } else if name.starts_with("passive-") {
+        "Passive mode"
+    } else {
+        "Active mode"
+    }
+}
+
+const SHIPPED_GROUPS: [&str; 4] = ["Active mode", "Passive mode", "NAT", "Reject and ICMP"];
+
+/// A folder shipped beside the program (`exercises`, `scenarios`): next to the executable or
+/// up to three folders above it (`target/release/ftp-lab` in the repository), else in the
+/// current folder. Found from the program's own location, so a teacher who starts it from
+/// anywhere (a desktop icon, another folder) still sees the exercises.
+pub fn shipped_dir(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok();
+    let above = exe
+        .iter()
+        .flat_map(|e| e.ancestors().skip(1).take(4))
+        .map(Path::to_path_buf);
+    above
+        .chain(std::iter::once(PathBuf::from(".")))
+        .map(|d| d.join(name))
+        .find(|d| d.is_dir())
+}
+
+/// The picker's groups: the shipped lessons by what they teach, the exercises, recent files,
+/// the teacher's folder. `recent`: paths opened or saved, newest first; `folder`: the
 /// teacher's last folder (its `.ron` files are listed, up to 200).
 pub fn library(recent: &[PathBuf], folder: Option<&Path>) -> Vec<Group> {
-    let shipped: Vec<Item> = SHIPPED
+    let mut groups: Vec<Group> = SHIPPED_GROUPS
         .iter()
-        .filter_map(|(n, text)| item(Entry::Builtin(n), text, n))
+        .map(|g| Group {
+            name: (*g).to_owned(),
+            items: SHIPPED
+                .iter()
+                .filter(|(n, _)| shipped_group(n) == *g)
+                .filter_map(|(n, text)| item(Entry::Builtin(n), text, n))
+                .collect(),
+        })
         .collect();
+    let exercises = shipped_dir("exercises").map_or_else(Vec::new, |d| exercise_items(&d));
     let recent: Vec<Item> = recent.iter().filter_map(|p| file_item(p)).collect();
-    let mut own = Vec::new();
-    if let Some(dir) = folder.filter(|d| !is_install(d))
-        && let Ok(rd) = std::fs::read_dir(dir)
-    {
-        let mut paths: Vec<PathBuf> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-            .take(FOLDER_FILES)
-            .collect();
-        paths.sort();
-        own = paths.iter().filter_map(|p| file_item(p)).collect();
-    }
-    let mut groups = vec![Group {
-        name: "Shipped lessons".to_owned(),
-        items: shipped,
-    }];
-    // Exercises in ./exercises (where the program is run from).
-    let exercises = exercise_items(Path::new("exercises"));
-    if !exercises.is_empty() {
-        groups.push(Group {
-            name: "Exercises (for students)".to_owned(),
-            items: exercises,
-        });
-    }
-    if !recent.is_empty() {
-        groups.push(Group {
-            name: "Recent".to_owned(),
-            items: recent,
-        });
-    }
-    if !own.is_empty() {
-        groups.push(Group {
-            name: format!(
-                "Your folder ({})",
-                folder.map_or(String::new(), |f| f.display().to_string())
-            ),
-            items: own,
-        });
-    }
+    let own = folder
+        .filter(|d| !is_install(d))
+        .map_or_else(Vec::new, folder_items);
+    groups.push(Group {
+        name: "Exercises (for students)".to_owned(),
+        items: exercises,
+    });
+    groups.push(Group {
+        name: "Recent".to_owned(),
+        items: recent,
+    });
+    groups.push(Group {
+        name: format!(
+            "Your folder ({})",
+            folder.map_or(String::new(), |f| f.display().to_string())
+        ),
+        items: own,
+    });
+    groups.retain(|g| !g.items.is_empty());
     groups
+}
+
+/// The `.ron` lessons (and exercises) of the teacher's folder, up to 200.
+fn folder_items(dir: &Path) -> Vec<Item> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .take(FOLDER_FILES)
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| {
+            file_item(p).or_else(|| {
+                let ex = crate::exercise::Exercise::load(p).ok()?;
+                Some(Item {
+                    entry: Entry::File(p.clone()),
+                    title: ex.title,
+                    line: first_sentence(&ex.task),
+                })
+            })
+        })
+        .collect()
+}
+
+/// The items of `groups` whose title or first line has every word of `query` (any case).
+pub fn search(groups: &[Group], query: &str) -> Vec<Group> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    groups
+        .iter()
+        .map(|g| Group {
+            name: g.name.clone(),
+            items: g
+                .items
+                .iter()
+                .filter(|i| {
+                    let hay = format!("{} {} {}", i.title, i.line, i.entry.name()).to_lowercase();
+                    words.iter().all(|w| hay.contains(w.as_str()))
+                })
+                .cloned()
+                .collect(),
+        })
+        .filter(|g| !g.items.is_empty())
+        .collect()
 }
 
 /// True for a folder inside the program's install (beside its executable) or its shipped
@@ -197,17 +264,41 @@ mod tests {
             })
             .count();
         let groups = library(&[], None);
+        let shipped: Vec<&Item> = groups
+            .iter()
+            .filter(|g| SHIPPED_GROUPS.contains(&g.name.as_str()))
+            .flat_map(|g| &g.items)
+            .collect();
         assert_eq!(
-            groups[0].items.len(),
+            shipped.len(),
             files,
             "SHIPPED must list every file in scenarios/"
         );
         assert!(
-            groups[0]
-                .items
+            shipped
                 .iter()
                 .all(|i| !i.title.is_empty() && !i.line.is_empty())
         );
+        // The exercises are found from the program's location (the test binary's, here).
+        let ex = groups
+            .iter()
+            .find(|g| g.name.starts_with("Exercises"))
+            .unwrap();
+        assert_eq!(ex.items.len(), 8);
+    }
+
+    #[test]
+    fn search_keeps_the_items_with_every_word() {
+        let groups = library(&[], None);
+        let found = search(&groups, "PASSIVE range");
+        assert!(found.iter().all(|g| !g.items.is_empty()));
+        let all: Vec<&Item> = found.iter().flat_map(|g| &g.items).collect();
+        assert!(!all.is_empty());
+        assert!(all.iter().all(|i| {
+            let h = format!("{} {} {}", i.title, i.line, i.entry.name()).to_lowercase();
+            h.contains("passive") && h.contains("range")
+        }));
+        assert!(search(&groups, "no-such-lesson-xyz").is_empty());
     }
 
     #[test]

@@ -286,7 +286,10 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for b in BINDINGS {
             for (m, k) in b.keys {
-                assert!(seen.insert((m.command, m.shift, k.name())), "{k:?} bound twice");
+                assert!(
+                    seen.insert((m.command, m.shift, k.name())),
+                    "{k:?} bound twice"
+                );
             }
         }
     }

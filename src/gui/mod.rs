@@ -633,6 +633,25 @@ pub(crate) fn setup_words(s: &Scenario) -> String {
     format!("{mode}: what will happen?")
 }
 
+impl FtpLabApp {
+    /// The app at start: the file given, else the lesson last opened (a file, an exercise or
+    /// a shipped lesson), with the saved settings.
+    fn starting(path: Option<&std::path::Path>, prefs: &prefs::Prefs) -> FtpLabApp {
+        let file = path
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| prefs.last_scenario.clone().filter(|p| p.exists()));
+        let mut app = FtpLabApp::new(file.as_deref());
+        if file.is_none()
+            && let Some(n) = &prefs.last_builtin
+            && let Some((name, _)) = builtin::SHIPPED.iter().find(|(s, _)| s == n)
+        {
+            app.open_entry(builtin::Entry::Builtin(name));
+        }
+        app.load_prefs(prefs.clone());
+        app
+    }
+}
+
 /// Open the window. `path`: a scenario given on the command line.
 pub fn run(path: Option<PathBuf>) -> eframe::Result {
     let options = eframe::NativeOptions {
@@ -650,10 +669,7 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
-            let chosen = path.or_else(|| prefs.last_scenario.clone().filter(|p| p.exists()));
-            let mut app = FtpLabApp::new(chosen.as_deref());
-            app.load_prefs(prefs);
-            Ok(Box::new(app))
+            Ok(Box::new(FtpLabApp::starting(path.as_deref(), &prefs)))
         }),
     )
 }

@@ -227,6 +227,40 @@ fn is_stopped(f: &PacketFate) -> bool {
     )
 }
 
+/// Where "handshake steps" stops: the first event of each of the four steps of every data
+/// connection (the command, its reply, the SYN, the connection up), each packet stopped on
+/// the way, and each failing reply (4xx, 5xx). It used to stop only at packets, so steps 1
+/// and 2 (command and reply), the drop and the 425 were skipped.
+fn step_stops(trace: &Trace) -> Vec<usize> {
+    let mut stops = Vec::new();
+    let mut last = None;
+    for (i, e) in trace.events.iter().enumerate() {
+        let decisive = match &e.kind {
+            EventKind::Packet { fate, .. } => is_stopped(fate),
+            EventKind::FtpReply { code, sent, .. } => !*sent && *code >= 400,
+            _ => false,
+        };
+        let new_step = e.step.is_some() && e.step != last && shown_moment(&e.kind);
+        if decisive || new_step {
+            stops.push(i);
+        }
+        if e.step.is_some() && shown_moment(&e.kind) {
+            last = e.step;
+        }
+    }
+    stops
+}
+
+/// An event a step can begin at: a line sent or read, or a packet.
+fn shown_moment(k: &EventKind) -> bool {
+    matches!(
+        k,
+        EventKind::FtpCommand { sent: true, .. }
+            | EventKind::FtpReply { sent: false, .. }
+            | EventKind::Packet { .. }
+    )
+}
+
 impl Lesson {
     pub fn new(
         trace: &Trace,
@@ -256,16 +290,7 @@ impl Lesson {
             })
             .map(|(i, _)| i)
             .collect();
-        let mut steps: Vec<usize> = Vec::new();
-        let mut last = None;
-        for (i, e) in trace.events.iter().enumerate() {
-            if e.step.is_some() && e.step != last && matches!(e.kind, EventKind::Packet { .. }) {
-                steps.push(i);
-            }
-            if e.step.is_some() {
-                last = e.step;
-            }
-        }
+        let steps = step_stops(trace);
         Lesson {
             stops: [events, packets, ftp, steps],
             questions: super::questions::questions(trace, own),
@@ -635,6 +660,66 @@ mod tests {
             p.apply(&t, &l, Command::StepBack);
             assert_eq!((p.cursor, p.time), (c, time), "{g:?}");
         }
+    }
+
+    /// The step numbers and decisive moments "handshake steps" stops at, → from the start.
+    fn step_walk(name: &str) -> (Vec<String>, Vec<usize>) {
+        let t = trace(name);
+        let l = Lesson::new(&t, &Journeys::new(&t), &[]);
+        let mut p = Playback {
+            granularity: Granularity::Step,
+            ..Playback::default()
+        };
+        let mut seen = Vec::new();
+        let mut at = Vec::new();
+        for _ in 0..200 {
+            let before = p.cursor;
+            p.apply(&t, &l, Command::StepForward);
+            if p.cursor == before {
+                break;
+            }
+            let e = &t.events[p.cursor];
+            at.push(p.cursor);
+            seen.push(match &e.kind {
+                EventKind::Packet { fate, .. } if is_stopped(fate) => "stopped".to_owned(),
+                EventKind::FtpReply { code, .. } if *code >= 400 => code.to_string(),
+                _ => e.step.map_or("-".to_owned(), |s| s.n.to_string()),
+            });
+        }
+        // ← comes back through the same stops, in the reverse order.
+        let mut back = Vec::new();
+        for _ in 0..200 {
+            let before = p.cursor;
+            p.apply(&t, &l, Command::StepBack);
+            if p.cursor == before {
+                break;
+            }
+            back.push(p.cursor);
+        }
+        let mut fwd: Vec<usize> = at.iter().rev().skip(1).copied().collect();
+        fwd.retain(|&c| c != 0);
+        back.retain(|&c| c != 0);
+        assert_eq!(back, fwd, "{name}: back is not forward reversed");
+        (seen, at)
+    }
+
+    #[test]
+    fn handshake_steps_visit_every_step_the_drop_and_the_failing_reply_both_ways() {
+        let (mut seen, _) = step_walk("active-open");
+        // The last stop is the end of the run.
+        assert_eq!(seen.pop().as_deref(), Some("-"));
+        // Two data connections (the listing and the download), four steps each, in order.
+        let steps: Vec<&str> = seen.iter().map(String::as_str).collect();
+        assert_eq!(steps, ["1", "2", "3", "4", "1", "2", "3", "4"], "{seen:?}");
+        let (mut seen, _) = step_walk("active-client-fw-drops");
+        assert_eq!(seen.pop().as_deref(), Some("-"));
+        assert_eq!(&seen[..4], ["1", "2", "3", "stopped"], "{seen:?}");
+        assert_eq!(
+            seen.iter().filter(|s| *s == "stopped").count(),
+            6,
+            "{seen:?}"
+        );
+        assert_eq!(seen.last().map(String::as_str), Some("425"), "{seen:?}");
     }
 
     #[test]

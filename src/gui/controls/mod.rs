@@ -24,6 +24,8 @@ pub struct ControlsState {
     errors: BTreeMap<String, String>,
     /// (node index of the firewall, rule index) selected for editing.
     editing: Option<(usize, usize)>,
+    /// A rule being written, not in the firewall until "Add this rule".
+    draft: Option<rules::Draft>,
 }
 
 impl ControlsState {
@@ -166,26 +168,49 @@ fn problems(ui: &mut egui::Ui, v: &View) {
     });
 }
 
-/// "Choose a lesson ▾": the library's groups, each item by its title and first line.
+/// "Choose a lesson ▾": a search box, then the library's groups (each item by its title and
+/// first line) in a list that scrolls, so every lesson is reachable at 1024×768.
 fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
     let mut chosen = None;
     ui.menu_button("Choose a lesson ▾", |ui| {
-        ui.set_max_width(420.0);
+        ui.set_max_width(440.0);
+        let id = ui.make_persistent_id("lesson-search");
+        let mut query: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
+        ui.horizontal(|ui| {
+            let label = ui.label("Search lessons:");
+            ui.add(
+                egui::TextEdit::singleline(&mut query)
+                    .hint_text("passive, NAT, reject…")
+                    .desired_width(280.0),
+            )
+            .labelled_by(label.id);
+        });
+        ui.data_mut(|d| d.insert_temp(id, query.clone()));
         // The folders are read only while the menu is open, not on every frame.
-        for g in (v.library)() {
-            ui.label(RichText::new(&g.name).strong());
-            for it in g.items {
-                let r = ui
-                    .selectable_label(false, RichText::new(&it.title))
-                    .on_hover_text(&it.line);
-                ui.label(RichText::new(&it.line).weak());
-                if r.clicked() {
-                    chosen = Some(it.entry.clone());
-                    ui.close();
-                }
-            }
-            ui.separator();
+        let groups = super::files::search(&(v.library)(), &query);
+        if groups.is_empty() {
+            ui.label(RichText::new("No lesson has all these words.").weak());
         }
+        let height = (ui.ctx().content_rect().height() - 140.0).max(200.0);
+        egui::ScrollArea::vertical()
+            .id_salt("lesson-list")
+            .max_height(height)
+            .show(ui, |ui| {
+                for g in groups {
+                    ui.label(RichText::new(&g.name).strong());
+                    for it in g.items {
+                        let r = ui
+                            .selectable_label(false, RichText::new(&it.title))
+                            .on_hover_text(&it.line);
+                        ui.label(RichText::new(&it.line).weak());
+                        if r.clicked() {
+                            chosen = Some(it.entry.clone());
+                            ui.close();
+                        }
+                    }
+                    ui.separator();
+                }
+            });
     });
     chosen
 }

@@ -46,6 +46,15 @@ pub(super) fn hits_until(trace: &Trace, fw: &str, rules: usize, cursor: usize) -
     (hits, default)
 }
 
+/// What the blocker stopped, in the run's own terms: the control connection when connecting
+/// failed (the lesson's port 21 moved to a blocked one), else the data channel.
+fn blocked_what(trace: &Trace) -> &'static str {
+    match trace.outcome.failed_action {
+        Some(crate::ftp::ActionKind::Connect) => "the control connection",
+        _ => "the data channel",
+    }
+}
+
 /// The rule (`Some(None)`: the default policy) that blocked the data channel, from the moment
 /// it first stopped a packet (the class should not see the ending at t = 0).
 fn blocked_now(v: &View, fw: &str) -> Option<Option<usize>> {
@@ -74,9 +83,12 @@ pub(super) fn firewall_section(
     edits.extend(policy_row(ui, fw, node, default_hits, v));
     if blocked == Some(None) {
         ui.label(
-            RichText::new("⛔ The default policy blocked the data channel")
-                .color(v.pal.bad)
-                .strong(),
+            RichText::new(format!(
+                "⛔ The default policy blocked {}",
+                blocked_what(v.trace)
+            ))
+            .color(v.pal.bad)
+            .strong(),
         );
     }
     edits.extend(tracking_row(ui, fw, node));
@@ -91,6 +103,7 @@ pub(super) fn firewall_section(
             whole: report.and_then(|r| r.hits.get(k)).copied().unwrap_or(0),
             shadowed_by: shadows[k],
             blocker: blocked == Some(Some(k + 1)),
+            what: blocked_what(v.trace),
             last: k + 1 == fw.rules.len(),
             predict: v.predict,
         };
@@ -99,13 +112,21 @@ pub(super) fn firewall_section(
             edits.push(e);
         }
     }
-    edits.extend(add_rule(ui, st, fw, node));
+    match st.draft.clone().filter(|d| d.node == node) {
+        Some(d) => {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                edits.extend(draft_editor(ui, st, d, v.pal));
+            });
+        }
+        None => edits.extend(add_rule(ui, st, fw, node)),
+    }
     if let Some((n, k)) = st.editing
         && n == node
         && let Some(rule) = fw.rules.get(k)
     {
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            if let Some(rule) = rule_editor(ui, st, rule, k + 1, v.pal) {
+            let title = format!("Editing rule {}", k + 1);
+            if let Some(rule) = rule_editor(ui, st, rule, &title, k + 1, v.pal) {
                 edits.push(Edit::Rule {
                     firewall: node,
                     index: k,
@@ -184,6 +205,8 @@ struct RuleRow<'a> {
     whole: u64,
     shadowed_by: Option<usize>,
     blocker: bool,
+    /// What the blocker stopped ("the data channel").
+    what: &'static str,
     last: bool,
     predict: bool,
 }
@@ -224,6 +247,7 @@ fn rule_row(
     ));
     if r.clicked() {
         st.editing = if editing { None } else { Some((row.node, k)) };
+        st.draft = None;
         st.clear_rule_fields();
     }
     ui.label(
@@ -241,7 +265,7 @@ fn rule_row(
     }
     if row.blocker {
         ui.label(
-            RichText::new(format!("⛔ Rule {n} blocked the data channel"))
+            RichText::new(format!("⛔ Rule {n} blocked {}", row.what))
                 .color(pal.bad)
                 .strong(),
         );
@@ -336,17 +360,73 @@ fn add_rule(
     }
     let k = at?.min(n);
     let rule = Rule::default();
-    let rule = Rule {
-        comment: analysis::short(&rule),
-        ..rule
-    };
-    st.editing = Some((node, k));
-    st.clear_rule_fields();
-    Some(Edit::AddRule {
-        firewall: node,
+    st.draft = Some(Draft {
+        node,
         at: k,
-        rule,
-    })
+        rule: Rule {
+            comment: analysis::short(&rule),
+            ..rule
+        },
+    });
+    st.editing = None;
+    st.clear_rule_fields();
+    None
+}
+
+/// A rule being written: where it will go, and what it says so far.
+#[derive(Clone, Debug)]
+pub(super) struct Draft {
+    node: usize,
+    at: usize,
+    rule: Rule,
+}
+
+/// The editor of a new rule: it joins the firewall only on "Add this rule", and not while it
+/// would match every packet (a blank rule added at once used to accept everything and silently
+/// fix the lesson).
+fn draft_editor(
+    ui: &mut egui::Ui,
+    st: &mut ControlsState,
+    d: Draft,
+    pal: &Palette,
+) -> Option<Edit> {
+    let title = format!("New rule {} (not in the firewall yet)", d.at + 1);
+    if let Some(rule) = rule_editor(ui, st, &d.rule, &title, usize::MAX, pal) {
+        st.draft = Some(Draft { rule, ..d.clone() });
+    }
+    let rule = st.draft.as_ref().map_or(d.rule, |d| d.rule.clone());
+    let every = analysis::matches_every_packet(&rule);
+    if every {
+        ui.label(
+            RichText::new(
+                "It matches every packet for now: say what it matches (a port, an address, \
+                 a direction or a state) before adding it.",
+            )
+            .color(pal.bad),
+        );
+    }
+    ui.label(RichText::new(analysis::iptables(&rule)).monospace().weak());
+    let mut out = None;
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(!every, egui::Button::new("Add this rule"))
+            .clicked()
+        {
+            out = Some(Edit::AddRule {
+                firewall: d.node,
+                at: d.at,
+                rule: rule.clone(),
+            });
+            st.draft = None;
+            st.editing = Some((d.node, d.at));
+            st.clear_rule_fields();
+        }
+        if ui.button("Cancel").clicked() {
+            st.draft = None;
+            st.clear_rule_fields();
+        }
+    });
+    out
 }
 
 /// The editor of rule `n`: the rule as changed, when it was.
@@ -354,12 +434,13 @@ fn rule_editor(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
     rule: &Rule,
+    title: &str,
     n: usize,
     pal: &Palette,
 ) -> Option<Rule> {
     let generated = analysis::comment_is_generated(rule);
     let mut r = rule.clone();
-    ui.label(RichText::new(format!("Editing rule {n}")).strong());
+    ui.label(RichText::new(title).strong());
     ui.horizontal_wrapped(|ui| {
         ui.label("Action:");
         for a in [Action::Accept, Action::Drop, Action::Reject] {
@@ -383,7 +464,9 @@ fn rule_editor(
     });
     match_fields(ui, st, &mut r, pal);
     state_boxes(ui, &mut r);
-    ui.label(RichText::new("No state ticked: any state.").weak());
+    if r.state.is_empty() {
+        ui.label(RichText::new("No state ticked: any state.").weak());
+    }
     let comment = field(
         ui,
         st,
@@ -395,6 +478,15 @@ fn rule_editor(
     );
     if let Some(c) = &comment {
         r.comment.clone_from(c);
+    }
+    if let Some(word) = analysis::comment_misfit(&r) {
+        ui.label(
+            RichText::new(format!(
+                "⚠ The comment says “{word}” but the rule {}s: change the comment?",
+                r.action
+            ))
+            .color(pal.bad),
+        );
     }
     if r == *rule {
         return None;
