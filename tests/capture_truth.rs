@@ -778,10 +778,47 @@ fn padded_frames_with_trailers_explain_as_the_originals() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A capture on the loopback (client and server on 127.0.0.1) at snap length 96, as a
+/// student takes one of curl against `ftp-lab serve`: the 229 replies are cut before their
+/// port, so who connected is all there is, and on one address it cannot tell. Each data
+/// connection's mode must be the one its session's commands ask for, as tshark reads them
+/// (every connection was "active" before).
+fn a_loopback_capture_cut_at_96_bytes_keeps_each_data_connections_mode() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/loopback/curl-serve-snaplen-96.pcap");
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-d", "tcp.port==2121,ftp", "-Y", "ftp.request.command"])
+        .args(["-T", "fields", "-e", "ftp.request.command"])
+        .output_within(120)
+        .unwrap();
+    let commands = String::from_utf8_lossy(&out.stdout).into_owned();
+    let count = |v: &[&str]| commands.lines().filter(|l| v.contains(&l.trim())).count();
+    let (passive, active) = (count(&["EPSV", "PASV"]), count(&["EPRT", "PORT"]));
+    assert_eq!((passive, active), (2, 1), "tshark: {commands}");
+    let x = capture::explain_file(&file, |_| {}).unwrap();
+    let modes = |m: ftp_lab::ftp::Mode| {
+        x.trace
+            .connections
+            .iter()
+            .filter(|c| c.mode == Some(m))
+            .count()
+    };
+    assert!(x.stats.truncated > 0);
+    assert_eq!(
+        (
+            modes(ftp_lab::ftp::Mode::Passive),
+            modes(ftp_lab::ftp::Mode::Active)
+        ),
+        (passive, active)
+    );
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [] => every_real_capture_is_explained_as_its_sidecar_says;
-        needs [Peer::Tshark] => padded_frames_with_trailers_explain_as_the_originals, tshark_sees_in_every_real_capture_what_explain_shows, tshark_sees_in_every_shipped_capture_what_explain_shows;
+        needs [Peer::Tshark] => a_loopback_capture_cut_at_96_bytes_keeps_each_data_connections_mode, padded_frames_with_trailers_explain_as_the_originals, tshark_sees_in_every_real_capture_what_explain_shows, tshark_sees_in_every_shipped_capture_what_explain_shows;
     ])
 }

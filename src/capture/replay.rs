@@ -14,6 +14,21 @@ use crate::trace::{Announced, Channel, Connection, Event, EventKind, Packet, Pac
 use std::collections::BTreeMap;
 
 /// The trace's connections: the control connections, then the data connections.
+/// The mode a session's data connections use when its commands say so: only PORT/EPRT, or
+/// only PASV/EPSV (a reply the snap length cut does not say which port).
+fn commands_mode(c: &super::assemble::Control) -> Option<Mode> {
+    let verbs = |want: &[&str]| {
+        c.lines
+            .iter()
+            .any(|l| l.from_client && want.contains(&crate::ftp::command::verb(&l.text).as_str()))
+    };
+    match (verbs(&["PORT", "EPRT"]), verbs(&["PASV", "EPSV"])) {
+        (true, false) => Some(Mode::Active),
+        (false, true) => Some(Mode::Passive),
+        _ => None,
+    }
+}
+
 pub(super) fn connections(
     x: &Assembly,
     t: &Topology,
@@ -37,6 +52,11 @@ pub(super) fn connections(
         let mode = match d.announced {
             Some((k, _, _)) if k.active() => Mode::Active,
             Some(_) => Mode::Passive,
+            // Both ends on one address (a capture on the loopback): who connected cannot
+            // tell, the commands the session used can.
+            None if ctl.is_some_and(|c| c.server.ip() == c.client.ip()) => {
+                ctl.and_then(commands_mode).unwrap_or(Mode::Passive)
+            }
             None if ctl.is_some_and(|c| c.server.ip() == d.initiator.ip()) => Mode::Active,
             None => Mode::Passive,
         };
