@@ -37,6 +37,27 @@ pub use scenario::{Expectation, Expected, Scenario, ScenarioError, ScenarioError
 pub use sim::simulate;
 pub use trace::{Outcome, Trace};
 
+/// The expectation a run meets: its result, the first action that failed, the reply that said
+/// so and the rule that blocked it (what "Save as" writes, so a saved file runs as expected).
+pub fn expectation_of(trace: &Trace) -> Expectation {
+    let o = &trace.outcome;
+    Expectation {
+        result: if o.success {
+            Expected::Success
+        } else {
+            Expected::Failure
+        },
+        failed_action: o.failed_action.as_ref().map(ToString::to_string),
+        reply: o.reply,
+        blocked_by: o.blocked_by.as_ref().map(|b| scenario::ExpectedBlocker {
+            firewall: b.middlebox.clone(),
+            rule: b.rule,
+        }),
+        diagnosis: Vec::new(),
+        clients: std::collections::BTreeMap::new(),
+    }
+}
+
 /// How the outcome differs from what the scenario expects (empty: as expected): the run as a
 /// whole, and each client the scenario names.
 pub fn expectation_mismatches(expect: &Expectation, trace: &Trace) -> Vec<String> {

@@ -521,6 +521,24 @@ fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
     assert_eq!(h.state().recent.first(), Some(&target));
     let back = ftp_lab::Scenario::load(&target).unwrap();
     assert_eq!(back, *h.state().doc.scenario());
+    // The file says it was edited, and expects what its own run does: `ftp-lab run` agrees
+    // (it kept the old expectation and exited 1, "NOT as expected").
+    assert!(
+        back.description.contains("Edited in FTP Lab:"),
+        "{}",
+        back.description
+    );
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .arg("run")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
     // No temp file is left beside it.
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -85,6 +85,18 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
         "{}",
         String::from_utf8_lossy(&graded.stdout)
     );
+    // And the answer runs as it says it does (it kept the lesson's "fails" expectation).
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .arg("run")
+        .arg(&answer)
+        .output_within(120)
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
     std::fs::remove_dir_all(&out).unwrap();
 }
 

@@ -21,6 +21,27 @@ fn every_shipped_scenario_reaches_its_expected_outcome() {
     }
 }
 
+/// What "Save as" writes as a file's expectation is met by that file's own run, for every
+/// shipped lesson (and it is as strict as the lesson's own on what it names).
+#[test]
+fn the_expectation_a_run_meets_is_met_by_that_run() {
+    for (name, s) in shipped() {
+        let t = run(&s);
+        let e = ftp_lab::expectation_of(&t);
+        let m = expectation_mismatches(&e, &t);
+        assert!(m.is_empty(), "{name}: {m:?}");
+        assert_eq!(e.failed_action.is_some(), !t.outcome.success, "{name}");
+        assert_eq!(
+            e.result == ftp_lab::Expected::Success,
+            t.outcome.success,
+            "{name}"
+        );
+        if let Some(b) = &s.expect.blocked_by {
+            assert_eq!(e.blocked_by.as_ref(), Some(b), "{name}");
+        }
+    }
+}
+
 #[test]
 fn every_scenario_runs_twice_to_an_identical_trace() {
     for (name, s) in shipped() {

@@ -135,21 +135,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     res
 }
 
+/// The words "Save as" adds to an edited lesson's description (replaced, not repeated, when
+/// it is saved again).
+const EDITED: &str = "Edited in FTP Lab:";
+
+/// What a saved file says of itself: an `expect` its own run meets (an edited lesson kept
+/// the old one, so `ftp-lab run` on it said "NOT as expected" and exited 1), and, when it was
+/// edited, a description that says so and how the run now ends. `None` for the expectation:
+/// the file cannot run, and the note says why.
+fn as_saved(doc: &Document) -> (crate::Scenario, &'static str) {
+    let mut s = doc.scenario().clone();
+    let edited = s != *doc.saved();
+    let run = crate::simulate(&s.without_expectation());
+    let note = match &run {
+        Ok(t) => {
+            s.expect = crate::expectation_of(t);
+            if edited {
+                let kept = s.description.split(EDITED).next().unwrap_or("").trim_end();
+                let end = if t.outcome.success { "works" } else { "fails" };
+                s.description = format!(
+                    "{kept}\n\n{EDITED} in this copy the transfer {end}: {}",
+                    t.outcome.diagnosis
+                )
+                .trim_start()
+                .to_owned();
+            }
+            ""
+        }
+        Err(_) => {
+            s = s.without_expectation();
+            "// This setup cannot run yet, so the file expects nothing of it.\n"
+        }
+    };
+    (s, note)
+}
+
 /// Save the document to `path` and mark it saved.
 pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
-    // An expectation an edit made stale (it names a rule that was deleted) would make the file
-    // refuse to load: it is left out, and the file says so.
-    let stale = crate::Scenario::any_in_expectation(&doc.scenario().check());
-    let written = if stale {
-        doc.scenario().without_expectation()
-    } else {
-        doc.scenario().clone()
-    };
-    let note = if stale {
-        "// The expectation no longer matched the edited rules and was left out.\n"
-    } else {
-        ""
-    };
+    let (written, note) = as_saved(doc);
     let text = format!("// Saved by FTP Lab.\n{note}{}\n", written.to_ron()?);
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
