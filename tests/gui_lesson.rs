@@ -523,3 +523,21 @@ fn the_picker_reaches_every_lesson_and_exercise_at_1024_by_scrolling_and_by_sear
         "{last} did not open as an exercise"
     );
 }
+
+/// The FTP helper shows how Linux attaches it (it showed no line at all, as if ticking a box
+/// were all it takes: since Linux 4.7 a rule in the raw table must attach it).
+#[test]
+fn the_helper_shows_its_iptables_line() {
+    let h = harness(app("active-client-fw-ftp-helper"));
+    h.get_by_label("-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp");
+    let mut h = harness(app("active-client-fw-drops"));
+    assert!(h.query_by_label_contains("--helper ftp").is_none());
+    h.get_all_by_label("FTP helper")
+        .next()
+        .unwrap()
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label("FTP helper").next().unwrap().click();
+    h.run();
+    h.get_by_label("-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp");
+}

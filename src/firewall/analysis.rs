@@ -164,6 +164,19 @@ pub fn comment_is_generated(r: &Rule) -> bool {
     r.comment.is_empty() || r.comment == short(r) || r.comment == r.describe()
 }
 
+/// The iptables line that attaches the FTP helper to the control port. Since Linux 4.7 no
+/// helper is attached on its own: without this line "accept related" lets nothing through.
+pub fn helper_iptables(port: u16) -> String {
+    format!("-t raw -A PREROUTING -p tcp --dport {port} -j CT --helper ftp")
+}
+
+/// The same in nftables: a helper object, and a rule that sets it.
+pub fn helper_nft(port: u16) -> String {
+    format!(
+        "ct helper ftp-standard {{ type \"ftp\" protocol tcp; }}  …  tcp dport {port} ct helper set \"ftp-standard\""
+    )
+}
+
 /// True when `r` matches every packet (no direction, protocol, address, port or state).
 pub fn matches_every_packet(r: &Rule) -> bool {
     r.direction == Direction::Any
@@ -334,6 +347,15 @@ mod tests {
             state,
             ..Rule::default()
         }
+    }
+
+    #[test]
+    fn the_helper_is_shown_as_linux_attaches_it() {
+        assert_eq!(
+            helper_iptables(21),
+            "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp"
+        );
+        assert!(helper_nft(2121).contains("tcp dport 2121 ct helper set \"ftp-standard\""));
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl FtpLabApp {
             UiCommand::ClearInk => self.ink.clear(),
             UiCommand::Undo => self.queue.push(AppCommand::Undo),
             UiCommand::Redo => self.queue.push(AppCommand::Redo),
+            UiCommand::Fullscreen => self.fullscreen = (!self.fullscreen.0, true),
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum UiCommand {
     ClearInk,
     Undo,
     Redo,
+    /// F11: the whole screen, or back.
+    Fullscreen,
 }
 
 /// One line of the help and the keys that do it.
@@ -122,6 +124,12 @@ pub const BINDINGS: &[Binding] = &[
         cmd: UiCommand::ZoomReset,
     },
     // Redo before undo: a key pattern without Shift also matches with Shift held.
+    Binding {
+        shown: "F11",
+        what: "fullscreen (for the projector), or back",
+        keys: &[(N, Key::F11)],
+        cmd: UiCommand::Fullscreen,
+    },
     Binding {
         shown: "Ctrl+Shift+Z  /  Ctrl+Y",
         what: "redo the edit undone",

@@ -224,6 +224,10 @@ pub struct FtpLabApp {
     /// Keyboard focus asked for (once, at start), and frames left to take the X11 focus (the
     /// window may not be mapped yet).
     focused: bool,
+    /// Fullscreen asked for (F11), and whether the window still has to be told.
+    fullscreen: (bool, bool),
+    /// Frames drawn so far (the first few fit the window to the screen).
+    frames: u32,
     x11_focus_tries: u32,
 }
 
@@ -262,6 +266,8 @@ impl FtpLabApp {
             last_frame: None,
             title: String::new(),
             focused: false,
+            fullscreen: (false, false),
+            frames: 0,
             x11_focus_tries: 120,
         };
         let first = jobs::Job::simulate(app.doc.scenario(), jobs::Undo::Nothing, true);
@@ -430,6 +436,26 @@ impl FtpLabApp {
         }
     }
 
+    /// F11's fullscreen; and at start, a window smaller than the screen it is on (no window
+    /// manager maximised it: a projector's bare X session) is made as large as the screen.
+    fn fit_to_screen(&mut self, ctx: &egui::Context) {
+        if self.fullscreen.1 {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen.0));
+            self.fullscreen.1 = false;
+        }
+        self.frames = self.frames.saturating_add(1);
+        if self.frames != 3 {
+            return;
+        }
+        let (monitor, inner) = ctx.input(|i| (i.viewport().monitor_size, i.viewport().inner_rect));
+        if let (Some(m), Some(r)) = (monitor, inner)
+            && (r.width() < m.x * 0.9 || r.height() < m.y * 0.9)
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(m));
+        }
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context) {
         if ctx.egui_wants_keyboard_input() || self.dialog.is_some() {
             return;
@@ -486,6 +512,7 @@ impl FtpLabApp {
         }
         self.poll_job(&ctx);
         self.shortcuts(&ctx);
+        self.fit_to_screen(&ctx);
         // A lesson or a capture dropped onto the window opens.
         let dropped: Option<PathBuf> =
             ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
@@ -657,6 +684,7 @@ pub fn run(path: Option<PathBuf>) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1280.0, 800.0])
+            .with_maximized(true)
             .with_min_inner_size([800.0, 600.0])
             .with_title("FTP Lab"),
         ..Default::default()

@@ -24,6 +24,8 @@ pub enum Peer {
     Netns,
     /// An X server without a screen, for the real window.
     Xvfb,
+    /// xdotool, to read and drive the real window.
+    Xdotool,
 }
 
 impl Peer {
@@ -36,6 +38,7 @@ impl Peer {
             Peer::Dumpcap => "dumpcap cannot capture on lo",
             Peer::Netns => "network namespaces or iptables are refused here (not root?)",
             Peer::Xvfb => "Xvfb is not installed",
+            Peer::Xdotool => "xdotool is not installed",
         }
     }
 
@@ -53,6 +56,7 @@ impl Peer {
                     o.status.success() && String::from_utf8_lossy(&o.stdout).contains("lo")
                 }),
             Peer::Xvfb => ok(Command::new("sh").args(["-c", "command -v Xvfb"])),
+            Peer::Xdotool => ok(Command::new("sh").args(["-c", "command -v xdotool"])),
             Peer::Netns => {
                 let ns = format!("ftplab-probe{}", std::process::id());
                 let made = ok(Command::new("ip").args(["netns", "add", &ns]));

@@ -194,6 +194,18 @@ fn tracking_row(ui: &mut egui::Ui, fw: &FirewallSpec, node: usize) -> Vec<Edit> 
             edits.push(Edit::Helper { firewall: node, on });
         }
     });
+    if fw.ftp_helper {
+        let port = u16::try_from(fw.helper_port).unwrap_or(21);
+        ui.label(
+            RichText::new(analysis::helper_iptables(port))
+                .monospace()
+                .weak(),
+        )
+        .on_hover_text(format!(
+            "How Linux attaches the helper (since 4.7 it attaches none on its own).\nnft: {}",
+            analysis::helper_nft(port)
+        ));
+    }
     edits
 }
 
