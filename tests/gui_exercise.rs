@@ -161,3 +161,28 @@ fn an_exercise_answer_can_be_undone_redone_and_reset() {
     assert_eq!(h.state().trace().digest(), start, "reset");
     h.get_by_label("2 of 3 checks pass");
 }
+
+/// Seen in a teacher's trial: in predict mode the exercise's checklist told the class what the
+/// run would do ("✖ the listing works in active mode") while they were asked whether it will.
+/// The marks wait for the end of the run.
+#[test]
+fn predict_mode_keeps_the_checklist_marks_for_the_end() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
+    let mut h = common::ui::harness_at(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
+    h.get_by_label_contains("checks pass");
+    h.key_press(eframe::egui::Key::P);
+    h.run();
+    let shown = texts(&h);
+    assert!(
+        !shown
+            .iter()
+            .any(|t| t.contains("checks pass") || t.starts_with('✔') || t.starts_with('✖')),
+        "{shown:?}"
+    );
+    h.get_by_label_contains("whether each check passes shows at the end");
+    // Out of predict mode they are back.
+    h.key_press(eframe::egui::Key::P);
+    h.run();
+    h.get_by_label_contains("checks pass");
+}

@@ -541,3 +541,31 @@ fn the_helper_shows_its_iptables_line() {
     h.run();
     h.get_by_label("-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp");
 }
+
+/// Seen in a teacher's trial: with the inspector tab open, predict mode's question "Which port
+/// will the server connect to?" had its answer behind it ("141·256+221 = 36317"). While a
+/// question is asked nothing painted in the inspector tells it.
+#[test]
+fn predict_mode_hides_the_answer_from_the_inspector_tab() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.key_press(egui::Key::P);
+    h.run();
+    h.state_mut().right = RightTab::Inspector;
+    h.run();
+    assert!(step_to_question(
+        &mut h,
+        "Which port will the server connect to"
+    ));
+    h.run();
+    let k = h.state().playback.asking.unwrap();
+    let q = h.state().run.lesson.questions[k].clone();
+    let answer = q.choices[q.answer].clone();
+    let shown = texts(&h);
+    assert!(
+        !shown
+            .iter()
+            .any(|t| t.contains(&format!("= {answer}")) || t.contains("·256")),
+        "the answer {answer} is on screen: {shown:?}"
+    );
+    h.get_by_label_contains("The inspector is hidden while the class answers");
+}

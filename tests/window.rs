@@ -22,31 +22,51 @@ impl Xvfb {
         Xvfb::sized("1280x800x24", 0)
     }
 
-    /// A screen of `size` on a display picked from the process id and `k`.
-    fn sized(size: &str, k: u32) -> Xvfb {
-        let n = 90 + (std::process::id() + 37 * k) % 100;
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", size, "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+    /// A screen of `size` on a display Xvfb picks itself (`-displayfd`: a display number
+    /// made from the process id met the lock file a killed Xvfb had left, and the window
+    /// found no server).
+    fn sized(size: &str, _k: u32) -> Xvfb {
+        use std::io::BufRead;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", size, "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let socket = format!("/tmp/.X11-unix/X{n}");
-        let start = Instant::now();
-        while !std::path::Path::new(&socket).exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "Xvfb did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(20));
+        let Ok(n) = line.map(|l| l.trim().to_owned()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Xvfb did not start within 20 s");
+        };
+        assert!(n.parse::<u32>().is_ok(), "Xvfb said {n:?}");
+        Xvfb {
+            child,
+            display: format!(":{n}"),
         }
-        Xvfb { child, display }
     }
 }
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
+        // SIGTERM first: Xvfb then removes its lock file and socket.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

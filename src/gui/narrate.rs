@@ -15,8 +15,10 @@ use crate::trace::{
 /// The step words of the seed article.
 pub fn step_title(step: Step) -> &'static str {
     match (step.mode, step.n) {
+        // Said when the PORT is sent: the control connection is long open by then (it said
+        // "the client connects to port 21", which happened at the very start).
         (Mode::Active, 1) => {
-            "the client connects to port 21 and tells the server which port it will use for data"
+            "over the control connection, the client tells the server which port it listens on for data (PORT)"
         }
         (Mode::Active, 2) => "the server acknowledges",
         (Mode::Active, 3) => {
@@ -385,6 +387,25 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
 mod tests {
     use super::*;
     use crate::gui::shipped_trace as trace;
+
+    /// Seen in a teacher's trial: step 1 said "the client connects to port 21 …" when the
+    /// PORT is sent, long after the control connection was made. Each step's words are said
+    /// at an event that does what they say.
+    #[test]
+    fn step_1_is_told_when_the_port_is_sent_as_what_happens_then() {
+        let t = trace("active-open");
+        let i = t
+            .events
+            .iter()
+            .position(|e| e.step.is_some_and(|s| s.n == 1))
+            .expect("a step 1");
+        assert!(
+            matches!(&t.events[i].kind, EventKind::FtpCommand { line, .. } if line.starts_with("PORT"))
+        );
+        let words = step_title(t.events[i].step.unwrap());
+        assert!(!words.contains("connects"), "{words}");
+        assert!(words.contains("PORT"), "{words}");
+    }
 
     /// Seen in a teacher's trial: at the router the story said "Connection tracking saw
     /// rewrote PORT …" and then "It announces 10.0.0.5 …", the address the ALG had just

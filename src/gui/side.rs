@@ -17,13 +17,17 @@ impl FtpLabApp {
             return self.capture_panel(ui, &c, pal);
         }
         if let Showing::Exercise(x) = &self.showing {
+            // In predict mode the checks would tell the class what the run does before it
+            // gets there: they wait for the end of the run.
+            let hide =
+                self.playback.predict && self.playback.cursor + 1 < self.run.trace.events.len();
             // The exercise takes at most half the panel; it scrolls on a small screen.
             let h = ui.available_height() * 0.5;
             let cmds = egui::ScrollArea::vertical()
                 .id_salt("exercise")
                 .max_height(h)
                 .auto_shrink([false, true])
-                .show(ui, |ui| exercise_section(ui, x, pal))
+                .show(ui, |ui| exercise_section(ui, x, pal, hide))
                 .inner;
             self.queue.extend(cmds);
         }
@@ -132,6 +136,18 @@ impl FtpLabApp {
                 cmds.extend(panel::Terminal.ui(ui, &seen));
                 cmds
             }
+            // While the class answers, the inspector would show the answer (the PORT's
+            // arithmetic, the rule that decides): it waits for the reveal.
+            RightTab::Inspector if self.playback.asking.is_some() => {
+                ui.label(
+                    RichText::new(
+                        "The inspector is hidden while the class answers the question: it would \
+                         give the answer away. It comes back once the question is answered.",
+                    )
+                    .color(pal.text),
+                );
+                Vec::new()
+            }
             RightTab::Inspector => self.panels.inspector.ui(ui, &seen),
         };
         self.queue.extend(cmds);
@@ -182,7 +198,12 @@ impl FtpLabApp {
 
 /// The exercise above the controls: the task, the checklist (✔ / ✖ and why, after every
 /// edit), hints one at a time, and "Save my answer".
-fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) -> Vec<AppCommand> {
+fn exercise_section(
+    ui: &mut egui::Ui,
+    x: &ExerciseState,
+    pal: &style::Palette,
+    hide: bool,
+) -> Vec<AppCommand> {
     let mut cmds = Vec::new();
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new(format!("Exercise: {}", x.ex.title)).heading());
@@ -223,7 +244,20 @@ fn exercise_section(ui: &mut egui::Ui, x: &ExerciseState, pal: &style::Palette) 
             ui.label(RichText::new(format!("Hint {}: {h}", k + 1)).color(pal.data));
         }
         ui.separator();
-        checklist(ui, x, pal);
+        if hide {
+            ui.label(RichText::new("Checklist").strong());
+            for c in &x.grade.checks {
+                ui.label(format!("? {}", c.text));
+            }
+            ui.label(
+                RichText::new(
+                    "Predict mode: whether each check passes shows at the end of the run (or press P).",
+                )
+                .small(),
+            );
+        } else {
+            checklist(ui, x, pal);
+        }
     });
     ui.add_space(6.0);
     cmds
