@@ -19,13 +19,13 @@ struct Xvfb {
 
 impl Xvfb {
     fn start() -> Xvfb {
-        Xvfb::sized("1280x800x24", 0)
+        Xvfb::sized("1280x800x24")
     }
 
     /// A screen of `size` on a display Xvfb picks itself (`-displayfd`: a display number
     /// made from the process id met the lock file a killed Xvfb had left, and the window
     /// found no server).
-    fn sized(size: &str, _k: u32) -> Xvfb {
+    fn sized(size: &str) -> Xvfb {
         use std::io::BufRead;
         let mut child = Command::new("Xvfb")
             .args(["-displayfd", "1", "-screen", "0", size, "-nolisten", "tcp"])
@@ -132,7 +132,7 @@ fn the_window_fills_a_screen_no_window_manager_fills() {
     let _one = ONE_WINDOW
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let x = Xvfb::sized("1920x1080x24", 1);
+    let x = Xvfb::sized("1920x1080x24");
     let dir = std::env::temp_dir().join(format!("ftp-lab-fill-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut app = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))

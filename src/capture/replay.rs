@@ -13,7 +13,6 @@ use crate::time::Time;
 use crate::trace::{Announced, Channel, Connection, Event, EventKind, Packet, PacketFate};
 use std::collections::BTreeMap;
 
-/// The trace's connections: the control connections, then the data connections.
 /// The mode a session's data connections use when its commands say so: only PORT/EPRT, or
 /// only PASV/EPSV (a reply the snap length cut does not say which port).
 fn commands_mode(c: &super::assemble::Control) -> Option<Mode> {
@@ -29,6 +28,7 @@ fn commands_mode(c: &super::assemble::Control) -> Option<Mode> {
     }
 }
 
+/// The trace's connections: the control connections, then the data connections.
 pub(super) fn connections(
     x: &Assembly,
     t: &Topology,

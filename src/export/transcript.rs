@@ -216,25 +216,25 @@ fn timeline_line(
 /// nonsense mixed together. One pass over the events (it was one per client: 10,000 clients
 /// of a capture took 35 s).
 fn terminals(out: &mut String, trace: &Trace) {
-    let mut lines: BTreeMap<NodeId, Vec<&str>> = BTreeMap::new();
-    for e in &trace.events {
-        if let EventKind::Console { line, .. } = &e.kind {
-            lines.entry(e.node).or_default().push(line);
-        }
-    }
-    if trace.clients.len() > 1 {
-        for c in &trace.clients {
-            let _ = writeln!(out, "\n{}'s terminal:", c.name);
-            for l in lines.get(&c.node).into_iter().flatten() {
-                let _ = writeln!(out, "  {l}");
-            }
-        }
-    } else {
+    let lines = trace.events.iter().filter_map(|e| match &e.kind {
+        EventKind::Console { line, .. } => Some((e.node, line.as_str())),
+        _ => None,
+    });
+    if trace.clients.len() <= 1 {
         let _ = writeln!(out, "\nThe user's terminal:");
-        for e in &trace.events {
-            if let EventKind::Console { line, .. } = &e.kind {
-                let _ = writeln!(out, "  {line}");
-            }
+        for (_, l) in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+        return;
+    }
+    let mut by_node: BTreeMap<NodeId, Vec<&str>> = BTreeMap::new();
+    for (node, l) in lines {
+        by_node.entry(node).or_default().push(l);
+    }
+    for c in &trace.clients {
+        let _ = writeln!(out, "\n{}'s terminal:", c.name);
+        for l in by_node.get(&c.node).into_iter().flatten() {
+            let _ = writeln!(out, "  {l}");
         }
     }
 }

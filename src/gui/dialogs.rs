@@ -141,8 +141,8 @@ const EDITED: &str = "Edited in FTP Lab:";
 
 /// What a saved file says of itself: an `expect` its own run meets (an edited lesson kept
 /// the old one, so `ftp-lab run` on it said "NOT as expected" and exited 1), and, when it was
-/// edited, a description that says so and how the run now ends. `None` for the expectation:
-/// the file cannot run, and the note says why.
+/// edited, a description that says so and how the run now ends. A file that cannot run gets
+/// no expectation, and the returned note (a comment for the file's top) says why.
 fn as_saved(doc: &Document) -> (crate::Scenario, &'static str) {
     let mut s = doc.scenario().clone();
     let edited = s != *doc.saved();

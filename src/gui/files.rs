@@ -56,8 +56,8 @@ fn file_item(p: &Path) -> Option<Item> {
     )
 }
 
-/// The exercises of a folder: title and the first sentence of the task.
-pub fn exercise_items(dir: &Path) -> Vec<Item> {
+/// The `.ron` files of a folder, sorted, at most 200 (none when it cannot be read).
+fn ron_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -69,15 +69,23 @@ pub fn exercise_items(dir: &Path) -> Vec<Item> {
         .collect();
     paths.sort();
     paths
-        .into_iter()
-        .filter_map(|p| {
-            let ex = crate::exercise::Exercise::load(&p).ok()?;
-            Some(Item {
-                entry: Entry::File(p),
-                title: ex.title,
-                line: first_sentence(&ex.task),
-            })
-        })
+}
+
+/// An exercise file: its title and the first sentence of its task.
+fn exercise_item(p: &Path) -> Option<Item> {
+    let ex = crate::exercise::Exercise::load(p).ok()?;
+    Some(Item {
+        entry: Entry::File(p.to_path_buf()),
+        title: ex.title,
+        line: first_sentence(&ex.task),
+    })
+}
+
+/// The exercises of a folder.
+fn exercise_items(dir: &Path) -> Vec<Item> {
+    ron_files(dir)
+        .iter()
+        .filter_map(|p| exercise_item(p))
         .collect()
 }
 
@@ -153,28 +161,9 @@ pub fn library(recent: &[PathBuf], folder: Option<&Path>) -> Vec<Group> {
 
 /// The `.ron` lessons (and exercises) of the teacher's folder, up to 200.
 fn folder_items(dir: &Path) -> Vec<Item> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .take(FOLDER_FILES)
-        .collect();
-    paths.sort();
-    paths
+    ron_files(dir)
         .iter()
-        .filter_map(|p| {
-            file_item(p).or_else(|| {
-                let ex = crate::exercise::Exercise::load(p).ok()?;
-                Some(Item {
-                    entry: Entry::File(p.clone()),
-                    title: ex.title,
-                    line: first_sentence(&ex.task),
-                })
-            })
-        })
+        .filter_map(|p| file_item(p).or_else(|| exercise_item(p)))
         .collect()
 }
 

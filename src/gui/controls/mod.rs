@@ -172,7 +172,10 @@ fn problems(ui: &mut egui::Ui, v: &View) {
 /// first line) in a list that scrolls, so every lesson is reachable at 1024×768.
 fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
     let mut chosen = None;
-    ui.menu_button("Choose a lesson ▾", |ui| {
+    // The folders are read once when the menu opens (not on every frame it is open), and
+    // again the next time it opens.
+    let cache = ui.make_persistent_id("lesson-library");
+    let menu = ui.menu_button("Choose a lesson ▾", |ui| {
         ui.set_max_width(440.0);
         let id = ui.make_persistent_id("lesson-search");
         let mut query: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
@@ -186,8 +189,13 @@ fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
             .labelled_by(label.id);
         });
         ui.data_mut(|d| d.insert_temp(id, query.clone()));
-        // The folders are read only while the menu is open, not on every frame.
-        let groups = super::files::search(&(v.library)(), &query);
+        let all: std::sync::Arc<Vec<Group>> =
+            ui.data_mut(|d| d.get_temp(cache)).unwrap_or_else(|| {
+                let all = std::sync::Arc::new((v.library)());
+                ui.data_mut(|d| d.insert_temp(cache, all.clone()));
+                all
+            });
+        let groups = super::files::search(&all, &query);
         if groups.is_empty() {
             ui.label(RichText::new("No lesson has all these words.").weak());
         }
@@ -212,6 +220,9 @@ fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
                 }
             });
     });
+    if menu.inner.is_none() {
+        ui.data_mut(|d| d.remove::<std::sync::Arc<Vec<Group>>>(cache));
+    }
     chosen
 }
 
