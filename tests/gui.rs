@@ -824,3 +824,44 @@ fn a_field_is_applied_on_enter_or_leaving_it_never_half_typed() {
         "Ctrl+Z did not give back the run"
     );
 }
+
+/// Found by a teacher's fresh eyes: after Ctrl+Z the control port field still said 990 while
+/// the run used 21; Esc in a field applied what was typed instead of dropping it.
+#[test]
+fn fields_show_what_the_lesson_has_after_undo_and_esc_drops_what_was_typed() {
+    let mut h = harness(default_app());
+    replace_text(&mut h, "Control port", "990");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.key_press(egui::Key::Tab);
+    h.run();
+    let port = |h: &Harness<'_, FtpLabApp>| {
+        h.state()
+            .doc
+            .scenario()
+            .nodes
+            .iter()
+            .find_map(|n| match n {
+                ftp_lab::scenario::NodeSpec::Server(s) => Some(s.control_port),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(port(&h), 990);
+    h.get_by_label("↶ Undo").click();
+    h.run();
+    assert_eq!(port(&h), 21);
+    assert_eq!(
+        h.get_by_label("Control port").value().as_deref(),
+        Some("21")
+    );
+    // Esc: what was typed goes, the lesson is as it was.
+    replace_text(&mut h, "Control port", "2123");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert_eq!(port(&h), 21);
+    assert_eq!(
+        h.get_by_label("Control port").value().as_deref(),
+        Some("21")
+    );
+}

@@ -66,12 +66,30 @@ fn an_exercise_is_solved_in_the_window_and_its_saved_answer_passes_grade() {
     let answer = out.join("alice.ron");
     h.get_by_label("Save my answer").click();
     h.run();
+    // The student's name first: it goes in the file's name and in the file.
+    h.get_by_label("Your name (it goes in the file and in its name):")
+        .type_text("Alice Martin");
+    h.run();
+    h.get_by_label("Choose the file…").click();
+    h.run();
+    assert!(
+        h.query_all_by_role(eframe::egui::accesskit::Role::TextInput)
+            .any(|n| n.value().is_some_and(|v| {
+                v.ends_with("01-active-through-the-client-firewall-alice-martin.ron")
+            })),
+        "the file dialog does not offer the student's file name"
+    );
     type_path(&mut h, &answer);
     assert!(answer.is_file());
     let saved = ftp_lab::Scenario::load(&answer).unwrap();
     assert_eq!(
         saved.exercise.as_deref(),
         Some("01-active-through-the-client-firewall")
+    );
+    assert!(
+        saved.description.contains("Answer by Alice Martin."),
+        "{}",
+        saved.description
     );
     let graded = std::process::Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
         .args(["grade"])
@@ -160,6 +178,28 @@ fn an_exercise_answer_can_be_undone_redone_and_reset() {
     h.run();
     assert_eq!(h.state().trace().digest(), start, "reset");
     h.get_by_label("2 of 3 checks pass");
+    // It says how to get the answer back (it wiped it without a word).
+    h.get_by_label_contains("Ctrl+Z (or ↶ Undo) brings your answer back");
+}
+
+/// Found by a teacher's fresh eyes: a saved answer reopened (the next start, or Open…) as a
+/// plain lesson, without the task or the checklist. It opens as the exercise it answers.
+#[test]
+fn a_saved_answer_opens_as_its_exercise() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex = ftp_lab::exercise::Exercise::load(
+        &root.join("exercises/01-active-through-the-client-firewall.ron"),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("ftp-lab-reopen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let answer = dir.join("bob.ron");
+    std::fs::write(&answer, ex.starting_answer().to_ron().unwrap()).unwrap();
+    let h = common::ui::harness_at(FtpLabApp::new(Some(&answer)), (1280.0, 800.0));
+    let x = h.state().exercise().expect("opened as a plain lesson");
+    assert_eq!(x.ex.id, "01-active-through-the-client-firewall");
+    h.get_by_label_contains("checks pass");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Seen in a teacher's trial: in predict mode the exercise's checklist told the class what the

@@ -85,6 +85,10 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
                     .unwrap()
                     .click();
                 h.run();
+                if h.query_by_label("Show the answer").is_some() {
+                    h.get_by_label("Show the answer").click();
+                    h.run();
+                }
                 h.get_by_label("Continue ▶").click();
                 h.run();
                 continue;
@@ -112,9 +116,17 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
         h.run();
         assert_eq!(h.state().playback.cursor, at);
         if wrong {
+            // A wrong pick is marked and the class tries again: the answer is not given away.
             h.get_by_label("a. accept").click();
             h.run();
-            h.get_by_label_contains("✖ Not quite. client-fw will drop it: ");
+            h.get_by_label_contains("✖ Not a. Try another answer");
+            assert!(
+                h.query_by_label_contains("client-fw will drop it")
+                    .is_none()
+            );
+            h.get_by_label("b. drop").click();
+            h.run();
+            h.get_by_label_contains("✔ Right, after 1 wrong. client-fw will drop it: ");
         } else {
             h.get_by_label("b. drop").click();
             h.run();
@@ -133,8 +145,14 @@ fn predict_mode_asks_before_the_drop_and_checks_the_answer() {
             .unwrap()
             .click();
         h.run();
+        // Wrong, then the teacher shows the answer.
+        if wrong {
+            h.get_by_label_contains("✖ Not a.");
+            h.get_by_label("Show the answer").click();
+            h.run();
+        }
         let verdict = if wrong {
-            "✖ Not quite."
+            "The answer is b."
         } else {
             "✔ Right."
         };
@@ -207,6 +225,12 @@ fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
     // It accepts every inbound packet: the old rule 2, now 3, can never match.
     h.get_by_label("⚠ never matches: rule 2 takes all its packets");
     h.get_by_label_contains("Editing rule 2");
+    // Its fields are the new rule's (they showed the old rule 2's comment).
+    h.run();
+    assert_eq!(
+        h.get_by_label("Comment").value().as_deref(),
+        Some("accept inbound")
+    );
     // Narrowing the new rule to port 21 lifts the warning (a partial overlap is not flagged).
     h.get_by_label("Destination port").focus();
     h.run();
@@ -491,7 +515,8 @@ fn the_picker_reaches_every_lesson_and_exercise_at_1024_by_scrolling_and_by_sear
     }
     // By search: two words, any case, keep only what has both.
     let search = "Search lessons:";
-    h.get_by_label(search).focus();
+    // Clicked, as a person does: the picker stays open (it closed on the click).
+    h.get_by_label(search).click();
     h.run();
     assert!(h.query_by_label(search).is_some(), "the menu closed");
     h.get_by_label(search).type_text("NAT passive");
@@ -568,4 +593,29 @@ fn predict_mode_hides_the_answer_from_the_inspector_tab() {
         "the answer {answer} is on screen: {shown:?}"
     );
     h.get_by_label_contains("The inspector is hidden while the class answers");
+}
+
+/// The teacher counts a show of hands per choice; the tally is shown beside the answer.
+#[test]
+fn a_show_of_hands_is_tallied_beside_the_answer() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.key_press(egui::Key::P);
+    h.run();
+    assert!(step_to_question(
+        &mut h,
+        "What will client-fw do with this SYN"
+    ));
+    h.run();
+    for (i, n) in [(0, "3"), (1, "12")] {
+        h.get_all_by_label("hands:").nth(i).unwrap().focus();
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_all_by_label("hands:").nth(i).unwrap().type_text(n);
+        h.run();
+        h.key_press(egui::Key::Enter);
+        h.run();
+    }
+    h.get_by_label("b. drop").click();
+    h.run();
+    h.get_by_label_contains("Hands: 12 of 15 chose b (80 %)");
 }

@@ -29,6 +29,10 @@ impl FtpLabApp {
                 if self.doc.reset_to_start() {
                     self.panels.controls = super::controls::ControlsState::default();
                     self.rerun();
+                    self.say(
+                        false,
+                        "Back to the exercise's start. Ctrl+Z (or ↶ Undo) brings your answer back.",
+                    );
                 }
             }
             AppCommand::Revert => {
@@ -38,10 +42,11 @@ impl FtpLabApp {
             }
             AppCommand::Open(e) => self.request_open(e),
             AppCommand::OpenDialog => self.dialog = Some(dialogs::Dialog::open(&self.start_dir())),
-            AppCommand::SaveAs | AppCommand::SaveAnswer => {
+            AppCommand::SaveAs => {
                 let start = self.start_dir();
                 self.dialog = Some(dialogs::Dialog::save_as(&self.doc, &start, None));
             }
+            AppCommand::SaveAnswer => self.dialog = Some(dialogs::Dialog::answer()),
             AppCommand::ExportCapture => {
                 self.dialog = Some(dialogs::Dialog::export(&self.run.trace));
             }

@@ -26,12 +26,18 @@ pub enum Next {
 pub enum Purpose {
     Open,
     SaveAs(Option<Next>),
+    /// A student's answer to an exercise, with the student's name.
+    SaveAnswer(String),
     Export(NodeId),
 }
 
 pub enum Dialog {
     Unsaved {
         next: Next,
+    },
+    /// "Save my answer": the student's name, before the file is chosen.
+    Student {
+        name: String,
     },
     /// The capture point of an export, before the file is chosen.
     ExportAt {
@@ -69,6 +75,28 @@ impl Dialog {
         Dialog::File {
             dialog: Box::new(d),
             purpose: Purpose::SaveAs(then),
+        }
+    }
+
+    /// "Save my answer": asks the student's name first.
+    pub fn answer() -> Dialog {
+        Dialog::Student {
+            name: String::new(),
+        }
+    }
+
+    /// The file dialog for an answer by `student`, named after the exercise and the student.
+    fn answer_file(doc: &Document, student: String, start: &Path) -> Dialog {
+        let exercise = doc.scenario().exercise.clone().unwrap_or_default();
+        let mut d = FileDialog::save_file()
+            .title("Save my answer as")
+            .initial_path(start.to_path_buf())
+            .default_filename(format!("{exercise}-{}.ron", slug(&student)))
+            .filename_filter(Box::new(|n: &str| n.ends_with(".ron")));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::SaveAnswer(student),
         }
     }
 
@@ -138,27 +166,70 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// The words "Save as" adds to an edited lesson's description (replaced, not repeated, when
 /// it is saved again).
 const EDITED: &str = "Edited in FTP Lab:";
+/// The words "Save my answer" puts before the student's name in the description.
+const ANSWER: &str = "Answer by";
+/// The longest student name kept (characters).
+const NAME_CHARS: usize = 60;
+
+/// A name as a file name's part: letters and digits, the rest as single dashes, at most 40.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(40).collect();
+    if out.is_empty() {
+        "answer".to_owned()
+    } else {
+        out
+    }
+}
+
+/// A typed name as the file keeps it: printable, one line, at most 60 characters.
+fn clean_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The description without what an earlier save added (the student, the edit).
+fn own_words(description: &str) -> &str {
+    let end = [EDITED, ANSWER]
+        .iter()
+        .filter_map(|m| description.find(&format!("\n\n{m}")))
+        .min()
+        .unwrap_or(description.len());
+    description[..end].trim_end()
+}
 
 /// What a saved file says of itself: an `expect` its own run meets (an edited lesson kept
 /// the old one, so `ftp-lab run` on it said "NOT as expected" and exited 1), and, when it was
 /// edited, a description that says so and how the run now ends. A file that cannot run gets
 /// no expectation, and the returned note (a comment for the file's top) says why.
-fn as_saved(doc: &Document) -> (crate::Scenario, &'static str) {
+fn as_saved(doc: &Document, student: Option<&str>) -> (crate::Scenario, &'static str) {
     let mut s = doc.scenario().clone();
     let edited = s != *doc.saved();
     let run = crate::simulate(&s.without_expectation());
+    let mut description = own_words(&s.description).to_owned();
+    if let Some(name) = student {
+        description.push_str(&format!("\n\n{ANSWER} {name}."));
+    }
     let note = match &run {
         Ok(t) => {
             s.expect = crate::expectation_of(t);
             if edited {
-                let kept = s.description.split(EDITED).next().unwrap_or("").trim_end();
                 let end = if t.outcome.success { "works" } else { "fails" };
-                s.description = format!(
-                    "{kept}\n\n{EDITED} in this copy the transfer {end}: {}",
+                description.push_str(&format!(
+                    "\n\n{EDITED} in this copy the transfer {end}: {}",
                     t.outcome.diagnosis
-                )
-                .trim_start()
-                .to_owned();
+                ));
             }
             ""
         }
@@ -167,12 +238,20 @@ fn as_saved(doc: &Document) -> (crate::Scenario, &'static str) {
             "// This setup cannot run yet, so the file expects nothing of it.\n"
         }
     };
+    if edited || student.is_some() {
+        s.description = description.trim_start().to_owned();
+    }
     (s, note)
 }
 
 /// Save the document to `path` and mark it saved.
 pub fn save(doc: &mut Document, path: &Path) -> Result<(), String> {
-    let (written, note) = as_saved(doc);
+    save_by(doc, path, None)
+}
+
+/// Save the document (a student's answer when `student` is given) and mark it saved.
+fn save_by(doc: &mut Document, path: &Path, student: Option<&str>) -> Result<(), String> {
+    let (written, note) = as_saved(doc, student);
     let text = format!("// Saved by FTP Lab.\n{note}{}\n", written.to_ron()?);
     write_atomic(path, text.as_bytes())
         .map_err(|e| format!("could not write {}: {e}", path.display()))?;
@@ -193,27 +272,38 @@ fn folder_of(p: &Path) -> Option<PathBuf> {
     p.parent().map(Path::to_path_buf)
 }
 
+/// `p` with the `.ron` extension (added when it has another or none).
+fn ron(p: &Path) -> PathBuf {
+    if p.extension().is_some_and(|e| e == "ron") {
+        p.to_path_buf()
+    } else {
+        p.with_extension("ron")
+    }
+}
+
+/// What a save comes to: go on to `then`, or say where it wrote (or why not).
+fn saved(r: Result<(), String>, p: &Path, then: Option<Next>, folder: Option<PathBuf>) -> Outcome {
+    match r {
+        Ok(()) => match then {
+            Some(n) => Outcome::Proceed(n),
+            None => Outcome::Done(
+                Some((false, format!("Saved to {}", full(p).display()))),
+                folder,
+            ),
+        },
+        Err(e) => Outcome::Done(Some((true, e)), None),
+    }
+}
+
 /// A chosen file: what the purpose asks of it.
 fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, trace: &Trace) -> Outcome {
     let folder = folder_of(p);
     match purpose {
         Purpose::Open => Outcome::Open(p.to_path_buf()),
-        Purpose::SaveAs(then) => {
-            let p = if p.extension().is_some_and(|e| e == "ron") {
-                p.to_path_buf()
-            } else {
-                p.with_extension("ron")
-            };
-            match save(doc, &p) {
-                Ok(()) => match then {
-                    Some(n) => Outcome::Proceed(n),
-                    None => Outcome::Done(
-                        Some((false, format!("Saved to {}", full(&p).display()))),
-                        folder,
-                    ),
-                },
-                Err(e) => Outcome::Done(Some((true, e)), None),
-            }
+        Purpose::SaveAs(then) => saved(save(doc, &ron(p)), &ron(p), then, folder),
+        Purpose::SaveAnswer(student) => {
+            let p = ron(p);
+            saved(save_by(doc, &p, Some(&student)), &p, None, folder)
         }
         Purpose::Export(at) => {
             let mut buf = Vec::new();
@@ -267,6 +357,7 @@ pub fn show(
             }
         }
         Dialog::Unsaved { next } => unsaved(ctx, next),
+        Dialog::Student { name } => student(ctx, name, doc, start),
         Dialog::ExportAt { mut at } => {
             let mut result = None;
             egui::Modal::new(egui::Id::unique("export_at")).show(ctx, |ui| {
@@ -293,6 +384,38 @@ pub fn show(
     }
 }
 
+/// "Save my answer": the student's name (it goes in the file and in its name), then the file.
+fn student(ctx: &egui::Context, mut name: String, doc: &Document, start: &Path) -> Outcome {
+    let mut result = None;
+    egui::Modal::new(egui::Id::unique("student_name")).show(ctx, |ui| {
+        ui.heading("Save my answer");
+        let label = ui.label("Your name (it goes in the file and in its name):");
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut name).desired_width(320.0))
+            .labelled_by(label.id);
+        if name.is_empty() && !r.has_focus() {
+            r.request_focus();
+        }
+        let clean = clean_name(&name);
+        let ok = clean.chars().any(char::is_alphanumeric);
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let go = ui.add_enabled(ok, egui::Button::new("Choose the file…"));
+            if ok && (go.clicked() || enter) {
+                result = Some(Outcome::Keep(Dialog::answer_file(
+                    doc,
+                    clean.clone(),
+                    start,
+                )));
+            }
+            if ui.button("Cancel").clicked() {
+                result = Some(Outcome::Done(None, None));
+            }
+        });
+    });
+    result.unwrap_or(Outcome::Keep(Dialog::Student { name }))
+}
+
 fn unsaved(ctx: &egui::Context, next: Next) -> Outcome {
     let mut result = None;
     egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
@@ -312,4 +435,26 @@ fn unsaved(ctx: &egui::Context, next: Next) -> Outcome {
         ui.label(RichText::new("Esc: cancel").weak());
     });
     result.unwrap_or(Outcome::Keep(Dialog::Unsaved { next }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_students_name_is_kept_printable_and_made_a_file_name() {
+        assert_eq!(slug("Alice Martin"), "alice-martin");
+        assert_eq!(slug("  Zoë  O'Brien!! "), "zoë-o-brien");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug("***"), "answer");
+        assert_eq!(clean_name("Bob\u{1b}[2J\n"), "Bob[2J");
+        assert_eq!(clean_name(&"x".repeat(500)).chars().count(), NAME_CHARS);
+    }
+
+    #[test]
+    fn saving_again_replaces_what_an_earlier_save_added() {
+        let d = "The lesson.\n\nAnswer by Ann.\n\nEdited in FTP Lab: in this copy …";
+        assert_eq!(own_words(d), "The lesson.");
+        assert_eq!(own_words("Plain."), "Plain.");
+    }
 }

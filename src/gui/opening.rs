@@ -41,7 +41,8 @@ pub(super) fn first_document(path: Option<&Path>) -> (Document, Option<String>) 
     }
 }
 
-/// A capture or an exercise given on the command line opens over the default lesson.
+/// A capture or an exercise given on the command line opens over the default lesson; a
+/// student's saved answer opens as the exercise it answers.
 pub(super) fn open_argument(app: &mut FtpLabApp, path: Option<&Path>) {
     let Some(p) = path else { return };
     if is_capture(p) {
@@ -50,15 +51,40 @@ pub(super) fn open_argument(app: &mut FtpLabApp, path: Option<&Path>) {
         }
     } else if let Ok(ex) = crate::exercise::Exercise::load(p) {
         app.open_exercise(ex);
+    } else if let Some((ex, doc)) = answer(p) {
+        app.open_answer(ex, doc);
     }
+}
+
+/// A saved answer (a lesson file marked `exercise: "…"`) and the shipped exercise it answers.
+/// It used to reopen as a plain lesson, without the task or the checklist.
+fn answer(p: &Path) -> Option<(crate::exercise::Exercise, Document)> {
+    let doc = load_document(p).ok()?;
+    let id = doc.scenario().exercise.clone()?;
+    // An exercise's name, not a path.
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return None;
+    }
+    let file = files::shipped_dir("exercises")?.join(format!("{id}.ron"));
+    let ex = crate::exercise::Exercise::load(&file).ok()?;
+    Some((ex, doc))
 }
 
 impl FtpLabApp {
     /// Opens an exercise: its starting scenario becomes the student's answer.
     pub fn open_exercise(&mut self, ex: crate::exercise::Exercise) {
         let scenario = ex.starting_answer();
-        let mut doc = Document::new(None, format!("{}-answer", ex.id), scenario.clone());
-        doc.lock(scenario);
+        let doc = Document::new(None, format!("{}-answer", ex.id), scenario);
+        self.open_answer(ex, doc);
+    }
+
+    /// Opens an exercise with `doc` as the student's answer (its start, or a saved answer).
+    fn open_answer(&mut self, ex: crate::exercise::Exercise, mut doc: Document) {
+        doc.lock(ex.starting_answer());
         self.open_document(doc);
         // The task, the checklist and the rule editor live in the controls panel.
         self.show_controls = true;
@@ -141,6 +167,13 @@ impl FtpLabApp {
         {
             self.toast = None;
             self.open_exercise(ex);
+            return;
+        }
+        if let Entry::File(p) = &target
+            && let Some((ex, doc)) = answer(p)
+        {
+            self.toast = None;
+            self.open_answer(ex, doc);
             return;
         }
         match target.load() {

@@ -196,6 +196,15 @@ fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
         if !matches!(a.kind, announce::Kind::Port | announce::Kind::Pasv) {
             continue;
         }
+        // A PORT the server refuses is never connected to: the question is whether it is
+        // accepted (it asked "which port will the server connect to?" of a PORT answered 500).
+        if a.kind.active()
+            && let Some((code, text)) = server_reply_after(trace, i)
+            && code >= 400
+        {
+            out.push(refused_port_question(i, &a, code, text));
+            continue;
+        }
         let who = if a.kind.active() {
             "the server"
         } else {
@@ -236,6 +245,50 @@ fn port_questions(trace: &Trace, out: &mut Vec<Question>) {
     }
 }
 
+/// The server's reply to the command received at event `i` (same host, same connection).
+fn server_reply_after(trace: &Trace, i: usize) -> Option<(u16, &str)> {
+    let e = &trace.events[i];
+    trace.events[i + 1..].iter().find_map(|x| match &x.kind {
+        EventKind::FtpReply {
+            code,
+            text,
+            sent: true,
+        } if x.node == e.node && x.conn == e.conn => Some((*code, text.as_str())),
+        _ => None,
+    })
+}
+
+/// "Will the server accept this PORT?" for a PORT it refuses.
+fn refused_port_question(at: usize, a: &announce::Announcement, code: u16, text: &str) -> Question {
+    let addr = a.ip.map_or_else(String::new, |ip| ip.to_string());
+    Question {
+        at,
+        text: format!(
+            "The PORT names {addr} port {}. Will the server accept it and connect there?",
+            a.port
+        ),
+        choices: vec![
+            format!("Yes: it connects to {addr} port {}", a.port),
+            format!("No: it refuses the PORT ({code}) and never connects"),
+        ],
+        answer: 1,
+        shows: Vec::new(),
+        explain: format!(
+            "It answers {code} {text}. The server guards against the FTP bounce attack (vsftpd \
+             and pyftpdlib both do by default): it accepts a PORT only for the address the control connection comes from, and only for a port \
+             from 1024 up. {}",
+            if a.port < 1024 {
+                format!("Port {} is below 1024.", a.port)
+            } else {
+                format!(
+                    "{addr} is not where the control connection comes from: behind a NAT without \
+                     an ALG, the PORT still carries the client's private address."
+                )
+            }
+        ),
+    }
+}
+
 /// What the wrong answer that looks most right gets wrong.
 fn misconception(active: bool) -> &'static str {
     if active {
@@ -249,6 +302,31 @@ fn misconception(active: bool) -> &'static str {
 mod tests {
     use super::*;
     use crate::gui::shipped_trace as trace;
+
+    /// Seen in a teacher's trial: behind a NAT without an ALG the class was asked "Which port
+    /// will the server connect to?" and told "it connects to the port the client named", but
+    /// the server refuses the PORT with 500 and never connects.
+    #[test]
+    fn a_refused_port_asks_whether_it_is_accepted_not_where_it_leads() {
+        let t = trace("nat-client-active-no-alg");
+        let qs = questions(&t, &[]);
+        assert!(
+            !qs.iter()
+                .any(|q| q.text.starts_with("Which port will the server"))
+        );
+        let q = qs
+            .iter()
+            .find(|q| q.text.contains("Will the server accept it"))
+            .expect("a question about the refused PORT");
+        assert!(q.choices[q.answer].starts_with("No: it refuses the PORT (500)"));
+        assert!(q.explain.contains("private address"), "{}", q.explain);
+        // Where the PORT is accepted, the port question stays.
+        let ok = questions(&trace("active-open"), &[]);
+        assert!(
+            ok.iter()
+                .any(|q| q.text.starts_with("Which port will the server"))
+        );
+    }
 
     #[test]
     fn the_drop_scenario_asks_what_the_client_firewall_does_with_the_data_syn() {

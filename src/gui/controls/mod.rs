@@ -26,6 +26,8 @@ pub struct ControlsState {
     editing: Option<(usize, usize)>,
     /// A rule being written, not in the firewall until "Add this rule".
     draft: Option<rules::Draft>,
+    /// The field left with Esc: what was typed in it is dropped.
+    escaped: Option<String>,
 }
 
 impl ControlsState {
@@ -80,21 +82,33 @@ fn field<T>(
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Option<T> {
     let mut out = None;
+    // An id of its own: a re-run that adds or removes a line above (a hit count, a "never
+    // matches") must not give the field a new id and take its focus away.
+    let id = egui::Id::unique(("field", key));
+    let typing = ui.memory(|m| m.has_focus(id));
+    // Not being typed in, and not holding a refused value: it shows what the lesson has (an
+    // undo, a redo or a new rule changed it; it kept showing the old value).
+    if !typing && !st.errors.contains_key(key) {
+        st.bufs.insert(key.to_owned(), current.clone());
+    }
     ui.horizontal_wrapped(|ui| {
         let l = ui.label(label);
-        let buf = st.bufs.entry(key.to_owned()).or_insert(current);
+        let buf = st.bufs.entry(key.to_owned()).or_insert(current.clone());
         let w = ui.available_width().clamp(80.0, 150.0);
         let r = ui
-            // An id of its own: a re-run that adds or removes a line above (a hit count, a
-            // "never matches") must not give the field a new id and take its focus away.
-            .add(
-                egui::TextEdit::singleline(buf)
-                    .id(egui::Id::unique(("field", key)))
-                    .desired_width(w),
-            )
+            .add(egui::TextEdit::singleline(buf).id(id).desired_width(w))
             .labelled_by(l.id);
         let enter = r.has_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if r.lost_focus() || enter {
+        // Esc leaves the field as the lesson has it: what was typed is dropped, not applied
+        // (the focus may be given up in this frame or the next: remembered until then).
+        if (r.has_focus() || r.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            st.escaped = Some(key.to_owned());
+        }
+        if st.escaped.as_deref() == Some(key) && !r.has_focus() {
+            st.escaped = None;
+            *buf = current.clone();
+            st.errors.remove(key);
+        } else if r.lost_focus() || enter {
             match parse(buf) {
                 Ok(v) => {
                     st.errors.remove(key);
@@ -175,52 +189,64 @@ fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
     // The folders are read once when the menu opens (not on every frame it is open), and
     // again the next time it opens.
     let cache = ui.make_persistent_id("lesson-library");
-    let menu = ui.menu_button("Choose a lesson ▾", |ui| {
-        ui.set_max_width(440.0);
-        let id = ui.make_persistent_id("lesson-search");
-        let mut query: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
-        ui.horizontal(|ui| {
-            let label = ui.label("Search lessons:");
-            ui.add(
-                egui::TextEdit::singleline(&mut query)
-                    .hint_text("passive, NAT, reject…")
-                    .desired_width(280.0),
-            )
-            .labelled_by(label.id);
-        });
-        ui.data_mut(|d| d.insert_temp(id, query.clone()));
-        let all: std::sync::Arc<Vec<Group>> =
-            ui.data_mut(|d| d.get_temp(cache)).unwrap_or_else(|| {
-                let all = std::sync::Arc::new((v.library)());
-                ui.data_mut(|d| d.insert_temp(cache, all.clone()));
-                all
-            });
-        let groups = super::files::search(&all, &query);
-        if groups.is_empty() {
-            ui.label(RichText::new("No lesson has all these words.").weak());
-        }
-        let height = (ui.ctx().content_rect().height() - 140.0).max(200.0);
-        egui::ScrollArea::vertical()
-            .id_salt("lesson-list")
-            .max_height(height)
-            .show(ui, |ui| {
-                for g in groups {
-                    ui.label(RichText::new(&g.name).strong());
-                    for it in g.items {
-                        let r = ui
-                            .selectable_label(false, RichText::new(&it.title))
-                            .on_hover_text(&it.line);
-                        ui.label(RichText::new(&it.line).weak());
-                        if r.clicked() {
-                            chosen = Some(it.entry.clone());
-                            ui.close();
-                        }
-                    }
-                    ui.separator();
+    // Clicks inside (the search box) keep it open; a lesson clicked closes it.
+    let config = egui::containers::menu::MenuConfig::new()
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+    let (_, menu) = egui::containers::menu::MenuButton::new("Choose a lesson ▾")
+        .config(config)
+        .ui(ui, |ui| {
+            ui.set_max_width(440.0);
+            let id = ui.make_persistent_id("lesson-search");
+            let mut query: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
+            let opened = ui.data(|d| d.get_temp::<std::sync::Arc<Vec<Group>>>(cache).is_none());
+            ui.horizontal(|ui| {
+                let label = ui.label("Search lessons:");
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut query)
+                            .hint_text("passive, NAT, reject…")
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label.id);
+                // Typing goes to the search at once (letters reached the shortcuts: P turned
+                // predict mode on).
+                if opened {
+                    r.request_focus();
                 }
             });
-    });
-    if menu.inner.is_none() {
+            ui.data_mut(|d| d.insert_temp(id, query.clone()));
+            let all: std::sync::Arc<Vec<Group>> =
+                ui.data_mut(|d| d.get_temp(cache)).unwrap_or_else(|| {
+                    let all = std::sync::Arc::new((v.library)());
+                    ui.data_mut(|d| d.insert_temp(cache, all.clone()));
+                    all
+                });
+            let groups = super::files::search(&all, &query);
+            if groups.is_empty() {
+                ui.label(RichText::new("No lesson has all these words.").weak());
+            }
+            let height = (ui.ctx().content_rect().height() - 140.0).max(200.0);
+            egui::ScrollArea::vertical()
+                .id_salt("lesson-list")
+                .max_height(height)
+                .show(ui, |ui| {
+                    for g in groups {
+                        ui.label(RichText::new(&g.name).strong());
+                        for it in g.items {
+                            let r = ui
+                                .selectable_label(false, RichText::new(&it.title))
+                                .on_hover_text(&it.line);
+                            ui.label(RichText::new(&it.line).weak());
+                            if r.clicked() {
+                                chosen = Some(it.entry.clone());
+                                ui.close();
+                            }
+                        }
+                        ui.separator();
+                    }
+                });
+        });
+    if menu.is_none() {
         ui.data_mut(|d| d.remove::<std::sync::Arc<Vec<Group>>>(cache));
     }
     chosen
