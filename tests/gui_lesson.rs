@@ -619,3 +619,25 @@ fn a_show_of_hands_is_tallied_beside_the_answer() {
     h.run();
     h.get_by_label_contains("Hands: 12 of 15 chose b (80 %)");
 }
+
+/// Found by a teacher's fresh eyes: at 1024×768, picking "handshake steps" widened the
+/// "Step by" box, the bottom bar wrapped onto two lines and the ladder jumped. The bar keeps
+/// its place whatever is picked.
+#[test]
+fn the_bottom_bar_does_not_move_when_the_step_changes() {
+    let mut h = harness_at(app("active-client-fw-drops"), (1024.0, 768.0));
+    let mut places = Vec::new();
+    for g in ftp_lab::gui::model::Granularity::ALL {
+        h.state_mut().playback.granularity = g;
+        h.run();
+        let speed = h.get_by_label("Speed").rect();
+        let start = h.get_by_label_contains("Start").rect();
+        places.push((g, speed.min, start.min));
+    }
+    assert!(
+        places
+            .windows(2)
+            .all(|w| w[0].1 == w[1].1 && w[0].2 == w[1].2),
+        "{places:?}"
+    );
+}

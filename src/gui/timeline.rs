@@ -76,20 +76,35 @@ fn steps(
 fn choices(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mut Vec<Rect>) {
     let mut g = pb.granularity;
     // The label first, as a sentence reads: "Step by [every event ▾]".
-    labelled_combo(ui, "Step by", "step_by", g.words(), rects, |ui| {
-        for x in Granularity::ALL {
-            ui.selectable_value(&mut g, x, x.words());
-        }
-    });
+    let steps: Vec<&str> = Granularity::ALL.iter().map(|x| x.words()).collect();
+    labelled_combo(
+        ui,
+        ("Step by", "step_by"),
+        (g.words(), &steps),
+        rects,
+        |ui| {
+            for x in Granularity::ALL {
+                ui.selectable_value(&mut g, x, x.words());
+            }
+        },
+    );
     if g != pb.granularity {
         cmds.push(Command::SetGranularity(g));
     }
     let mut speed = pb.speed;
-    labelled_combo(ui, "Speed", "speed", &speed_words(speed), rects, |ui| {
-        for i in 0..SPEEDS.len() {
-            ui.selectable_value(&mut speed, i, speed_words(i));
-        }
-    });
+    let speeds: Vec<String> = (0..SPEEDS.len()).map(speed_words).collect();
+    let speeds: Vec<&str> = speeds.iter().map(String::as_str).collect();
+    labelled_combo(
+        ui,
+        ("Speed", "speed"),
+        (&speed_words(speed), &speeds),
+        rects,
+        |ui| {
+            for i in 0..SPEEDS.len() {
+                ui.selectable_value(&mut speed, i, speed_words(i));
+            }
+        },
+    );
     if speed != pb.speed {
         cmds.push(Command::SetSpeed(speed));
     }
@@ -97,11 +112,13 @@ fn choices(ui: &mut egui::Ui, pb: &Playback, cmds: &mut Vec<Command>, rects: &mu
 
 /// A label and its combo box, kept on one row: where the bar has no room left for both, they
 /// go to the next row together (a bar that wraps never splits "Speed" from its choice).
+/// "Label [selected ▾]", as wide as its widest choice whatever is selected (picking
+/// "handshake steps" made the bar wrap at 1024 and the ladder jump). `(label, id)`,
+/// `(selected, every choice)`.
 fn labelled_combo(
     ui: &mut egui::Ui,
-    label: &str,
-    id: &str,
-    selected: &str,
+    (label, id): (&str, &str),
+    (selected, all): (&str, &[&str]),
     rects: &mut Vec<Rect>,
     menu: impl FnOnce(&mut egui::Ui),
 ) {
@@ -112,9 +129,15 @@ fn labelled_combo(
             .size()
             .x
     };
+    let widest = all
+        .iter()
+        .chain(std::iter::once(&selected))
+        .map(|t| text_w(t))
+        .fold(0.0, f32::max);
     let sp = ui.spacing();
+    let combo = widest + 2.0 * sp.button_padding.x + sp.icon_width + sp.icon_spacing;
     let need = text_w(label)
-        + text_w(selected)
+        + widest
         + 2.0 * sp.item_spacing.x
         + 2.0 * sp.button_padding.x
         + sp.icon_width
@@ -127,6 +150,7 @@ fn labelled_combo(
     rects.push(l.rect);
     let r = egui::ComboBox::from_id_salt(id)
         .selected_text(selected)
+        .width(combo)
         .show_ui(ui, menu);
     rects.push(r.response.labelled_by(l.id).rect);
 }
