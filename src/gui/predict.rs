@@ -83,35 +83,41 @@ fn choices(ui: &mut egui::Ui, st: &mut PredictState, q: &Question, pal: &Palette
     // Large enough to read from the back row.
     let size = ui.text_style_height(&egui::TextStyle::Heading);
     let counting = st.hands.iter().any(|h| *h > 0);
-    for (i, c) in q.choices.iter().enumerate() {
-        let text = format!("{}. {c}", letter(i));
-        ui.horizontal(|ui| {
-            if st.revealed {
-                let rt = if i == q.answer {
-                    RichText::new(format!("✔ {text}")).color(pal.ok).strong()
+    // A grid: the hands' boxes in one column whatever the choices' widths.
+    egui::Grid::new("predict-choices").show(ui, |ui| {
+        for (i, c) in q.choices.iter().enumerate() {
+            let text = format!("{}. {c}", letter(i));
+            {
+                if st.revealed {
+                    let rt = if i == q.answer {
+                        RichText::new(format!("✔ {text}")).color(pal.ok).strong()
+                    } else if st.wrong.contains(&i) {
+                        RichText::new(format!("✖ {text}")).color(pal.bad)
+                    } else {
+                        RichText::new(format!("   {text}"))
+                    };
+                    ui.label(rt.size(size));
                 } else if st.wrong.contains(&i) {
-                    RichText::new(format!("✖ {text}")).color(pal.bad)
-                } else {
-                    RichText::new(format!("   {text}"))
-                };
-                ui.label(rt.size(size));
-            } else if st.wrong.contains(&i) {
-                ui.label(RichText::new(format!("✖ {text}")).color(pal.bad).size(size));
-            } else if ui.button(RichText::new(text).size(size)).clicked() {
-                if q.check(i) {
-                    st.revealed = true;
-                    st.picked_right = true;
-                } else {
-                    st.wrong.push(i);
+                    ui.label(RichText::new(format!("✖ {text}")).color(pal.bad).size(size));
+                } else if ui.button(RichText::new(text).size(size)).clicked() {
+                    if q.check(i) {
+                        st.revealed = true;
+                        st.picked_right = true;
+                    } else {
+                        st.wrong.push(i);
+                    }
+                }
+                if counting || !st.revealed {
+                    ui.horizontal(|ui| {
+                        let label = ui.label(RichText::new("hands:").weak());
+                        ui.add(egui::DragValue::new(&mut st.hands[i]).range(0..=999))
+                            .labelled_by(label.id);
+                    });
                 }
             }
-            if counting || !st.revealed {
-                let label = ui.label(RichText::new("hands:").weak());
-                ui.add(egui::DragValue::new(&mut st.hands[i]).range(0..=999))
-                    .labelled_by(label.id);
-            }
-        });
-    }
+            ui.end_row();
+        }
+    });
 }
 
 /// Before the answer: what the last wrong pick means, and the teacher's "Show the answer".
