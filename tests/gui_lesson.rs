@@ -641,3 +641,25 @@ fn the_bottom_bar_does_not_move_when_the_step_changes() {
         "{places:?}"
     );
 }
+
+/// While playing, a quiet stretch that is skipped says so in the top bar (a jump from 7 s to
+/// 15 s looked like a glitch).
+#[test]
+fn a_skipped_quiet_stretch_is_said_while_playing() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.state_mut().playback.speed = ftp_lab::gui::model::SPEEDS.len() - 1;
+    h.key_press(egui::Key::Space);
+    h.run();
+    let mut said = None;
+    for _ in 0..3000 {
+        h.step();
+        said = texts(&h)
+            .into_iter()
+            .find(|t| t.contains("of silence skipped"));
+        if said.is_some() || !h.state().playback.playing {
+            break;
+        }
+    }
+    let said = said.expect("no skip was said while playing");
+    assert!(said.contains("⏩"), "{said}");
+}

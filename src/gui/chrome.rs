@@ -111,11 +111,14 @@ impl FtpLabApp {
             .on_hover_text(hover);
         } else {
             let t = Playback::event_time(trace, self.playback.cursor);
-            let txt = if self.playback.predict {
+            let mut txt = if self.playback.predict {
                 format!("t = {t:.3} s · predict mode")
             } else {
                 format!("t = {t:.3} s")
             };
+            if let Some(q) = self.playback.skipped.filter(|_| self.playback.playing) {
+                txt.push_str(&format!(" · ⏩ {q:.1} s of silence skipped"));
+            }
             ui.label(RichText::new(txt).strong());
         }
         ui.separator();

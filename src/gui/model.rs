@@ -317,6 +317,9 @@ pub struct Playback {
     pub asking: Option<usize>,
     /// The questions answered in this run.
     pub answered: std::collections::BTreeSet<usize>,
+    /// While playing: the last quiet stretch skipped (virtual seconds), said on screen so
+    /// that a jump from 7 s to 15 s is not taken for a glitch.
+    pub skipped: Option<f64>,
 }
 
 impl Default for Playback {
@@ -330,6 +333,7 @@ impl Default for Playback {
             predict: false,
             asking: None,
             answered: Default::default(),
+            skipped: None,
         }
     }
 }
@@ -439,6 +443,7 @@ impl Playback {
             // A question is open: it is answered first.
             return;
         }
+        self.skipped = None;
         match cmd {
             Command::TogglePlay => {
                 if !self.playing && self.cursor >= last {
@@ -541,12 +546,17 @@ impl Playback {
             if let Some(n) = next
                 && n > t
             {
+                // Under half a second is a pause, not a stretch worth a word.
+                if n - t >= 0.5 {
+                    self.skipped = Some(n - self.time);
+                }
                 t = n;
             }
         }
         if t >= end {
             t = end;
             self.playing = false;
+            self.skipped = None;
         }
         self.time = t;
         let now = Self::cursor_for_time(trace, t);
@@ -730,13 +740,27 @@ mod tests {
         let mut p = Playback::default();
         p.apply(&t, &l, Command::TogglePlay);
         let mut frames = 0;
+        let mut skips = Vec::new();
         while p.playing && frames < 100_000 {
             p.advance(&t, &j, &l, 1.0 / 60.0);
+            if let Some(q) = p.skipped
+                && skips.last() != Some(&q)
+            {
+                skips.push(q);
+            }
             frames += 1;
         }
         assert_eq!(p.cursor, t.events.len() - 1);
         // 60 s of virtual time at 1/50 speed would be 3000 s of frames without the skip.
         assert!(frames < 60 * 120, "{frames} frames");
+        // Each skip is said, with how long it was: the quiet between the SYN retries (about
+        // 1, 2, 4, 8, 16 s) and before the 60 s timeout.
+        assert!(skips.len() >= 5, "{skips:?}");
+        assert!(
+            skips.iter().all(|q| *q >= 0.5) && skips.iter().any(|q| *q > 10.0),
+            "{skips:?}"
+        );
+        assert_eq!(p.skipped, None, "said no more once the run ended");
     }
 
     fn first_dropped_syn(t: &Trace) -> usize {
