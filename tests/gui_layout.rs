@@ -482,6 +482,74 @@ fn predict_mode_does_not_paint_the_answer_to_the_port_question() {
     );
 }
 
+/// Predict mode at every port and firewall question of every shipped lesson, in every view
+/// (ladder, event list, plot; story, inspector): nothing painted names the port that is the
+/// answer (as an address's port, "port N" or "= N"), or the fate of a packet about to be
+/// dropped or rejected.
+#[test]
+fn predict_mode_paints_no_port_answer_in_any_view_of_any_lesson() {
+    use ftp_lab::gui::CentreTab;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    let mut asked = 0;
+    for f in files {
+        let mut h = harness(FtpLabApp::new(Some(&f)), (1280.0, 800.0));
+        h.key_press(egui::Key::P);
+        h.run();
+        for _ in 0..400 {
+            let Some(k) = h.state().playback.asking else {
+                let at = h.state().playback.cursor;
+                h.key_press(egui::Key::ArrowRight);
+                h.run_steps(3);
+                if h.state().playback.cursor == at && h.state().playback.asking.is_none() {
+                    break;
+                }
+                continue;
+            };
+            let q = h.state().run.lesson.questions[k].clone();
+            let a = q.choices[q.answer].clone();
+            // What would tell the answer: the port, or the fate of the packet asked about.
+            let tells: Vec<String> = if q.text.starts_with("Which port") {
+                vec![format!(":{a}"), format!("port {a}"), format!("= {a}")]
+            } else if q.text.starts_with("What will") && (a == "drop" || a == "reject") {
+                vec!["DROPPED".into(), "REJECTED".into(), "(stopped at".into()]
+            } else {
+                Vec::new()
+            };
+            if !tells.is_empty() {
+                asked += 1;
+                for centre in [CentreTab::Ladder, CentreTab::Events, CentreTab::Plot] {
+                    for right in [RightTab::Story, RightTab::Inspector] {
+                        h.state_mut().centre = centre;
+                        h.state_mut().right = right;
+                        h.run();
+                        let shown: Vec<String> = painted_text(&h)
+                            .into_iter()
+                            .map(|t| t.text)
+                            .filter(|t| tells.iter().any(|x| t.contains(x.as_str())))
+                            .collect();
+                        assert!(
+                            shown.is_empty(),
+                            "{f:?} {centre:?}/{right:?}: the answer {a} is on screen: {shown:?}"
+                        );
+                    }
+                }
+                h.state_mut().centre = CentreTab::Ladder;
+                h.state_mut().right = RightTab::Story;
+            }
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::Answered(k));
+            h.run_steps(3);
+        }
+    }
+    assert!(asked >= 15, "only {asked} questions checked");
+}
+
 /// Seen in a teacher's trial at 1024×768: the NAT box read "public 198.51.10…", the one
 /// address a NAT lesson is about.
 #[test]

@@ -37,11 +37,12 @@ fn who(trace: &Trace, a: std::net::SocketAddrV4) -> String {
         .map_or_else(|| a.ip().to_string(), |n| n.name.clone())
 }
 
-pub fn series(trace: &Trace) -> Series {
+/// The series of the events up to `last` (all of them: `usize::MAX`).
+pub fn series(trace: &Trace, last: usize) -> Series {
     // (connection, sent by the initiator) → the series and the running byte count.
     let mut bytes: BTreeMap<(ConnId, bool), (Named, u64)> = BTreeMap::new();
     let mut syns: BTreeMap<ConnId, Named> = BTreeMap::new();
-    for e in &trace.events {
+    for e in trace.events.iter().take(last.saturating_add(1)) {
         let EventKind::Packet { packet, fate } = &e.kind else {
             continue;
         };
@@ -130,15 +131,9 @@ fn legend(ui: &mut egui::Ui, trace: &Trace, s: &Series, pal: &Palette) {
 }
 
 pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> Option<Command> {
-    let mut s = series(trace);
-    if pb.predict {
-        // Predict mode: nothing after the cursor's time.
-        for v in s.bytes.iter_mut().chain(s.syns.iter_mut()) {
-            v.2.retain(|p| p[0] <= pb.time);
-        }
-        s.bytes.retain(|v| !v.2.is_empty());
-        s.syns.retain(|v| !v.2.is_empty());
-    }
+    // Predict mode: nothing after the cursor, not even at the same virtual time (the data
+    // SYN sent the instant the 227 is read named the answer's port in the legend).
+    let s = series(trace, if pb.predict { pb.cursor } else { usize::MAX });
     legend(ui, trace, &s, pal);
     let resp = Plot::new("time_sequence")
         .x_axis_label("virtual time (s)")
@@ -188,7 +183,7 @@ mod tests {
     #[test]
     fn syn_markers_show_the_back_off() {
         let t = crate::gui::shipped_trace("active-client-fw-drops");
-        let s = series(&t);
+        let s = series(&t, usize::MAX);
         let data = s.syns.iter().find(|x| x.1 == Some(Channel::Data)).unwrap();
         let first = data.2[0][0];
         let gaps: Vec<i64> = data
