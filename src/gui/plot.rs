@@ -13,20 +13,10 @@ use std::collections::BTreeMap;
 /// One named series: (name, channel, points).
 pub type Named = (String, Option<Channel>, Vec<[f64; 2]>);
 
-/// Bytes sent by the side that answered the connection are drawn dashed.
-fn answered(name: &str, trace: &Trace) -> bool {
-    trace.connections.iter().any(|c| {
-        name.ends_with(&format!(
-            "{} → {}",
-            who(trace, c.responder),
-            who(trace, c.initiator)
-        ))
-    })
-}
-
-/// Series of the plot: bytes over time, and SYN markers.
+/// Series of the plot: bytes over time (with whether the side that answered the connection
+/// sent them: drawn dashed, the other solid), and SYN markers.
 pub struct Series {
-    pub bytes: Vec<Named>,
+    pub bytes: Vec<(Named, bool)>,
     pub syns: Vec<Named>,
 }
 
@@ -41,6 +31,9 @@ fn who(trace: &Trace, a: std::net::SocketAddrV4) -> String {
 pub fn series(trace: &Trace, last: usize) -> Series {
     // (connection, sent by the initiator) → the series and the running byte count.
     let mut bytes: BTreeMap<(ConnId, bool), (Named, u64)> = BTreeMap::new();
+    // The flag comes with the series, not from its name (the name "client → server" of the
+    // control connection matched the answered side of an active data connection, and both
+    // byte series were drawn dashed).
     let mut syns: BTreeMap<ConnId, Named> = BTreeMap::new();
     for e in trace.events.iter().take(last.saturating_add(1)) {
         let EventKind::Packet { packet, fate } = &e.kind else {
@@ -94,14 +87,17 @@ pub fn series(trace: &Trace, last: usize) -> Series {
         }
     }
     Series {
-        bytes: bytes.into_values().map(|(s, _)| s).collect(),
+        bytes: bytes
+            .into_iter()
+            .map(|((_, fwd), (s, _))| (s, !fwd))
+            .collect(),
         syns: syns.into_values().collect(),
     }
 }
 
 /// The legend, drawn above the plot (inside it, it covered the data): one entry per series,
 /// wrapped, scrolling when there are many.
-fn legend(ui: &mut egui::Ui, trace: &Trace, s: &Series, pal: &Palette) {
+fn legend(ui: &mut egui::Ui, s: &Series, pal: &Palette) {
     let row = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     egui::ScrollArea::vertical()
         .id_salt("plot_legend")
@@ -109,23 +105,25 @@ fn legend(ui: &mut egui::Ui, trace: &Trace, s: &Series, pal: &Palette) {
         .auto_shrink([false, true])
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
-                for (name, ch, _) in &s.bytes {
-                    let mark = if answered(name, trace) {
-                        "╌╌"
-                    } else {
-                        "━━"
-                    };
-                    ui.label(egui::RichText::new(mark).color(pal.channel(*ch)).strong());
-                    ui.label(name);
+                // Each marker and its label in one piece of text that does not break, so
+                // that the legend wraps between entries, never between a marker and its label.
+                let entry = |ui: &mut egui::Ui, mark: &str, color: egui::Color32, name: &str| {
+                    let mut job = egui::text::LayoutJob::default();
+                    let font = egui::TextStyle::Body.resolve(ui.style());
+                    let fmt = |c: egui::Color32| egui::TextFormat::simple(font.clone(), c);
+                    job.append(mark, 0.0, fmt(color));
+                    job.append(name, 6.0, fmt(ui.visuals().text_color()));
+                    ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
                     ui.add_space(8.0);
+                };
+                for ((name, ch, _), answered) in &s.bytes {
+                    let mark = if *answered { "╌╌" } else { "━━" };
+                    entry(ui, mark, pal.channel(*ch), name);
                 }
                 for (name, ch, _) in &s.syns {
-                    ui.label(egui::RichText::new("◆").color(pal.channel(*ch)));
-                    ui.label(name);
-                    ui.add_space(8.0);
+                    entry(ui, "◆", pal.channel(*ch), name);
                 }
-                ui.label(egui::RichText::new("│").color(pal.bad).strong());
-                ui.label("cursor");
+                entry(ui, "│", pal.bad, "cursor");
             });
         });
 }
@@ -134,7 +132,7 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> O
     // Predict mode: nothing after the cursor, not even at the same virtual time (the data
     // SYN sent the instant the 227 is read named the answer's port in the legend).
     let s = series(trace, if pb.predict { pb.cursor } else { usize::MAX });
-    legend(ui, trace, &s, pal);
+    legend(ui, &s, pal);
     let resp = Plot::new("time_sequence")
         .x_axis_label("virtual time (s)")
         .y_axis_label("bytes sent")
@@ -142,8 +140,8 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> O
         .include_x(0.0)
         .allow_scroll(false)
         .show(ui, |pui| {
-            for (name, ch, pts) in s.bytes {
-                let style = if answered(&name, trace) {
+            for ((name, ch, pts), answered) in s.bytes {
+                let style = if answered {
                     egui_plot::LineStyle::dashed_loose()
                 } else {
                     egui_plot::LineStyle::Solid
@@ -179,6 +177,25 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seen in a teacher's trial: both control byte series were the same blue dashes (the
+    /// dashed look came from the series' name, and "client → server" also names the answered
+    /// side of an active data connection).
+    #[test]
+    fn the_two_sides_of_a_connection_are_drawn_differently() {
+        let t = crate::gui::shipped_trace("active-open");
+        let s = series(&t, usize::MAX);
+        let look = |name: &str| {
+            s.bytes
+                .iter()
+                .find(|((n, _, _), _)| n == name)
+                .map(|(_, answered)| *answered)
+        };
+        assert_eq!(look("control bytes client → server"), Some(false));
+        assert_eq!(look("control bytes server → client"), Some(true));
+        // The active data connection is opened by the server: its bytes are the opener's.
+        assert_eq!(look("data bytes server → client"), Some(false));
+    }
 
     #[test]
     fn syn_markers_show_the_back_off() {
