@@ -663,3 +663,32 @@ fn a_skipped_quiet_stretch_is_said_while_playing() {
     let said = said.expect("no skip was said while playing");
     assert!(said.contains("⏩"), "{said}");
 }
+
+/// Seen in a teacher's trial: two clients' sessions were interleaved in one terminal box.
+/// Each client has its own: side by side where they fit, else one at a time by name.
+#[test]
+fn two_clients_have_a_terminal_each_side_by_side() {
+    let mut h = harness_at(app("nat-two-clients-active-alg"), (1024.0, 768.0));
+    h.key_press(egui::Key::End);
+    h.run();
+    assert_eq!(h.get_all_by_label_contains("ftp> open").count(), 1);
+    h.get_by_label("bob's terminal").click();
+    h.run();
+    assert_eq!(h.get_all_by_label_contains("ftp> open").count(), 1);
+    assert_eq!(
+        h.get_by_label("bob's terminal").accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+    let mut h = harness_at(app("nat-two-clients-active-alg"), (1920.0, 1080.0));
+    h.key_press(egui::Key::End);
+    h.run();
+    let opens: Vec<egui::Rect> = h
+        .get_all_by_label_contains("ftp> open")
+        .map(|n| n.rect())
+        .collect();
+    assert_eq!(opens.len(), 2, "one 'ftp> open' per terminal");
+    assert!(
+        (opens[0].top() - opens[1].top()).abs() < 1.0 && opens[0].left() != opens[1].left(),
+        "not side by side: {opens:?}"
+    );
+}
