@@ -692,3 +692,17 @@ fn two_clients_have_a_terminal_each_side_by_side() {
         "not side by side: {opens:?}"
     );
 }
+
+/// "Next lesson ▸" in the top bar opens the next shipped lesson (the teacher went through the
+/// picker between every two lessons); an exercise has none.
+#[test]
+fn next_lesson_opens_the_next_one() {
+    let mut h = harness_at(app("active-client-fw-drops"), (1024.0, 768.0));
+    let before = h.state().doc.name.clone();
+    h.get_by_label("Next lesson ▸").click();
+    h.run();
+    let after = h.state().doc.name.clone();
+    assert_ne!(after, before);
+    let (next, _) = ftp_lab::gui::files::next_shipped(&before).unwrap();
+    assert_eq!(format!("{after}.ron"), next);
+}

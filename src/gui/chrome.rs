@@ -48,6 +48,7 @@ impl FtpLabApp {
                 self.queue.push(AppCommand::Ui(UiCommand::Predict));
             }
             self.view_menu(ui);
+            self.next_lesson(ui);
             self.zoom_slider(ui);
             if self.ink.pen {
                 ui.label(RichText::new("✏ pen on (D)").color(pal.bad).strong());
@@ -56,6 +57,25 @@ impl FtpLabApp {
                 self.top_bar_left(ui, pal);
             });
         });
+    }
+
+    /// "Next lesson ▸": the shipped lesson after this one, in the picker's order (a lesson,
+    /// not an exercise or a capture).
+    fn next_lesson(&mut self, ui: &mut egui::Ui) {
+        if self.exercise().is_some() || self.capture().is_some() {
+            return;
+        }
+        let Some((next, title)) = super::files::next_shipped(&self.doc.name) else {
+            return;
+        };
+        if ui
+            .button("Next lesson ▸")
+            .on_hover_text(format!("Open the next lesson: {title}"))
+            .clicked()
+        {
+            self.queue
+                .push(AppCommand::Open(super::builtin::Entry::Builtin(next)));
+        }
     }
 
     fn view_menu(&mut self, ui: &mut egui::Ui) {

@@ -104,6 +104,26 @@ fn shipped_group(name: &str) -> &'static str {
 
 const SHIPPED_GROUPS: [&str; 4] = ["Active mode", "Passive mode", "NAT", "Reject and ICMP"];
 
+/// The shipped lesson after `name` (a file stem) in the picker's order, and its title; `None`
+/// after the last, or for a lesson that is not a shipped one.
+pub fn next_shipped(name: &str) -> Option<(&'static str, String)> {
+    let mut order: Vec<&'static str> = Vec::new();
+    for g in SHIPPED_GROUPS {
+        order.extend(
+            SHIPPED
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| shipped_group(n) == g),
+        );
+    }
+    let file = format!("{name}.ron");
+    let at = order.iter().position(|n| *n == file)?;
+    let next = *order.get(at + 1)?;
+    let (_, text) = SHIPPED.iter().find(|(n, _)| *n == next)?;
+    let title = Scenario::parse(text, next).ok()?.title;
+    Some((next, title))
+}
+
 /// A folder shipped beside the program (`exercises`, `scenarios`): next to the executable or
 /// up to three folders above it (`target/release/ftp-lab` in the repository), else in the
 /// current folder. Found from the program's own location, so a teacher who starts it from
@@ -274,6 +294,22 @@ mod tests {
             .find(|g| g.name.starts_with("Exercises"))
             .unwrap();
         assert_eq!(ex.items.len(), 8);
+    }
+
+    #[test]
+    fn next_lesson_follows_the_pickers_order_to_the_last() {
+        let groups = library(&[], None);
+        let order: Vec<String> = groups
+            .iter()
+            .filter(|g| SHIPPED_GROUPS.contains(&g.name.as_str()))
+            .flat_map(|g| g.items.iter().map(|i| i.entry.name()))
+            .collect();
+        for w in order.windows(2) {
+            let (next, _) = next_shipped(&w[0]).unwrap();
+            assert_eq!(next.trim_end_matches(".ron"), w[1]);
+        }
+        assert_eq!(next_shipped(order.last().unwrap()), None);
+        assert_eq!(next_shipped("not-a-shipped-lesson"), None);
     }
 
     #[test]

@@ -241,7 +241,11 @@ fn step_stops(trace: &Trace) -> Vec<usize> {
             _ => false,
         };
         let new_step = e.step.is_some() && e.step != last && shown_moment(&e.kind);
-        if decisive || new_step {
+        if decisive && let EventKind::FtpReply { code, .. } = &e.kind {
+            // A failing reply: stop where the user's terminal shows it (the story said "the
+            // client reads the reply 425" while the terminal did not have it yet).
+            stops.push(shown_on_terminal(trace, i, *code).unwrap_or(i));
+        } else if decisive || new_step {
             stops.push(i);
         }
         if e.step.is_some() && shown_moment(&e.kind) {
@@ -249,6 +253,22 @@ fn step_stops(trace: &Trace) -> Vec<usize> {
         }
     }
     stops
+}
+
+/// The terminal line that shows the reply read at event `i`, if one follows closely.
+fn shown_on_terminal(trace: &Trace, i: usize, code: u16) -> Option<usize> {
+    let node = trace.events[i].node;
+    trace
+        .events
+        .iter()
+        .enumerate()
+        .skip(i + 1)
+        .take(8)
+        .find(|(_, e)| {
+            e.node == node
+                && matches!(e.kind, EventKind::Console { shown: crate::trace::Shown::Reply(c), .. } if c == code)
+        })
+        .map(|(j, _)| j)
 }
 
 /// An event a step can begin at: a line sent or read, or a packet.
@@ -693,6 +713,10 @@ mod tests {
             seen.push(match &e.kind {
                 EventKind::Packet { fate, .. } if is_stopped(fate) => "stopped".to_owned(),
                 EventKind::FtpReply { code, .. } if *code >= 400 => code.to_string(),
+                EventKind::Console {
+                    shown: crate::trace::Shown::Reply(code),
+                    ..
+                } if *code >= 400 => format!("terminal {code}"),
                 _ => e.step.map_or("-".to_owned(), |s| s.n.to_string()),
             });
         }
@@ -729,7 +753,12 @@ mod tests {
             6,
             "{seen:?}"
         );
-        assert_eq!(seen.last().map(String::as_str), Some("425"), "{seen:?}");
+        // The 425 is stopped at where the user's terminal shows it.
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some("terminal 425"),
+            "{seen:?}"
+        );
     }
 
     #[test]
