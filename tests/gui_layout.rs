@@ -572,3 +572,65 @@ fn the_nat_public_address_is_never_cut() {
         );
     }
 }
+
+/// A NAT rewrites what passes it: the ladder's arrow for the PORT an ALG rewrote shows the
+/// command as the client sent it before the NAT and as the server got it after (a teacher's
+/// trial: one label, the client's, on the whole arrow, so the ALG's work was invisible).
+#[test]
+fn the_ladder_shows_a_packet_before_and_after_the_nat() {
+    for (w, hgt) in [(1024.0, 768.0), (1920.0, 1080.0)] {
+        for presentation in [false, true] {
+            let mut h = harness(
+                FtpLabApp::new(Some(&scenario("nat-client-active-alg"))),
+                (w, hgt),
+            );
+            if presentation {
+                h.key_press(egui::Key::F);
+            }
+            // The cursor where the server reads the rewritten PORT.
+            let port = h
+                .state()
+                .trace()
+                .events
+                .iter()
+                .rposition(|e| match &e.kind {
+                    ftp_lab::trace::EventKind::Packet { packet, .. } => h.state().trace().packets
+                        [*packet]
+                        .ftp_text
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("PORT")),
+                    _ => false,
+                })
+                .unwrap();
+            h.state_mut()
+                .apply(ftp_lab::gui::model::Command::SeekEvent(port));
+            h.run();
+            // Only what the ladder painted: below its headers, between the side panels.
+            let p = &h.state().probe;
+            let top = p
+                .ladder_headers
+                .iter()
+                .map(|r| r.bottom())
+                .fold(0.0, f32::max);
+            let left = p.left.map_or(0.0, |r| r.right());
+            let (right, bottom) = (p.right.left(), p.bottom_bar.top());
+            let texts: Vec<String> = painted_text(&h)
+                .into_iter()
+                .filter(|t| {
+                    let c = t.shown.center();
+                    c.y > top && c.y < bottom && c.x > left && c.x < right
+                })
+                .map(|t| t.text)
+                .collect();
+            let ctx = format!("{w}x{hgt} presentation={presentation}");
+            assert!(
+                texts.iter().any(|t| t.starts_with("PORT 10,0,0,")),
+                "{ctx}: no PORT as sent: {texts:?}"
+            );
+            assert!(
+                texts.iter().any(|t| t.starts_with("PORT 198,51,100,")),
+                "{ctx}: no PORT as rewritten: {texts:?}"
+            );
+        }
+    }
+}

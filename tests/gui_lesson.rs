@@ -706,3 +706,55 @@ fn next_lesson_opens_the_next_one() {
     let (next, _) = ftp_lab::gui::files::next_shipped(&before).unwrap();
     assert_eq!(format!("{after}.ron"), next);
 }
+
+/// In presentation mode the question is also a banner above the diagram, which the back row
+/// reads while the teacher puts the question aside to look at the picture; "Answer ▸" brings
+/// it back. In the normal look the banner shows only while the question is aside.
+#[test]
+fn the_question_is_a_banner_and_can_be_put_aside_to_look_at_the_picture() {
+    for presentation in [false, true] {
+        let mut h = harness_at(app("active-client-fw-drops"), (1024.0, 768.0));
+        if presentation {
+            h.key_press(egui::Key::F);
+        }
+        h.key_press(egui::Key::P);
+        h.run();
+        assert!(step_to_question(&mut h, "Which port will the server connect to"));
+        h.run();
+        let banner = "Question: Which port will the server connect to";
+        assert_eq!(
+            h.query_by_label_contains(banner).is_some(),
+            presentation,
+            "presentation={presentation}"
+        );
+        // (In presentation mode the banner has the same button.)
+        h.get_all_by_label("Look at the picture").last().unwrap().click();
+        h.run();
+        h.get_by_label_contains(banner);
+        assert!(h.query_by_label("Show the answer").is_none());
+        h.get_by_label("Answer ▸").click();
+        h.run();
+        h.get_by_label("Show the answer");
+    }
+}
+
+/// Seen in a teacher's trial: "Unsaved changes" opened under the question's window, and
+/// both asked at once. The dialog is answered first; the question comes back after it.
+#[test]
+fn a_dialog_is_answered_before_the_question_comes_back() {
+    let mut h = harness_at(app("active-client-fw-drops"), (1280.0, 800.0));
+    h.get_by_label("Passive").click();
+    h.run();
+    h.key_press(egui::Key::P);
+    h.run();
+    assert!(step_to_question(&mut h, ""));
+    h.run();
+    h.get_by_label("Show the answer");
+    h.get_by_label("Next lesson ▸").click();
+    h.run();
+    h.get_by_label("Unsaved changes");
+    assert!(h.query_by_label("Show the answer").is_none());
+    h.get_by_label("Cancel").click();
+    h.run();
+    h.get_by_label("Show the answer");
+}

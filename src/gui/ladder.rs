@@ -3,11 +3,13 @@
 //! Columns keep a minimum width: with many nodes the diagram scrolls sideways rather than let
 //! the names run together. Arrows up to the cursor are solid, later ones faint (hidden in
 //! predict mode); the cursor's arrow is highlighted and kept in view. Only visible rows are
-//! drawn. Clicking an arrow moves the cursor to that packet's fate; right-click inspects it.
+//! drawn. A packet a NAT rewrote has its words before the NAT on one side of it and after
+//! on the other, with a dot where the NAT is. Clicking an arrow moves the cursor to that packet's fate; right-click inspects it.
 
 use super::Run;
 use super::model::{Command, End, Playback};
 use super::style::Palette;
+use crate::ids::{NodeId, PacketId};
 use eframe::egui::{self, Align2, Pos2, Rect, Sense, Stroke, Vec2};
 
 #[derive(Default)]
@@ -314,33 +316,83 @@ impl Row<'_> {
         (x0, x1)
     }
 
-    /// The packet's words above its arrow, kept inside the row; returns them. A password
-    /// is masked, as everywhere else.
+    /// Where a NAT on the way rewrote the packet, if the arrow reaches past it: the NAT's
+    /// node and the packet as it left it.
+    fn rewritten(&self, x1: f32) -> Option<(f32, PacketId)> {
+        let (j, x0) = (self.j, self.xs[self.j.from.index()]);
+        let hop = j.hops.iter().find(|h| h.packet != j.packet)?;
+        let xn = self.xs[hop.from.index()];
+        let between = (xn - x0) * (x1 - xn) > 0.0;
+        let trace = &self.run.trace;
+        let differs = trace.packets[hop.packet].summary() != trace.packets[j.packet].summary();
+        (between && differs && (!self.pb.predict || hop.event <= self.pb.cursor))
+            .then_some((xn, hop.packet))
+    }
+
+    /// The packet's words above its arrow, kept inside the row; returns them. Past a NAT
+    /// that rewrote it, the arrow has two labels, each above its own side of the NAT (a dot
+    /// on the arrow marks where). A password is masked, as everywhere else.
     fn label(&self, p: &egui::Painter, x0: f32, x1: f32) -> String {
+        let summary =
+            |id: PacketId| crate::ftp::command::masked(&self.run.trace.packets[id].summary());
+        let before = summary(self.j.packet);
+        let Some((xn, after_id)) = self.rewritten(x1) else {
+            self.one_label(p, &before, x0, x1, None);
+            return before;
+        };
+        let after = summary(after_id);
         let (r, pal) = (self.r, self.pal);
-        let text = crate::ftp::command::masked(&self.run.trace.packets[self.j.packet].summary());
+        let y = r.top() + r.height() * (0.62 + 0.24 * (xn - x0) / (x1 - x0));
+        p.circle_filled(Pos2::new(xn, y), pal.line + 2.0, pal.text);
+        // Each label may use its whole side of the row, up to the NAT's lifeline.
+        let (left, right) = if x0 < xn {
+            ((f32::MIN, xn), (xn, f32::MAX))
+        } else {
+            ((xn, f32::MAX), (f32::MIN, xn))
+        };
+        self.one_label(p, &before, x0, xn, Some(left));
+        self.one_label(p, &after, xn, x1, Some(right));
+        format!(
+            "{before}, rewritten by {} to {after}",
+            self.run.trace.node_name(self.node_at(xn))
+        )
+    }
+
+    /// The node whose lifeline is at `x`.
+    fn node_at(&self, x: f32) -> NodeId {
+        self.run
+            .graph
+            .order
+            .iter()
+            .copied()
+            .find(|n| (self.xs[n.index()] - x).abs() < 0.5)
+            .unwrap_or(self.j.from)
+    }
+
+    /// One label centred over `x0..x1`, kept within `span` (or the row) and the part of the
+    /// row on screen, shortened with "…" only when wider than that.
+    fn one_label(&self, p: &egui::Painter, text: &str, x0: f32, x1: f32, span: Option<(f32, f32)>) {
+        let (r, pal) = (self.r, self.pal);
         let mid = Pos2::new((x0 + x1) / 2.0, r.top() + 1.0);
         let font = egui::FontId::proportional(pal.small.max(pal.font - 1.0));
         // Kept inside the part of the row that is on screen (the diagram may scroll
-        // sideways), and shortened with "…" only when wider than all of it.
+        // sideways).
         let seen = r.intersect(p.clip_rect());
-        let min_x = seen.left().max(r.left() + GUTTER);
-        let room = (seen.right() - min_x).max(1.0);
-        let mut galley = p.layout_no_wrap(text.clone(), font.clone(), self.text_col());
+        let (lo, hi) = span.map_or((seen.left(), seen.right()), |(a, b)| (a + 2.0, b - 2.0));
+        let min_x = seen.left().max(r.left() + GUTTER).max(lo);
+        let max_x = seen.right().min(hi);
+        let room = (max_x - min_x).max(1.0);
+        let mut galley = p.layout_no_wrap(text.to_owned(), font.clone(), self.text_col());
         if galley.size().x > room {
-            let short = shorten(p, &text, font, room);
-            galley = p.layout_no_wrap(
-                short,
-                egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
-                self.text_col(),
-            );
+            let short = shorten(p, text, font.clone(), room);
+            galley = p.layout_no_wrap(short, font, self.text_col());
         }
         let mut lr = Align2::CENTER_TOP.anchor_size(mid, galley.size());
         if lr.left() < min_x {
             lr = lr.translate(Vec2::new(min_x - lr.left(), 0.0));
         }
-        if lr.right() > seen.right() {
-            lr = lr.translate(Vec2::new(seen.right() - lr.right(), 0.0));
+        if lr.right() > max_x {
+            lr = lr.translate(Vec2::new(max_x - lr.right(), 0.0));
         }
         let bg = if self.current {
             pal.highlight
@@ -349,7 +401,6 @@ impl Row<'_> {
         };
         p.rect_filled(lr, 2.0, bg);
         p.galley(lr.min, galley, self.text_col());
-        text
     }
 
     /// Its name for a screen reader, its hover, and what a click asks for.

@@ -529,7 +529,9 @@ impl FtpLabApp {
         if self.show_help {
             self.probe.help = help::show(&ctx, &mut self.show_help);
         }
+        // A dialog (unsaved changes, a name) is answered first: the question waits under it.
         if let Some(k) = self.playback.asking
+            && self.dialog.is_none()
             && let Some(q) = self.run.lesson.questions.get(k)
             && let Some(c) = predict::show(&ctx, &mut self.panels.predict, k, q, &pal)
         {

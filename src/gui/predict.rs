@@ -22,6 +22,8 @@ pub struct PredictState {
     picked_right: bool,
     /// Hands counted per choice (the teacher types them; none when nobody did).
     hands: Vec<u32>,
+    /// The teacher put the question aside to look at the picture: only the banner shows it.
+    pub tucked: bool,
 }
 
 impl PredictState {
@@ -52,6 +54,9 @@ pub fn show(
     pal: &Palette,
 ) -> Option<Command> {
     st.on(k, q.choices.len());
+    if st.tucked {
+        return None;
+    }
     let mut cmd = None;
     egui::Window::new("Predict")
         .collapsible(false)
@@ -145,13 +150,56 @@ fn asking(ui: &mut egui::Ui, st: &mut PredictState, pal: &Palette) {
             );
         }
     }
-    if ui
-        .button(RichText::new("Show the answer").size(size))
-        .on_hover_text("Reveal the right answer and why, without another try")
-        .clicked()
-    {
-        st.revealed = true;
-    }
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .button(RichText::new("Show the answer").size(size))
+            .on_hover_text("Reveal the right answer and why, without another try")
+            .clicked()
+        {
+            st.revealed = true;
+        }
+        if ui
+            .button(RichText::new("Look at the picture").size(size))
+            .on_hover_text(
+                "Put the question aside to look at the network and the diagram; the question \
+                 stays in a banner above the diagram",
+            )
+            .clicked()
+        {
+            st.tucked = true;
+        }
+    });
+}
+
+/// The question in a banner above the diagram: always in presentation mode (the back row
+/// reads it while the teacher moves the question aside), and whenever it is put aside, with a
+/// button that brings it back.
+pub fn banner(ui: &mut egui::Ui, st: &mut PredictState, k: usize, q: &Question, pal: &Palette) {
+    st.on(k, q.choices.len());
+    egui::Frame::new()
+        .fill(pal.highlight)
+        .inner_margin(egui::Margin::symmetric(8, 4))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                let label = if st.tucked {
+                    "Answer ▸"
+                } else {
+                    "Look at the picture"
+                };
+                if ui.button(RichText::new(label).strong()).clicked() {
+                    st.tucked = !st.tucked;
+                }
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("Question: {}", q.text))
+                            .strong()
+                            .color(pal.text),
+                    )
+                    .wrap(),
+                );
+            });
+        });
 }
 
 /// After the answer: right or not at the first try, why, the hands' tally, and Continue.

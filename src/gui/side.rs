@@ -176,6 +176,12 @@ impl FtpLabApp {
         };
         let mut cmds = network.ui(ui, &seen);
         self.probe.node_boxes = network.drawn.boxes;
+        if let Some(k) = self.playback.asking
+            && let Some(q) = self.run.lesson.questions.get(k)
+            && (self.looks.presentation || self.panels.predict.tucked)
+        {
+            super::predict::banner(ui, &mut self.panels.predict, k, q, pal);
+        }
         ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.centre, CentreTab::Ladder, "Ladder diagram");
             ui.selectable_value(&mut self.centre, CentreTab::Events, "Event list");
