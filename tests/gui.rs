@@ -119,7 +119,8 @@ fn predict_shots() {
         "predict mode asks what client-fw will do"
     );
     h.run();
-    h.get_by_label_contains("What will client-fw do");
+    // In the question's window and, in presentation mode, in the banner.
+    assert_eq!(h.get_all_by_label_contains("What will client-fw do").count(), 2);
     shot(&mut h, "predict-question");
     h.get_by_label("b. drop").click();
     h.run();

@@ -719,7 +719,10 @@ fn the_question_is_a_banner_and_can_be_put_aside_to_look_at_the_picture() {
         }
         h.key_press(egui::Key::P);
         h.run();
-        assert!(step_to_question(&mut h, "Which port will the server connect to"));
+        assert!(step_to_question(
+            &mut h,
+            "Which port will the server connect to"
+        ));
         h.run();
         let banner = "Question: Which port will the server connect to";
         assert_eq!(
@@ -728,7 +731,10 @@ fn the_question_is_a_banner_and_can_be_put_aside_to_look_at_the_picture() {
             "presentation={presentation}"
         );
         // (In presentation mode the banner has the same button.)
-        h.get_all_by_label("Look at the picture").last().unwrap().click();
+        h.get_all_by_label("Look at the picture")
+            .last()
+            .unwrap()
+            .click();
         h.run();
         h.get_by_label_contains(banner);
         assert!(h.query_by_label("Show the answer").is_none());

@@ -47,9 +47,20 @@ impl FtpLabApp {
             {
                 self.queue.push(AppCommand::Ui(UiCommand::Predict));
             }
+            if self.looks.presentation {
+                ui.toggle_value(&mut self.show_controls, "✏ Rules")
+                    .on_hover_text(
+                        "Edit the lesson and its firewall rules, in large print; the story \
+                         comes back when you close them",
+                    );
+            }
             self.view_menu(ui);
             self.next_lesson(ui);
-            self.zoom_slider(ui);
+            // Presentation mode zooms with the screen; its slider is in View ▾ (the top bar
+            // has no room for it on a 1024 projector).
+            if !self.looks.presentation {
+                self.zoom_slider(ui);
+            }
             if self.ink.pen {
                 ui.label(RichText::new("✏ pen on (D)").color(pal.bad).strong());
             }
@@ -84,6 +95,7 @@ impl FtpLabApp {
             if self.looks.presentation {
                 ui.checkbox(&mut self.ink.pen, "Pen (D): draw over the window")
                     .on_hover_text("C clears the ink. Shift+drag draws too.");
+                ui.horizontal(|ui| self.zoom_slider(ui));
             }
             if ui
                 .button("Reset layout")
@@ -139,7 +151,7 @@ impl FtpLabApp {
             if let Some(q) = self.playback.skipped.filter(|_| self.playback.playing) {
                 txt.push_str(&format!(" · ⏩ {q:.1} s of silence skipped"));
             }
-            ui.label(RichText::new(txt).strong());
+            ui.add(egui::Label::new(RichText::new(txt).strong()).truncate());
         }
         ui.separator();
         if self.capture().is_some() {

@@ -18,8 +18,10 @@ pub struct LadderState {
     followed: Option<usize>,
     /// Rows visible in the last frame.
     visible: std::ops::Range<usize>,
-    /// Row height of the last frame (it changes with presentation mode).
-    row_h: f32,
+    /// Row height and view height of the last frame (they change with the zoom).
+    geometry: (f32, f32),
+    /// Scrolls redone because the cursor's row was still out of view.
+    retries: u8,
     /// Where the column headers were drawn (for the layout checks).
     pub headers: Vec<Rect>,
 }
@@ -153,14 +155,18 @@ fn rows(
     let mut area = egui::ScrollArea::vertical()
         .id_salt("ladder")
         .auto_shrink([false, false]);
-    if current != st.followed || row_h != st.row_h {
-        st.row_h = row_h;
+    let mut scrolled = false;
+    // A change of zoom changes the rows' height and the view's: the cursor's row is found again.
+    let geometry = (row_h, ui.available_height().round());
+    if current != st.followed || geometry != st.geometry {
+        st.geometry = geometry;
         if let Some(c) = current
             && !(st.visible.start + 1..st.visible.end.saturating_sub(3)).contains(&c)
         {
             let span = st.visible.len().max(1);
             let top = c.saturating_sub(span / 3);
             area = area.vertical_scroll_offset(top as f32 * row_h);
+            scrolled = true;
         }
         st.followed = current;
     }
@@ -174,6 +180,16 @@ fn rows(
             }
         }
     });
+    // The scroll was worked out from the last frame's number of rows, which a change of zoom
+    // (presentation mode) makes wrong: if the cursor's row is still out of view, try again
+    // next frame, a few times at most (the user's own scrolling is never fought).
+    if scrolled && current.is_some_and(|c| !st.visible.contains(&c)) && st.retries < 3 {
+        st.retries += 1;
+        st.followed = None;
+        ui.ctx().request_repaint();
+    } else if !scrolled {
+        st.retries = 0;
+    }
     cmd
 }
 

@@ -473,8 +473,8 @@ impl FtpLabApp {
             // table handles those keys.
             ctx.options_mut(|o| o.zoom_with_keyboard = false);
         }
-        // The width in pixels does not change with the zoom (points × zoom), so this settles.
-        let px = ctx.content_rect().width() * ctx.zoom_factor();
+        // The size in pixels does not change with the zoom (points × zoom), so this settles.
+        let px = ctx.content_rect().size() * ctx.zoom_factor();
         let z = style::base_zoom(self.looks.presentation, px) * self.looks.zoom;
         let want = (self.looks.presentation, (z * 100.0).round() / 100.0);
         if self.looks.applied != Some(want) {
@@ -583,12 +583,23 @@ impl FtpLabApp {
         let layout_gen = self.looks.layout_gen;
         self.probe.left = None;
         if self.show_controls {
-            let r = egui::Panel::left(("controls", layout_gen))
+            let (range, default) = if self.looks.presentation {
+                ((0.28 * w).max(260.0)..=(0.4 * w).max(300.0), 0.34 * w)
+            } else {
+                ((0.18 * w).max(190.0)..=(0.3 * w).max(210.0), 0.26 * w)
+            };
+            let r = egui::Panel::left(("controls", layout_gen, self.looks.presentation))
                 .resizable(true)
-                .size_range((0.18 * w).max(190.0)..=(0.3 * w).max(210.0))
-                .default_size(0.26 * w)
+                .size_range(range)
+                .default_size(default)
                 .show(ui, |ui| self.controls_panel(ui, pal));
             self.probe.left = Some(r.response.rect);
+        }
+        // In presentation mode the rules take the story's place while the teacher edits (the
+        // centre keeps its width, so the back row's view does not shrink).
+        if self.looks.presentation && self.show_controls {
+            self.probe.right = Rect::NOTHING;
+            return;
         }
         let right = egui::Panel::right(("story", layout_gen))
             .resizable(true)

@@ -142,12 +142,13 @@ pub fn text_sizes(presentation: bool) -> [(TextStyle, f32); 5] {
     }
 }
 
-/// The zoom of a look for a window `width` pixels wide (before the teacher's own zoom):
-/// presentation mode magnifies by 1.35 at 1280 px and up, less on a narrower screen so the
-/// window still fits.
-pub fn base_zoom(presentation: bool, width: f32) -> f32 {
+/// The zoom of a look for a window `size` pixels large (before the teacher's own zoom):
+/// presentation mode magnifies with the screen, so that it always shows at least 950 × 570
+/// points (what a 1280 × 800 projector shows at 1.35): 1.35 there and on 1366 × 768, 1.75 on
+/// 1920 × 1080 (its smallest text 24 px), less on a smaller screen so the window still fits.
+pub fn base_zoom(presentation: bool, size: egui::Vec2) -> f32 {
     if presentation {
-        (width / 950.0).clamp(1.0, 1.35)
+        (size.x / 950.0).min(size.y / 570.0).clamp(1.0, 1.75)
     } else {
         1.0
     }
