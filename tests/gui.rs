@@ -120,7 +120,11 @@ fn predict_shots() {
     );
     h.run();
     // In the question's window and, in presentation mode, in the banner.
-    assert_eq!(h.get_all_by_label_contains("What will client-fw do").count(), 2);
+    assert_eq!(
+        h.get_all_by_label_contains("What will client-fw do")
+            .count(),
+        2
+    );
     shot(&mut h, "predict-question");
     h.get_by_label("b. drop").click();
     h.run();

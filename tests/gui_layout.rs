@@ -722,3 +722,29 @@ fn presentation_text_is_at_least_24_px_on_a_1920_screen() {
         assert!(small.is_empty(), "{ctx}: text under 24 px: {small:?}");
     }
 }
+
+/// Presentation mode shows the lesson's whole title, wrapped, above the picture (a teacher's
+/// trial: "Active mode: the client's firewal…" in the top bar, the rest cut).
+#[test]
+fn presentation_mode_shows_the_whole_title() {
+    let title = "Active mode: the client's firewall drops inbound connections";
+    for size in [(1024.0, 768.0), (1366.0, 768.0), (1920.0, 1080.0)] {
+        let mut h = harness(
+            FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+            size,
+        );
+        h.key_press(egui::Key::F);
+        h.run();
+        h.run();
+        let texts = painted_text(&h);
+        let t = texts
+            .iter()
+            .find(|t| t.text == title)
+            .unwrap_or_else(|| panic!("{size:?}: the title is not painted whole"));
+        assert!(
+            (t.full.width() - t.shown.width()).abs() < 1.0,
+            "{size:?}: title cut"
+        );
+        check_layout(&h, &format!("{size:?} presentation with the title"));
+    }
+}

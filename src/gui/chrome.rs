@@ -164,18 +164,27 @@ impl FtpLabApp {
             ui.label(RichText::new(tag.0).color(pal.data).strong())
                 .on_hover_text(tag.1);
         }
-        // A lesson's title tells its ending ("… drops inbound connections"): predict mode
-        // names only the set-up until the run has been played to its end.
+        // Presentation mode has the whole title above the picture.
+        if self.looks.presentation {
+            return;
+        }
+        let (title, hover) = self.title_words();
+        ui.add(egui::Label::new(RichText::new(&title).strong()).truncate())
+            .on_hover_text(hover.unwrap_or(title));
+    }
+
+    /// The lesson's title and its hover. A title tells the ending ("… drops inbound
+    /// connections"): predict mode names only the set-up until the run has been played to its
+    /// end.
+    pub(super) fn title_words(&self) -> (String, Option<String>) {
+        let at_end = self.playback.cursor + 1 >= self.run.trace.events.len();
         if self.playback.predict && !at_end {
-            ui.add(
-                egui::Label::new(RichText::new(super::setup_words(self.doc.scenario())).strong())
-                    .truncate(),
+            (
+                super::setup_words(self.doc.scenario()),
+                Some("Predict mode: the lesson's title shows at the end of the run".to_owned()),
             )
-            .on_hover_text("Predict mode: the lesson's title shows at the end of the run");
         } else {
-            let title = &self.doc.scenario().title;
-            ui.add(egui::Label::new(RichText::new(title).strong()).truncate())
-                .on_hover_text(title);
+            (self.doc.scenario().title.clone(), None)
         }
     }
 

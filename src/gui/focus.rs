@@ -33,6 +33,43 @@ pub fn take(frame: &eframe::Frame) -> Option<bool> {
     Some(true)
 }
 
+/// Whether an X window manager runs (one that follows the EWMH sets the root window's
+/// `_NET_SUPPORTING_WM_CHECK`). `None`: not X11, or the display cannot be asked.
+#[cfg(target_os = "linux")]
+pub fn window_manager(frame: &eframe::Frame) -> Option<bool> {
+    use raw_window_handle::{HasWindowHandle, RawWindowHandle};
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt};
+    if !matches!(
+        frame.window_handle().ok()?.as_raw(),
+        RawWindowHandle::Xlib(_) | RawWindowHandle::Xcb(_)
+    ) {
+        return None;
+    }
+    let (conn, screen) = x11rb::connect(None).ok()?;
+    let root = conn.setup().roots.get(screen)?.root;
+    let atom = conn
+        .intern_atom(true, b"_NET_SUPPORTING_WM_CHECK")
+        .ok()?
+        .reply()
+        .ok()?
+        .atom;
+    if atom == 0 {
+        return Some(false);
+    }
+    let reply = conn
+        .get_property(false, root, atom, AtomEnum::WINDOW, 0, 1)
+        .ok()?
+        .reply()
+        .ok()?;
+    Some(reply.value_len > 0)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn window_manager(_frame: &eframe::Frame) -> Option<bool> {
+    None
+}
+
 #[cfg(not(target_os = "linux"))]
 pub fn take(_frame: &eframe::Frame) -> Option<bool> {
     Some(true)

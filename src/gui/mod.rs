@@ -229,6 +229,8 @@ pub struct FtpLabApp {
     /// Frames drawn so far (the first few fit the window to the screen).
     frames: u32,
     x11_focus_tries: u32,
+    /// Whether a window manager runs (asked once, at the first frame; None: cannot tell).
+    window_manager: Option<Option<bool>>,
 }
 
 impl FtpLabApp {
@@ -269,6 +271,7 @@ impl FtpLabApp {
             fullscreen: (false, false),
             frames: 0,
             x11_focus_tries: 120,
+            window_manager: None,
         };
         let first = jobs::Job::simulate(app.doc.scenario(), jobs::Undo::Nothing, true);
         app.launch(first);
@@ -448,8 +451,16 @@ impl FtpLabApp {
             return;
         }
         let (monitor, inner) = ctx.input(|i| (i.viewport().monitor_size, i.viewport().inner_rect));
+        // With no window manager any gap is a black strip (1280 of 1366 was seen); where we
+        // cannot tell, only a window much smaller than the screen is grown (a window manager's
+        // panels and title bar take some of a maximised window).
+        let slack = match self.window_manager.flatten() {
+            Some(true) => return,
+            Some(false) => 1.0,
+            None => 0.9,
+        };
         if let (Some(m), Some(r)) = (monitor, inner)
-            && (r.width() < m.x * 0.9 || r.height() < m.y * 0.9)
+            && (r.width() < m.x * slack - 0.5 || r.height() < m.y * slack - 0.5)
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
             ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(m));
@@ -613,6 +624,9 @@ impl FtpLabApp {
 impl eframe::App for FtpLabApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if self.window_manager.is_none() {
+            self.window_manager = Some(focus::window_manager(frame));
+        }
         if self.x11_focus_tries > 0 {
             self.x11_focus_tries -= 1;
             if focus::take(frame).is_some() {

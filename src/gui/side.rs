@@ -165,8 +165,15 @@ impl FtpLabApp {
     }
 
     pub(super) fn centre_panel(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        // In presentation mode the whole title, wrapped, above the picture (the top bar has
+        // no room for it). The picture keeps its size: the diagram below gives up the room.
+        let avail = ui.available_height();
+        if self.looks.presentation && self.capture().is_none() {
+            let (title, _) = self.title_words();
+            ui.add(egui::Label::new(RichText::new(title).heading().strong()).wrap());
+        }
         let mut network = panel::Network {
-            height: self.network_height(ui.available_height(), pal),
+            height: self.network_height(avail, pal),
             ..Default::default()
         };
         let seen = Seen {
