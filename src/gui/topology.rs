@@ -149,11 +149,7 @@ pub fn show(
     painter.rect_filled(rect, 4.0, pal.background);
     painter.rect_stroke(rect, 4.0, Stroke::new(1.0, pal.guide), StrokeKind::Inside);
     let g = geometry(rect, run, pal);
-    draw_links(&painter, trace, &g, pal);
-    for (i, node) in trace.nodes.iter().enumerate() {
-        draw_node(&painter, node, g.rects[i], g.font, trace, pal);
-    }
-    let mut placed: Vec<Rect> = g.rects.clone();
+    draw_link_lines(&painter, trace, &g, pal);
     let canvas = Canvas {
         painter: &painter,
         rect,
@@ -162,17 +158,26 @@ pub fn show(
         g: &g,
         pal,
     };
-    let drawn_packets = draw_packets(&canvas, &mut placed);
-    draw_stopped(&canvas, &mut placed);
-    // The virtual clock, large, for the back of the room.
-    painter.text(
+    // A stopped packet's caption first: the links' delays keep off it.
+    let mut caption = Vec::new();
+    draw_stopped(&canvas, &mut caption);
+    let mut placed: Vec<Rect> = g.rects.clone();
+    placed.extend(link_labels(&painter, trace, &g, pal, &caption));
+    placed.extend(caption);
+    for (i, node) in trace.nodes.iter().enumerate() {
+        draw_node(&painter, node, g.rects[i], g.font, trace, pal);
+    }
+    // The virtual clock, large, for the back of the room; and the legend. Labels keep off
+    // both.
+    placed.push(painter.text(
         rect.left_top() + Vec2::new(10.0, 8.0),
         Align2::LEFT_TOP,
         format!("t = {:.3} s", pb.time),
         egui::FontId::monospace(pal.font + 5.0),
         pal.text,
-    );
-    legend(&painter, rect, pal);
+    ));
+    placed.extend(legend(&painter, rect, pal));
+    let drawn_packets = draw_packets(&canvas, &mut placed);
     let mut clicked = None;
     if resp.clicked()
         && let Some(at) = resp.interact_pointer_pos()
@@ -193,27 +198,49 @@ pub fn show(
     (clicked, Drawn { boxes: g.rects })
 }
 
-fn legend(painter: &egui::Painter, rect: Rect, pal: &Palette) {
+/// The legend at the top right; returns where its lines went.
+fn legend(painter: &egui::Painter, rect: Rect, pal: &Palette) -> Vec<Rect> {
     let lx = rect.right() - 8.0;
+    let mut out = Vec::new();
     for (k, (text, col)) in [("■ control", pal.control), ("■ data", pal.data)]
         .iter()
         .enumerate()
     {
-        painter.text(
+        out.push(painter.text(
             Pos2::new(lx, rect.top() + 8.0 + k as f32 * (pal.font + 3.0)),
             Align2::RIGHT_TOP,
             *text,
             egui::FontId::proportional(pal.small.max(pal.font - 1.0)),
             *col,
-        );
+        ));
     }
+    out
 }
 
-fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palette) {
+/// The links' lines.
+fn draw_link_lines(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palette) {
     for l in &trace.links {
         let (ra, rb) = (g.rects[l.a.index()], g.rects[l.b.index()]);
         let (a, b) = (edge(ra, rb.center()), edge(rb, ra.center()));
         painter.line_segment([a, b], Stroke::new(pal.line, pal.guide));
+    }
+}
+
+/// The links' delays: under the link (beside it when the link is steep), or under or beside
+/// both boxes where they stand too close for it (presentation mode on a small screen), never
+/// behind one. A delay that a stopped packet's caption (`avoid`) would cover is left out
+/// while the caption shows: the caption matters more at that moment. Returns where they went.
+fn link_labels(
+    painter: &egui::Painter,
+    trace: &Trace,
+    g: &Geometry,
+    pal: &Palette,
+    avoid: &[Rect],
+) -> Vec<Rect> {
+    let mut out = Vec::new();
+    for l in &trace.links {
+        let (ra, rb) = (g.rects[l.a.index()], g.rects[l.b.index()]);
+        let (a, b) = (edge(ra, rb.center()), edge(rb, ra.center()));
         let mid = a + (b - a) * 0.5;
         let text = format!("{} ms", l.delay_us as f64 / 1000.0);
         let galley = painter.layout_no_wrap(
@@ -223,9 +250,6 @@ fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palett
             pal.faint,
         );
         let size = galley.size();
-        // The delay under the link (beside it when the link is steep); where the boxes stand
-        // too close for it (presentation mode on a small screen), under or beside both boxes,
-        // never behind one.
         let pos = if (b.x - a.x).abs() >= (b.y - a.y).abs() {
             let y = if size.x + 4.0 > (b.x - a.x).abs() {
                 ra.bottom().max(rb.bottom()) + 2.0
@@ -241,8 +265,16 @@ fn draw_links(painter: &egui::Painter, trace: &Trace, g: &Geometry, pal: &Palett
             };
             Align2::LEFT_CENTER.anchor_size(Pos2::new(x, mid.y), size)
         };
-        painter.galley(pos.min, galley, pal.faint);
+        let tries = [pos];
+        if let Some(pos) = tries
+            .into_iter()
+            .find(|r| !avoid.iter().any(|c| c.intersects(*r)))
+        {
+            painter.galley(pos.min, galley, pal.faint);
+            out.push(pos);
+        }
     }
+    out
 }
 
 fn draw_node(
@@ -469,16 +501,20 @@ fn draw_packet(
     let font = egui::FontId::proportional(if current { pal.font + 1.0 } else { pal.font });
     let galley = painter.layout_no_wrap(text.to_owned(), font.clone(), col);
     let size = galley.size() + Vec2::splat(4.0);
-    // Above the packet, then higher, then below: the first place that covers nothing.
+    // Above the packet, then higher, then below; at each height centred on it, then moved
+    // sideways (off the clock, say): the first place that covers nothing.
     let tries = [-1.0f32, -2.2, -3.4, 1.2, 2.4];
+    let sideways = [0.0f32, 0.5, -0.5, 1.0, -1.0];
     let inner = bounds.shrink(4.0);
     let spot = tries.iter().find_map(|t| {
-        let c = Pos2::new(pos.x, pos.y + t * (size.y + 2.0));
-        let mut lr = Rect::from_center_size(c, size);
-        let dx = (inner.left() - lr.left()).max(0.0) + (inner.right() - lr.right()).min(0.0);
-        lr = lr.translate(Vec2::new(dx, 0.0));
-        let clear = inner.contains_rect(lr) && !placed.iter().any(|p| p.intersects(lr));
-        clear.then_some(lr)
+        sideways.iter().find_map(|s| {
+            let c = Pos2::new(pos.x + s * size.x, pos.y + t * (size.y + 2.0));
+            let mut lr = Rect::from_center_size(c, size);
+            let dx = (inner.left() - lr.left()).max(0.0) + (inner.right() - lr.right()).min(0.0);
+            lr = lr.translate(Vec2::new(dx, 0.0));
+            let clear = inner.contains_rect(lr) && !placed.iter().any(|p| p.intersects(lr));
+            clear.then_some(lr)
+        })
     });
     let Some(lr) = spot.or_else(|| {
         current.then(|| Rect::from_center_size(pos - Vec2::new(0.0, size.y + 2.0), size))
