@@ -1,5 +1,6 @@
-//! "Make a scenario from this capture": a lesson with the capture's addresses, ports, mode,
-//! commands and delays, and a firewall that does what the capture shows (drops the data SYN,
+//! "Make a scenario from this capture": a lesson with the capture's addresses, server ports,
+//! mode, kind of commands and delays (the description says what still differs: commands the
+//! lesson's client does not send, the client's own ports), and a firewall that does what the capture shows (drops the data SYN,
 //! or refuses it with a RST or the ICMP error seen) on the side the SYN was going to. The class
 //! can then edit its rules to fix it. Addresses a scenario cannot use (loopback, the same
 //! address on both ends) are replaced by the documentation addresses, and the description
@@ -258,7 +259,7 @@ fn description(trace: &Trace, file: &str, seen: &Seen, blocked: bool) -> String 
     if blocked {
         d.push_str(" The firewall here does what the capture shows; edit its rules to fix it.");
     } else if seen.failed {
-        d.push_str(" The capture's failure is not a firewall's: this lesson has its addresses, ports and mode, with open firewalls.");
+        d.push_str(" The capture's failure is not a firewall's: this lesson has its addresses, server ports and mode, with open firewalls.");
     }
     for n in &seen.notes {
         d.push(' ');
@@ -334,7 +335,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         users: Vec::new(),
         files,
     };
-    Scenario {
+    let mut lesson = Scenario {
         title: format!("From the capture {file}"),
         description: description(trace, file, &seen, block.is_some()),
         seed: 7,
@@ -357,7 +358,85 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         expect: expectation(trace, &seen, block.is_some()),
         questions: Vec::new(),
         exercise: None,
+    };
+    if let Ok(run) = crate::simulate(&lesson) {
+        for d in differences(trace, &run) {
+            lesson.description.push(' ');
+            lesson.description.push_str(&d);
+        }
     }
+    lesson
+}
+
+/// The commands a trace's client sent, by verb, in the order first sent.
+fn verbs(trace: &Trace) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &trace.events {
+        if let EventKind::FtpCommand { line, sent: true } = &e.kind {
+            let v = verb(line);
+            if !v.is_empty() && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// The client's end of each data connection, in order.
+fn client_data_ports(trace: &Trace) -> Vec<u16> {
+    trace
+        .connections
+        .iter()
+        .filter(|k| k.channel == Channel::Data)
+        .map(|k| match k.mode {
+            Some(Mode::Active) => k.responder.port(),
+            _ => k.initiator.port(),
+        })
+        .collect()
+}
+
+/// What the lesson's run does differently from the capture, in words: the commands one sends
+/// and the other does not (the lesson's client sends what its profile's client sends), and
+/// the client's own ports (its system picks them, here as in the capture).
+fn differences(capture: &Trace, lesson: &Trace) -> Vec<String> {
+    let (theirs, ours) = (verbs(capture), verbs(lesson));
+    let missing: Vec<&str> = theirs
+        .iter()
+        .filter(|v| !ours.contains(v))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = ours
+        .iter()
+        .filter(|v| !theirs.contains(v))
+        .map(String::as_str)
+        .collect();
+    let mut out = Vec::new();
+    if !missing.is_empty() {
+        out.push(format!(
+            "Not the same commands: the capture's client sent {} and this lesson's does not.",
+            missing.join(", ")
+        ));
+    }
+    if !extra.is_empty() {
+        out.push(format!(
+            "This lesson's client sends {}, which the capture's did not.",
+            extra.join(", ")
+        ));
+    }
+    let (a, b) = (client_data_ports(capture), client_data_ports(lesson));
+    if !a.is_empty() && a != b {
+        let words = |p: &[u16]| p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+        out.push(format!(
+            "The client's own data ports are its system's choice: {} in the capture, {} here.",
+            words(&a),
+            if b.is_empty() {
+                "none".to_owned()
+            } else {
+                words(&b)
+            }
+        ));
+    }
+    out
 }
 
 /// The capture's one-way delays to the client's and the server's side, in milliseconds (at
@@ -376,4 +455,53 @@ fn delays_ms(trace: &Trace) -> (f64, f64) {
         ((us as f64 / 1000.0).round()).clamp(1.0, 1000.0)
     };
     (side(NodeKind::Client), side(NodeKind::Server))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seen in a teacher's trial: a lesson made from a capture said it had "the same ports"
+    /// and commands, and used other ports and no PWD or TYPE, LIST for NLST. Made from every
+    /// real capture: each command the capture's client sent that the lesson's run does not
+    /// send is named in the description, and so are the client's ports when they differ.
+    #[test]
+    fn a_lesson_from_a_capture_says_what_differs() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        let mut named = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if !path
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng")
+            {
+                continue;
+            }
+            let Ok(x) = crate::capture::explain_file(&path, |_| {}) else {
+                continue;
+            };
+            if x.trace
+                .connections
+                .iter()
+                .all(|k| k.channel != Channel::Control)
+            {
+                continue;
+            }
+            let lesson = from_trace(&x.trace, "cap.pcap");
+            let run = crate::simulate(&lesson).unwrap();
+            let d = &lesson.description;
+            assert!(!d.contains("same ports"), "{path:?}: {d}");
+            for v in verbs(&x.trace) {
+                if !verbs(&run).contains(&v) {
+                    assert!(d.contains(&v), "{path:?}: {v} not named in: {d}");
+                    named += 1;
+                }
+            }
+            let ports = client_data_ports(&x.trace);
+            if !ports.is_empty() && ports != client_data_ports(&run) {
+                assert!(d.contains(&ports[0].to_string()), "{path:?}: {d}");
+            }
+        }
+        assert!(named >= 3, "only {named} differing commands seen");
+    }
 }

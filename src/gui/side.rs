@@ -71,7 +71,7 @@ impl FtpLabApp {
                 ui.separator();
                 if ui
                     .button("Make a scenario from this capture")
-                    .on_hover_text("A lesson with the same addresses, ports, mode and delays, and a firewall that does what the capture shows; then edit its rules to fix it")
+                    .on_hover_text("A lesson with the capture's addresses, server ports, mode and delays, and a firewall that does what the capture shows (its description says what still differs); then edit its rules to fix it")
                     .clicked()
                 {
                     cmds.push(AppCommand::ScenarioFromCapture);
