@@ -817,3 +817,70 @@ fn nothing_in_the_network_picture_covers_anything_else() {
         }
     }
 }
+
+/// The widgets added for the classroom, at 1024×768, 1366×768 and 1920×1080 in both looks,
+/// judged from what egui painted: the lesson picker open, the draft rule editor open (in
+/// presentation mode through "✏ Rules"), and two clients' terminals. Nothing cut, the bars'
+/// words apart, the node boxes whole, every widget on the screen.
+#[test]
+fn the_picker_the_draft_rule_and_the_terminals_fit_every_size_in_both_looks() {
+    for size in [(1024.0, 768.0), (1366.0, 768.0), (1920.0, 1080.0)] {
+        for presentation in [false, true] {
+            let ctx = format!("{size:?} presentation={presentation}");
+            let start = |name: &str| {
+                let mut h = harness(FtpLabApp::new(Some(&scenario(name))), size);
+                if presentation {
+                    h.key_press(egui::Key::F);
+                    h.run();
+                    h.get_by_label("✏ Rules").click();
+                    h.run();
+                }
+                h
+            };
+            // The picker, open.
+            let mut h = start("active-client-fw-drops");
+            h.get_by_label("Choose a lesson ▾").click();
+            h.run();
+            h.run();
+            let search = h.get_all_by_label("Search lessons:").last().unwrap().rect();
+            assert!(inside(h.state().probe.screen, search), "{ctx}: {search:?}");
+            check_painted(&h, &format!("{ctx} picker"));
+            // The draft rule editor, open.
+            let mut h = start("active-client-fw-drops");
+            h.get_by_label_contains("2. [drop] drop inbound new")
+                .scroll_to_me();
+            h.run();
+            h.get_by_label_contains("2. [drop] drop inbound new")
+                .click();
+            h.run();
+            h.get_by_label("+ Add rule above rule 2").scroll_to_me();
+            h.run();
+            h.get_by_label("+ Add rule above rule 2").click();
+            h.run();
+            assert!(h.query_by_label("Add this rule").is_some(), "{ctx}: no draft");
+            h.get_by_label("Add this rule").scroll_to_me();
+            h.run();
+            h.run();
+            let add = h.get_by_label("Add this rule").rect();
+            let left = h.state().probe.left.unwrap();
+            assert!(
+                inside(left, add),
+                "{ctx}: 'Add this rule' {add:?} outside {left:?}"
+            );
+            check_painted(&h, &format!("{ctx} draft rule"));
+            // Two clients' terminals (the story is shown in presentation mode without rules).
+            let mut h = harness(
+                FtpLabApp::new(Some(&scenario("nat-two-clients-active-alg"))),
+                size,
+            );
+            if presentation {
+                h.key_press(egui::Key::F);
+                h.run();
+            }
+            h.key_press(egui::Key::End);
+            h.run();
+            h.run();
+            check_layout(&h, &format!("{ctx} terminals"));
+        }
+    }
+}
