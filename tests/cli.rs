@@ -40,14 +40,17 @@ fn the_drop_case_shows_each_syn_retransmission_at_its_virtual_time() {
         .lines()
         .filter(|l| l.contains("203.0.113.10:20 →") && l.contains("SYN") && l.contains("DROPPED"))
         .collect();
-    assert_eq!(syn_lines.len(), 6, "{out}");
+    assert_eq!(syn_lines.len(), 10, "{out}");
     let times: Vec<&str> = syn_lines
         .iter()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(
         times,
-        ["0.242s", "1.242s", "3.242s", "7.242s", "15.242s", "31.242s"]
+        [
+            "0.242s", "1.242s", "2.242s", "3.242s", "4.242s", "5.242s", "7.242s", "11.242s",
+            "19.242s", "35.242s"
+        ]
     );
     assert!(out.contains("rule 2 'drop inbound new'"));
     assert!(out.contains("425 Failed to establish connection."));

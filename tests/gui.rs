@@ -402,7 +402,7 @@ fn dropped_only_filter_lists_exactly_the_dropped_packets() {
     h.get_by_label("Dropped or rejected only").click();
     h.run();
     let dropped = dropped_events(h.state());
-    assert_eq!(dropped.len(), 6);
+    assert_eq!(dropped.len(), 10);
     h.get_by_label(&format!("{} of {total} events shown", dropped.len()));
     // Every row on screen is one of them: each names the drop and its rule.
     let rows = h.query_all_by_label_contains("(DROPPED)").count();

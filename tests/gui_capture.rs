@@ -44,7 +44,7 @@ fn a_captured_failure_opens_explains_and_becomes_a_lesson() {
         })
         .map(|j| j.last_event)
         .collect();
-    assert_eq!(stopped.len(), 6);
+    assert_eq!(stopped.len(), 10);
     // On screen: with the cursor on the last retry, its arrow says where it stopped.
     h.state_mut()
         .apply(ftp_lab::gui::model::Command::SeekEvent(stopped[5]));
@@ -70,7 +70,7 @@ fn a_captured_failure_opens_explains_and_becomes_a_lesson() {
     h.run();
     let diagnosis = h.state().trace().outcome.diagnosis.clone();
     assert!(
-        diagnosis.contains("sent 6 times") && diagnosis.contains("never answered"),
+        diagnosis.contains("sent 10 times") && diagnosis.contains("never answered"),
         "{diagnosis}"
     );
     let captured = h.state().trace().clone();

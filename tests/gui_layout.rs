@@ -857,7 +857,10 @@ fn the_picker_the_draft_rule_and_the_terminals_fit_every_size_in_both_looks() {
             h.run();
             h.get_by_label("+ Add rule above rule 2").click();
             h.run();
-            assert!(h.query_by_label("Add this rule").is_some(), "{ctx}: no draft");
+            assert!(
+                h.query_by_label("Add this rule").is_some(),
+                "{ctx}: no draft"
+            );
             h.get_by_label("Add this rule").scroll_to_me();
             h.run();
             h.run();

@@ -315,7 +315,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         mode: seen.mode,
         commands: seen.commands(),
         data_ports: (32768, 60999),
-        connect_timeout_s: 127,
+        connect_timeout_s: 131,
         server_address: None,
         start_ms: 0,
         actions,

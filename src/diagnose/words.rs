@@ -15,7 +15,7 @@ use crate::trace::{Blocker, Connection, Mechanism, NodeKind, Trace, Vantage};
 pub type Found = (String, Mechanism, Option<Blocker>);
 
 /// Seconds from the transfer's start to its failure below which a missing SYN was refused
-/// (a RST or ICMP comes within a round trip; a drop makes the sender wait 30–127 s).
+/// (a RST or ICMP comes within a round trip; a drop makes the sender wait 30–131 s).
 const AT_ONCE_S: f64 = 5.0;
 
 /// Why the action failed: the first mechanism found, in the order a teacher would check.
@@ -142,7 +142,7 @@ fn stopped(f: &Facts) -> Option<Found> {
     Some((words, mechanism, Some(blocker)))
 }
 
-/// " Its SYN was never answered: the server retried it 5 times (after 1, 3, …) and gave up …"
+/// " Its SYN was never answered: the server retried it 9 times (after 1, 2, 3, …) and gave up …"
 fn syn_retries(f: &Facts, p: crate::ids::PacketId, who: &str) -> String {
     let Some(conn) = f.conn_of(p) else {
         return String::new();

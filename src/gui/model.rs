@@ -662,7 +662,7 @@ mod tests {
             .iter()
             .filter(|x| matches!(x.end, End::Dropped(_)))
             .collect();
-        assert_eq!(dropped.len(), 6);
+        assert_eq!(dropped.len(), 10);
         let fw = t.nodes.iter().position(|n| n.name == "client-fw").unwrap();
         assert!(
             dropped
@@ -750,7 +750,7 @@ mod tests {
         assert_eq!(&seen[..4], ["1", "2", "3", "stopped"], "{seen:?}");
         assert_eq!(
             seen.iter().filter(|s| *s == "stopped").count(),
-            6,
+            10,
             "{seen:?}"
         );
         // The 425 is stopped at where the user's terminal shows it.

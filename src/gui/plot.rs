@@ -1,6 +1,6 @@
 //! Time–sequence plot (egui_plot): for each connection, the bytes each side has sent over
 //! virtual time, and every SYN attempt as a marker, so the back-off of a blocked data
-//! connection (1, 3, 7, 15, 31 s…) is visible at a glance. The cursor time is a vertical line.
+//! connection (1, 2, 3, 4, 5, 7, 11, 19 s…) is visible at a glance. The cursor time is a vertical line.
 
 use super::model::{Command, Playback};
 use super::style::Palette;
@@ -208,6 +208,6 @@ mod tests {
             .iter()
             .map(|p| (p[0] - first).round() as i64)
             .collect();
-        assert_eq!(gaps, [0, 1, 3, 7, 15, 31]);
+        assert_eq!(gaps, [0, 1, 2, 3, 4, 5, 7, 11, 19, 35]);
     }
 }

@@ -14,6 +14,7 @@
 
 mod device;
 mod glue;
+pub mod profile;
 mod table;
 
 use crate::ftp::server::DataFailure;
@@ -230,8 +231,17 @@ impl EndHost {
             self.started = true;
             self.start(now);
         }
+        let mut timed_out = false;
         for owner in self.timers.pop_due(now) {
             self.app_timeout(owner, now);
+            timed_out = true;
+        }
+        // What the application does about its timeout (give up a connect) happens before the
+        // sockets' own timers at the same instant: Linux gives up at the 11th SYN timeout
+        // without sending a 12th SYN.
+        if timed_out {
+            self.run_app(now, out);
+            self.flush();
         }
         self.table.due(now);
         for _ in 0..100_000 {

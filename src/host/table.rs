@@ -102,6 +102,8 @@ pub struct Table {
     pub dirty: BTreeSet<usize>,
     /// Sockets with bytes to hand to smoltcp, or a close to do.
     pub to_flush: BTreeSet<usize>,
+    /// The system whose TCP the host behaves like.
+    pub tcp: super::profile::TcpProfile,
 }
 
 impl Table {
@@ -228,6 +230,7 @@ impl Table {
         port: u16,
     ) -> Result<usize, String> {
         let mut s = Table::new_socket(role);
+        s.set_syn_linear_timeouts(self.tcp.behaviour().syn_linear_timeouts);
         s.connect(iface.context(), to, port)
             .map_err(|e| e.to_string())?;
         let slot = self.add(s, role, owner);

@@ -13,4 +13,4 @@ mod record;
 mod routes;
 mod world;
 
-pub use world::{TCP_PROFILE, run, run_until, simulate};
+pub use world::{run, run_until, simulate, tcp_profile};

@@ -24,9 +24,16 @@ use crate::trace::{
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// The SYN back-off the hosts show (smoltcp's: RFC 6298, initial RTO 1 s, doubling).
-pub const TCP_PROFILE: &str = "smoltcp TCP: classic RFC 6298 back-off, SYN retries at 1, 3, 7, 15, 31, 63 s \
-     (like Linux with tcp_syn_linear_timeouts=0); the application's timeout ends the attempt";
+/// The TCP the hosts show, in words: smoltcp with the SYN back-off of the system in
+/// `host::profile` (Linux >= 6.5).
+pub fn tcp_profile() -> String {
+    let b = crate::host::profile::TcpProfile::default().behaviour();
+    format!(
+        "smoltcp TCP with Linux 6.5+'s SYN back-off (tcp_syn_linear_timeouts={}): SYNs at {}; \
+         the application's timeout ends the attempt",
+        b.syn_linear_timeouts, b.syn_times
+    )
+}
 
 /// After the clients' last action, keep running this long so closing handshakes show.
 const LINGER: Duration = Duration::from_secs(2);
@@ -109,7 +116,7 @@ pub fn run_until(net: &Network, stop: &std::sync::atomic::AtomicBool) -> Option<
         source: Source::Simulated,
         title: net.title.clone(),
         seed: net.seed,
-        tcp_profile: TCP_PROFILE.to_owned(),
+        tcp_profile: tcp_profile(),
         nodes: infos,
         links,
         packets: w.rec.packets,

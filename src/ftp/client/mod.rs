@@ -56,7 +56,7 @@ pub struct ClientConfig {
     pub data_ports: (u16, u16),
     /// Control connection connect timeout.
     pub connect_timeout: Duration,
-    /// Passive data connection connect timeout (Linux gives up a SYN after about 127 s).
+    /// Passive data connection connect timeout (Linux >= 6.5 gives up a SYN after 131 s).
     pub data_connect_timeout: Duration,
     /// How long to wait for any expected reply.
     pub reply_timeout: Duration,
@@ -70,8 +70,8 @@ impl ClientConfig {
             mode: Mode::Active,
             commands: DataCommands::Classic,
             data_ports: (32768, 60999),
-            connect_timeout: Duration::from_secs(127),
-            data_connect_timeout: Duration::from_secs(127),
+            connect_timeout: Duration::from_secs(131),
+            data_connect_timeout: Duration::from_secs(131),
             reply_timeout: Duration::from_secs(300),
         }
     }
@@ -941,8 +941,8 @@ mod tests {
         drain(&mut c);
         c.control_bytes(b"227 =203,0,113,10,39,19\r\n", Time::ZERO);
         drain(&mut c);
-        assert_eq!(c.poll_timeout(), Some(Time::from_secs(127)));
-        c.handle_timeout(Time::from_secs(127));
+        assert_eq!(c.poll_timeout(), Some(Time::from_secs(131)));
+        c.handle_timeout(Time::from_secs(131));
         let a = drain(&mut c);
         assert!(a.iter().any(|x| matches!(
             x,
@@ -1060,7 +1060,7 @@ mod tests {
                 .any(|x| matches!(x, ClientAction::Console(_, l) if l.starts_with("421"))),
             "not read while connecting: {a:?}"
         );
-        c.handle_timeout(Time::from_secs(127));
+        c.handle_timeout(Time::from_secs(131));
         let a = drain(&mut c);
         let lines: Vec<&String> = a
             .iter()

@@ -589,7 +589,7 @@ mod tests {
     fn hits_count_only_up_to_the_cursor() {
         let t = crate::gui::shipped_trace("active-client-fw-drops");
         let (all, _) = hits_until(&t, "client-fw", 2, t.events.len());
-        assert_eq!(all[1], 6, "six dropped SYNs in the whole run");
+        assert_eq!(all[1], 10, "ten dropped SYNs in the whole run");
         let (none, _) = hits_until(&t, "client-fw", 2, 0);
         assert_eq!(none, [0, 0]);
     }
