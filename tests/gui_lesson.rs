@@ -764,3 +764,69 @@ fn a_dialog_is_answered_before_the_question_comes_back() {
     h.run();
     h.get_by_label("Show the answer");
 }
+
+/// Found by a teacher's fresh eyes: in predict mode, one step before "What will client-fw do
+/// with this SYN?", the inspector of the SYN just sent already said "client-fw (inbound):
+/// DROP". In predict mode it shows only the decisions taken so far.
+#[test]
+fn predict_mode_inspector_shows_no_decision_before_it_is_taken() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.key_press(egui::Key::P);
+    h.run();
+    h.state_mut().right = RightTab::Inspector;
+    assert!(step_to_question(&mut h, "Which port will the server connect to"));
+    let k = h.state().playback.asking.unwrap();
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::Answered(k));
+    h.run();
+    // Forward until the server's data SYN is at the cursor, before client-fw decides.
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+        if h.state().playback.asking.is_some() {
+            break;
+        }
+        let shown = texts(&h);
+        if shown.iter().any(|t| t.starts_with("SYN 203.0.113.10:20")) {
+            seen.push(shown);
+        }
+    }
+    assert!(!seen.is_empty(), "the SYN was never inspected before the question");
+    for shown in &seen {
+        assert!(
+            !shown.iter().any(|t| t.contains("(inbound): DROP")),
+            "the drop is told before it happens: {shown:?}"
+        );
+    }
+    // Out of predict mode the whole journey's decisions are there.
+    let c = h.state().playback.cursor;
+    h.key_press(egui::Key::P);
+    h.run();
+    h.state_mut().right = RightTab::Inspector;
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::SeekEvent(c.saturating_sub(1)));
+    h.run();
+    let shown = texts(&h);
+    assert!(shown.iter().any(|t| t.contains("(inbound): DROP")), "{shown:?}");
+}
+
+/// Found by a teacher's fresh eyes: in predict mode the time slider's knob stood at 64 % of
+/// the run after three steps of nat-client-active-no-alg, so a quick failure showed before
+/// the question. In predict mode the slider ends at the cursor.
+#[test]
+fn predict_mode_slider_does_not_tell_how_long_the_run_is() {
+    let mut h = harness(app("nat-client-active-no-alg"));
+    h.key_press(egui::Key::P);
+    h.run();
+    for _ in 0..3 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run();
+    }
+    let end = ftp_lab::gui::model::Playback::end_time(h.state().trace());
+    let now = h.state().playback.time;
+    assert!(now < end);
+    let slider = h.get_by_label("Virtual time");
+    let max = slider.accesskit_node().max_numeric_value().unwrap();
+    assert!((max - now).abs() < 0.01, "slider ends at {max} at t = {now} of {end}");
+}

@@ -36,7 +36,7 @@ pub fn show(
         .id_salt("inspector")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            cmd = packet_view(ui, st, trace, ev, pb.cursor, pal);
+            cmd = packet_view(ui, st, trace, ev, pb, pal);
         });
     cmd
 }
@@ -47,9 +47,10 @@ fn packet_view(
     st: &mut InspectorState,
     trace: &Trace,
     ev: usize,
-    cursor: usize,
+    pb: &Playback,
     pal: &Palette,
 ) -> Option<Command> {
+    let cursor = pb.cursor;
     let e = &trace.events[ev];
     let EventKind::Packet { packet, .. } = &e.kind else {
         return None;
@@ -63,7 +64,9 @@ fn packet_view(
             cmd = Some(Command::SeekEvent(r.other_event));
         }
     }
-    firewall_decisions(ui, trace, *packet, pal);
+    // Predict mode: only the decisions taken so far (the firewall ahead has not decided yet).
+    let upto = if pb.predict { cursor } else { usize::MAX };
+    firewall_decisions(ui, trace, *packet, upto, pal);
     if let Some((line, meaning)) = ftp_words(p) {
         ui.separator();
         ui.label(RichText::new("FTP").strong());
@@ -141,14 +144,19 @@ fn links(ui: &mut egui::Ui, trace: &Trace, ev: usize) -> Option<Command> {
     cmd
 }
 
-/// Every middlebox's decision on the packet: the rule, the tracking state, why.
+/// Every middlebox's decision on the packet up to event `upto`: the rule, the tracking state,
+/// why.
 fn firewall_decisions(
     ui: &mut egui::Ui,
     trace: &Trace,
     packet: crate::ids::PacketId,
+    upto: usize,
     pal: &Palette,
 ) {
-    let decided = decisions(trace, packet);
+    let decided: Vec<_> = decisions(trace, packet)
+        .into_iter()
+        .filter(|(i, _)| *i <= upto)
+        .collect();
     if decided.is_empty() {
         return;
     }

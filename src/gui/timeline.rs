@@ -163,7 +163,13 @@ fn scrubber(
     rects: &mut Vec<Rect>,
 ) {
     let n = trace.events.len();
-    let end = Playback::end_time(trace).max(0.001);
+    // In predict mode the slider ends at the cursor: where its knob stood on the whole run's
+    // length told how long the run goes on (a quick failure, a 60 s wait).
+    let end = if pb.predict {
+        pb.time.max(0.001)
+    } else {
+        Playback::end_time(trace).max(0.001)
+    };
     // Predict mode does not tell how long the run goes on (a long wait gives the ending away).
     let label = if pb.predict {
         format!("event {}   t = {:.3} s", (pb.cursor + 1).min(n), pb.time)
@@ -173,7 +179,7 @@ fn scrubber(
             (pb.cursor + 1).min(n),
             n,
             pb.time,
-            end
+            Playback::end_time(trace)
         )
     };
     let mut t = pb.time;
