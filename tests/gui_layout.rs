@@ -887,3 +887,85 @@ fn the_picker_the_draft_rule_and_the_terminals_fit_every_size_in_both_looks() {
         }
     }
 }
+
+/// Found by a teacher's fresh eyes: at the end of the run in presentation mode the story's
+/// conclusion stopped mid-sentence ("…the server retried it 5 times (after 1, 3, 7, 15, 31 s)
+/// and") above the terminal, and the terminal's newest line was half hidden. Both are whole.
+#[test]
+fn at_the_end_the_conclusion_and_the_last_terminal_line_are_whole() {
+    for size in [(1366.0, 768.0), (1920.0, 1080.0), (1024.0, 768.0)] {
+        let mut h = harness(
+            FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+            size,
+        );
+        h.key_press(egui::Key::F);
+        h.run();
+        h.key_press(egui::Key::End);
+        h.run();
+        h.run();
+        let texts = painted_text(&h);
+        let whole = |what: &str| {
+            let t = texts
+                .iter()
+                .find(|t| t.text.contains(what))
+                .unwrap_or_else(|| panic!("{size:?}: '{what}' not painted"));
+            assert!(
+                (t.full.height() - t.shown.height()).abs() < 1.0,
+                "{size:?}: '{}' cut ({:?} shown of {:?})",
+                t.text,
+                t.shown,
+                t.full
+            );
+        };
+        whole("gave up 60.022 s after the first");
+        whole("221 Goodbye.");
+    }
+}
+
+/// Found by a teacher's fresh eyes: in presentation mode the ladder's times ran into the
+/// steps' badges ("15.242③"). Each time keeps clear of its row's badge, in both looks.
+#[test]
+fn the_ladder_times_keep_clear_of_the_step_badges() {
+    for size in [(1024.0, 768.0), (1920.0, 1080.0)] {
+        for presentation in [false, true] {
+            let mut h = harness(
+                FtpLabApp::new(Some(&scenario("active-client-fw-drops"))),
+                size,
+            );
+            if presentation {
+                h.key_press(egui::Key::F);
+                h.run();
+            }
+            h.key_press(egui::Key::End);
+            h.run();
+            h.run();
+            let texts = painted_text(&h);
+            let is_time = |s: &str| {
+                s.split_once('.').is_some_and(|(a, b)| {
+                    b.len() == 3 && (a.to_owned() + b).chars().all(|c| c.is_ascii_digit())
+                })
+            };
+            let mut pairs = 0;
+            for t in texts.iter().filter(|t| is_time(&t.text)) {
+                for b in texts.iter().filter(|b| {
+                    ["1", "2", "3", "4"].contains(&b.text.as_str())
+                        && (b.shown.center().y - t.shown.center().y).abs() < 4.0
+                        && b.shown.left() > t.shown.left()
+                }) {
+                    pairs += 1;
+                    let gap = b.shown.left() - t.shown.right();
+                    assert!(
+                        gap >= 8.0,
+                        "{size:?} presentation={presentation}: '{}' and badge '{}' {gap} px apart",
+                        t.text,
+                        b.text
+                    );
+                }
+            }
+            assert!(
+                pairs > 0,
+                "{size:?} presentation={presentation}: no badge seen"
+            );
+        }
+    }
+}

@@ -774,7 +774,10 @@ fn predict_mode_inspector_shows_no_decision_before_it_is_taken() {
     h.key_press(egui::Key::P);
     h.run();
     h.state_mut().right = RightTab::Inspector;
-    assert!(step_to_question(&mut h, "Which port will the server connect to"));
+    assert!(step_to_question(
+        &mut h,
+        "Which port will the server connect to"
+    ));
     let k = h.state().playback.asking.unwrap();
     h.state_mut()
         .apply(ftp_lab::gui::model::Command::Answered(k));
@@ -792,7 +795,10 @@ fn predict_mode_inspector_shows_no_decision_before_it_is_taken() {
             seen.push(shown);
         }
     }
-    assert!(!seen.is_empty(), "the SYN was never inspected before the question");
+    assert!(
+        !seen.is_empty(),
+        "the SYN was never inspected before the question"
+    );
     for shown in &seen {
         assert!(
             !shown.iter().any(|t| t.contains("(inbound): DROP")),
@@ -808,7 +814,10 @@ fn predict_mode_inspector_shows_no_decision_before_it_is_taken() {
         .apply(ftp_lab::gui::model::Command::SeekEvent(c.saturating_sub(1)));
     h.run();
     let shown = texts(&h);
-    assert!(shown.iter().any(|t| t.contains("(inbound): DROP")), "{shown:?}");
+    assert!(
+        shown.iter().any(|t| t.contains("(inbound): DROP")),
+        "{shown:?}"
+    );
 }
 
 /// Found by a teacher's fresh eyes: in predict mode the time slider's knob stood at 64 % of
@@ -828,5 +837,8 @@ fn predict_mode_slider_does_not_tell_how_long_the_run_is() {
     assert!(now < end);
     let slider = h.get_by_label("Virtual time");
     let max = slider.accesskit_node().max_numeric_value().unwrap();
-    assert!((max - now).abs() < 0.01, "slider ends at {max} at t = {now} of {end}");
+    assert!(
+        (max - now).abs() < 0.01,
+        "slider ends at {max} at t = {now} of {end}"
+    );
 }

@@ -26,15 +26,19 @@ pub struct LadderState {
     pub headers: Vec<Rect>,
 }
 
-const GUTTER: f32 = 78.0;
+/// The left margin: the time and the step's badge, side by side whatever the look (in
+/// presentation mode a fixed 78 points put "31.242" against its badge).
+fn gutter(pal: &Palette) -> f32 {
+    pal.small * 4.2 + pal.font * 1.2 + 14.0
+}
 /// The most a column asks for before the diagram scrolls sideways.
 pub const MIN_COLUMN: f32 = 92.0;
 
 /// The x of each node's lifeline within `r`.
-fn columns(r: Rect, run: &Run) -> Vec<f32> {
+fn columns(r: Rect, run: &Run, gutter: f32) -> Vec<f32> {
     let n = run.graph.order.len().max(1);
-    let left = r.left() + GUTTER;
-    let w = (r.width() - GUTTER) / n as f32;
+    let left = r.left() + gutter;
+    let w = (r.width() - gutter) / n as f32;
     let mut xs = vec![0.0; run.trace.nodes.len()];
     for (k, node) in run.graph.order.iter().enumerate() {
         xs[node.index()] = left + w * (k as f32 + 0.5);
@@ -67,7 +71,7 @@ pub fn show(
         })
         .fold(0.0f32, f32::max);
     let min_column = (widest + 14.0).clamp(56.0, MIN_COLUMN);
-    let width = ui.available_width().max(GUTTER + n * min_column);
+    let width = ui.available_width().max(gutter(pal) + n * min_column);
     let mut cmd = None;
     egui::ScrollArea::horizontal()
         .id_salt("ladder_h")
@@ -83,7 +87,7 @@ pub fn show(
 fn header(ui: &mut egui::Ui, st: &mut LadderState, run: &Run, pal: &Palette, width: f32) {
     let row_h = pal.font + 13.0;
     let (hr, _) = ui.allocate_exact_size(Vec2::new(width, row_h), Sense::hover());
-    let xs = columns(hr, run);
+    let xs = columns(hr, run, gutter(pal));
     let painter = ui.painter_at(hr);
     painter.text(
         Pos2::new(hr.left() + 4.0, hr.center().y),
@@ -92,7 +96,7 @@ fn header(ui: &mut egui::Ui, st: &mut LadderState, run: &Run, pal: &Palette, wid
         egui::FontId::proportional(pal.small),
         pal.faint,
     );
-    let col_w = (hr.width() - GUTTER) / n_cols(run);
+    let col_w = (hr.width() - gutter(pal)) / n_cols(run);
     st.headers.clear();
     for node in &run.graph.order {
         let name = &run.trace.node_name(*node);
@@ -231,7 +235,7 @@ fn row(
         ji,
         j,
         r,
-        xs: columns(r, run),
+        xs: columns(r, run, gutter(pal)),
         current: Some(ji) == current,
         past: j.first_event <= pb.cursor,
         ended,
@@ -276,7 +280,7 @@ impl Row<'_> {
             self.text_col(),
         );
         if let Some(s) = self.j.step {
-            let c = Pos2::new(r.left() + GUTTER - 14.0, r.center().y);
+            let c = Pos2::new(r.left() + gutter(pal) - pal.font * 0.6 - 4.0, r.center().y);
             p.circle_filled(c, pal.font * 0.6, pal.channel(self.j.channel));
             p.text(
                 c,
@@ -395,7 +399,7 @@ impl Row<'_> {
         // sideways).
         let seen = r.intersect(p.clip_rect());
         let (lo, hi) = span.map_or((seen.left(), seen.right()), |(a, b)| (a + 2.0, b - 2.0));
-        let min_x = seen.left().max(r.left() + GUTTER).max(lo);
+        let min_x = seen.left().max(r.left() + gutter(pal)).max(lo);
         let max_x = seen.right().min(hi);
         let room = (max_x - min_x).max(1.0);
         let mut galley = p.layout_no_wrap(text.to_owned(), font.clone(), self.text_col());

@@ -126,9 +126,13 @@ impl FtpLabApp {
         let cmds = match self.right {
             RightTab::Story => {
                 let h = ui.available_height();
+                // At the end of the run the story holds the conclusion: it gets the room
+                // (in presentation mode it was cut mid-sentence above the terminal).
+                let at_end = self.playback.cursor + 1 >= self.run.trace.events.len();
+                let share = if at_end { 0.72 } else { 0.55 };
                 let mut cmds = egui::ScrollArea::vertical()
                     .id_salt("story")
-                    .max_height(h * 0.55)
+                    .max_height(h * share)
                     .auto_shrink([false, true])
                     .show(ui, |ui| panel::Narration.ui(ui, &seen))
                     .inner;

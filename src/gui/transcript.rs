@@ -64,6 +64,15 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
 
 /// One terminal's box: its lines, commands in blue, failing replies in red.
 fn terminal(ui: &mut egui::Ui, id: &str, lines: &[(Shown, &str)], pal: &Palette) {
+    // A new line that wraps is taller than egui guessed in the frame it appears, and the box
+    // stuck to the bottom of the old height (the last line half hidden until something else
+    // repainted): one more frame when the lines change.
+    let key = ui.make_persistent_id((id, "lines"));
+    let before: Option<usize> = ui.data_mut(|d| d.get_temp(key));
+    if before != Some(lines.len()) {
+        ui.data_mut(|d| d.insert_temp(key, lines.len()));
+        ui.ctx().request_repaint();
+    }
     egui::Frame::new()
         .fill(egui::Color32::from_gray(24))
         .inner_margin(6.0)
