@@ -533,6 +533,13 @@ fn save_as_writes_the_edited_scenario_and_clears_the_unsaved_mark() {
         "{}",
         back.description
     );
+    // Its title too (found by a teacher's fresh eyes: a fixed lesson kept "… drops inbound
+    // connections").
+    assert!(
+        back.title.ends_with("(edited: the transfer works)"),
+        "{}",
+        back.title
+    );
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
         .arg("run")
         .arg(&target)

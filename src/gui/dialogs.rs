@@ -199,6 +199,14 @@ fn clean_name(name: &str) -> String {
         .to_owned()
 }
 
+/// What "Save as" adds to an edited lesson's title.
+const EDITED_TITLE: &str = " (edited: ";
+
+/// The title without what an earlier save added.
+fn own_title(title: &str) -> &str {
+    title.find(EDITED_TITLE).map_or(title, |k| &title[..k])
+}
+
 /// The description without what an earlier save added (the student, the edit).
 fn own_words(description: &str) -> &str {
     let end = [EDITED, ANSWER]
@@ -226,6 +234,9 @@ fn as_saved(doc: &Document, student: Option<&str>) -> (crate::Scenario, &'static
             s.expect = crate::expectation_of(t);
             if edited {
                 let end = if t.outcome.success { "works" } else { "fails" };
+                // A fixed lesson kept its title ("… drops inbound connections") and told
+                // the wrong ending first.
+                s.title = format!("{}{EDITED_TITLE}the transfer {end})", own_title(&s.title));
                 description.push_str(&format!(
                     "\n\n{EDITED} in this copy the transfer {end}: {}",
                     t.outcome.diagnosis

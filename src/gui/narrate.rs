@@ -354,7 +354,8 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
         let line = masked(t.lines().next().unwrap_or(""));
         let server = trace.host_at(*p.src.ip()).map(|n| n.kind) == Some(NodeKind::Server);
         return if server {
-            format!("Reply {line}: the server answers on the control connection.")
+            // "Reply 230 Login successful.: …" read as a typo: the reply is quoted instead.
+            format!("Reply \u{201c}{line}\u{201d}: the server answers on the control connection.")
         } else {
             format!("Command {line}: {sender} sends it on the control connection.")
         };
