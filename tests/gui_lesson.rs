@@ -842,3 +842,26 @@ fn predict_mode_slider_does_not_tell_how_long_the_run_is() {
         "slider ends at {max} at t = {now} of {end}"
     );
 }
+
+/// Found by a teacher's fresh eyes: the picker's search kept the last words, so what was
+/// typed after reopening was added to them ("ALGmismatch" found nothing). Each opening
+/// starts a new search.
+#[test]
+fn the_picker_starts_a_new_search_each_time_it_opens() {
+    let mut h = harness_at(app("active-client-fw-drops"), (1024.0, 768.0));
+    let search = "Search lessons:";
+    h.get_by_label("Choose a lesson ▾").click();
+    h.run();
+    h.get_by_label(search).type_text("ALG");
+    h.run();
+    assert_eq!(h.get_by_label(search).value().as_deref(), Some("ALG"));
+    // A click outside closes it.
+    h.get_by_label("FTP Lab").click();
+    h.run();
+    assert!(h.query_by_label(search).is_none(), "the picker stayed open");
+    h.get_by_label("Choose a lesson ▾").click();
+    h.run();
+    h.run();
+    let v = h.get_by_label(search).value().unwrap_or_default();
+    assert!(v.is_empty(), "the old search is still there: {v:?}");
+}

@@ -53,6 +53,11 @@ pub fn show(
     q: &Question,
     pal: &Palette,
 ) -> Option<Command> {
+    // A window sizes itself from its first frame: its last words and the hands' boxes were
+    // cut until something else repainted (found by a teacher's fresh eyes). One more frame.
+    if st.question != Some(k) {
+        ctx.request_repaint();
+    }
     st.on(k, q.choices.len());
     if st.tucked {
         return None;

@@ -199,6 +199,11 @@ fn lesson_menu(ui: &mut egui::Ui, v: &View) -> Option<Entry> {
             let id = ui.make_persistent_id("lesson-search");
             let mut query: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
             let opened = ui.data(|d| d.get_temp::<std::sync::Arc<Vec<Group>>>(cache).is_none());
+            // Each opening starts a new search (the old words stayed, and typing added to
+            // them: "ALGmismatch" found nothing).
+            if opened {
+                query.clear();
+            }
             ui.horizontal(|ui| {
                 let label = ui.label("Search lessons:");
                 let r = ui
