@@ -226,3 +226,26 @@ fn predict_mode_keeps_the_checklist_marks_for_the_end() {
     h.run();
     h.get_by_label_contains("checks pass");
 }
+
+/// Found by a teacher's fresh eyes: in predict mode an exercise's task still said how the
+/// run ends ("'ls' fails with 425"). It waits for the end of the run, as the title does.
+#[test]
+fn predict_mode_holds_the_exercise_task_until_the_end() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ex_path = root.join("exercises/01-active-through-the-client-firewall.ron");
+    let mut h = common::ui::harness_at(FtpLabApp::new(Some(&ex_path)), (1280.0, 800.0));
+    let task = h.state().exercise().unwrap().ex.task.clone();
+    let start: String = task.chars().take(30).collect();
+    assert!(texts(&h).iter().any(|t| t.starts_with(&start)));
+    h.key_press(eframe::egui::Key::P);
+    h.run();
+    assert!(
+        !texts(&h).iter().any(|t| t.starts_with(&start)),
+        "the task shows in predict mode"
+    );
+    assert!(
+        texts(&h)
+            .iter()
+            .any(|t| t.starts_with("Predict mode: the task shows at the end"))
+    );
+}

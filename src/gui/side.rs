@@ -256,7 +256,16 @@ fn exercise_section(
         });
         // The task next, then the hints, then the checklist: a small screen shows what to do
         // first (the task used to start below the checklist, out of view at 1024×768).
-        ui.label(&x.ex.task);
+        // In predict mode the task waits for the end of the run, as the title does: it says
+        // how the run ends ("'ls' fails with 425"; found by a teacher's fresh eyes).
+        if hide {
+            ui.label(
+                RichText::new("Predict mode: the task shows at the end of the run (it tells how the run ends).")
+                    .color(pal.text),
+            );
+        } else {
+            ui.label(&x.ex.task);
+        }
         for (k, h) in x.ex.hints.iter().take(x.hints).enumerate() {
             ui.label(RichText::new(format!("Hint {}: {h}", k + 1)).color(pal.data));
         }
