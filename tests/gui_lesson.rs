@@ -204,7 +204,7 @@ fn a_new_rule_goes_above_the_selected_one_and_the_shadowed_rule_is_marked() {
         ["allow replies", "drop inbound new"]
     );
     assert_eq!(h.state().trace().digest(), start);
-    h.get_by_label_contains("New rule 2 (not in the firewall yet)");
+    h.get_by_label_contains("New rule 2, to go above the present rule 2 (not in the firewall yet)");
     assert!(
         h.get_by_label("Add this rule")
             .accesskit_node()

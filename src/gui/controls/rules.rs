@@ -115,7 +115,7 @@ pub(super) fn firewall_section(
     match st.draft.clone().filter(|d| d.node == node) {
         Some(d) => {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                edits.extend(draft_editor(ui, st, d, v.pal));
+                edits.extend(draft_editor(ui, st, d, fw.rules.len(), v.pal));
             });
         }
         None => edits.extend(add_rule(ui, st, fw, node)),
@@ -400,9 +400,22 @@ fn draft_editor(
     ui: &mut egui::Ui,
     st: &mut ControlsState,
     d: Draft,
+    rules: usize,
     pal: &Palette,
 ) -> Option<Edit> {
-    let title = format!("New rule {} (not in the firewall yet)", d.at + 1);
+    // It is drawn under the whole list: the words say where it will go.
+    let title = if d.at < rules {
+        format!(
+            "New rule {}, to go above the present rule {} (not in the firewall yet)",
+            d.at + 1,
+            d.at + 1
+        )
+    } else {
+        format!(
+            "New rule {}, at the end (not in the firewall yet)",
+            d.at + 1
+        )
+    };
     if let Some(rule) = rule_editor(ui, st, &d.rule, &title, usize::MAX, pal) {
         st.draft = Some(Draft { rule, ..d.clone() });
     }
