@@ -237,10 +237,37 @@ fn when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session() {
     let _ = failed;
 }
 
+/// Linux's `nf_nat_ftp` renumbers an announced port only when another *pending*
+/// expectation holds it (`nf_ct_expect_related` returns -EBUSY only then; a finished data
+/// connection's conntrack does not count). The server behind the NAT announces port 10004
+/// twice (ls, then get): both 227s keep 10004 as they leave (the second became 10005), and
+/// the second data connection reaches the server, not the first one's old mapping.
+fn a_second_227_keeps_its_port_through_the_alg() {
+    let t = run(&load("nat-server-passive-alg"));
+    assert!(t.outcome.success, "{}", t.outcome.diagnosis);
+    let seen: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::FtpReply {
+                code: 227,
+                text,
+                sent: false,
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter().all(|x| x.contains("(203,0,113,10,39,20)")),
+        "the client was told {seen:?}"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Tshark] => the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact;
-        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session;
+        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg;
     ])
 }

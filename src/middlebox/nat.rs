@@ -176,15 +176,22 @@ impl Nat {
         }
     }
 
-    /// Whether our public `port` is free for a connection with `remote` (`None`: any port of
-    /// that host, for an expected data connection).
-    fn free(&self, port: u16, remote: SocketAddrV4, any_port: bool) -> bool {
+    /// Whether our public `port` is free for a connection with `remote`. For the data
+    /// connection the ALG expects (`expected`), only a pending expectation on that port
+    /// clashes, as in Linux's `nf_nat_ftp` (`nf_ct_expect_related` is -EBUSY only for another
+    /// expectation, not for a finished connection's mapping): a second 227 keeps its port
+    /// (10004 became 10005 here). For a connection from inside, any mapping with `remote`.
+    fn free(&self, port: u16, remote: SocketAddrV4, expected: bool) -> bool {
         let outside = SocketAddrV4::new(self.public, port);
-        let mapped = self.maps.iter().any(|m| {
-            m.outside == outside
-                && (m.remote == remote || (any_port && m.remote.ip() == remote.ip()))
-        });
-        !mapped && !self.expects.iter().any(|e| e.outside == outside)
+        let pending = self.expects.iter().any(|e| e.outside == outside);
+        if expected {
+            return !pending;
+        }
+        let mapped = self
+            .maps
+            .iter()
+            .any(|m| m.outside == outside && m.remote == remote);
+        !mapped && !pending
     }
 
     /// Keeps `port` when it is free (as Linux does), else the next free one above 1024;
@@ -284,8 +291,21 @@ impl Nat {
         if *p.dst.ip() != self.public {
             return Decision::forward();
         }
+        // A new SYN that an expectation waits for opens a new mapping even where an old,
+        // finished connection had the same endpoints (Linux kills the old conntrack and looks
+        // again, NF_REPEAT, then finds the expectation).
+        let expected = p.flags.syn
+            && !p.flags.ack
+            && self
+                .expects
+                .iter()
+                .any(|e| e.outside == p.dst && e.from == *p.src.ip());
         let m = match self.by_outside.get(&(p.dst, p.src)) {
-            Some(&m) => m,
+            Some(&m) if !expected => m,
+            Some(_) => match self.open_inbound(p) {
+                Some(m) => m,
+                None => return self.no_translation(p, Direction::Inbound),
+            },
             None if p.flags.syn && !p.flags.ack => match self.open_inbound(p) {
                 Some(m) => m,
                 None => return self.no_translation(p, Direction::Inbound),
