@@ -162,6 +162,9 @@ impl Firewall {
     }
 
     fn classify(&self, p: &Packet) -> (CtState, String) {
+        if let Some(i) = &p.icmp {
+            return self.classify_icmp(p, i);
+        }
         let key = canon(p.src, p.dst);
         if let Some(f) = self.flows.get(&key) {
             let from_orig = (p.src, p.dst) == f.orig;
@@ -202,13 +205,50 @@ impl Firewall {
             };
             return (CtState::New, why);
         }
+        // Linux's nf_conntrack_tcp_loose=1 (the default) picks up a connection in the
+        // middle: the segment is NEW for the rules, and the connection is tracked as
+        // established from then on. A FIN or RST with no connection stays INVALID.
+        if !p.flags.fin && !p.flags.rst && p.flags.ack {
+            return (
+                CtState::New,
+                "new: a segment of a connection not seen from its start, picked up as Linux \
+                 does (nf_conntrack_tcp_loose=1, the default)"
+                    .into(),
+            );
+        }
         (
             CtState::Invalid,
             "invalid: not a SYN, and no tracked connection".into(),
         )
     }
 
+    /// An ICMP error is RELATED when it quotes a connection this firewall tracks and goes
+    /// back to that packet's sender, as Linux's `nf_conntrack_inet_error` has it; else
+    /// INVALID.
+    fn classify_icmp(&self, p: &Packet, i: &crate::trace::Icmp) -> (CtState, String) {
+        let Some((a, b)) = i.quoted else {
+            return (
+                CtState::Invalid,
+                "invalid: an ICMP message about no connection".into(),
+            );
+        };
+        if self.flows.contains_key(&canon(a, b)) && p.dst.ip() == a.ip() {
+            return (
+                CtState::Related,
+                format!("related: an ICMP error about the tracked connection {a} → {b}"),
+            );
+        }
+        (
+            CtState::Invalid,
+            format!("invalid: an ICMP error about {a} → {b}, a connection it does not track"),
+        )
+    }
+
     fn track(&mut self, p: &Packet, state: CtState) {
+        // An ICMP error belongs to the connection it quotes: it makes no connection of its own.
+        if p.icmp.is_some() {
+            return;
+        }
         let key = canon(p.src, p.dst);
         match self.flows.get_mut(&key) {
             Some(f) if (p.src, p.dst) != f.orig => f.reply_seen = true,
@@ -218,11 +258,14 @@ impl Firewall {
                     self.expectations
                         .retain(|e| !(e.to == p.dst && e.from == *p.src.ip()));
                 }
+                // Picked up in the middle (not a SYN): established at once, as Linux's
+                // tcp_new() with loose=1 marks it.
+                let mid_stream = !p.flags.syn;
                 self.flows.insert(
                     key,
                     Flow {
                         orig: (p.src, p.dst),
-                        reply_seen: false,
+                        reply_seen: mid_stream,
                         related: state == CtState::Related,
                     },
                 );
@@ -377,6 +420,60 @@ mod tests {
             state,
             ..Rule::default()
         }
+    }
+
+    /// Linux's conntrack, from its sources (nf_conntrack_proto_icmp.c, nf_conntrack_inet_error;
+    /// nf_conntrack_proto_tcp.c, tcp_new with nf_conntrack_tcp_loose=1): an ICMP error about
+    /// a tracked connection is RELATED (it was INVALID, so a second stateful firewall dropped
+    /// a reject's ICMP and the "immediate" failure took 60 s), one about nothing tracked is
+    /// INVALID; a mid-stream segment is picked up (NEW, then ESTABLISHED both ways), a FIN or
+    /// RST with no connection stays INVALID.
+    #[test]
+    fn icmp_errors_are_related_and_mid_stream_segments_are_picked_up_as_linux_does() {
+        let related = rule(
+            Action::Accept,
+            Direction::Any,
+            vec![CtState::Established, CtState::Related],
+        );
+        // The SYN goes out by a rule of its own: the firewall tracks it.
+        let out = rule(Action::Accept, Direction::Outbound, vec![CtState::New]);
+        let mut f = fw(vec![out, related], Action::Drop, false);
+        let syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
+        assert_eq!(f.decide(&syn, Direction::Outbound).action, Action::Accept);
+        let icmp = crate::net::decode(&crate::net::build_icmp_unreachable(&syn, 3), false).unwrap();
+        let v = f.decide(&icmp, Direction::Inbound);
+        assert_eq!(
+            (v.state, v.action),
+            (CtState::Related, Action::Accept),
+            "{}",
+            v.why
+        );
+        let other = pkt("203.0.113.10:20", "198.51.100.7:50999", true, false, None);
+        let stray =
+            crate::net::decode(&crate::net::build_icmp_unreachable(&other, 3), false).unwrap();
+        assert_eq!(f.decide(&stray, Direction::Inbound).state, CtState::Invalid);
+
+        let mut f = fw(vec![], Action::Accept, false);
+        let mid = pkt(
+            "198.51.100.7:50131",
+            "203.0.113.10:21",
+            false,
+            true,
+            Some("NOOP\r\n"),
+        );
+        assert_eq!(f.decide(&mid, Direction::Outbound).state, CtState::New);
+        let back = pkt("203.0.113.10:21", "198.51.100.7:50131", false, true, None);
+        assert_eq!(
+            f.decide(&back, Direction::Inbound).state,
+            CtState::Established
+        );
+        assert_eq!(
+            f.decide(&mid, Direction::Outbound).state,
+            CtState::Established
+        );
+        let mut fin = pkt("198.51.100.7:50200", "203.0.113.10:21", false, true, None);
+        fin.flags.fin = true;
+        assert_eq!(f.decide(&fin, Direction::Outbound).state, CtState::Invalid);
     }
 
     #[test]
