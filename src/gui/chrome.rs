@@ -160,8 +160,9 @@ impl FtpLabApp {
             ui.add(egui::Label::new(RichText::new(&self.run.trace.title).strong()).truncate());
             return;
         }
+        // Cut with "…" rather than painted under the buttons (seen at 1024 in presentation).
         if let Some(tag) = edited_tag(&self.doc) {
-            ui.label(RichText::new(tag.0).color(pal.data).strong())
+            ui.add(egui::Label::new(RichText::new(tag.0).color(pal.data).strong()).truncate())
                 .on_hover_text(tag.1);
         }
         // Presentation mode has the whole title above the picture.

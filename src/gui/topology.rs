@@ -178,6 +178,7 @@ pub fn show(
     ));
     placed.extend(legend(&painter, rect, pal));
     let drawn_packets = draw_packets(&canvas, &mut placed);
+    draw_stopped_mark(&canvas);
     let mut clicked = None;
     if resp.clicked()
         && let Some(at) = resp.interact_pointer_pos()
@@ -461,7 +462,7 @@ fn draw_packets(c: &Canvas, placed: &mut Vec<Rect>) -> Vec<(Pos2, usize)> {
         let current = Some(ji) == cursor_j;
         draw_packet(
             painter,
-            rect,
+            (rect, &g.rects),
             pos,
             j,
             &run.trace.packets[packet].summary(),
@@ -478,7 +479,7 @@ fn draw_packets(c: &Canvas, placed: &mut Vec<Rect>) -> Vec<(Pos2, usize)> {
 #[allow(clippy::too_many_arguments)]
 fn draw_packet(
     painter: &egui::Painter,
-    bounds: Rect,
+    (bounds, boxes): (Rect, &[Rect]),
     pos: Pos2,
     j: &Journey,
     text: &str,
@@ -516,8 +517,17 @@ fn draw_packet(
             clear.then_some(lr)
         })
     });
+    // The cursor's packet is labelled anyway where it covers no box (above it, kept inside
+    // the view sideways); the ladder and the story say it too.
     let Some(lr) = spot.or_else(|| {
-        current.then(|| Rect::from_center_size(pos - Vec2::new(0.0, size.y + 2.0), size))
+        current
+            .then(|| {
+                let lr = Rect::from_center_size(pos - Vec2::new(0.0, size.y + 2.0), size);
+                let dx =
+                    (inner.left() - lr.left()).max(0.0) + (inner.right() - lr.right()).min(0.0);
+                lr.translate(Vec2::new(dx, 0.0))
+            })
+            .filter(|lr| !boxes.iter().any(|b| b.intersects(*lr)))
     }) else {
         return;
     };
@@ -534,25 +544,50 @@ fn draw_packet(
 }
 
 /// The last packet stopped by a middlebox so far: a red mark beside it, and the rule.
-fn draw_stopped(c: &Canvas, placed: &mut Vec<Rect>) {
-    let (painter, rect, run, pb, g, pal) = (c.painter, c.rect, c.run, c.pb, c.g, c.pal);
-    let stopped =
-        run.journeys.list.iter().rev().find(|j| {
-            j.last_event <= pb.cursor && matches!(j.end, End::Dropped(_) | End::Rejected(_))
-        });
-    let Some(j) = stopped else { return };
+/// The last packet stopped by a middlebox so far.
+fn last_stopped<'a>(run: &'a Run, pb: &Playback) -> Option<&'a Journey> {
+    run.journeys
+        .list
+        .iter()
+        .rev()
+        .find(|j| j.last_event <= pb.cursor && matches!(j.end, End::Dropped(_) | End::Rejected(_)))
+}
+
+/// The red ✖ beside the middlebox that stopped the last stopped packet: drawn last, over
+/// the packets (seen at the drop: two packets on top of it hid it).
+fn draw_stopped_mark(c: &Canvas) {
+    let Some(j) = last_stopped(c.run, c.pb) else {
+        return;
+    };
+    let (painter, pal) = (c.painter, c.pal);
+    let m = mark_at(c.g, j);
+    let s = Stroke::new(pal.line + 1.0, pal.bad);
+    painter.circle_filled(m, 11.0, Color32::WHITE);
+    painter.circle_stroke(m, 11.0, s);
+    painter.line_segment([m + Vec2::new(-6.0, -6.0), m + Vec2::new(6.0, 6.0)], s);
+    painter.line_segment([m + Vec2::new(-6.0, 6.0), m + Vec2::new(6.0, -6.0)], s);
+}
+
+/// Where the ✖ of a stopped packet goes: beside the box that stopped it, on the side the
+/// packet came from.
+fn mark_at(g: &Geometry, j: &Journey) -> Pos2 {
     let r = g.rects[j.to.index()];
     let from = j
         .hops
         .last()
         .map_or(r.center(), |h| g.rects[h.from.index()].center());
     let e = edge(r, from);
-    let m = e + (from - e).normalized() * 14.0;
-    let s = Stroke::new(pal.line + 1.0, pal.bad);
-    painter.circle_filled(m, 11.0, Color32::WHITE);
-    painter.circle_stroke(m, 11.0, s);
-    painter.line_segment([m + Vec2::new(-6.0, -6.0), m + Vec2::new(6.0, 6.0)], s);
-    painter.line_segment([m + Vec2::new(-6.0, 6.0), m + Vec2::new(6.0, -6.0)], s);
+    e + (from - e).normalized() * 14.0
+}
+
+/// The caption of the last packet stopped so far: what, where, and the rule. Labels keep off
+/// it and off the ✖.
+fn draw_stopped(c: &Canvas, placed: &mut Vec<Rect>) {
+    let (painter, rect, run, pb, g, pal) = (c.painter, c.rect, c.run, c.pb, c.g, c.pal);
+    let Some(j) = last_stopped(run, pb) else {
+        return;
+    };
+    placed.push(Rect::from_center_size(mark_at(g, j), Vec2::splat(24.0)));
     let (word, v) = match &j.end {
         End::Dropped(v) => ("DROPPED", v),
         End::Rejected(v) => ("REJECTED (refused)", v),
