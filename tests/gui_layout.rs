@@ -658,6 +658,16 @@ fn the_ladder_shows_a_packet_before_and_after_the_nat() {
                 texts.iter().any(|t| t.starts_with("PORT 198,51,100,")),
                 "{ctx}: no PORT as rewritten: {texts:?}"
             );
+            // A data SYN's inside label keeps the inside address whole (found by a teacher's
+            // fresh eyes at 1024: "SYN 203.0.113.10:20 → 10.0.0.5:36…", cut where it differs).
+            let whole_port = |t: &str| {
+                t.split("10.0.0.5:")
+                    .skip(1)
+                    .all(|rest| rest.chars().take_while(char::is_ascii_digit).count() == 5)
+            };
+            for t in texts.iter().filter(|t| t.contains("10.0.0.5:")) {
+                assert!(whole_port(t), "{ctx}: the inside address is cut: {t}");
+            }
         }
     }
 }

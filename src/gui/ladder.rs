@@ -138,6 +138,20 @@ fn shorten(painter: &egui::Painter, text: &str, font: egui::FontId, width: f32) 
     String::new()
 }
 
+/// `text` when it fits in `room`, else "…" and what follows byte `cut` (a word boundary).
+fn fit_or_tail(p: &egui::Painter, pal: &Palette, text: &str, cut: usize, room: f32) -> String {
+    let font = egui::FontId::proportional(pal.small.max(pal.font - 1.0));
+    let wide = p
+        .layout_no_wrap(text.to_owned(), font, egui::Color32::BLACK)
+        .size()
+        .x;
+    if wide <= room - 4.0 || cut == 0 || cut >= text.len() {
+        text.to_owned()
+    } else {
+        format!("…{}", &text[cut..])
+    }
+}
+
 fn rows(
     ui: &mut egui::Ui,
     st: &mut LadderState,
@@ -370,8 +384,27 @@ impl Row<'_> {
         } else {
             ((xn, f32::MAX), (f32::MIN, xn))
         };
-        self.one_label(p, &before, x0, xn, Some(left));
-        self.one_label(p, &after, xn, x1, Some(right));
+        // What they share is said once: where a side is too narrow for its whole label, it
+        // shows "…" and the part the NAT changed (the inside address of a data SYN was cut
+        // off exactly where it differed).
+        let shared = before
+            .char_indices()
+            .zip(after.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, c), _)| i + c.len_utf8());
+        let cut = before[..shared].rfind(' ').map_or(0, |k| k + 1);
+        // Each side's room: from the NAT's lifeline to the row's edge on that side.
+        let (lo, hi) = (r.left() + gutter(pal), r.right());
+        let (room_before, room_after) = if x0 < xn {
+            (xn - lo, hi - xn)
+        } else {
+            (hi - xn, xn - lo)
+        };
+        let before_text = fit_or_tail(p, pal, &before, cut, room_before);
+        let after_text = fit_or_tail(p, pal, &after, cut, room_after);
+        self.one_label(p, &before_text, x0, xn, Some(left));
+        self.one_label(p, &after_text, xn, x1, Some(right));
         format!(
             "{before}, rewritten by {} to {after}",
             self.run.trace.node_name(self.node_at(xn))
