@@ -865,3 +865,23 @@ fn the_picker_starts_a_new_search_each_time_it_opens() {
     let v = h.get_by_label(search).value().unwrap_or_default();
     assert!(v.is_empty(), "the old search is still there: {v:?}");
 }
+
+/// Found by a teacher's fresh eyes: a rule clicked before predict mode stayed highlighted
+/// while the class was asked "Which rule of client-fw decides it?" (rule 2, the answer). The
+/// selection is dropped when a question is asked.
+#[test]
+fn a_selected_rule_is_not_highlighted_while_a_question_is_asked() {
+    let mut h = harness(app("active-client-fw-drops"));
+    h.get_by_label_contains("2. [drop] drop inbound new")
+        .click();
+    h.run();
+    h.get_by_label_contains("Editing rule 2");
+    h.key_press(egui::Key::P);
+    h.run();
+    assert!(step_to_question(&mut h, "What will client-fw do"));
+    h.run();
+    assert!(
+        h.query_by_label_contains("Editing rule 2").is_none(),
+        "rule 2 is still selected"
+    );
+}

@@ -45,6 +45,9 @@ impl FtpLabApp {
             can_undo: self.doc.can_undo(),
             can_redo: self.doc.can_redo(),
         };
+        if self.playback.asking.is_some() {
+            self.panels.controls.deselect();
+        }
         let cmds = controls::show(ui, &mut self.panels.controls, self.doc.scenario(), &view);
         self.queue.extend(cmds);
     }

@@ -31,6 +31,14 @@ pub struct ControlsState {
 }
 
 impl ControlsState {
+    /// No rule is selected: while predict mode asks its question a highlighted rule would
+    /// point at the answer to "Which rule decides it?" (found by a teacher's fresh eyes).
+    pub fn deselect(&mut self) {
+        if self.editing.take().is_some() {
+            self.clear_rule_fields();
+        }
+    }
+
     /// Forgets what was typed in the rule editor (another rule is selected).
     fn clear_rule_fields(&mut self) {
         self.bufs.retain(|key, _| !key.starts_with("rule/"));
