@@ -352,7 +352,7 @@ impl Row<'_> {
 
     /// Where a NAT on the way rewrote the packet, if the arrow reaches past it: the NAT's
     /// node and the packet as it left it.
-    fn rewritten(&self, x1: f32) -> Option<(f32, PacketId)> {
+    fn rewritten(&self, x1: f32) -> Option<(NodeId, PacketId)> {
         let (j, x0) = (self.j, self.xs[self.j.from.index()]);
         let hop = j.hops.iter().find(|h| h.packet != j.packet)?;
         let xn = self.xs[hop.from.index()];
@@ -360,7 +360,7 @@ impl Row<'_> {
         let trace = &self.run.trace;
         let differs = trace.packets[hop.packet].summary() != trace.packets[j.packet].summary();
         (between && differs && (!self.pb.predict || hop.event <= self.pb.cursor))
-            .then_some((xn, hop.packet))
+            .then_some((hop.from, hop.packet))
     }
 
     /// The packet's words above its arrow, kept inside the row; returns them. Past a NAT
@@ -370,10 +370,11 @@ impl Row<'_> {
         let summary =
             |id: PacketId| crate::ftp::command::masked(&self.run.trace.packets[id].summary());
         let before = summary(self.j.packet);
-        let Some((xn, after_id)) = self.rewritten(x1) else {
+        let Some((nat, after_id)) = self.rewritten(x1) else {
             self.one_label(p, &before, x0, x1, None);
             return before;
         };
+        let xn = self.xs[nat.index()];
         let after = summary(after_id);
         let (r, pal) = (self.r, self.pal);
         let y = r.top() + r.height() * (0.62 + 0.24 * (xn - x0) / (x1 - x0));
@@ -407,19 +408,8 @@ impl Row<'_> {
         self.one_label(p, &after_text, xn, x1, Some(right));
         format!(
             "{before}, rewritten by {} to {after}",
-            self.run.trace.node_name(self.node_at(xn))
+            self.run.trace.node_name(nat)
         )
-    }
-
-    /// The node whose lifeline is at `x`.
-    fn node_at(&self, x: f32) -> NodeId {
-        self.run
-            .graph
-            .order
-            .iter()
-            .copied()
-            .find(|n| (self.xs[n.index()] - x).abs() < 0.5)
-            .unwrap_or(self.j.from)
     }
 
     /// One label centred over `x0..x1`, kept within `span` (or the row) and the part of the

@@ -157,6 +157,7 @@ pub fn show(
         pb,
         g: &g,
         pal,
+        stopped: last_stopped(run, pb),
     };
     // A stopped packet's caption first: the links' delays keep off it.
     let mut caption = Vec::new();
@@ -266,11 +267,7 @@ fn link_labels(
             };
             Align2::LEFT_CENTER.anchor_size(Pos2::new(x, mid.y), size)
         };
-        let tries = [pos];
-        if let Some(pos) = tries
-            .into_iter()
-            .find(|r| !avoid.iter().any(|c| c.intersects(*r)))
-        {
+        if !avoid.iter().any(|c| c.intersects(pos)) {
             painter.galley(pos.min, galley, pal.faint);
             out.push(pos);
         }
@@ -414,6 +411,8 @@ struct Canvas<'a> {
     pb: &'a Playback,
     g: &'a Geometry,
     pal: &'a Palette,
+    /// The last packet stopped by a middlebox so far (found once a frame).
+    stopped: Option<&'a Journey>,
 }
 
 /// The packets on the links at the animation's time; returns (position, event) of each.
@@ -556,7 +555,7 @@ fn last_stopped<'a>(run: &'a Run, pb: &Playback) -> Option<&'a Journey> {
 /// The red ✖ beside the middlebox that stopped the last stopped packet: drawn last, over
 /// the packets (seen at the drop: two packets on top of it hid it).
 fn draw_stopped_mark(c: &Canvas) {
-    let Some(j) = last_stopped(c.run, c.pb) else {
+    let Some(j) = c.stopped else {
         return;
     };
     let (painter, pal) = (c.painter, c.pal);
@@ -584,7 +583,7 @@ fn mark_at(g: &Geometry, j: &Journey) -> Pos2 {
 /// it and off the ✖.
 fn draw_stopped(c: &Canvas, placed: &mut Vec<Rect>) {
     let (painter, rect, run, pb, g, pal) = (c.painter, c.rect, c.run, c.pb, c.g, c.pal);
-    let Some(j) = last_stopped(run, pb) else {
+    let Some(j) = c.stopped else {
         return;
     };
     placed.push(Rect::from_center_size(mark_at(g, j), Vec2::splat(24.0)));
