@@ -24,7 +24,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
             mode: Mode::Passive,
             commands: Default::default(),
             data_ports: (32768, 60999),
-            connect_timeout_s: 127,
+            connect_timeout_s: None,
             server_address: None,
             start_ms: k as u64 * stagger_ms,
             actions: vec![

@@ -327,7 +327,7 @@ fn exercises_with_several_good_answers_accept_each() {
     }
     let ex = exercise("08-server-behind-nat-passive");
     let mut epsv = ex.start.clone();
-    client(&mut epsv).commands = DataCommands::ExtendedFirst;
+    client(&mut epsv).commands = Some(DataCommands::ExtendedFirst);
     let mut alg = ex.start.clone();
     for n in &mut alg.nodes {
         if let NodeSpec::Nat(nat) = n {

@@ -264,10 +264,75 @@ fn a_second_227_keeps_its_port_through_the_alg() {
     );
 }
 
+/// After a 227 naming the server's private address, each client connects where its own code
+/// sends it (curl's `CURLOPT_FTP_SKIP_PASV_IP`, ftplib's `trust_server_pasv_ipv4_address`,
+/// FileZilla's fallback for an unroutable reply); the classic ftp trusts the 227. With the
+/// passive range forwarded the modern clients succeed and the classic one cannot.
+fn each_client_goes_where_its_code_sends_it_after_a_private_227() {
+    use ftp_lab::scenario::{ClientProfile, DataCommands, NodeSpec};
+    let cases = [
+        (ClientProfile::Classic, "10.0.0.5", false, None),
+        (
+            ClientProfile::Curl,
+            "203.0.113.10",
+            true,
+            Some("* Skip 10.0.0.5 for data connection, reuse 203.0.113.10 instead"),
+        ),
+        (ClientProfile::Ftplib, "203.0.113.10", true, None),
+        (
+            ClientProfile::FileZilla,
+            "203.0.113.10",
+            true,
+            Some(
+                "Status: Server sent passive reply with unroutable address. Using server address instead.",
+            ),
+        ),
+    ];
+    for (profile, to, works, says) in cases {
+        let mut s = load("nat-server-passive-private");
+        for n in &mut s.nodes {
+            if let NodeSpec::Client(c) = n {
+                c.profile = profile;
+                // PASV for every client, so that each one reads a 227 (curl would try EPSV).
+                c.commands = Some(DataCommands::Classic);
+            }
+        }
+        let t = run(&s);
+        let syn_to: Vec<String> = t
+            .packets
+            .iter()
+            .filter(|p| p.flags.syn && !p.flags.ack && p.dst.port() != 21)
+            // As the client sent it (the NAT's rewritten version goes to 10.0.0.5).
+            .filter(|p| p.prev.is_none())
+            .map(|p| p.dst.ip().to_string())
+            .collect();
+        assert!(
+            !syn_to.is_empty() && syn_to.iter().all(|a| a == to),
+            "{profile:?}: data SYNs to {syn_to:?}, not {to}"
+        );
+        assert_eq!(
+            t.outcome.success, works,
+            "{profile:?}: {}",
+            t.outcome.diagnosis
+        );
+        let lines: Vec<String> = t
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Console { line, .. } => Some(line.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(line) = says {
+            assert!(lines.iter().any(|l| l == line), "{profile:?}: {lines:?}");
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Tshark] => the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact;
-        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg;
+        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg, each_client_goes_where_its_code_sends_it_after_a_private_227;
     ])
 }

@@ -32,6 +32,7 @@ fn info(name: String, kind: NodeKind, address: Option<Ipv4Addr>) -> NodeInfo {
         address,
         protects: None,
         inside: Vec::new(),
+        screen: None,
     }
 }
 

@@ -56,6 +56,48 @@ pub fn firewall_words(trace: &Trace, name: &str) -> String {
     }
 }
 
+/// Who sent the reply `r` that stopped a SYN to `peer`, judged as an engineer would from a
+/// capture: an ICMP error names its sender; a RST carries the peer's address either way, but a
+/// firewall that forges it sends it with its own TTL (Linux: 64, from wherever it sits), so it
+/// arrives with a TTL the peer's own packets do not have.
+fn who_answered(trace: &Trace, r: crate::ids::PacketId, peer: std::net::Ipv4Addr) -> String {
+    let reply = trace.packet(r);
+    if *reply.src.ip() != peer {
+        return format!("by a box in between, {}", reply.src.ip());
+    }
+    let mut ttls: Vec<u8> = trace
+        .packets
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| *i != r.index() && *p.src.ip() == peer)
+        .map(|(_, p)| p.ttl)
+        .collect();
+    ttls.sort_unstable();
+    // The TTL most of the peer's other packets arrived with.
+    let usual = ttls
+        .chunk_by(|a, b| a == b)
+        .max_by_key(|run| run.len())
+        .map(|run| run[0]);
+    match usual {
+        None => format!(
+            "the peer itself, or a firewall forging its address: with no other packet from {peer} in the capture, their TTLs cannot be compared"
+        ),
+        Some(t) if t == reply.ttl => format!(
+            "the peer itself, by its TTL: {t}, as its other packets arrive (a firewall as many hops away would look the same)"
+        ),
+        Some(t) if reply.ttl > t => format!(
+            "not the peer: a firewall in between forged it with {peer}'s address; it arrived with TTL {}, the peer's own packets with {t}, so it was sent {} hop{} closer",
+            reply.ttl,
+            reply.ttl - t,
+            if reply.ttl - t == 1 { "" } else { "s" }
+        ),
+        Some(t) => format!(
+            "not the peer by its TTL: it arrived with {}, the peer's own packets with {t}",
+            reply.ttl
+        ),
+    }
+}
+
 fn secs(t: Time) -> String {
     let s = t.secs_f64();
     if (s - s.round()).abs() < 0.0005 {
@@ -185,12 +227,7 @@ fn inferred_stop(f: &Facts, s: &Stopped) -> Found {
         responder.port()
     );
     if let Some(r) = s.reply {
-        let from_peer = trace.packet(r).src.ip() == responder.ip();
-        let by = if from_peer {
-            "the peer itself, or a firewall on its behalf (they look the same)"
-        } else {
-            "a box in between"
-        };
+        let by = who_answered(trace, r, *responder.ip());
         let with = s.verdict.reply_kind();
         return (
             format!(
@@ -348,9 +385,16 @@ fn no_data_syn(f: &Facts) -> Option<Found> {
             } else {
                 "the server's 227"
             };
+            // Which address the client then tried depends on the client: the capture at the
+            // server cannot see it.
+            let then = if active {
+                ""
+            } else {
+                " A client that trusts the 227 (the classic ftp program) connects to that address, which the Internet does not route; curl 7.74 and later, Python's ftplib 3.9.3 and later and FileZilla ignore it and connect to the public address, where the NAT did not pass the port on (the passive range not forwarded)."
+            };
             return Some((
                 format!(
-                    ": {whose} announced the private address {ip} to a public peer ({peer}): a NAT sits in front of it and did not rewrite it (no FTP ALG). No data connection reached this capture point."
+                    ": {whose} announced the private address {ip} to a public peer ({peer}): a NAT sits in front of it and did not rewrite it (no FTP ALG). No data connection reached this capture point.{then}"
                 ),
                 Mechanism::Unroutable,
                 None,

@@ -420,7 +420,7 @@ const LOCKED: &[Mutation] = &[
     }),
     ("start_ms", |s| on_client(s, |c| c.start_ms += 1)),
     ("connect_timeout_s", |s| {
-        on_client(s, |c| c.connect_timeout_s = 1)
+        on_client(s, |c| c.connect_timeout_s = Some(1))
     }),
     ("server_address", |s| {
         on_client(s, |c| c.server_address = Some("203.0.113.99".into()))

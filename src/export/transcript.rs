@@ -221,7 +221,11 @@ fn terminals(out: &mut String, trace: &Trace) {
         _ => None,
     });
     if trace.clients.len() <= 1 {
-        let _ = writeln!(out, "\nThe user's terminal:");
+        let title = trace
+            .clients
+            .first()
+            .map_or("The user's terminal", |c| trace.screen_of(c.node));
+        let _ = writeln!(out, "\n{title}:");
         for (_, l) in lines {
             let _ = writeln!(out, "  {l}");
         }

@@ -34,6 +34,8 @@ pub const SHIPPED: &[(&str, &str)] = shipped!(
     "nat-server-epsv.ron",
     "nat-server-passive-address.ron",
     "nat-server-passive-alg.ron",
+    "nat-server-passive-filezilla.ron",
+    "nat-server-passive-not-forwarded.ron",
     "nat-server-passive-private.ron",
     "nat-two-clients-active-alg.ron",
     "passive-open.ron",

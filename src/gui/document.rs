@@ -261,7 +261,7 @@ fn client_change(s: &mut Scenario, i: usize, e: &Edit) -> Result<(), String> {
     };
     match e {
         Edit::Mode { mode, .. } => c.mode = *mode,
-        Edit::Commands { commands, .. } => c.commands = *commands,
+        Edit::Commands { commands, .. } => c.commands = Some(*commands),
         _ => {}
     }
     Ok(())

@@ -32,7 +32,10 @@ pub fn show(ui: &mut egui::Ui, trace: &Trace, pb: &Playback, pal: &Palette) {
         .map(|c| (c.node, c.name.as_str()))
         .collect();
     if clients.len() <= 1 {
-        ui.heading("The user's terminal");
+        let title = clients
+            .first()
+            .map_or("The user's terminal", |(n, _)| trace.screen_of(*n));
+        ui.heading(title);
         terminal(ui, "transcript", &lines_until(trace, pb.cursor, None), pal);
         return;
     }

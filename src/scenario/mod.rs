@@ -104,17 +104,18 @@ pub struct ClientSpec {
     /// The mode it starts in (a `Mode` action can switch).
     #[serde(default = "active")]
     pub mode: Mode,
-    /// PORT/PASV (`Classic`, the default), EPRT/EPSV only (`Extended`), or EPSV/EPRT first
-    /// with a fallback to PASV/PORT as curl does (`ExtendedFirst`).
-    #[serde(default)]
-    pub commands: DataCommands,
+    /// PORT/PASV (`Classic`), EPRT/EPSV only (`Extended`), or EPSV/EPRT first with a fallback
+    /// to PASV/PORT as curl does (`ExtendedFirst`); default: what the profile's client uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commands: Option<DataCommands>,
     /// Range for the PORT data port.
     #[serde(default = "ephemeral_range")]
     pub data_ports: (u32, u32),
-    /// How long a TCP connect may take before the client gives up (Linux >= 6.5: 131 s, the
-    /// 11th SYN's timeout; 133-135 s measured).
-    #[serde(default = "secs_131")]
-    pub connect_timeout_s: u64,
+    /// How long a TCP connect may take before the client gives up; default: the profile's
+    /// (FileZilla: 20 s of inactivity), else the kernel's (Linux >= 6.5: 131 s, the 11th SYN's
+    /// timeout; 133-135 s measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_s: Option<u64>,
     /// The address the user opens (default: the server's own address; for a server behind
     /// port forwarding, the NAT's public address).
     #[serde(default)]
@@ -123,6 +124,23 @@ pub struct ClientSpec {
     #[serde(default)]
     pub start_ms: u64,
     pub actions: Vec<ActionSpec>,
+}
+
+impl ClientSpec {
+    /// The data commands it uses: its own, or its profile's.
+    pub fn commands(&self) -> DataCommands {
+        self.commands.unwrap_or(self.profile.behaviour().commands)
+    }
+
+    /// Seconds a connect may take: its own, or its profile's, or the kernel's 131 s.
+    pub fn connect_timeout_s(&self) -> u64 {
+        self.connect_timeout_s.unwrap_or_else(|| {
+            self.profile
+                .behaviour()
+                .timeout
+                .map_or(131, |t| t.as_secs())
+        })
+    }
 }
 
 fn is_default<T: Default + PartialEq>(t: &T) -> bool {
@@ -135,10 +153,6 @@ fn active() -> Mode {
 
 fn ephemeral_range() -> (u32, u32) {
     (32768, 60999)
-}
-
-fn secs_131() -> u64 {
-    131
 }
 
 fn secs_60() -> u64 {

@@ -382,7 +382,7 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
     let connect_timeout = seconds(
         p,
         f("connect_timeout_s"),
-        c.connect_timeout_s,
+        c.connect_timeout_s(),
         limits::TIMEOUT_S,
     );
     at_most(p, f("actions"), "actions", c.actions.len(), limits::ACTIONS);
@@ -406,7 +406,7 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
         dial: dial.flatten()?,
         mode: c.mode,
         profile: c.profile,
-        commands: c.commands,
+        commands: c.commands(),
         data_ports: data_ports?,
         connect_timeout: connect_timeout?,
         start: Time::from_millis(c.start_ms),

@@ -35,6 +35,7 @@ fn info(name: &str, kind: NodeKind, address: Option<std::net::Ipv4Addr>) -> Node
         address,
         protects: None,
         inside: Vec::new(),
+        screen: None,
     }
 }
 
@@ -52,10 +53,9 @@ fn client(net: &Network, c: &ClientNode) -> (Node, NodeInfo) {
         Rng::split(net.seed, &format!("ftp-client/{}", c.name)),
     );
     let host = EndHost::client(&c.name, c.address, session, net.seed);
-    (
-        Node::Host(Box::new(host), None),
-        info(&c.name, NodeKind::Client, Some(c.address)),
-    )
+    let mut i = info(&c.name, NodeKind::Client, Some(c.address));
+    i.screen = Some(c.profile.behaviour().screen.to_owned());
+    (Node::Host(Box::new(host), None), i)
 }
 
 /// The server's settings: the scenario's, where its server's row of the table does not have

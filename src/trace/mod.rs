@@ -114,6 +114,9 @@ pub struct NodeInfo {
     /// For a NAT: its neighbours on the inside (the private side).
     #[serde(default)]
     pub inside: Vec<NodeId>,
+    /// For a simulated client: what its user's screen is ("FileZilla's message log").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +124,17 @@ pub struct LinkInfo {
     pub a: NodeId,
     pub b: NodeId,
     pub delay_us: u64,
+}
+
+impl Trace {
+    /// The title over client `node`'s terminal: what its program shows, or "The user's
+    /// terminal" (a capture's client).
+    pub fn screen_of(&self, node: NodeId) -> &str {
+        self.nodes
+            .get(node.index())
+            .and_then(|n| n.screen.as_deref())
+            .unwrap_or("The user's terminal")
+    }
 }
 
 impl LinkInfo {

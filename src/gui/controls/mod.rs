@@ -351,9 +351,9 @@ fn client_section(ui: &mut egui::Ui, s: &Scenario) -> Vec<Edit> {
         if mode != c.mode {
             edits.push(Edit::Mode { client: i, mode });
         }
-        let mut commands = c.commands;
+        let mut commands = c.commands();
         egui::ComboBox::new(("commands", &c.name), "Commands")
-            .selected_text(commands_words(c.commands))
+            .selected_text(commands_words(c.commands()))
             .show_ui(ui, |ui| {
                 for d in [DataCommands::Classic, DataCommands::Extended, DataCommands::ExtendedFirst] {
                     ui.selectable_value(&mut commands, d, commands_words(d));
@@ -361,7 +361,7 @@ fn client_section(ui: &mut egui::Ui, s: &Scenario) -> Vec<Edit> {
             })
             .response
             .on_hover_text("Which commands set up the data connection: RFC 959's PORT/PASV, or RFC 2428's EPRT/EPSV (EPSV names no address, so it survives server-side NAT)");
-        if commands != c.commands {
+        if commands != c.commands() {
             edits.push(Edit::Commands {
                 client: i,
                 commands,
