@@ -45,6 +45,8 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
     }
     nodes.push(NodeSpec::Router(RouterSpec {
         name: "internet".into(),
+        address: None,
+        no_route: Default::default(),
     }));
     let server: ServerSpec = ron::from_str(
         r#"(name: "server", address: "203.0.113.10", files: {"readme.txt": "hello\n"})"#,

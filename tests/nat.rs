@@ -329,10 +329,67 @@ fn each_client_goes_where_its_code_sends_it_after_a_private_227() {
     }
 }
 
+/// A router with no route can answer, as Linux routers do: ICMP net unreachable from its own
+/// address, and the trusting client's connect fails at once with ENETUNREACH instead of
+/// retrying for 131 s (the default, a silent drop, is the Internet's bogon filtering).
+fn a_router_with_no_route_can_answer_net_unreachable() {
+    use ftp_lab::scenario::{NoRoute, NodeSpec};
+    let mut s = load("nat-server-passive-private");
+    for n in &mut s.nodes {
+        if let NodeSpec::Router(r) = n {
+            r.address = Some("192.0.2.1".into());
+            r.no_route = NoRoute::NetUnreachable;
+        }
+    }
+    let t = run(&s);
+    let icmp = t
+        .packets
+        .iter()
+        .find(|p| p.icmp.as_ref().is_some_and(|i| i.kind == 3 && i.code == 0))
+        .expect("an ICMP net unreachable");
+    assert_eq!(icmp.src.ip().to_string(), "192.0.2.1");
+    assert_eq!(icmp.dst.ip().to_string(), "198.51.100.7");
+    let lines: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Console { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "ftp: connect: Network is unreachable"),
+        "{lines:?}"
+    );
+    let syns = t
+        .packets
+        .iter()
+        .filter(|p| p.flags.syn && p.dst.ip().to_string() == "10.0.0.5" && p.prev.is_none())
+        .count();
+    assert_eq!(syns, 1, "no retry after the ICMP");
+    assert!(!t.outcome.success);
+    // Without an address it cannot say where the error comes from: the file is refused.
+    let mut bad = load("nat-server-passive-private");
+    for n in &mut bad.nodes {
+        if let NodeSpec::Router(r) = n {
+            r.no_route = NoRoute::NetUnreachable;
+        }
+    }
+    let problems = bad.check();
+    assert!(
+        problems
+            .iter()
+            .any(|(f, m)| f.ends_with(".address") && m.contains("its own address")),
+        "{problems:?}"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Tshark] => the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact;
-        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg, each_client_goes_where_its_code_sends_it_after_a_private_227;
+        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg, each_client_goes_where_its_code_sends_it_after_a_private_227, a_router_with_no_route_can_answer_net_unreachable;
     ])
 }

@@ -175,7 +175,7 @@ fn announced_ports_decoded_by_tshark_equal_the_trace() {
             .filter(|p| {
                 pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap())
                     .iter()
-                    .any(|(_, i)| *i == p.id)
+                    .any(|(_, i, _)| *i == p.id)
             })
             .filter_map(|p| p.ftp_text.as_deref())
             .filter_map(|x| {
@@ -294,9 +294,9 @@ fn a_dropped_packet_appears_only_where_it_was_seen() {
     let client = pcap::seen_at(&t, pcap::capture_point(&t, "client").unwrap());
     let fw = pcap::seen_at(&t, pcap::capture_point(&t, "client-fw").unwrap());
     let server = pcap::seen_at(&t, pcap::capture_point(&t, "server").unwrap());
-    let syn20 = |v: &[(ftp_lab::time::Time, ftp_lab::ids::PacketId)]| {
+    let syn20 = |v: &[(ftp_lab::time::Time, ftp_lab::ids::PacketId, u8)]| {
         v.iter()
-            .filter(|(_, p)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn)
+            .filter(|(_, p, _)| t.packets[*p].src.port() == 20 && t.packets[*p].flags.syn)
             .count()
     };
     assert_eq!((syn20(&server), syn20(&fw), syn20(&client)), (10, 10, 0));
@@ -331,7 +331,8 @@ fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
         assert_eq!(
             count(
                 &f,
-                "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.port == 20"
+                // Not the SYN an ICMP error quotes whole, as Linux's does.
+                "!icmp && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.port == 20"
             ),
             1,
             "{name}: no SYN retry"
@@ -353,10 +354,66 @@ fn reject_answers_decode_in_tshark_with_the_quoted_ports() {
     }
 }
 
+/// Routers show themselves, as on the Linux of the measurements (tests/data/real): every box on
+/// the way lowers the TTL (the client's packets reach the server with 64 − 3), a rejecting
+/// firewall's ICMP comes from its own address with TTL 64 less the hops after it, and a forged
+/// RST carries the firewall's TTL, not the peer's. Read by tshark, checksums checked.
+fn routers_lower_the_ttl_and_answer_from_their_own_address() {
+    let dir = tmpdir();
+    let t = run(&load("active-client-fw-rejects-icmp"));
+    let f = dir.join("ttl-icmp-server.pcap");
+    capture(&t, "server", &f);
+    let rows = fields(&f, &["ip.src", "ip.ttl", "icmp.type", "ip.checksum.status"]);
+    assert!(
+        rows.iter().all(|r| r[3].split(',').all(|c| c == "1")),
+        "IP checksums (1: good): {rows:?}"
+    );
+    let from_client: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "198.51.100.7")
+        .map(|r| r[1].as_str())
+        .collect();
+    assert!(
+        !from_client.is_empty() && from_client.iter().all(|t| *t == "61"),
+        "client-fw, internet, server-fw: {from_client:?}"
+    );
+    let icmp: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "3").collect();
+    assert_eq!(icmp.len(), 1, "{rows:?}");
+    // The quoted SYN follows (its TTL as client-fw forwarded it: 64 − 3).
+    assert_eq!(
+        (icmp[0][0].as_str(), icmp[0][1].as_str()),
+        ("198.51.100.1,203.0.113.10", "62,61"),
+        "the ICMP from client-fw's own address, two routers after it"
+    );
+    let f = dir.join("ttl-icmp-client.pcap");
+    capture(&t, "client", &f);
+    let rows = fields(&f, &["ip.src", "ip.ttl"]);
+    assert!(
+        rows.iter()
+            .filter(|r| r[0] == "203.0.113.10")
+            .all(|r| r[1] == "61"),
+        "{rows:?}"
+    );
+    let t = run(&load("active-client-fw-rejects"));
+    let f = dir.join("ttl-rst-server.pcap");
+    capture(&t, "server", &f);
+    let rows = fields(&f, &["ip.src", "ip.ttl", "tcp.flags.reset", "ip.id"]);
+    let rst: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[2] == "1" || r[2] == "True")
+        .collect();
+    assert_eq!(rst.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rst[0][0].as_str(), rst[0][1].as_str(), rst[0][3].as_str()),
+        ("198.51.100.7", "62", "0x0000"),
+        "forged with the client's address, client-fw's TTL and IP ID 0 (nf_reject)"
+    );
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
-        needs [Peer::Tshark] => every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp, announced_ports_decoded_by_tshark_equal_the_trace, drops_show_syn_retransmissions_and_open_runs_show_no_warnings, the_passive_success_capture_shows_the_whole_session, reject_answers_decode_in_tshark_with_the_quoted_ports;
+        needs [Peer::Tshark] => every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp, announced_ports_decoded_by_tshark_equal_the_trace, drops_show_syn_retransmissions_and_open_runs_show_no_warnings, the_passive_success_capture_shows_the_whole_session, reject_answers_decode_in_tshark_with_the_quoted_ports, routers_lower_the_ttl_and_answer_from_their_own_address;
         needs [] => a_dropped_packet_appears_only_where_it_was_seen;
     ])
 }

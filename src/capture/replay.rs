@@ -261,11 +261,13 @@ impl Hop<'_> {
                         p.dst.ip()
                     )
                     .into(),
+                    reply: None,
                 };
             }
             if f.receiver.is_none() {
                 return PacketFate::Unroutable {
                     why: "no host at that address answered".into(),
+                    reply: None,
                 };
             }
             return PacketFate::Dropped {
@@ -283,6 +285,7 @@ impl Hop<'_> {
         } else {
             PacketFate::Unroutable {
                 why: "no host at that address answered".into(),
+                reply: None,
             }
         }
     }

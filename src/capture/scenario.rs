@@ -238,6 +238,7 @@ fn firewall(
     FirewallSpec {
         name: name.to_owned(),
         protects: protects.to_owned(),
+        address: None,
         stateful: true,
         ftp_helper: false,
         helper_port: 21,
@@ -355,6 +356,8 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
             NodeSpec::Firewall(firewall("client-fw", "client", on_client, &seen)),
             NodeSpec::Router(RouterSpec {
                 name: "internet".to_owned(),
+                address: None,
+                no_route: Default::default(),
             }),
             NodeSpec::Firewall(firewall("server-fw", "server", on_server, &seen)),
             NodeSpec::Server(server),

@@ -186,7 +186,7 @@ impl<'a> Facts<'a> {
     /// The first of the client's packets that went nowhere, and why.
     pub fn unroutable(&self) -> Option<(PacketId, &'a str)> {
         self.packets().find_map(|(_, p, f)| match f {
-            PacketFate::Unroutable { why } => Some((p, &**why)),
+            PacketFate::Unroutable { why, .. } => Some((p, &**why)),
             _ => None,
         })
     }

@@ -279,18 +279,15 @@ fn unroutable(f: &Facts) -> Option<Found> {
     {
         let by = a.kind.words();
         let (whose, fix) = if a.kind.active() {
-            (
-                "the client's",
-                "an FTP ALG on the client's NAT, or passive mode",
-            )
+            ("client", "an FTP ALG on the client's NAT, or passive mode")
         } else {
             (
-                "the server's",
+                "server",
                 "the server's pasv_address set to its public address, EPSV, or an FTP ALG on the server's NAT",
             )
         };
         s.push_str(&format!(
-            " The {by} announced {whose} private address {}: the server is behind a NAT that does not rewrite it (fix: {fix}).",
+            " The {by} announced the {whose}'s private address {}: the {whose} is behind a NAT that does not rewrite it (fix: {fix}).",
             a.target.ip()
         ));
     }

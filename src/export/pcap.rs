@@ -7,7 +7,8 @@
 //! router, both sides), and the resets it sent. So a SYN dropped by the client's firewall
 //! appears at the firewall and at the server, never at the client, and a PORT rewritten by a
 //! NAT has its private address in the client's capture and its public one in the server's.
-//! Reads only the trace.
+//! Each packet carries the TTL it had there: every router, firewall and NAT on the way lowered
+//! it by one. Reads only the trace.
 
 use crate::ids::{NodeId, PacketId};
 use crate::trace::{EventKind, NodeKind, PacketFate, Trace};
@@ -44,21 +45,28 @@ pub fn capture_point(trace: &Trace, at: &str) -> Result<NodeId, PcapError> {
         })
 }
 
-/// The packets seen at node `at`, in order: (time, packet version).
-pub fn seen_at(trace: &Trace, at: NodeId) -> Vec<(crate::time::Time, PacketId)> {
+/// The packets seen at node `at`, in order: (time, packet version, its TTL there).
+pub fn seen_at(trace: &Trace, at: NodeId) -> Vec<(crate::time::Time, PacketId, u8)> {
+    let ttls = trace.seen_ttls();
     let mut out = Vec::new();
-    for e in trace.events.iter().filter(|e| e.node == at) {
+    for (i, e) in trace
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.node == at)
+    {
         let EventKind::Packet { packet, fate } = &e.kind else {
             continue;
         };
         // Every packet event at a node is a packet seen there (a middlebox's events record
         // the packet as it arrived; a Sent at a middlebox is a reply it made itself).
-        out.push((e.time, *packet));
+        out.push((e.time, *packet, ttls[i]));
         if let PacketFate::Forwarded {
             rewritten: Some(q), ..
         } = fate
         {
-            out.push((e.time, *q));
+            // As it left: the box lowered the TTL before it rewrote it.
+            out.push((e.time, *q, trace.packets[*q].ttl));
         }
     }
     out
@@ -72,13 +80,16 @@ pub fn write<W: Write>(trace: &Trace, at: NodeId, out: W) -> Result<usize, PcapE
     };
     let mut w = PcapWriter::with_header(out, header)?;
     let seen = seen_at(trace, at);
-    for (t, p) in &seen {
-        let bytes = &trace.packets[*p].bytes;
+    for (t, p, ttl) in &seen {
+        let mut bytes = trace.packets[*p].bytes.clone();
+        if bytes.get(8) != Some(ttl) {
+            crate::net::set_ttl(&mut bytes, *ttl);
+        }
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
         w.write_packet(&PcapPacket::new(
             Duration::from_micros(t.micros()),
             len,
-            bytes,
+            &bytes,
         ))?;
     }
     Ok(seen.len())

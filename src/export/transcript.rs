@@ -34,7 +34,13 @@ fn fate_words(fate: &PacketFate) -> String {
                 verdict.state
             )
         }
-        PacketFate::Unroutable { why } => format!("NO ROUTE ({why})"),
+        PacketFate::Unroutable { why, reply: None } => format!("NO ROUTE ({why})"),
+        PacketFate::Unroutable {
+            why,
+            reply: Some(_),
+        } => {
+            format!("NO ROUTE ({why}; answered with ICMP)")
+        }
         PacketFate::Sent { link } => format!("sent on link {link}"),
         PacketFate::Forwarded {
             rewritten: Some(q), ..

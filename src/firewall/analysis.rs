@@ -428,6 +428,7 @@ mod tests {
             let fw = FirewallSpec {
                 name: "fw".into(),
                 protects: "server".into(),
+                address: None,
                 stateful: true,
                 ftp_helper: false,
                 helper_port: 21,
@@ -490,6 +491,7 @@ mod tests {
         let fw = |rules: Vec<Rule>, default_policy: Action| FirewallSpec {
             name: "fw".into(),
             protects: "server".into(),
+            address: None,
             stateful: true,
             ftp_helper: false,
             helper_port: 21,

@@ -31,6 +31,11 @@ pub struct FirewallSpec {
     pub name: String,
     /// The neighbour on the protected side.
     pub protects: String,
+    /// Its own address, which its ICMP errors come from (a Linux router sends them from its
+    /// interface towards the rejected packet's sender); default: the protected network's
+    /// gateway, the .1 of the protected host's /24 (.254 if the host is .1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     #[serde(default = "yes")]
     pub stateful: bool,
     /// Attach the FTP helper to the control port (makes announced data connections RELATED).
@@ -82,6 +87,8 @@ pub struct Firewall {
     pub spec: FirewallSpec,
     /// The link towards the protected side: packets arriving on it travel outbound.
     inside: LinkId,
+    /// Its own address: its ICMP errors come from it.
+    own: Ipv4Addr,
     helper_port: u16,
     compiled: Vec<Compiled>,
     pub hits: Vec<u64>,
@@ -107,6 +114,7 @@ impl Firewall {
         let n = node.spec.rules.len();
         Firewall {
             spec: node.spec.clone(),
+            own: node.own,
             inside: node.inside,
             helper_port: node.helper_port,
             compiled,
@@ -328,12 +336,16 @@ impl Middlebox for Firewall {
             Action::Reject if p.flags.rst || p.icmp.is_some() => Decision::Drop(Box::new(v)),
             Action::Reject => Decision::Reject {
                 reply: match v.reject_with.and_then(RejectWith::icmp_code) {
-                    Some(code) => crate::net::build_icmp_unreachable(p, code),
+                    Some(code) => crate::net::build_icmp_unreachable(p, code, self.own),
                     None => crate::net::build_rst(p),
                 },
                 verdict: Box::new(v),
             },
         }
+    }
+
+    fn address(&self) -> Option<Ipv4Addr> {
+        Some(self.own)
     }
 
     fn report(&self) -> Report {
@@ -399,6 +411,7 @@ mod tests {
             spec: FirewallSpec {
                 name: "client-fw".into(),
                 protects: "client".into(),
+                address: None,
                 stateful: true,
                 ftp_helper: helper,
                 helper_port: 21,
@@ -408,6 +421,7 @@ mod tests {
             },
             protects: crate::ids::NodeId(0),
             inside: LinkId(0),
+            own: "198.51.100.1".parse().unwrap(),
             helper_port: 21,
             addresses,
         })
@@ -440,7 +454,11 @@ mod tests {
         let mut f = fw(vec![out, related], Action::Drop, false);
         let syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
         assert_eq!(f.decide(&syn, Direction::Outbound).action, Action::Accept);
-        let icmp = crate::net::decode(&crate::net::build_icmp_unreachable(&syn, 3), false).unwrap();
+        let icmp = crate::net::decode(
+            &crate::net::build_icmp_unreachable(&syn, 3, "203.0.113.1".parse().unwrap()),
+            false,
+        )
+        .unwrap();
         let v = f.decide(&icmp, Direction::Inbound);
         assert_eq!(
             (v.state, v.action),
@@ -449,8 +467,11 @@ mod tests {
             v.why
         );
         let other = pkt("203.0.113.10:20", "198.51.100.7:50999", true, false, None);
-        let stray =
-            crate::net::decode(&crate::net::build_icmp_unreachable(&other, 3), false).unwrap();
+        let stray = crate::net::decode(
+            &crate::net::build_icmp_unreachable(&other, 3, "203.0.113.1".parse().unwrap()),
+            false,
+        )
+        .unwrap();
         assert_eq!(f.decide(&stray, Direction::Inbound).state, CtState::Invalid);
 
         let mut f = fw(vec![], Action::Accept, false);
@@ -505,7 +526,11 @@ mod tests {
     #[test]
     fn a_tcp_rule_or_a_port_rule_never_matches_an_icmp_error() {
         let syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
-        let icmp = crate::net::decode(&crate::net::build_icmp_unreachable(&syn, 3), false).unwrap();
+        let icmp = crate::net::decode(
+            &crate::net::build_icmp_unreachable(&syn, 3, "203.0.113.1".parse().unwrap()),
+            false,
+        )
+        .unwrap();
         assert!(icmp.icmp.is_some());
         let tcp = Rule {
             protocol: Protocol::Tcp,

@@ -297,6 +297,23 @@ fn field(layer: &'static str, name: &'static str, value: String, bytes: Range<us
     }
 }
 
+/// The fields of event `ev`'s packet `p`, its TTL as it was at that node (each router,
+/// firewall and NAT before lowered it).
+pub fn fields_at(trace: &Trace, ev: usize, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo> {
+    let mut fs = fields(trace, p, conn);
+    if let Some(here) = trace.ttl_at(ev).filter(|t| *t != p.ttl)
+        && let Some(f) = fs.iter_mut().find(|f| f.name == "TTL")
+    {
+        let hops = p.ttl - here;
+        let s = if hops == 1 { "" } else { "s" };
+        f.value = format!(
+            "{here} here ({} when sent, less 1 at each of {hops} router{s})",
+            p.ttl
+        );
+    }
+    fs
+}
+
 pub fn fields(trace: &Trace, p: &Packet, conn: Option<ConnId>) -> Vec<FieldInfo> {
     let b = &p.bytes;
     if b.len() < 20 {
@@ -550,7 +567,7 @@ pub fn as_text(trace: &Trace, event: usize) -> String {
         let _ = writeln!(s, "FTP: {line}\n  {meaning}");
     }
     let mut layer = "";
-    for f in fields(trace, p, e.conn) {
+    for f in fields_at(trace, event, p, e.conn) {
         if f.layer != layer {
             layer = f.layer;
             let _ = writeln!(s, "{layer}:");

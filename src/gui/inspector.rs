@@ -4,7 +4,7 @@
 //! A data-connection packet links to the PORT or 227 that announced it, and back.
 
 use super::inspect::{
-    FieldInfo, Rewrite, announced_event, as_text, changed_bytes, decisions, fields, ftp_words,
+    FieldInfo, Rewrite, announced_event, as_text, changed_bytes, decisions, fields_at, ftp_words,
     packet_event_at, rewrite_at, setup_event,
 };
 use super::model::{Command, Playback};
@@ -73,7 +73,7 @@ fn packet_view(
         ui.label(RichText::new(line).monospace());
         ui.label(meaning);
     }
-    let fs = fields(trace, p, e.conn);
+    let fs = fields_at(trace, ev, p, e.conn);
     field_grid(ui, st, &fs);
     ui.separator();
     ui.label(RichText::new("Bytes (click a field above to highlight it)").strong());

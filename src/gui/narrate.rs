@@ -184,9 +184,16 @@ fn packet_detail(
             verdict.reply_kind().words(),
             verdict.reply_kind().errno()
         ),
-        PacketFate::Unroutable { why } => {
-            format!("{what} goes nowhere at {node}: {why}. Nothing answers: the sender will retry.")
-        }
+        PacketFate::Unroutable {
+            why,
+            reply: Some(r),
+        } => format!(
+            "{what} goes no further at {node}: {why}. {node} answers with an ICMP error from its own address {}, so the sender learns at once.",
+            trace.packets[*r].src.ip()
+        ),
+        PacketFate::Unroutable { why, reply: None } => format!(
+            "{what} goes nowhere at {node}: {why}. Nothing answers (the Internet's routers drop private addresses without a word; a router with no route of its own would answer ICMP net unreachable): the sender will retry."
+        ),
     };
     // A NAT's helper rewrote it: what goes on is the rewritten packet.
     let (after, p) = match fate {

@@ -282,12 +282,15 @@ impl EndHost {
         let p = crate::net::decode(bytes, false).ok()?;
         let icmp = p.icmp.as_ref()?;
         let (ours, theirs) = icmp.quoted?;
-        if icmp.kind != 3 || *ours.ip() != self.addr {
+        if !matches!(icmp.kind, 3 | 11) || *ours.ip() != self.addr {
             return None;
         }
         let slot = self.table.demux(ours.port(), theirs, false)?;
-        let failure = match icmp.code {
-            2 | 3 => DataFailure::Refused,
+        // Linux's icmp_err_convert; a connect in SYN-SENT is aborted by any of them
+        // (tcp_v4_err), time exceeded as EHOSTUNREACH.
+        let failure = match (icmp.kind, icmp.code) {
+            (3, 2 | 3) => DataFailure::Refused,
+            (3, 0 | 6 | 9) => DataFailure::NetUnreachable,
             _ => DataFailure::Unreachable,
         };
         let why = crate::trace::Note::IcmpAbort {

@@ -71,6 +71,15 @@ pub trait Middlebox {
     fn routing(&self) -> Routing {
         Routing::Transparent
     }
+    /// The world has no route for `packet`, which this box was to forward: the ICMP error it
+    /// answers with, if it answers (`None`: it is dropped without a word).
+    fn no_route(&self, _packet: &Packet) -> Option<Vec<u8>> {
+        None
+    }
+    /// Its own address (its ICMP errors come from it), if it has one.
+    fn address(&self) -> Option<Ipv4Addr> {
+        None
+    }
     fn report(&self) -> Report {
         Report::None
     }

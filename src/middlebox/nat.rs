@@ -583,6 +583,10 @@ impl Middlebox for Nat {
         }
     }
 
+    fn address(&self) -> Option<Ipv4Addr> {
+        Some(self.public)
+    }
+
     fn routing(&self) -> Routing {
         Routing::Nat {
             inside: self.inside.clone(),

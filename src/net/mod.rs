@@ -80,19 +80,22 @@ pub fn internet_checksum(data: &[u8]) -> u16 {
     !(sum as u16)
 }
 
+/// Most bytes of the offending datagram an ICMP error quotes: Linux returns "as much as we can
+/// without exceeding 576 bytes" (`__icmp_send`: 576 − 20 − 8).
+pub const ICMP_QUOTE_MAX: usize = 548;
+
 /// The ICMP destination unreachable (type 3, `code`) that answers `p` (what iptables'
-/// `REJECT --reject-with icmp-…` sends): from `p`'s destination address to its source, quoting
-/// `p`'s IP header and the first 8 bytes of its TCP header (RFC 792), TTL 64, both checksums
-/// filled in. A firewall here is a bridge with no address of its own, so the error carries
-/// the address the rejected packet was sent to.
-pub fn build_icmp_unreachable(p: &Packet, code: u8) -> Vec<u8> {
-    let ihl = p
-        .bytes
-        .first()
-        .map_or(20, |b| usize::from(b & 0x0f) * 4)
-        .clamp(20, 60);
-    let quoted = &p.bytes[..p.bytes.len().min(ihl + 8)];
-    let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
+/// `REJECT --reject-with icmp-…` sends), sent by the box at `from`.
+pub fn build_icmp_unreachable(p: &Packet, code: u8, from: Ipv4Addr) -> Vec<u8> {
+    build_icmp_error(p, 3, code, from)
+}
+
+/// The ICMP error (`kind`, `code`) that answers `p`, as Linux sends it: from the sending box's
+/// own address `from` to `p`'s source, quoting `p` from its IP header on, up to 548 bytes
+/// (a SYN whole), TTL 64, precedence "internetwork control", both checksums filled in.
+pub fn build_icmp_error(p: &Packet, kind: u8, code: u8, from: Ipv4Addr) -> Vec<u8> {
+    let quoted = &p.bytes[..p.bytes.len().min(ICMP_QUOTE_MAX)];
+    let mut icmp = vec![kind, code, 0, 0, 0, 0, 0, 0];
     icmp.extend_from_slice(quoted);
     let c = internet_checksum(&icmp);
     icmp[2..4].copy_from_slice(&c.to_be_bytes());
@@ -103,12 +106,28 @@ pub fn build_icmp_unreachable(p: &Packet, code: u8) -> Vec<u8> {
     ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
     ip[8] = 64;
     ip[9] = 1;
-    ip[12..16].copy_from_slice(&p.dst.ip().octets());
+    ip[12..16].copy_from_slice(&from.octets());
     ip[16..20].copy_from_slice(&p.src.ip().octets());
     let c = internet_checksum(&ip);
     ip[10..12].copy_from_slice(&c.to_be_bytes());
     ip.extend_from_slice(&icmp);
     ip
+}
+
+/// Sets an IPv4 packet's TTL and its header checksum again (what a router does when it lowers
+/// the TTL); a buffer too short for a header is left alone.
+pub fn set_ttl(bytes: &mut [u8], ttl: u8) {
+    let Some(ihl) = bytes.first().map(|b| usize::from(b & 0x0f) * 4) else {
+        return;
+    };
+    if ihl < 20 || bytes.len() < ihl {
+        return;
+    }
+    bytes[8] = ttl;
+    bytes[10] = 0;
+    bytes[11] = 0;
+    let c = internet_checksum(&bytes[..ihl]);
+    bytes[10..12].copy_from_slice(&c.to_be_bytes());
 }
 
 /// Reads an ICMP message: type, code, and for an error the quoted TCP segment's endpoints.

@@ -236,6 +236,24 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct RouterSpec {
     pub name: String,
+    /// Its own address, which its ICMP errors come from (needed for `NetUnreachable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// What it does with a packet it has no route for.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub no_route: NoRoute,
+}
+
+/// What a router does with a packet for an address it has no route to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoRoute {
+    /// Nothing: dropped without a word, as the Internet's routers drop private (bogon)
+    /// destinations; the sender retries until it gives up.
+    #[default]
+    Drop,
+    /// ICMP destination unreachable, code 0 (net unreachable), from its own address, as a
+    /// Linux router with no route does: the sender's connect fails at once (ENETUNREACH).
+    NetUnreachable,
 }
 
 /// A link between two nodes.

@@ -39,7 +39,7 @@ pub enum Node {
     Client(ClientNode),
     Server(ServerNode),
     Firewall(FirewallNode),
-    Router { name: String },
+    Router(RouterNode),
     Nat(NatNode),
 }
 
@@ -49,10 +49,17 @@ impl Node {
             Node::Client(c) => &c.name,
             Node::Server(s) => &s.name,
             Node::Firewall(f) => &f.spec.name,
-            Node::Router { name } => name,
+            Node::Router(r) => &r.name,
             Node::Nat(n) => &n.spec.name,
         }
     }
+}
+
+#[derive(Clone, Debug)]
+pub struct RouterNode {
+    pub name: String,
+    pub address: Option<Ipv4Addr>,
+    pub no_route: crate::scenario::NoRoute,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +103,8 @@ pub struct FirewallNode {
     /// The neighbour on its protected side, and the link towards it.
     pub protects: NodeId,
     pub inside: LinkId,
+    /// Its own address (the spec's, or the protected network's gateway).
+    pub own: Ipv4Addr,
     pub helper_port: u16,
     /// Each rule's (source, destination) prefixes.
     pub addresses: Vec<(Cidr, Cidr)>,

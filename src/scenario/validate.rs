@@ -202,9 +202,18 @@ fn node(p: &mut Problems, cx: &Ctx, i: usize, n: &NodeSpec) -> Option<network::N
                 ));
                 return None;
             }
-            network::Node::Router {
-                name: r.name.clone(),
+            let address = r.address.as_ref().and_then(|a| a.parse().ok());
+            if r.no_route == crate::scenario::NoRoute::NetUnreachable && address.is_none() {
+                p.push((
+                    format!("nodes[{i}].address"),
+                    "a router that answers ICMP net unreachable sends it from its own address: give it one (address: \"…\")".into(),
+                ));
             }
+            network::Node::Router(network::RouterNode {
+                name: r.name.clone(),
+                address,
+                no_route: r.no_route,
+            })
         }
         NodeSpec::Nat(nat) => network::Node::Nat(nat_node(p, cx, i, nat)?),
     })
@@ -283,7 +292,11 @@ fn names_and_addresses<'a>(p: &mut Problems, s: &'a Scenario) -> BTreeMap<&'a st
             NodeSpec::Client(c) => address(p, f("address"), &c.address),
             NodeSpec::Server(sv) => address(p, f("address"), &sv.address),
             NodeSpec::Nat(nat) => address(p, f("public_address"), &nat.public_address),
-            _ => None,
+            NodeSpec::Firewall(fw) => fw
+                .address
+                .as_ref()
+                .and_then(|a| address(p, f("address"), a)),
+            NodeSpec::Router(r) => r.address.as_ref().and_then(|a| address(p, f("address"), a)),
         };
         if let Some(a) = addr
             && let Some(j) = addrs.insert(a, i)
@@ -629,13 +642,59 @@ fn firewall(
         }
     }
     let (protects, inside) = cx.link_to(i, &fw.protects)?;
+    let own = match &fw.address {
+        Some(a) => a.parse().ok()?,
+        None => gateway_of(cx, i, protects.index()),
+    };
     (addresses.len() == fw.rules.len()).then_some(FirewallNode {
         spec: fw.clone(),
         protects,
         inside,
+        own,
         helper_port: helper_port?.get(),
         addresses,
     })
+}
+
+/// A firewall's address when the scenario gives none: the gateway of the network it
+/// protects, the .1 of the /24 of the nearest address on the protected side (a host's, a
+/// NAT's public one), or .254 where that is taken. With nothing addressed that side,
+/// 192.0.2.1 (TEST-NET-1).
+fn gateway_of(cx: &Ctx, fw: usize, protected: usize) -> Ipv4Addr {
+    let taken = |a: Ipv4Addr| cx.s.nodes.iter().any(|n| node_address(n) == Some(a));
+    let mut seen = vec![false; cx.s.nodes.len()];
+    seen[fw] = true;
+    seen[protected] = true;
+    let mut queue = std::collections::VecDeque::from([protected]);
+    while let Some(k) = queue.pop_front() {
+        if let Some(a) = node_address(&cx.s.nodes[k]) {
+            let [x, y, z, _] = a.octets();
+            return [1, 254, 253]
+                .map(|h| Ipv4Addr::new(x, y, z, h))
+                .into_iter()
+                .find(|g| !taken(*g))
+                .unwrap_or(Ipv4Addr::new(x, y, z, 252));
+        }
+        for &j in &cx.neigh[k] {
+            if !seen[j] {
+                seen[j] = true;
+                queue.push_back(j);
+            }
+        }
+    }
+    Ipv4Addr::new(192, 0, 2, 1)
+}
+
+/// The address a node's spec gives it, if any.
+fn node_address(n: &NodeSpec) -> Option<Ipv4Addr> {
+    let a = match n {
+        NodeSpec::Client(c) => Some(&c.address),
+        NodeSpec::Server(sv) => Some(&sv.address),
+        NodeSpec::Nat(nat) => Some(&nat.public_address),
+        NodeSpec::Firewall(fw) => fw.address.as_ref(),
+        NodeSpec::Router(r) => r.address.as_ref(),
+    };
+    a.and_then(|a| a.parse().ok())
 }
 
 fn nat_node(

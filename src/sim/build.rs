@@ -133,13 +133,13 @@ fn build_node(net: &Network, n: &network::Node) -> (Node, NodeInfo) {
         network::Node::Client(c) => client(net, c),
         network::Node::Server(sv) => server(net, sv),
         network::Node::Firewall(f) => {
-            let mut i = info(&f.spec.name, NodeKind::Firewall, None);
+            let mut i = info(&f.spec.name, NodeKind::Firewall, Some(f.own));
             i.protects = Some(f.spec.protects.clone());
             (Node::Middle(Box::new(Firewall::new(f))), i)
         }
-        network::Node::Router { name } => (
-            Node::Middle(Box::new(Router { name: name.clone() })),
-            info(name, NodeKind::Router, None),
+        network::Node::Router(r) => (
+            Node::Middle(Box::new(Router::new(r))),
+            info(&r.name, NodeKind::Router, r.address),
         ),
         network::Node::Nat(nat) => {
             let mut i = info(&nat.spec.name, NodeKind::Nat, Some(nat.public));

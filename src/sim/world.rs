@@ -58,6 +58,9 @@ struct World {
     queue: EventQueue<Ev>,
     rec: Recorder,
     now: Time,
+    /// Boxes each packet version has passed since it was sent or rewritten: the TTL it has
+    /// now is its own less these.
+    hops: Vec<u8>,
 }
 
 /// Runs a scenario from scratch and returns its trace, or the scenario's problems (field path,
@@ -103,6 +106,7 @@ pub fn run_until(net: &Network, stop: &std::sync::atomic::AtomicBool) -> Option<
         queue: EventQueue::default(),
         rec,
         now: Time::ZERO,
+        hops: Vec::new(),
     };
     for i in 0..w.nodes.len() {
         let id = NodeId::new(i);
@@ -368,11 +372,11 @@ impl World {
     ) {
         let dst = *self.rec.packets[p.index()].dst.ip();
         let Some(link) = self.routes.next(n, dst) else {
-            let why = format!("no route to {dst} from {}", self.node_name(n));
-            self.rec
-                .packet_event(self.now, n, p, PacketFate::Unroutable { why: why.into() });
-            return;
+            return self.no_route(n, p, forwarded.is_some());
         };
+        if let Some((_, None)) = forwarded {
+            self.add_hop(p);
+        }
         let fate = match forwarded {
             None => PacketFate::Sent { link },
             Some((verdict, rewritten)) => PacketFate::Forwarded {
@@ -391,6 +395,47 @@ impl World {
         };
         self.rec.packet_event(self.now, n, recorded, fate);
         self.put_on_link(n, link, p);
+    }
+
+    /// Node `n` has no route for `p`: it ends here, and a box that answers says so (a
+    /// router's ICMP net unreachable).
+    fn no_route(&mut self, n: NodeId, p: PacketId, forwarding: bool) {
+        let dst = *self.rec.packets[p.index()].dst.ip();
+        let here = self.as_here(p);
+        let reply = match &self.nodes[n.index()] {
+            Node::Middle(m) if forwarding => m.no_route(&here),
+            _ => None,
+        };
+        let reply = reply.and_then(|bytes| self.rec.packet(bytes, None));
+        let why = format!("no route to {dst} from {}", self.node_name(n));
+        let fate = PacketFate::Unroutable {
+            why: why.into(),
+            reply,
+        };
+        self.rec.packet_event(self.now, n, p, fate);
+        if let Some(r) = reply {
+            self.send(n, r, None);
+        }
+    }
+
+    fn hops(&self, p: PacketId) -> u8 {
+        self.hops.get(p.index()).copied().unwrap_or(0)
+    }
+
+    fn add_hop(&mut self, p: PacketId) {
+        if self.hops.len() <= p.index() {
+            self.hops.resize(p.index() + 1, 0);
+        }
+        self.hops[p.index()] = self.hops[p.index()].saturating_add(1);
+    }
+
+    /// Packet `p` as the box it has reached forwards it: its TTL lowered for every box before
+    /// and for this one (Linux lowers it before the FORWARD hook, so a REJECT quotes it so).
+    fn as_here(&self, p: PacketId) -> crate::trace::Packet {
+        let mut here = self.rec.packets[p.index()].clone();
+        here.ttl = here.ttl.saturating_sub(self.hops(p)).saturating_sub(1);
+        crate::net::set_ttl(&mut here.bytes, here.ttl);
+        here
     }
 
     fn put_on_link(&mut self, n: NodeId, link: LinkId, p: PacketId) {
@@ -430,12 +475,28 @@ impl World {
                     self.schedule_poll(n, now);
                 } else {
                     let why = format!("{} is not addressed to {}", pk.dst.ip(), h.name);
-                    self.rec
-                        .packet_event(now, n, p, PacketFate::Unroutable { why: why.into() });
+                    self.rec.packet_event(
+                        now,
+                        n,
+                        p,
+                        PacketFate::Unroutable {
+                            why: why.into(),
+                            reply: None,
+                        },
+                    );
                 }
                 return;
             }
-            Node::Middle(m) => m.process(now, &self.rec.packets[p.index()], link),
+            Node::Middle(_) => {
+                let here = self.as_here(p);
+                if here.ttl == 0 {
+                    return self.ttl_exceeded(n, p, link, &here);
+                }
+                let Node::Middle(m) = &mut self.nodes[n.index()] else {
+                    return;
+                };
+                m.process(now, &here, link)
+            }
         };
         match decision {
             Decision::Forward(verdict) => self.send(n, p, Some((verdict, None))),
@@ -464,6 +525,30 @@ impl World {
                 self.rec.packet_event(now, n, r, PacketFate::Sent { link });
                 self.put_on_link(n, link, r);
             }
+        }
+    }
+
+    /// A packet reached a box with TTL 1: it goes no further, and the box answers ICMP time
+    /// exceeded from its own address if it has one (`ip_forward`'s `too_many_hops`).
+    fn ttl_exceeded(&mut self, n: NodeId, p: PacketId, link: LinkId, here: &crate::trace::Packet) {
+        let from = match &self.nodes[n.index()] {
+            Node::Middle(m) => m.address(),
+            Node::Host(..) => None,
+        };
+        let why = format!("TTL exceeded at {}", self.node_name(n));
+        let reply = from
+            .filter(|_| here.icmp.is_none())
+            .map(|a| crate::net::build_icmp_error(here, 11, 0, a))
+            .and_then(|bytes| self.rec.packet(bytes, None));
+        let fate = PacketFate::Unroutable {
+            why: why.into(),
+            reply,
+        };
+        self.rec.packet_event(self.now, n, p, fate);
+        if let Some(r) = reply {
+            self.rec
+                .packet_event(self.now, n, r, PacketFate::Sent { link });
+            self.put_on_link(n, link, r);
         }
     }
 

@@ -127,6 +127,48 @@ pub struct LinkInfo {
 }
 
 impl Trace {
+    /// Each event's packet TTL as it was at that node: the version's TTL (as its sender, or
+    /// the box that rewrote it, sent it) less one for every box that forwarded that version
+    /// before (every router, firewall and NAT here is a router). 0 for events without a
+    /// packet. One pass.
+    pub fn seen_ttls(&self) -> Vec<u8> {
+        let mut hops: BTreeMap<PacketId, u8> = BTreeMap::new();
+        self.events
+            .iter()
+            .map(|e| {
+                let EventKind::Packet { packet, fate } = &e.kind else {
+                    return 0;
+                };
+                let h = hops.get(packet).copied().unwrap_or(0);
+                if let PacketFate::Forwarded {
+                    rewritten: None, ..
+                } = fate
+                {
+                    hops.insert(*packet, h.saturating_add(1));
+                }
+                self.packets[*packet].ttl.saturating_sub(h)
+            })
+            .collect()
+    }
+
+    /// The TTL of event `i`'s packet at its node (see `seen_ttls`).
+    pub fn ttl_at(&self, i: usize) -> Option<u8> {
+        let EventKind::Packet { packet, .. } = &self.events.get(i)?.kind else {
+            return None;
+        };
+        let before = self.events[..i]
+            .iter()
+            .filter(|e| {
+                matches!(&e.kind, EventKind::Packet { packet: q, fate: PacketFate::Forwarded { rewritten: None, .. } } if q == packet)
+            })
+            .count();
+        Some(
+            self.packets[*packet]
+                .ttl
+                .saturating_sub(u8::try_from(before).unwrap_or(u8::MAX)),
+        )
+    }
+
     /// The title over client `node`'s terminal: what its program shows, or "The user's
     /// terminal" (a capture's client).
     pub fn screen_of(&self, node: NodeId) -> &str {
@@ -347,8 +389,13 @@ pub enum PacketFate {
         verdict: Box<Verdict>,
         reply: PacketId,
     },
-    /// No route onward from this node.
-    Unroutable { why: Box<str> },
+    /// No route onward from this node; `reply` is the ICMP error the node answered with, if
+    /// it answered (a router's net unreachable).
+    Unroutable {
+        why: Box<str>,
+        #[serde(default)]
+        reply: Option<PacketId>,
+    },
 }
 
 impl PacketFate {

@@ -826,6 +826,7 @@ fn failure_words(why: DataFailure) -> &'static str {
         DataFailure::Refused => "Connection refused",
         DataFailure::Reset => "Connection reset by peer",
         DataFailure::Unreachable => "No route to host",
+        DataFailure::NetUnreachable => "Network is unreachable",
         DataFailure::TimedOut => "Connection timed out",
     }
 }

@@ -131,8 +131,11 @@ pub enum DataFailure {
     Refused,
     /// An established connection was reset.
     Reset,
-    /// The host could not even start it (no route, port in use).
+    /// The host could not even start it (no route, port in use), or an ICMP host
+    /// unreachable (or time exceeded) aborted it: EHOSTUNREACH.
     Unreachable,
+    /// An ICMP net unreachable aborted it (a router with no route): ENETUNREACH.
+    NetUnreachable,
     /// Nothing moved for too long (a connect or a send that timed out).
     TimedOut,
 }

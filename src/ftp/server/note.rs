@@ -87,6 +87,9 @@ pub fn failure_errno(why: DataFailure) -> &'static str {
         DataFailure::Refused => "ECONNREFUSED (a TCP reset or an ICMP port unreachable)",
         DataFailure::Reset => "ECONNRESET",
         DataFailure::Unreachable => "EHOSTUNREACH (no route, or an ICMP unreachable)",
+        DataFailure::NetUnreachable => {
+            "ENETUNREACH (an ICMP net unreachable: a router has no route)"
+        }
         DataFailure::TimedOut => "ETIMEDOUT",
     }
 }
@@ -99,6 +102,9 @@ fn failure_how(why: DataFailure) -> &'static str {
         DataFailure::Reset => "was reset",
         DataFailure::Unreachable => {
             "could not be made (EHOSTUNREACH: no route, or an ICMP unreachable)"
+        }
+        DataFailure::NetUnreachable => {
+            "could not be made (ENETUNREACH: a router answered that it has no route)"
         }
         DataFailure::TimedOut => "timed out",
     }
