@@ -18,6 +18,7 @@ fn scenario(n: usize, stagger_ms: u64) -> Scenario {
         let name = format!("c{k}");
         nodes.push(NodeSpec::Client(ClientSpec {
             profile: Default::default(),
+            tcp: Default::default(),
             name: name.clone(),
             address: format!("198.18.{}.{}", k / 250, k % 250 + 1),
             server: "server".into(),

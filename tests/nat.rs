@@ -386,10 +386,87 @@ fn a_router_with_no_route_can_answer_net_unreachable() {
     );
 }
 
+/// A NAT translates an ICMP error about a connection it maps, as Linux's does: the server's
+/// firewall rejects the client's passive data SYN, its port unreachable reaches the NAT's
+/// public address and goes on to the client inside, quoting the client's own address and port
+/// (every checksum good), and the connect fails at once. Before, the NAT dropped it as "no
+/// translation" and the client waited 131 s.
+fn an_icmp_error_about_a_mapped_connection_is_translated_to_the_inside_host() {
+    let text = std::fs::read_to_string(scenario_path("nat-client-passive")).unwrap();
+    let text = text
+        .replace(
+            r#"        Server("#,
+            r#"        Firewall(
+            name: "server-fw",
+            protects: "server",
+            default_policy: Accept,
+            rules: [(action: Reject, direction: Inbound, protocol: Tcp, dst_port: Range(10001, 10005), state: [New])],
+        ),
+        Server(
+            passive_range: (10001, 10005),"#,
+        )
+        .replace(
+            r#"(a: "internet", b: "server", delay_ms: 10)"#,
+            r#"(a: "internet", b: "server-fw", delay_ms: 10), (a: "server-fw", b: "server", delay_ms: 1)"#,
+        )
+        .replace("expect: (result: Success)", "expect: (result: Failure)");
+    let s = ftp_lab::Scenario::parse(&text, "nat-icmp.ron").unwrap();
+    let t = run(&s);
+    let delivered: Vec<&ftp_lab::trace::Packet> = t
+        .events
+        .iter()
+        .filter(|e| t.node_name(e.node) == "client")
+        .filter_map(|e| match &e.kind {
+            EventKind::Packet {
+                packet,
+                fate: PacketFate::Delivered,
+            } if t.packets[*packet].icmp.is_some() => Some(&t.packets[*packet]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered.len(), 1, "the ICMP reaches the client");
+    let icmp = delivered[0];
+    assert_eq!(icmp.dst.ip().to_string(), "10.0.0.5");
+    let (ours, _) = icmp.icmp.as_ref().unwrap().quoted.unwrap();
+    assert_eq!(
+        ours.ip().to_string(),
+        "10.0.0.5",
+        "the quoted SYN as the client sent it"
+    );
+    let b = &icmp.bytes;
+    assert_eq!(
+        ftp_lab::net::internet_checksum(&b[..20]),
+        0,
+        "outer IP checksum"
+    );
+    assert_eq!(
+        ftp_lab::net::internet_checksum(&b[20..]),
+        0,
+        "ICMP checksum"
+    );
+    assert_eq!(
+        ftp_lab::net::internet_checksum(&b[28..48]),
+        0,
+        "quoted IP checksum"
+    );
+    assert!(!t.outcome.success);
+    let gave_up = t
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Console { line, .. } if line.contains("Connection refused") => {
+                Some(e.time.secs_f64())
+            }
+            _ => None,
+        })
+        .expect("the connect refused");
+    assert!(gave_up < 2.0, "at once, not after 131 s: {gave_up}");
+}
+
 fn main() -> std::process::ExitCode {
     use common::peers::Peer;
     common::peers::main(tests![
         needs [Peer::Tshark] => the_alg_rewrite_keeps_both_tcp_streams_valid_and_the_file_intact;
-        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg, each_client_goes_where_its_code_sends_it_after_a_private_227, a_router_with_no_route_can_answer_net_unreachable;
+        needs [] => a_translated_packet_is_one_journey_labelled_as_it_is_on_each_side, a_private_227_sends_the_client_nowhere_and_says_why, two_clients_behind_one_nat_get_two_distinct_data_mappings, each_client_has_its_own_terminal_in_the_text_report, when_the_passive_range_is_used_up_vsftpd_ends_the_sixth_session, a_second_227_keeps_its_port_through_the_alg, each_client_goes_where_its_code_sends_it_after_a_private_227, a_router_with_no_route_can_answer_net_unreachable, an_icmp_error_about_a_mapped_connection_is_translated_to_the_inside_host;
     ])
 }

@@ -290,3 +290,33 @@ fn the_syn_back_off_is_the_one_real_linux_sends() {
         }
     }
 }
+
+/// pyftpdlib without `passive_ports` binds port 0, so its 227 names a port of the kernel's
+/// ephemeral range (measured: 32768–60999); vsftpd without a range uses all of 1024–65535.
+#[test]
+fn pyftpdlib_without_a_range_takes_an_ephemeral_passive_port() {
+    let mut ports: Vec<u16> = Vec::new();
+    // Twenty seeds: a port drawn from all of 1024–65535 would leave the range by chance.
+    for seed in 1..=20 {
+        let mut s = load("passive-open");
+        s.seed = seed;
+        for n in &mut s.nodes {
+            if let ftp_lab::scenario::NodeSpec::Server(sv) = n {
+                sv.profile = ftp_lab::scenario::ServerProfile::Pyftpdlib;
+                sv.passive_range = (1024, 65535);
+            }
+        }
+        let t = run(&s);
+        ports.extend(
+            t.connections
+                .iter()
+                .filter(|c| c.channel == Channel::Data)
+                .map(|c| c.responder.port()),
+        );
+    }
+    assert!(ports.len() >= 20);
+    assert!(
+        ports.iter().all(|p| (32768..=60999).contains(p)),
+        "{ports:?}"
+    );
+}

@@ -12,7 +12,7 @@ use crate::ftp::command::verb;
 use crate::ftp::{ActionKind, Mode};
 use crate::scenario::{
     ActionSpec, ActivePort, ClientSpec, Expectation, Expected, LinkSpec, NodeSpec, RouterSpec,
-    Scenario, ServerProfile, ServerSpec,
+    Scenario, ServerProfile, ServerSpec, TcpProfile,
 };
 use crate::trace::{Channel, Connection, EventKind, Mechanism, NodeKind, PacketFate, Trace};
 use std::collections::BTreeMap;
@@ -298,6 +298,47 @@ fn expectation(trace: &Trace, seen: &Seen, blocked: bool) -> Expectation {
     }
 }
 
+/// The times (from the first) of the SYNs that opened or retried connection `c`, once each.
+fn syn_times(trace: &Trace, c: &Connection) -> Vec<f64> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for e in &trace.events {
+        let EventKind::Packet { packet, .. } = &e.kind else {
+            continue;
+        };
+        let p = trace.packet(*packet);
+        if p.flags.syn
+            && !p.flags.ack
+            && p.src == c.initiator
+            && p.dst == c.responder
+            && seen.insert(*packet)
+        {
+            out.push(e.time.secs_f64());
+        }
+    }
+    let first = out.first().copied().unwrap_or(0.0);
+    out.iter().map(|t| t - first).collect()
+}
+
+/// The systems whose SYN back-off the capture shows, (client, server): the data SYNs'
+/// sender's, the default for the other.
+fn tcp_by_side(trace: &Trace, seen: &Seen) -> (TcpProfile, TcpProfile) {
+    let tcp = seen.data.map(|d| tcp_of(trace, d)).unwrap_or_default();
+    match seen.mode {
+        Mode::Active => (TcpProfile::default(), tcp),
+        Mode::Passive => (tcp, TcpProfile::default()),
+    }
+}
+
+/// Whose SYN back-off connection `c`'s retries show: gaps that start 1, 1 (Linux 6.5 and
+/// later) or 1, 2 (the doubling of older Linux). Fewer than three SYNs: the default.
+fn tcp_of(trace: &Trace, c: &Connection) -> TcpProfile {
+    match syn_times(trace, c)[..] {
+        [a, b, c, ..] if (c - b) > 1.5 * (b - a) => TcpProfile::LinuxClassic,
+        _ => TcpProfile::default(),
+    }
+}
+
 fn link(a: &str, b: &str, delay_ms: f64) -> LinkSpec {
     LinkSpec {
         a: a.into(),
@@ -318,8 +359,10 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         Mode::Passive => (None, block),
     };
     let (dc, ds) = delays_ms(trace);
+    let (client_tcp, server_tcp) = tcp_by_side(trace, &seen);
     let client = ClientSpec {
         profile: crate::scenario::ClientProfile::default(),
+        tcp: client_tcp,
         name: "client".to_owned(),
         address: seen.client.to_string(),
         server: "server".to_owned(),
@@ -335,6 +378,7 @@ pub fn from_trace(trace: &Trace, file: &str) -> Scenario {
         name: "server".to_owned(),
         address: seen.server.to_string(),
         profile: ServerProfile::recognise(seen.lines.iter().map(String::as_str)),
+        tcp: server_tcp,
         control_port: seen.control_port,
         active_data_port,
         passive_range,
@@ -578,5 +622,61 @@ mod tests {
             }
         }
         assert!(named >= 3, "only {named} differing commands seen");
+    }
+
+    /// A lesson made from a capture retries its SYNs when the capture's sender did, within 5 %
+    /// (and 0.2 s): the real Linux 6.18 drops (linear back-off), and a capture of the
+    /// simulator's server with Linux's older doubling, which the lesson must recognise.
+    #[test]
+    fn a_lesson_from_a_capture_retries_its_syns_at_the_capture_times() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real");
+        let mut traces: Vec<(String, Trace)> = Vec::new();
+        for name in [
+            "vsftpd-active-drop-server.pcap",
+            "pyftpdlib-active-drop.pcap",
+            "vsftpd-passive-drop.pcap",
+        ] {
+            let x = crate::capture::explain_file(&dir.join(name), |_| {}).unwrap();
+            traces.push((name.to_owned(), x.trace));
+        }
+        let mut classic = crate::scenario::Scenario::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios/active-client-fw-drops.ron")
+                .as_path(),
+        )
+        .unwrap();
+        for n in &mut classic.nodes {
+            if let NodeSpec::Server(sv) = n {
+                sv.tcp = TcpProfile::LinuxClassic;
+            }
+        }
+        let sim = crate::simulate(&classic).unwrap();
+        let mut pcap = Vec::new();
+        let at = crate::export::pcap::capture_point(&sim, "server").unwrap();
+        crate::export::pcap::write(&sim, at, &mut pcap).unwrap();
+        let x = crate::capture::explain_bytes(&pcap, "classic.pcap").unwrap();
+        traces.push(("classic.pcap".to_owned(), x.trace));
+        for (name, t) in &traces {
+            let data = |t: &Trace| {
+                t.connections
+                    .iter()
+                    .filter(|k| k.channel == Channel::Data)
+                    .max_by_key(|k| syn_times(t, k).len())
+                    .cloned()
+                    .unwrap()
+            };
+            let want = syn_times(t, &data(t));
+            assert!(want.len() >= 6, "{name}: {want:?}");
+            let lesson = from_trace(t, name);
+            let run = crate::simulate(&lesson).unwrap();
+            let got = syn_times(&run, &data(&run));
+            assert_eq!(got.len(), want.len(), "{name}: {got:?} vs {want:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 0.05 * w + 0.2,
+                    "{name}: {got:?} vs {want:?}"
+                );
+            }
+        }
     }
 }

@@ -79,6 +79,24 @@ struct Expectation {
     to: SocketAddrV4,
     /// What announced it.
     by: Kind,
+    /// The control connection it came from: one expectation per master, as Linux's FTP
+    /// helper has it (`max_expected = 1`: a new one evicts the old).
+    master: FlowKey,
+    /// When it lapses (the helper's `timeout = 5 * 60` s).
+    until: Time,
+}
+
+/// How long the FTP helper waits for an announced data connection (nf_conntrack_ftp's
+/// expect policy: 5 minutes).
+const EXPECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// What the helper makes of a control segment.
+enum Helped {
+    /// Nothing to read, or read.
+    Fine,
+    /// It starts a PORT, EPRT, 227 or 229 that does not end in it: Linux drops the segment
+    /// ("partial matching"), and the sender's retransmission gets another try.
+    Partial,
 }
 
 /// A firewall with its state.
@@ -95,6 +113,12 @@ pub struct Firewall {
     pub default_hits: u64,
     flows: BTreeMap<FlowKey, Flow>,
     expectations: Vec<Expectation>,
+    /// Per control connection and direction, the sequence numbers just after a newline (the
+    /// helper reads a command only at the start of a segment that begins there; Linux keeps
+    /// two, `NUM_SEQ_TO_REMEMBER`).
+    after_nl: BTreeMap<(FlowKey, bool), Vec<u32>>,
+    /// The time of the packet being decided.
+    now: Time,
 }
 
 #[derive(Clone, Debug)]
@@ -122,6 +146,8 @@ impl Firewall {
             default_hits: 0,
             flows: BTreeMap::new(),
             expectations: Vec::new(),
+            after_nl: BTreeMap::new(),
+            now: Time::ZERO,
         }
     }
 
@@ -155,7 +181,18 @@ impl Firewall {
             }
         };
         if action == Action::Accept && self.spec.stateful {
-            self.track(p, state);
+            if let Helped::Partial = self.track(p, state) {
+                return Verdict {
+                    middlebox: self.spec.name.clone(),
+                    direction,
+                    state,
+                    action: Action::Drop,
+                    reason: Reason::Other,
+                    rule_text: "FTP helper: partial command".to_owned(),
+                    why: "the FTP helper dropped a segment that holds only the start of an FTP command (Linux's nf_conntrack_ftp: \"partial matching\"); the sender retransmits it".to_owned(),
+                    reject_with: None,
+                };
+            }
         }
         Verdict {
             middlebox: self.spec.name.clone(),
@@ -195,7 +232,7 @@ impl Firewall {
             if let Some(e) = self
                 .expectations
                 .iter()
-                .find(|e| e.to == p.dst && e.from == *p.src.ip())
+                .find(|e| e.to == p.dst && e.from == *p.src.ip() && self.now < e.until)
             {
                 return (
                     CtState::Related,
@@ -252,10 +289,10 @@ impl Firewall {
         )
     }
 
-    fn track(&mut self, p: &Packet, state: CtState) {
+    fn track(&mut self, p: &Packet, state: CtState) -> Helped {
         // An ICMP error belongs to the connection it quotes: it makes no connection of its own.
         if p.icmp.is_some() {
-            return;
+            return Helped::Fine;
         }
         let key = canon(p.src, p.dst);
         match self.flows.get_mut(&key) {
@@ -281,38 +318,69 @@ impl Firewall {
             None => {}
         }
         if self.spec.ftp_helper {
-            self.helper(p);
+            return self.helper(p);
         }
+        Helped::Fine
     }
 
-    /// The FTP helper: reads PORT/EPRT and 227/229 on the control connection (through the
-    /// one announcement parser) and expects the data connection they announce. Like Linux
-    /// without `loose=1`, it only trusts an announced address equal to the announcer's own.
-    fn helper(&mut self, p: &Packet) {
+    /// The FTP helper, as Linux's `nf_conntrack_ftp` reads a control connection: only a
+    /// segment that starts just after a newline of its direction is looked at, and only for
+    /// one command at its start (PORT/EPRT from the client, 227/229 from the server, through
+    /// the one announcement parser); a command cut by the segment's end drops the segment;
+    /// the data connection it announces is expected for 300 s, one expectation per control
+    /// connection. Like Linux without `loose=1`, it only trusts an announced address equal to
+    /// the announcer's own.
+    fn helper(&mut self, p: &Packet) -> Helped {
         let port = self.helper_port;
         let from_client = p.dst.port() == port;
         if !from_client && p.src.port() != port {
-            return;
+            return Helped::Fine;
         }
-        let Some(payload) = crate::net::tcp_payload(&p.bytes) else {
-            return;
+        let Some(payload) = crate::net::tcp_payload(&p.bytes).filter(|b| !b.is_empty()) else {
+            return Helped::Fine;
         };
-        let text = String::from_utf8_lossy(payload);
-        for line in text.lines() {
-            let Some(Ok(a)) = announce::parse_line(line, from_client) else {
-                continue;
-            };
-            // 229 names no address: the data connection goes to the announcer's address.
-            let to = a.target(*p.src.ip());
-            if to.ip() != p.src.ip() {
-                continue;
+        let master = canon(p.src, p.dst);
+        let seen = self.after_nl.entry((master, from_client)).or_default();
+        // The first segment of each direction (the banner, USER) is where the counting starts.
+        let at_line_start = seen.is_empty() || seen.contains(&p.seq);
+        let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        if payload.ends_with(b"\n") {
+            let next = p.seq.wrapping_add(len);
+            if !seen.contains(&next) {
+                seen.push(next);
+                if seen.len() > 2 {
+                    seen.remove(0);
+                }
             }
-            self.expectations.push(Expectation {
-                from: *p.dst.ip(),
-                to,
-                by: a.kind,
-            });
         }
+        if !at_line_start {
+            return Helped::Fine;
+        }
+        let text = String::from_utf8_lossy(payload);
+        let first = text.split('\n').next().unwrap_or("");
+        let Some(parsed) = announce::parse_line(first.trim_end_matches('\r'), from_client) else {
+            return Helped::Fine;
+        };
+        if !text.contains('\n') {
+            return Helped::Partial;
+        }
+        let Ok(a) = parsed else {
+            return Helped::Fine;
+        };
+        // 229 names no address: the data connection goes to the announcer's address.
+        let to = a.target(*p.src.ip());
+        if to.ip() != p.src.ip() {
+            return Helped::Fine;
+        }
+        self.expectations.retain(|e| e.master != master);
+        self.expectations.push(Expectation {
+            from: *p.dst.ip(),
+            to,
+            by: a.kind,
+            master,
+            until: self.now + EXPECT_TIMEOUT,
+        });
+        Helped::Fine
     }
 }
 
@@ -321,7 +389,8 @@ impl Middlebox for Firewall {
         &self.spec.name
     }
 
-    fn process(&mut self, _now: Time, p: &Packet, from: LinkId) -> Decision {
+    fn process(&mut self, now: Time, p: &Packet, from: LinkId) -> Decision {
+        self.now = now;
         let dir = if from == self.inside {
             Direction::Outbound
         } else {
@@ -387,6 +456,10 @@ mod tests {
     use crate::trace::Flags;
 
     fn pkt(src: &str, dst: &str, syn: bool, ack: bool, text: Option<&str>) -> Packet {
+        pkt_at(src, dst, syn, ack, 1000, text)
+    }
+
+    fn pkt_at(src: &str, dst: &str, syn: bool, ack: bool, seq: u32, text: Option<&str>) -> Packet {
         let bytes = crate::net::segment(
             src.parse().unwrap(),
             dst.parse().unwrap(),
@@ -395,7 +468,7 @@ mod tests {
                 ack,
                 ..Flags::default()
             },
-            1000,
+            seq,
             2000,
             text.unwrap_or("").as_bytes(),
         );
@@ -606,7 +679,7 @@ mod tests {
                 "203.0.113.10:21",
                 false,
                 true,
-                Some("PORT 198,51,100,7,195,211"),
+                Some("PORT 198,51,100,7,195,211\r\n"),
             );
             f.decide(&port, Direction::Outbound);
             let data_syn = pkt("203.0.113.10:20", "198.51.100.7:50131", true, false, None);
@@ -621,5 +694,81 @@ mod tests {
                 assert!(v.why.contains("no FTP helper"));
             }
         }
+    }
+
+    /// Linux's FTP helper (nf_conntrack_ftp.c: `find_nl_seq`, `find_pattern` and its "partial
+    /// matching" drop, the expect policy `max_expected = 1`, `timeout = 5 * 60`): a command is
+    /// read only at the start of a segment that starts a line; one cut by the segment's end
+    /// drops the segment; a second PORT replaces the first's expectation; an expectation
+    /// lapses after 300 s.
+    #[test]
+    fn the_ftp_helper_reads_and_expects_as_linux_does() {
+        let related = rule(
+            Action::Accept,
+            Direction::Any,
+            vec![CtState::Established, CtState::Related],
+        );
+        let out = rule(Action::Accept, Direction::Outbound, vec![]);
+        let mut f = fw(vec![related, out], Action::Drop, true);
+        let (c, s) = ("198.51.100.7:40000", "203.0.113.10:21");
+        let line = |f: &mut Firewall, seq: u32, text: &str| {
+            f.decide(
+                &pkt_at(c, s, false, true, seq, Some(text)),
+                Direction::Outbound,
+            )
+        };
+        let data = |f: &mut Firewall, port: u16| {
+            let syn = pkt(
+                "203.0.113.10:20",
+                &format!("198.51.100.7:{port}"),
+                true,
+                false,
+                None,
+            );
+            f.decide(&syn, Direction::Inbound).state
+        };
+        // The first segment: where the helper starts counting lines.
+        let user = "USER anonymous\r\n";
+        line(&mut f, 1000, user);
+        let mut seq = 1000 + user.len() as u32;
+        // A PORT cut by the segment's end: the segment is dropped.
+        let v = line(&mut f, seq, "PORT 198,51,100,7,195");
+        assert_eq!(v.action, Action::Drop, "{}", v.why);
+        assert!(v.why.contains("partial"), "{}", v.why);
+        // The whole line, retransmitted: read.
+        let port1 = "PORT 198,51,100,7,195,211\r\n";
+        assert_eq!(line(&mut f, seq, port1).action, Action::Accept);
+        seq += port1.len() as u32;
+        assert_eq!(data(&mut f, 50131), CtState::Related);
+        // A second PORT replaces the first's expectation (one per control connection).
+        let port2 = "PORT 198,51,100,7,195,212\r\n";
+        line(&mut f, seq, port2);
+        seq += port2.len() as u32;
+        let port3 = "PORT 198,51,100,7,195,213\r\n";
+        line(&mut f, seq, port3);
+        seq += port3.len() as u32;
+        assert_eq!(
+            data(&mut f, 50132),
+            CtState::New,
+            "evicted by the next PORT"
+        );
+        // A command not at the start of its segment is not read.
+        let two = "NOOP\r\nPORT 198,51,100,7,195,214\r\n";
+        line(&mut f, seq, two);
+        seq += two.len() as u32;
+        assert_eq!(
+            data(&mut f, 50134),
+            CtState::New,
+            "a PORT on the second line"
+        );
+        // Nor one in a segment that does not start a line (seq not after a newline).
+        line(&mut f, seq + 7, "PORT 198,51,100,7,195,215\r\n");
+        assert_eq!(data(&mut f, 50135), CtState::New, "mid-line");
+        // An expectation lapses after 300 s.
+        let port6 = "PORT 198,51,100,7,195,216\r\n";
+        line(&mut f, seq, port6);
+        f.now = Time::from_secs(301);
+        assert_eq!(data(&mut f, 50136), CtState::New, "expired");
+        assert_eq!(data(&mut f, 50133), CtState::New, "evicted before");
     }
 }

@@ -50,7 +50,9 @@ pub fn reply_meaning(code: u16) -> &'static str {
         250 => "the file action is done",
         257 => "a path name",
         331 => "user name okay, the password is needed",
-        421 => "the service is closing the control connection",
+        421 => {
+            "service not available (RFC 959: the server is closing the control connection; pyftpdlib also sends 421 when a data connection timed out, and keeps the session open)"
+        }
         425 => "the server could not open the data connection",
         426 => "the connection closed; the transfer was aborted",
         500 => "syntax error, command not recognised",
@@ -253,7 +255,7 @@ fn refusal_words(trace: &Trace, i: usize, code: u16) -> Option<&'static str> {
                         "the server refuses the PORT: the address in it is not the one the control connection comes from, and the server will not connect to a third host (RFC 2577's bounce protection; vsftpd's port_promiscuous=NO)"
                     }
                     Refusal::PrivilegedPort => {
-                        "the server refuses the PORT: it names a port below 1024, which RFC 2577 advises servers to refuse"
+                        "the server refuses the PORT: it names a port below 1024, which RFC 2577 advises servers to refuse (it suggests 504; vsftpd answers 500 Illegal PORT command., as it does for a malformed PORT, pyftpdlib 501)"
                     }
                 });
             }
@@ -282,6 +284,46 @@ fn who(trace: &Trace, ip: std::net::Ipv4Addr) -> String {
             Some(n) => format!("{} (for a host behind it)", n.name),
             None => format!("{ip}"),
         },
+    }
+}
+
+/// Who sent a RST, and why: a firewall forging it (the trace knows its reject), a host with
+/// nothing listening (the RST answers a SYN), or an abortive close (a program closing with
+/// data unread, or aborting, as curl and ftplib do after a timeout).
+fn rst_headline(trace: &Trace, packet: PacketId, sender: &str, chan: &str) -> String {
+    let forged_by = trace.events.iter().find_map(|e| match &e.kind {
+        EventKind::Packet {
+            fate: PacketFate::Rejected { reply, .. },
+            ..
+        } if *reply == packet
+            && !matches!(
+                trace.nodes.get(e.node.index()).map(|n| n.kind),
+                Some(NodeKind::Client | NodeKind::Server) | None
+            ) =>
+        {
+            Some(trace.node_name(e.node))
+        }
+        _ => None,
+    });
+    if let Some(fw) = forged_by {
+        return format!(
+            "RST: {fw} forges it with {sender}'s address, so the {chan} connection looks refused by its peer (only its TTL tells: it was sent from nearer)."
+        );
+    }
+    let p = &trace.packets[packet];
+    let answers_syn = trace.packets.iter().any(|q| {
+        q.flags.syn
+            && !q.flags.ack
+            && q.src == p.dst
+            && q.dst == p.src
+            && p.ack == q.seq.wrapping_add(1)
+    });
+    if answers_syn {
+        format!("RST: {sender}'s TCP resets the {chan} connection: nothing listens on that port.")
+    } else {
+        format!(
+            "RST: {sender}'s TCP resets the {chan} connection: an abortive close (the program closed it with data unread, or aborted it)."
+        )
     }
 }
 
@@ -351,10 +393,24 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
         let about = i
             .quoted
             .map_or(String::new(), |(a, b)| format!(" about the SYN {a} → {b}"));
+        let by = match trace.node_at(*p.src.ip()) {
+            Some(n) if !matches!(n.kind, NodeKind::Client | NodeKind::Server) => {
+                format!("{} sends it from its own address {}", n.name, p.src.ip())
+            }
+            Some(_) => format!("{sender} sends it"),
+            None => format!("{} sends it", p.src.ip()),
+        };
+        let why = match (i.kind, i.code) {
+            (3, 0) => "a router has no route to that network",
+            (3, 1) => {
+                "a firewall refuses it, or a router found nothing answering on the last network (no ARP reply)"
+            }
+            (11, _) => "the packet's TTL ran out on the way",
+            _ => "a firewall refuses the connection",
+        };
         return format!(
-            "ICMP {}{about}: a firewall refuses the connection on behalf of {}. The sender's TCP gives up at once.",
-            i.words(),
-            p.src.ip()
+            "ICMP {}{about}: {by}, because {why}. The sender's TCP gives up at once.",
+            i.words()
         );
     }
     if let Some(t) = &p.ftp_text {
@@ -368,7 +424,7 @@ fn packet_headline(trace: &Trace, event: usize, packet: PacketId) -> String {
         };
     }
     if f.rst {
-        format!("RST: {sender}'s TCP resets the {chan} connection (\"nobody here\").")
+        rst_headline(trace, packet, &sender, chan)
     } else if f.syn && !f.ack {
         format!(
             "SYN: {sender} opens a {chan} connection to port {}.",

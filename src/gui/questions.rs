@@ -292,7 +292,7 @@ fn refused_port_question(at: usize, a: &announce::Announcement, code: u16, text:
 /// What the wrong answer that looks most right gets wrong.
 fn misconception(active: bool) -> &'static str {
     if active {
-        "Not 20: in active mode 20 is the port the server connects from, its own; it connects to the port the client named in PORT."
+        "Not 20: port 20 is where a server may connect from in active mode (vsftpd with connect_from_port_20=YES, as Debian ships it; upstream's default and pyftpdlib use an ephemeral port); it connects to the port the client named in PORT."
     } else {
         "Not 21: that is the control connection's port; the data connection goes to the port the server named in 227."
     }

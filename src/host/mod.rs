@@ -169,6 +169,11 @@ impl EndHost {
         EndHost::new(name, addr, App::Server(Box::new(app)), seed)
     }
 
+    /// Whose TCP this host's kernel has (the SYN back-off of that system).
+    pub fn set_tcp(&mut self, tcp: profile::TcpProfile) {
+        self.table.tcp = tcp;
+    }
+
     fn new(name: &str, addr: Ipv4Addr, app: App, seed: u64) -> EndHost {
         let mut rng = Rng::split(seed, &format!("host/{name}"));
         let mut dev = SimDevice::default();

@@ -261,6 +261,23 @@ impl Nat {
     }
 
     fn outbound(&mut self, p: &Packet) -> Decision {
+        if let Some((remote, inside)) = p.icmp.as_ref().and_then(|i| i.quoted) {
+            // An error from inside about a packet that came in for `inside` (a firewall behind
+            // the NAT rejecting it): out from our public address, about our public endpoint.
+            let m = self.by_inside.get(&(inside, remote)).copied();
+            return match m {
+                Some(m) => {
+                    let outside = self.maps[m].outside;
+                    let r = crate::net::IcmpRewrite {
+                        outer_src: Some(self.public),
+                        inner_dst: Some(outside),
+                        ..Default::default()
+                    };
+                    self.icmp_translated(p, &r, Direction::Outbound, inside, outside)
+                }
+                None => self.no_translation(p, Direction::Outbound),
+            };
+        }
         let new = p.flags.syn && !p.flags.ack;
         let m = match self.by_inside.get(&(p.src, p.dst)) {
             Some(&m) => m,
@@ -290,6 +307,22 @@ impl Nat {
     fn inbound(&mut self, p: &Packet) -> Decision {
         if *p.dst.ip() != self.public {
             return Decision::forward();
+        }
+        if let Some((ours, theirs)) = p.icmp.as_ref().and_then(|i| i.quoted) {
+            // An error about a packet we sent out for `ours`: back to the inside host.
+            let m = self.by_outside.get(&(ours, theirs)).copied();
+            return match m {
+                Some(m) => {
+                    let inside = self.maps[m].inside;
+                    let r = crate::net::IcmpRewrite {
+                        outer_dst: Some(*inside.ip()),
+                        inner_src: Some(inside),
+                        ..Default::default()
+                    };
+                    self.icmp_translated(p, &r, Direction::Inbound, ours, inside)
+                }
+                None => self.no_translation(p, Direction::Inbound),
+            };
         }
         // A new SYN that an expectation waits for opens a new mapping even where an old,
         // finished connection had the same endpoints (Linux kills the old conntrack and looks
@@ -566,6 +599,46 @@ impl Nat {
                     p.src, p.dst
                 ),
             ))),
+        }
+    }
+}
+
+impl Nat {
+    /// An ICMP error about mapped connection `from` (our side `to`), rewritten by `r`: RELATED,
+    /// as conntrack has it.
+    fn icmp_translated(
+        &self,
+        p: &Packet,
+        r: &crate::net::IcmpRewrite,
+        dir: Direction,
+        from: SocketAddrV4,
+        to: SocketAddrV4,
+    ) -> Decision {
+        let how = "translation of an ICMP error about a mapped connection";
+        let why = format!("{how}: the error quotes {from}, which is {to} on the other side");
+        let verdict = self.verdict(
+            Reason::Translation,
+            dir,
+            CtState::Related,
+            Action::Accept,
+            how,
+            why,
+        );
+        let mut changes = Vec::new();
+        if let Some(a) = r.outer_src {
+            changes.push(change("source", p.src.ip(), a));
+        }
+        if let Some(a) = r.outer_dst {
+            changes.push(change("destination", p.dst.ip(), a));
+        }
+        changes.push(change("quoted endpoint", from, to));
+        match crate::net::rewrite_icmp_error(&p.bytes, r) {
+            Some(bytes) => Decision::Rewrite {
+                bytes,
+                changes,
+                verdict: Some(verdict),
+            },
+            None => self.no_translation(p, dir),
         }
     }
 }

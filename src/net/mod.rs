@@ -114,6 +114,87 @@ pub fn build_icmp_error(p: &Packet, kind: u8, code: u8, from: Ipv4Addr) -> Vec<u
     ip
 }
 
+/// What a NAT changes in an ICMP error about a connection it maps: the outer addresses, and
+/// the quoted datagram's endpoints (`None`: left as they are).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IcmpRewrite {
+    pub outer_src: Option<Ipv4Addr>,
+    pub outer_dst: Option<Ipv4Addr>,
+    pub inner_src: Option<SocketAddrV4>,
+    pub inner_dst: Option<SocketAddrV4>,
+}
+
+/// RFC 1624's incremental checksum update for 16-bit words `old` → `new` (same length, even).
+fn csum_update(hc: u16, old: &[u8], new: &[u8]) -> u16 {
+    let mut sum = u32::from(!hc);
+    for (o, n) in old.chunks(2).zip(new.chunks(2)) {
+        sum += u32::from(!u16::from_be_bytes([o[0], o[1]]));
+        sum += u32::from(u16::from_be_bytes([n[0], n[1]]));
+    }
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Replaces `at..at + new.len()` of `b` with `new`, updating the 16-bit checksum at `csum`
+/// (when it lies within `b`) incrementally.
+fn patch(b: &mut [u8], at: usize, new: &[u8], csum: Option<usize>) {
+    let old = b[at..at + new.len()].to_vec();
+    if let Some(c) = csum.filter(|c| c + 2 <= b.len()) {
+        let hc = u16::from_be_bytes([b[c], b[c + 1]]);
+        let v = csum_update(hc, &old, new);
+        b[c..c + 2].copy_from_slice(&v.to_be_bytes());
+    }
+    b[at..at + new.len()].copy_from_slice(new);
+}
+
+/// An ICMP error rewritten as Linux's NAT rewrites one about a connection it maps
+/// (`nf_nat_icmp_reply_translation`): the outer addresses, the quoted datagram's addresses
+/// and ports, and every checksum (the outer IP header's, the quoted IP header's, the quoted
+/// TCP checksum when it is quoted, the ICMP message's). `None` when the bytes are not an ICMP
+/// error quoting an IPv4 TCP header.
+pub fn rewrite_icmp_error(bytes: &[u8], r: &IcmpRewrite) -> Option<Vec<u8>> {
+    let mut b = bytes.to_vec();
+    let ihl = usize::from(*b.first()? & 0x0f) * 4;
+    let inner = ihl + 8;
+    let iihl = usize::from(*b.get(inner)? & 0x0f) * 4;
+    if ihl < 20 || iihl < 20 || b.len() < inner + iihl + 4 || b[9] != 1 || b[inner + 9] != 6 {
+        return None;
+    }
+    if let Some(a) = r.outer_src {
+        b[12..16].copy_from_slice(&a.octets());
+    }
+    if let Some(a) = r.outer_dst {
+        b[16..20].copy_from_slice(&a.octets());
+    }
+    let tcp_csum = Some(inner + iihl + 16);
+    for (ep, at, port_at) in [(r.inner_src, 12, 0), (r.inner_dst, 16, 2)] {
+        if let Some(e) = ep {
+            patch(&mut b, inner + at, &e.ip().octets(), tcp_csum);
+            patch(
+                &mut b,
+                inner + iihl + port_at,
+                &e.port().to_be_bytes(),
+                tcp_csum,
+            );
+        }
+    }
+    b[inner + 10] = 0;
+    b[inner + 11] = 0;
+    let c = internet_checksum(&b[inner..inner + iihl]);
+    b[inner + 10..inner + 12].copy_from_slice(&c.to_be_bytes());
+    b[ihl + 2] = 0;
+    b[ihl + 3] = 0;
+    let c = internet_checksum(&b[ihl..]);
+    b[ihl + 2..ihl + 4].copy_from_slice(&c.to_be_bytes());
+    b[10] = 0;
+    b[11] = 0;
+    let c = internet_checksum(&b[..ihl]);
+    b[10..12].copy_from_slice(&c.to_be_bytes());
+    Some(b)
+}
+
 /// Sets an IPv4 packet's TTL and its header checksum again (what a router does when it lowers
 /// the TTL); a buffer too short for a header is left alone.
 pub fn set_ttl(bytes: &mut [u8], ttl: u8) {

@@ -17,6 +17,7 @@ use crate::firewall::FirewallSpec;
 use crate::ftp::Mode;
 pub use crate::ftp::client::{ClientProfile, DataCommands};
 pub use crate::ftp::server::ServerProfile;
+pub use crate::host::profile::TcpProfile;
 pub use crate::middlebox::nat::{ForwardSpec, NatSpec};
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -101,6 +102,10 @@ pub struct ClientSpec {
     /// Which real client it behaves like (its messages, which address it trusts).
     #[serde(default, skip_serializing_if = "is_default")]
     pub profile: ClientProfile,
+    /// Whose TCP its kernel has: `Linux` (6.5 and later, the default) or `LinuxClassic`
+    /// (before 6.5: the SYN back-off doubles from the start).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub tcp: TcpProfile,
     /// The mode it starts in (a `Mode` action can switch).
     #[serde(default = "active")]
     pub mode: Mode,
@@ -190,6 +195,9 @@ pub struct ServerSpec {
     /// Whose behaviour it shows where real servers differ.
     #[serde(default)]
     pub profile: ServerProfile,
+    /// Whose TCP its kernel has (see the client's `tcp`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub tcp: TcpProfile,
     #[serde(default = "port_21")]
     pub control_port: u32,
     #[serde(default = "port_20")]

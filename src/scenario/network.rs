@@ -70,6 +70,7 @@ pub struct ClientNode {
     pub server: NodeId,
     pub dial: SocketAddrV4,
     pub profile: crate::ftp::client::ClientProfile,
+    pub tcp: crate::host::profile::TcpProfile,
     pub mode: Mode,
     pub commands: DataCommands,
     pub data_ports: PortRange,
@@ -83,6 +84,7 @@ pub struct ServerNode {
     pub name: String,
     pub address: Ipv4Addr,
     pub profile: ServerProfile,
+    pub tcp: crate::host::profile::TcpProfile,
     pub control_port: u16,
     /// `None`: an ephemeral port.
     pub active_data_port: Option<u16>,

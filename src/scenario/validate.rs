@@ -419,6 +419,7 @@ fn client(p: &mut Problems, cx: &Ctx, i: usize, c: &super::ClientSpec) -> Option
         dial: dial.flatten()?,
         mode: c.mode,
         profile: c.profile,
+        tcp: c.tcp,
         commands: c.commands(),
         data_ports: data_ports?,
         connect_timeout: connect_timeout?,
@@ -567,6 +568,7 @@ fn server(p: &mut Problems, cx: &Ctx, i: usize, sv: &super::ServerSpec) -> Optio
         name: sv.name.clone(),
         address: sv.address.parse().ok()?,
         profile: sv.profile,
+        tcp: sv.tcp,
         control_port: control_port?.get(),
         active_data_port: match active_data_port {
             Some(a) => Some(a?),

@@ -52,7 +52,8 @@ fn client(net: &Network, c: &ClientNode) -> (Node, NodeInfo) {
         c.actions.clone(),
         Rng::split(net.seed, &format!("ftp-client/{}", c.name)),
     );
-    let host = EndHost::client(&c.name, c.address, session, net.seed);
+    let mut host = EndHost::client(&c.name, c.address, session, net.seed);
+    host.set_tcp(c.tcp);
     let mut i = info(&c.name, NodeKind::Client, Some(c.address));
     i.screen = Some(c.profile.behaviour().screen.to_owned());
     (Node::Host(Box::new(host), None), i)
@@ -66,7 +67,12 @@ fn server(net: &Network, sv: &ServerNode) -> (Node, NodeInfo) {
     let cfg = ServerConfig {
         control_port: sv.control_port,
         active_data_port: b.active_source.or(sv.active_data_port),
-        passive_range: sv.passive_range.bounds(),
+        // A scenario without a range has the whole of 1024–65535 (vsftpd's); a server that
+        // binds port 0 instead takes the kernel's ephemeral range.
+        passive_range: match b.unconfigured_passive {
+            Some(r) if sv.passive_range.bounds() == (1024, 65535) => r,
+            _ => sv.passive_range.bounds(),
+        },
         passive_address: sv.passive_address,
         connect_timeout: b.connect_timeout.or(sv.connect_timeout),
         accept_timeout: b.accept_timeout.or(sv.accept_timeout),
@@ -81,7 +87,8 @@ fn server(net: &Network, sv: &ServerNode) -> (Node, NodeInfo) {
     for (path, content) in &sv.files {
         store.insert(path, content.as_bytes());
     }
-    let host = EndHost::server(&sv.name, sv.address, cfg, store, net.seed);
+    let mut host = EndHost::server(&sv.name, sv.address, cfg, store, net.seed);
+    host.set_tcp(sv.tcp);
     (
         Node::Host(Box::new(host), None),
         info(&sv.name, NodeKind::Server, Some(sv.address)),

@@ -35,6 +35,27 @@ pub fn tcp_profile() -> String {
     )
 }
 
+/// The same, and the hosts whose kernel is another row of the table.
+fn tcp_profiles(net: &Network) -> String {
+    use crate::scenario::network::Node as N;
+    let mut s = tcp_profile();
+    for n in &net.nodes {
+        let (name, tcp) = match n {
+            N::Client(c) => (&c.name, c.tcp),
+            N::Server(sv) => (&sv.name, sv.tcp),
+            _ => continue,
+        };
+        if tcp != crate::host::profile::TcpProfile::default() {
+            let b = tcp.behaviour();
+            s.push_str(&format!(
+                "; {name}: {}'s back-off, SYNs at {}",
+                b.name, b.syn_times
+            ));
+        }
+    }
+    s
+}
+
 /// After the clients' last action, keep running this long so closing handshakes show.
 const LINGER: Duration = Duration::from_secs(2);
 /// A guard against a run that never settles: queue entries handled (polls included).
@@ -120,7 +141,7 @@ pub fn run_until(net: &Network, stop: &std::sync::atomic::AtomicBool) -> Option<
         source: Source::Simulated,
         title: net.title.clone(),
         seed: net.seed,
-        tcp_profile: tcp_profile(),
+        tcp_profile: tcp_profiles(net),
         nodes: infos,
         links,
         packets: w.rec.packets,

@@ -60,7 +60,8 @@ impl ServerSession {
             return self.reply(530, "Can't change to another user.");
         }
         self.login = Login::User(u);
-        self.reply(331, "Please specify the password.");
+        let text = self.behaves().texts.user_ok;
+        self.reply(331, text);
     }
 
     fn pass(&mut self, p: String, now: Time) {
@@ -140,7 +141,7 @@ impl ServerSession {
             Work::Send {
                 source: Box::new(std::io::Cursor::new(listing.into_bytes())),
                 start: Reply::new(150, "Here comes the directory listing."),
-                done: Reply::new(226, "Directory send OK."),
+                done: Reply::new(226, self.behaves().texts.listing_done),
             },
             now,
         );

@@ -72,6 +72,9 @@ pub struct Behaviour {
     /// The passive timeout runs from PASV (pyftpdlib), not from the transfer command.
     pub accept_from_pasv: bool,
     pub pasv_retry: PasvRetry,
+    /// Where its passive ports come from when no range is configured (`None`: anywhere in
+    /// 1024–65535, as vsftpd without `pasv_min_port`).
+    pub unconfigured_passive: Option<(u16, u16)>,
     /// What it says when no passive port could be had, and whether it ends the session.
     pub exhausted: Exhausted,
     pub timeout_reply: TimeoutReply,
@@ -92,6 +95,10 @@ pub struct Exhausted {
 
 /// A server's reply texts where servers differ.
 pub struct Texts {
+    /// The 331 after USER.
+    pub user_ok: &'static str,
+    /// The 226 after a listing.
+    pub listing_done: &'static str,
     pub port_ok: &'static str,
     pub eprt_ok: &'static str,
     /// The PORT reply once the connection made at PORT time is up.
@@ -175,7 +182,8 @@ fn pyftpdlib_unparsed(e: &CommandError) -> (u16, String) {
 pub static VSFTPD: Behaviour = Behaviour {
     name: "vsftpd",
     summary: "Answers PORT at once, connects when LIST/RETR/STOR comes, 425 after 60 s",
-    banner: Fixed::Configured,
+    // vsftpd's default banner names it and its version (measured: `220 (vsFTPd 3.0.3)`).
+    banner: Fixed::Always("(vsFTPd 3.0.3)"),
     connects_at: ConnectsAt::Transfer,
     active_source: Fixed::Configured,
     connect_timeout: Fixed::Configured,
@@ -184,14 +192,17 @@ pub static VSFTPD: Behaviour = Behaviour {
     // privops.c, vsf_privop_pasv_listen: `int bind_retries = 10; while (--bind_retries)`,
     // so 9 random ports of the range.
     pasv_retry: PasvRetry::RandomThenQuit { picks: 9 },
+    unconfigured_passive: None,
     // vsf_sysutil_bind failing in vsf_privop_get_pasv_port ends in die(): `500 OOPS: …`.
     exhausted: Exhausted {
         code: 500,
-        text: "OOPS: vsf_sysutil_bind",
+        text: "OOPS: vsf_sysutil_bind, maximum number of attempts to find a listening port exceeded",
         ends_session: true,
     },
     timeout_reply: TimeoutReply::Refuse425,
     texts: Texts {
+        user_ok: "Please specify the password.",
+        listing_done: "Directory send OK.",
         port_ok: "PORT command successful. Consider using PASV.",
         eprt_ok: "EPRT command successful. Consider using EPSV.",
         active_open: "PORT command successful. Consider using PASV.",
@@ -213,7 +224,8 @@ pub static VSFTPD: Behaviour = Behaviour {
 pub static PYFTPDLIB: Behaviour = Behaviour {
     name: "pyftpdlib",
     summary: "Connects at PORT time from an ephemeral port, 421 after 30 s; passive waits 30 s from PASV",
-    banner: Fixed::Always("pyftpdlib 2.2 ready (FTP Lab)."),
+    // control.py: `banner = f"pyftpdlib {__ver__} ready."` (measured: 2.2.0).
+    banner: Fixed::Always("pyftpdlib 2.2.0 ready."),
     connects_at: ConnectsAt::Port,
     active_source: Fixed::Always(None),
     // ActiveDTP.timeout and PassiveDTP.timeout.
@@ -221,6 +233,9 @@ pub static PYFTPDLIB: Behaviour = Behaviour {
     accept_timeout: Fixed::Always(Duration::from_secs(30)),
     accept_from_pasv: true,
     pasv_retry: PasvRetry::EveryPort,
+    // Without `passive_ports` it binds port 0: the kernel's ephemeral range
+    // (net.ipv4.ip_local_port_range, 32768–60999 by default; measured).
+    unconfigured_passive: Some((32768, 60999)),
     // PassiveDTP: "Can't open passive connection." when no port of the range binds.
     exhausted: Exhausted {
         code: 425,
@@ -229,6 +244,9 @@ pub static PYFTPDLIB: Behaviour = Behaviour {
     },
     timeout_reply: TimeoutReply::DataChannel421,
     texts: Texts {
+        // control.py: ftp_USER, and the data channel's "226 Transfer complete." for all.
+        user_ok: "Username ok, send password.",
+        listing_done: "Transfer complete.",
         port_ok: "Active data connection established.",
         eprt_ok: "Active data connection established.",
         active_open: "Active data connection established.",
@@ -259,6 +277,8 @@ pub static PYFTPDLIB: Behaviour = Behaviour {
         ),
     ],
     marks: &[
+        "pyftpdlib",
+        "Username ok, send password",
         "Active data connection established",
         "Entering passive mode",
         "data channel timed out",
@@ -305,10 +325,12 @@ impl ServerProfile {
             .unwrap_or_default()
     }
 
-    /// A reply (as "500 OOPS: …") that says the server had no free passive port.
+    /// A reply (as "500 OOPS: …") that says the server had no free passive port: its text,
+    /// up to the first comma (a capture may show only `500 OOPS: vsf_sysutil_bind`).
     pub fn means_range_exhausted(reply: &str) -> bool {
-        ServerProfile::ALL
-            .iter()
-            .any(|p| reply.contains(p.behaviour().exhausted.text))
+        ServerProfile::ALL.iter().any(|p| {
+            let text = p.behaviour().exhausted.text;
+            reply.contains(text.split(',').next().unwrap_or(text))
+        })
     }
 }

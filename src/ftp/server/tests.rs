@@ -299,7 +299,12 @@ fn a_busy_passive_port_makes_the_server_try_the_others() {
         last = drain(&mut s);
     }
     assert_eq!(tries, 9);
-    assert_eq!(reply_texts(&last), ["500 OOPS: vsf_sysutil_bind"]);
+    assert_eq!(
+        reply_texts(&last),
+        [
+            "500 OOPS: vsf_sysutil_bind, maximum number of attempts to find a listening port exceeded"
+        ]
+    );
     assert!(s.is_closed());
 }
 
