@@ -93,13 +93,36 @@ fn every_capture_is_well_formed_with_good_checksums_and_decodes_as_ftp() {
                     "ftp.response.code",
                     "icmp.type",
                     "icmp.checksum.status",
+                    "ip.src",
+                    "ip.ttl",
+                    "tcp.flags.reset",
                 ],
             );
-            assert_eq!(
-                rows.len(),
-                pcap::seen_at(&t, pcap::capture_point(&t, at).unwrap()).len(),
-                "{name}@{at}"
-            );
+            let here = pcap::capture_point(&t, at).unwrap();
+            assert_eq!(rows.len(), pcap::seen_at(&t, here).len(), "{name}@{at}");
+            // TTLs fall hop by hop: what arrives from another host has passed at least one
+            // box, and every packet from one host arrives with the same TTL (a forged RST or
+            // a box's ICMP aside).
+            let own = t.nodes[here.index()].address.unwrap().to_string();
+            let mut by_src: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+                Default::default();
+            for r in rows
+                .iter()
+                .filter(|r| r[7] != own && r[5].is_empty() && r[9] != "1" && r[9] != "True")
+            {
+                by_src
+                    .entry(r[7].as_str())
+                    .or_default()
+                    .insert(r[8].as_str());
+            }
+            for (src, ttls) in &by_src {
+                assert_eq!(ttls.len(), 1, "{name}@{at}: TTLs from {src}: {ttls:?}");
+                let ttl: u8 = ttls.iter().next().unwrap().parse().unwrap();
+                assert!(
+                    ttl < 64,
+                    "{name}@{at}: {src} arrives with TTL {ttl}: no hop lowered it"
+                );
+            }
             for r in &rows {
                 if r[5].is_empty() {
                     assert_eq!(

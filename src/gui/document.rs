@@ -6,7 +6,7 @@
 
 use crate::firewall::{Action, FirewallSpec, RejectWith, Rule};
 use crate::ftp::Mode;
-use crate::scenario::{ActivePort, DataCommands, NodeSpec, Scenario, ServerProfile};
+use crate::scenario::{ActivePort, ClientProfile, DataCommands, NodeSpec, Scenario, ServerProfile};
 use std::path::PathBuf;
 
 /// Undo steps kept (a scenario is a few kilobytes).
@@ -24,6 +24,11 @@ pub enum Edit {
     Commands {
         client: usize,
         commands: DataCommands,
+    },
+    /// Which real client program it behaves like.
+    Program {
+        client: usize,
+        program: ClientProfile,
     },
     Profile {
         server: usize,
@@ -239,7 +244,9 @@ fn rule_index(f: &FirewallSpec, k: usize, end_ok: bool) -> Result<(), String> {
 /// The change itself, on a copy of the scenario.
 fn change(s: &mut Scenario, e: &Edit) -> Result<(), String> {
     match e {
-        Edit::Mode { client, .. } | Edit::Commands { client, .. } => client_change(s, *client, e),
+        Edit::Mode { client, .. }
+        | Edit::Commands { client, .. }
+        | Edit::Program { client, .. } => client_change(s, *client, e),
         Edit::Profile { server, .. }
         | Edit::ControlPort { server, .. }
         | Edit::ActivePort { server, .. }
@@ -262,6 +269,7 @@ fn client_change(s: &mut Scenario, i: usize, e: &Edit) -> Result<(), String> {
     match e {
         Edit::Mode { mode, .. } => c.mode = *mode,
         Edit::Commands { commands, .. } => c.commands = Some(*commands),
+        Edit::Program { program, .. } => c.profile = *program,
         _ => {}
     }
     Ok(())
@@ -364,6 +372,33 @@ mod tests {
         d.revert();
         assert_eq!(d.scenario, start);
         assert!(d.undo(), "revert is an edit: it can be undone");
+    }
+
+    /// The teacher picks another client program: its row decides the commands it uses when
+    /// the lesson does not say, and undo gives the lesson back.
+    #[test]
+    fn the_client_program_is_an_edit_with_its_commands() {
+        let mut d = doc();
+        let start = d.scenario.clone();
+        d.apply(&Edit::Program {
+            client: 0,
+            program: ClientProfile::Curl,
+        })
+        .unwrap();
+        let NodeSpec::Client(c) = &d.scenario.nodes[0] else {
+            panic!("not a client")
+        };
+        assert_eq!(c.profile, ClientProfile::Curl);
+        assert_eq!(c.commands(), DataCommands::ExtendedFirst);
+        assert!(d.undo());
+        assert_eq!(d.scenario, start);
+        assert!(
+            d.apply(&Edit::Program {
+                client: 1,
+                program: ClientProfile::Ftplib
+            })
+            .is_err()
+        );
     }
 
     #[test]

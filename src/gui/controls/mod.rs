@@ -13,7 +13,7 @@ use super::files::Group;
 use super::style::Palette;
 use crate::firewall::{Cidr, PortMatch, RejectWith};
 use crate::ftp::Mode;
-use crate::scenario::{ActivePort, DataCommands, NodeSpec, Scenario, ServerProfile};
+use crate::scenario::{ActivePort, ClientProfile, DataCommands, NodeSpec, Scenario, ServerProfile};
 use crate::trace::Trace;
 use eframe::egui::{self, RichText};
 use std::collections::BTreeMap;
@@ -350,6 +350,20 @@ fn client_section(ui: &mut egui::Ui, s: &Scenario) -> Vec<Edit> {
         });
         if mode != c.mode {
             edits.push(Edit::Mode { client: i, mode });
+        }
+        let mut program = c.profile;
+        egui::ComboBox::new(("program", &c.name), "Program")
+            .selected_text(c.profile.name())
+            .show_ui(ui, |ui| {
+                for p in ClientProfile::ALL {
+                    ui.selectable_value(&mut program, p, p.name())
+                        .on_hover_text(p.behaviour().summary);
+                }
+            })
+            .response
+            .on_hover_text("Which real client it behaves like: where it connects after a 227, how long it waits, what its screen shows");
+        if program != c.profile {
+            edits.push(Edit::Program { client: i, program });
         }
         let mut commands = c.commands();
         egui::ComboBox::new(("commands", &c.name), "Commands")
