@@ -37,16 +37,20 @@ pub enum RejectWith {
     IcmpPortUnreachable,
     /// ICMP destination unreachable, code 1 (`icmp-host-unreachable`).
     IcmpHostUnreachable,
+    /// ICMP destination unreachable, code 0 (`icmp-net-unreachable`; also what a router with
+    /// no route sends).
+    IcmpNetUnreachable,
     /// ICMP destination unreachable, code 13: communication administratively prohibited
     /// (`icmp-admin-prohibited`).
     IcmpAdminProhibited,
 }
 
 impl RejectWith {
-    pub const ALL: [RejectWith; 4] = [
+    pub const ALL: [RejectWith; 5] = [
         RejectWith::TcpReset,
         RejectWith::IcmpPortUnreachable,
         RejectWith::IcmpHostUnreachable,
+        RejectWith::IcmpNetUnreachable,
         RejectWith::IcmpAdminProhibited,
     ];
 
@@ -56,6 +60,7 @@ impl RejectWith {
             RejectWith::TcpReset => None,
             RejectWith::IcmpPortUnreachable => Some(3),
             RejectWith::IcmpHostUnreachable => Some(1),
+            RejectWith::IcmpNetUnreachable => Some(0),
             RejectWith::IcmpAdminProhibited => Some(13),
         }
     }
@@ -66,6 +71,7 @@ impl RejectWith {
             RejectWith::TcpReset => "",
             RejectWith::IcmpPortUnreachable => "port-unreachable",
             RejectWith::IcmpHostUnreachable => "host-unreachable",
+            RejectWith::IcmpNetUnreachable => "net-unreachable",
             RejectWith::IcmpAdminProhibited => "admin-prohibited",
         }
     }
@@ -79,6 +85,7 @@ impl RejectWith {
             RejectWith::IcmpHostUnreachable | RejectWith::IcmpAdminProhibited => {
                 "EHOSTUNREACH (No route to host)"
             }
+            RejectWith::IcmpNetUnreachable => "ENETUNREACH (Network is unreachable)",
         }
     }
 
@@ -88,6 +95,7 @@ impl RejectWith {
             RejectWith::TcpReset => "a TCP reset (RST)",
             RejectWith::IcmpPortUnreachable => "an ICMP port unreachable",
             RejectWith::IcmpHostUnreachable => "an ICMP host unreachable",
+            RejectWith::IcmpNetUnreachable => "an ICMP net unreachable",
             RejectWith::IcmpAdminProhibited => "an ICMP administratively prohibited",
         }
     }
@@ -107,6 +115,7 @@ impl fmt::Display for RejectWith {
             RejectWith::TcpReset => "tcp-reset",
             RejectWith::IcmpPortUnreachable => "icmp-port-unreachable",
             RejectWith::IcmpHostUnreachable => "icmp-host-unreachable",
+            RejectWith::IcmpNetUnreachable => "icmp-net-unreachable",
             RejectWith::IcmpAdminProhibited => "icmp-admin-prohibited",
         })
     }

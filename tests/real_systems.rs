@@ -220,7 +220,15 @@ fn vsftpd_active_reject_rst() {
     assert_eq!(rst.src.ip().to_string(), m["rst_src"]);
     assert_eq!(
         format!("0x{:02x}{:02x}", rst.bytes[4], rst.bytes[5]),
-        "0x0000"
+        m["rst_ip_id"]
+    );
+    // The client's own packets are numbered (Linux counts up from a random start).
+    assert!(
+        t.packets
+            .iter()
+            .filter(|p| p.src.ip().to_string() == "198.51.100.7" && !p.flags.rst)
+            .all(|p| p.bytes[4..6] != [0, 0]),
+        "the peer's own IP IDs"
     );
 }
 
@@ -252,6 +260,8 @@ fn vsftpd_passive_drop() {
         (got - want).abs() <= 0.05 * want,
         "gave up after {got} s, measured {want} s"
     );
+    // curl exits: it closes the control connection with a FIN and sends no QUIT.
+    assert!(ftp_line_time(&t, "QUIT").is_none(), "curl sent QUIT");
 }
 
 #[test]

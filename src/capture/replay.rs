@@ -311,6 +311,7 @@ fn refusal_verdict(at: &str, r: &Packet) -> Verdict {
             match i.code {
                 3 => RejectWith::IcmpPortUnreachable,
                 1 => RejectWith::IcmpHostUnreachable,
+                0 | 6 | 9 => RejectWith::IcmpNetUnreachable,
                 _ => RejectWith::IcmpAdminProhibited,
             },
             format!("answered with an ICMP {} from {}", i.words(), r.src.ip()),

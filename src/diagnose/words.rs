@@ -86,16 +86,26 @@ fn who_answered(trace: &Trace, r: crate::ids::PacketId, peer: std::net::Ipv4Addr
             "the peer itself, by its TTL: {t}, as its other packets arrive (a firewall as many hops away would look the same)"
         ),
         Some(t) if reply.ttl > t => format!(
-            "not the peer: a firewall in between forged it with {peer}'s address; it arrived with TTL {}, the peer's own packets with {t}, so it was sent {} hop{} closer",
+            "not the peer: a firewall in between forged it with {peer}'s address; it arrived with TTL {}, the peer's own packets with {t}, so it was sent {} hop{} closer{}",
             reply.ttl,
             reply.ttl - t,
-            if reply.ttl - t == 1 { "" } else { "s" }
+            if reply.ttl - t == 1 { "" } else { "s" },
+            if ip_id(reply) == Some(0) {
+                ", and with IP ID 0, as Linux's REJECT sends it"
+            } else {
+                ""
+            }
         ),
         Some(t) => format!(
             "not the peer by its TTL: it arrived with {}, the peer's own packets with {t}",
             reply.ttl
         ),
     }
+}
+
+/// A packet's IP identification field, if its header was captured.
+fn ip_id(p: &crate::trace::Packet) -> Option<u16> {
+    p.bytes.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]]))
 }
 
 fn secs(t: Time) -> String {

@@ -85,6 +85,9 @@ pub fn iptables(r: &Rule) -> String {
         (Action::Reject, RejectWith::IcmpAdminProhibited) => {
             "REJECT --reject-with icmp-admin-prohibited"
         }
+        (Action::Reject, RejectWith::IcmpNetUnreachable) => {
+            "REJECT --reject-with icmp-net-unreachable"
+        }
     };
     s.push_str(&format!(" -j {target}"));
     s
@@ -126,6 +129,7 @@ pub fn nft(r: &Rule) -> String {
             (Action::Reject, RejectWith::IcmpAdminProhibited) => {
                 "reject with icmp admin-prohibited"
             }
+            (Action::Reject, RejectWith::IcmpNetUnreachable) => "reject with icmp net-unreachable",
         }
         .to_owned(),
     );

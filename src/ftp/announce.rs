@@ -246,8 +246,9 @@ pub fn scan_229(text: &str) -> Result<(u16, Range<usize>), AnnounceError> {
 }
 
 /// `229 Entering Extended Passive Mode (|||6446|)` text for a port.
+/// vsftpd's 229 text (measured: no period after the parenthesis).
 pub fn format_229(port: u16) -> String {
-    format!("Entering Extended Passive Mode (|||{port}|).")
+    format!("Entering Extended Passive Mode (|||{port}|)")
 }
 
 /// The command word of a line, upper-cased, and the rest (no byte slicing).

@@ -146,6 +146,8 @@ pub struct EndHost {
     senders: BTreeSet<usize>,
     rng: Rng,
     started: bool,
+    /// The next IP ID it sends.
+    ip_id: u16,
 }
 
 impl EndHost {
@@ -198,6 +200,8 @@ impl EndHost {
             app_dirty: BTreeSet::new(),
             timers: AppTimers::default(),
             senders: BTreeSet::new(),
+            // A stream of its own: the host's other numbers (ports, ISNs) stay as they were.
+            ip_id: Rng::split(seed, &format!("ip-id/{name}")).next_u64() as u16,
             rng,
             started: false,
         }
@@ -213,8 +217,20 @@ impl EndHost {
     }
 
     /// Packets the host has sent since the last call.
+    /// The packets the host sent since the last call, each with its IP ID: numbered up from
+    /// a random start, as Linux numbers a connected socket's packets (smoltcp leaves 0;
+    /// here one counter per host), so that a firewall's forged RST (ID 0) stands out.
     pub fn take_outgoing(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.outgoing)
+        let mut out = std::mem::take(&mut self.outgoing);
+        for b in &mut out {
+            if b.len() >= 20 && b[4] == 0 && b[5] == 0 {
+                b[4..6].copy_from_slice(&self.ip_id.to_be_bytes());
+                self.ip_id = self.ip_id.wrapping_add(1);
+                let ttl = b[8];
+                crate::net::set_ttl(b, ttl);
+            }
+        }
+        out
     }
 
     /// When the host next wants to be polled.

@@ -422,7 +422,10 @@ impl World {
     /// router's ICMP net unreachable).
     fn no_route(&mut self, n: NodeId, p: PacketId, forwarding: bool) {
         let dst = *self.rec.packets[p.index()].dst.ip();
-        let here = self.as_here(p);
+        // As it arrived: the route lookup fails before `ip_forward` would lower the TTL.
+        let mut here = self.as_here(p);
+        here.ttl = here.ttl.saturating_add(1);
+        crate::net::set_ttl(&mut here.bytes, here.ttl);
         let reply = match &self.nodes[n.index()] {
             Node::Middle(m) if forwarding => m.no_route(&here),
             _ => None,

@@ -488,8 +488,10 @@ pub enum Note {
 impl Icmp {
     /// What a SYN-SENT connect fails with on Linux when this arrives.
     pub fn connect_errno(&self) -> &'static str {
-        match self.code {
-            2 | 3 => "ECONNREFUSED (Connection refused)",
+        match (self.kind, self.code) {
+            (3, 2 | 3) => "ECONNREFUSED (Connection refused)",
+            // Linux's icmp_err_convert: net unreachable, unknown net, net prohibited.
+            (3, 0 | 6 | 9) => "ENETUNREACH (Network is unreachable)",
             _ => "EHOSTUNREACH (No route to host)",
         }
     }

@@ -248,14 +248,16 @@ impl ClientSession {
                 self.show_unread();
                 self.out.push_back(ClientAction::AbortData);
                 let secs = self.cfg.data_connect_timeout.as_secs();
-                self.finish(
-                    false,
-                    None,
-                    format!(
-                        "the data connection was not established: connect timed out after {secs} s"
-                    ),
-                    now,
+                let detail = format!(
+                    "the data connection was not established: connect timed out after {secs} s"
                 );
+                if self.behaves().hangs_up_after_timeout {
+                    // curl exits with the error: the control connection closes, no QUIT.
+                    self.out.push_back(ClientAction::CloseControl);
+                    self.fatal(None, detail, now);
+                } else {
+                    self.finish(false, None, detail, now);
+                }
             }
             other => {
                 self.wait = other;

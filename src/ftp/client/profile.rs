@@ -67,6 +67,10 @@ pub struct Behaviour {
     /// The commands it uses when the scenario does not say.
     pub commands: DataCommands,
     pub pasv_address: PasvAddress,
+    /// After its own data connect timed out: go on with the script (an interactive client, a
+    /// script that catches the error), or close the control connection without QUIT and stop
+    /// (curl exits: measured, a FIN and no QUIT).
+    pub hangs_up_after_timeout: bool,
     /// How long it waits for a connection or a reply when the scenario does not say; `None`:
     /// as long as the kernel's `connect()` (131 s on Linux ≥ 6.5).
     pub timeout: Option<Duration>,
@@ -100,6 +104,7 @@ pub static CLASSIC: Behaviour = Behaviour {
     commands: DataCommands::Classic,
     pasv_address: PasvAddress::Trust,
     timeout: None,
+    hangs_up_after_timeout: false,
     texts: Texts {
         typed: prompt,
         reply: as_sent,
@@ -160,6 +165,7 @@ pub static CURL: Behaviour = Behaviour {
     commands: DataCommands::ExtendedFirst,
     pasv_address: PasvAddress::ControlPeer,
     timeout: None,
+    hangs_up_after_timeout: true,
     texts: Texts {
         typed: curl_step,
         reply: curl_reply,
@@ -221,6 +227,7 @@ pub static FTPLIB: Behaviour = Behaviour {
     commands: DataCommands::Classic,
     pasv_address: PasvAddress::ControlPeer,
     timeout: None,
+    hangs_up_after_timeout: false,
     texts: Texts {
         typed: ftplib_call,
         reply: ftplib_reply,
@@ -282,6 +289,7 @@ pub static FILEZILLA: Behaviour = Behaviour {
     commands: DataCommands::Classic,
     pasv_address: PasvAddress::ControlPeerIfUnroutable,
     timeout: Some(Duration::from_secs(20)),
+    hangs_up_after_timeout: false,
     texts: Texts {
         typed: filezilla_step,
         reply: filezilla_reply,

@@ -319,7 +319,7 @@ fn epsv_and_eprt_work_and_other_protocols_get_522() {
     s.listen_result(Ok(()), Time::ZERO, &mut st);
     assert_eq!(
         reply_texts(&drain(&mut s)),
-        [format!("229 Entering Extended Passive Mode (|||{port}|).")]
+        [format!("229 Entering Extended Passive Mode (|||{port}|)")]
     );
     assert_eq!(
         reply_texts(&send(
@@ -390,7 +390,7 @@ fn extended_commands_for_another_protocol_get_522_and_the_session_goes_on() {
     s.listen_result(Ok(()), Time::ZERO, &mut st);
     assert_eq!(
         reply_texts(&drain(&mut s)),
-        [format!("229 Entering Extended Passive Mode (|||{port}|).")]
+        [format!("229 Entering Extended Passive Mode (|||{port}|)")]
     );
 }
 

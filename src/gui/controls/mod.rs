@@ -341,27 +341,28 @@ fn client_section(ui: &mut egui::Ui, s: &Scenario) -> Vec<Edit> {
         let NodeSpec::Client(c) = n else { continue };
         ui.label(RichText::new(format!("FTP client {} ({})", c.name, c.address)).strong());
         let mut mode = c.mode;
-        ui.horizontal(|ui| {
+        let mut program = c.profile;
+        ui.horizontal_wrapped(|ui| {
             ui.label("Mode:");
             ui.selectable_value(&mut mode, Mode::Active, "Active")
                 .on_hover_text("The server connects back to the client for data (PORT)");
             ui.selectable_value(&mut mode, Mode::Passive, "Passive")
                 .on_hover_text("The client connects to the server for data (PASV)");
+            // The program on the same row where it fits, else on the next.
+            egui::ComboBox::new(("program", &c.name), "")
+                .selected_text(c.profile.name())
+                .show_ui(ui, |ui| {
+                    for p in ClientProfile::ALL {
+                        ui.selectable_value(&mut program, p, p.name())
+                            .on_hover_text(p.behaviour().summary);
+                    }
+                })
+                .response
+                .on_hover_text("Which real client program it behaves like: where it connects after a 227, how long it waits, what its screen shows");
         });
         if mode != c.mode {
             edits.push(Edit::Mode { client: i, mode });
         }
-        let mut program = c.profile;
-        egui::ComboBox::new(("program", &c.name), "Program")
-            .selected_text(c.profile.name())
-            .show_ui(ui, |ui| {
-                for p in ClientProfile::ALL {
-                    ui.selectable_value(&mut program, p, p.name())
-                        .on_hover_text(p.behaviour().summary);
-                }
-            })
-            .response
-            .on_hover_text("Which real client it behaves like: where it connects after a 227, how long it waits, what its screen shows");
         if program != c.profile {
             edits.push(Edit::Program { client: i, program });
         }
