@@ -363,6 +363,31 @@ fn a_router_with_no_route_can_answer_net_unreachable() {
             .any(|l| l == "ftp: connect: Network is unreachable"),
         "{lines:?}"
     );
+    // The note says Linux's errno for it (it said EHOSTUNREACH).
+    let notes: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Note { note } => Some(note.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("ENETUNREACH"))
+            && !notes.iter().any(|n| n.contains("EHOSTUNREACH")),
+        "{notes:?}"
+    );
+    // And explain, reading the client's capture, names the message as it is.
+    let at = ftp_lab::export::pcap::capture_point(&t, "client").unwrap();
+    let mut pcap = Vec::new();
+    ftp_lab::export::pcap::write(&t, at, &mut pcap).unwrap();
+    let x = ftp_lab::capture::explain_bytes(&pcap, "nunr.pcap").unwrap();
+    let words = ftp_lab::export::transcript::render(
+        &x.trace,
+        ftp_lab::export::transcript::Options { verbose: false },
+    );
+    assert!(!words.contains("admin-prohibited"), "{words}");
+    assert!(words.contains("ENETUNREACH"), "{words}");
     let syns = t
         .packets
         .iter()
