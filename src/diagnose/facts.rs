@@ -191,6 +191,14 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// The ICMP error the box answered the first unroutable packet with, if it answered.
+    pub fn unroutable_reply(&self) -> Option<PacketId> {
+        self.packets().find_map(|(_, _, f)| match f {
+            PacketFate::Unroutable { reply, .. } => Some(*reply),
+            _ => None,
+        })?
+    }
+
     /// The first note a server made about this client's session in the window that `pick`
     /// takes.
     pub fn server_note(&self, pick: impl Fn(&ServerNote) -> bool) -> Option<&'a ServerNote> {

@@ -280,10 +280,23 @@ fn unroutable(f: &Facts) -> Option<Found> {
     let (p, why) = f.unroutable()?;
     let pk = f.trace.packet(p);
     let conn = f.conn_of(p)?;
-    let mut s = format!(
-        ": the connection from {} to {} went nowhere ({why}).",
-        pk.src, pk.dst
-    );
+    let mut s = match f.unroutable_reply() {
+        Some(r) => {
+            let icmp = f.trace.packet(r);
+            let errno = icmp.icmp.as_ref().map_or("", |i| i.connect_errno());
+            format!(
+                ": the connection from {} to {} could not be routed ({why}): {} answered with an ICMP {}, and the connect failed at once with {errno}.",
+                pk.src,
+                pk.dst,
+                icmp.src.ip(),
+                icmp.icmp.as_ref().map_or(String::new(), |i| i.words())
+            )
+        }
+        None => format!(
+            ": the connection from {} to {} went nowhere ({why}).",
+            pk.src, pk.dst
+        ),
+    };
     if let Some(a) = &conn.announced
         && is_private(*a.target.ip())
     {
@@ -301,7 +314,9 @@ fn unroutable(f: &Facts) -> Option<Found> {
             a.target.ip()
         ));
     }
-    s.push_str(&syn_retries(f, p, f.trace.side_words(*pk.src.ip())));
+    if f.unroutable_reply().is_none() {
+        s.push_str(&syn_retries(f, p, f.trace.side_words(*pk.src.ip())));
+    }
     Some((s, Mechanism::Unroutable, None))
 }
 

@@ -27,6 +27,11 @@ fn fate_words(fate: &PacketFate) -> String {
                 crate::rules::RejectWith::TcpReset => "RST".to_owned(),
                 w => format!("ICMP {}", w.icmp_words()),
             };
+            // Read from a capture: what answered is known, not who (a forged RST carries the
+            // peer's address).
+            if verdict.reason == crate::rules::Reason::Inferred {
+                return format!("REJECTED ({}) → {reply}", verdict.rule_words());
+            }
             format!(
                 "REJECTED by {} ({}, {}) → {reply}",
                 verdict.middlebox,

@@ -146,8 +146,10 @@ pub struct EndHost {
     senders: BTreeSet<usize>,
     rng: Rng,
     started: bool,
-    /// The next IP ID it sends.
-    ip_id: u16,
+    /// Each connection's next IP ID, by (local port, remote address, remote port).
+    ip_ids: BTreeMap<(u16, Ipv4Addr, u16), u16>,
+    /// The scenario's seed (each connection's IDs start from it).
+    seed: u64,
 }
 
 impl EndHost {
@@ -200,8 +202,9 @@ impl EndHost {
             app_dirty: BTreeSet::new(),
             timers: AppTimers::default(),
             senders: BTreeSet::new(),
-            // A stream of its own: the host's other numbers (ports, ISNs) stay as they were.
-            ip_id: Rng::split(seed, &format!("ip-id/{name}")).next_u64() as u16,
+            // Streams of their own: the host's other numbers (ports, ISNs) stay as they were.
+            ip_ids: BTreeMap::new(),
+            seed,
             rng,
             started: false,
         }
@@ -217,18 +220,34 @@ impl EndHost {
     }
 
     /// Packets the host has sent since the last call.
-    /// The packets the host sent since the last call, each with its IP ID: numbered up from
-    /// a random start, as Linux numbers a connected socket's packets (smoltcp leaves 0;
-    /// here one counter per host), so that a firewall's forged RST (ID 0) stands out.
+    /// The packets the host sent since the last call, each with its IP ID as Linux gives it:
+    /// a connection's packets numbered up from a random start of their own, a listener's
+    /// SYN-ACK 0 (smoltcp leaves every ID 0), so that a firewall's forged RST (ID 0) stands
+    /// out from the peer's own packets.
     pub fn take_outgoing(&mut self) -> Vec<Vec<u8>> {
         let mut out = std::mem::take(&mut self.outgoing);
         for b in &mut out {
-            if b.len() >= 20 && b[4] == 0 && b[5] == 0 {
-                b[4..6].copy_from_slice(&self.ip_id.to_be_bytes());
-                self.ip_id = self.ip_id.wrapping_add(1);
-                let ttl = b[8];
-                crate::net::set_ttl(b, ttl);
+            let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
+            if ihl < 20 || b.len() < ihl + 14 || b[9] != 6 || b[4..6] != [0, 0] {
+                continue;
             }
+            if b[ihl + 13] & 0x12 == 0x12 {
+                continue; // SYN-ACK
+            }
+            let key = (
+                u16::from_be_bytes([b[ihl], b[ihl + 1]]),
+                Ipv4Addr::new(b[16], b[17], b[18], b[19]),
+                u16::from_be_bytes([b[ihl + 2], b[ihl + 3]]),
+            );
+            let (seed, name) = (self.seed, &self.name);
+            let id = self.ip_ids.entry(key).or_insert_with(|| {
+                let tag = format!("ip-id/{name}/{}/{}/{}", key.0, key.1, key.2);
+                Rng::split(seed, &tag).next_u64() as u16
+            });
+            b[4..6].copy_from_slice(&id.to_be_bytes());
+            *id = id.wrapping_add(1);
+            let ttl = b[8];
+            crate::net::set_ttl(b, ttl);
         }
         out
     }

@@ -452,9 +452,10 @@ impl ClientSession {
                 index,
                 typed: typed.clone(),
             });
-            let shown = (self.behaves().texts.typed)(&action, self.cfg.server);
-            self.out
-                .push_back(ClientAction::Console(Shown::Typed, shown));
+            if let Some(shown) = (self.behaves().texts.typed)(&action, self.cfg.server) {
+                self.out
+                    .push_back(ClientAction::Console(Shown::Typed, shown));
+            }
             match action {
                 UserAction::Connect => {
                     self.out.push_back(ClientAction::ConnectControl {

@@ -44,8 +44,9 @@ pub enum PasvAddress {
 
 /// What the user's terminal shows where clients differ.
 pub struct Texts {
-    /// The user's action as this client shows it (`ftp> ls`, `>>> ftp.retrlines('LIST')`).
-    pub typed: fn(&UserAction, SocketAddrV4) -> String,
+    /// The user's action as this client shows it (`ftp> ls`, `>>> ftp.retrlines('LIST')`);
+    /// `None`: it shows nothing for it (curl -v prints the commands, not the user's steps).
+    pub typed: fn(&UserAction, SocketAddrV4) -> Option<String>,
     /// A reply as this client shows it (`227 …`, `*resp* '227 …'`, `Response: 227 …`).
     pub reply: fn(&Reply) -> String,
     /// The control connection opened to `server` (`None`: it says nothing).
@@ -81,8 +82,8 @@ fn says_nothing(_: Ipv4Addr, _: Ipv4Addr) -> Option<String> {
     None
 }
 
-fn prompt(a: &UserAction, server: SocketAddrV4) -> String {
-    format!("ftp> {}", a.typed(server))
+fn prompt(a: &UserAction, server: SocketAddrV4) -> Option<String> {
+    Some(format!("ftp> {}", a.typed(server)))
 }
 
 fn as_sent(r: &Reply) -> String {
@@ -127,14 +128,13 @@ fn curl_data_timeout(server: SocketAddrV4, after: Duration) -> String {
 
 /// curl -v: `*` lines are its own information, `>` what it sends, `<` what it receives. A
 /// scenario's steps are what one `curl -v ftp://…` run does in turn.
-fn curl_step(a: &UserAction, server: SocketAddrV4) -> String {
+fn curl_step(a: &UserAction, server: SocketAddrV4) -> Option<String> {
     match a {
-        UserAction::Connect => format!("*   Trying {}:{}...", server.ip(), server.port()),
-        UserAction::Login { user, .. } => format!("> USER {user}"),
-        UserAction::SetMode(Mode::Passive) => "* (passive: curl's default, --ftp-pasv)".to_owned(),
-        UserAction::SetMode(Mode::Active) => "* (active: curl -P -)".to_owned(),
-        UserAction::Quit => "> QUIT".to_owned(),
-        other => format!("* {} (curl ftp://{}/…)", other.typed(server), server.ip()),
+        UserAction::Connect => Some(format!("*   Trying {}:{}...", server.ip(), server.port())),
+        UserAction::Login { user, .. } => Some(format!("> USER {user}")),
+        UserAction::Quit => Some("> QUIT".to_owned()),
+        // The mode is an option on its command line, a transfer its URL: nothing printed.
+        _ => None,
     }
 }
 
@@ -177,7 +177,7 @@ pub static CURL: Behaviour = Behaviour {
 };
 
 /// A Python script's calls, as typed at `>>>`, with `set_debuglevel(1)` printing each reply.
-fn ftplib_call(a: &UserAction, server: SocketAddrV4) -> String {
+fn ftplib_call(a: &UserAction, server: SocketAddrV4) -> Option<String> {
     let call = match a {
         UserAction::Connect => format!("ftp.connect('{}', {})", server.ip(), server.port()),
         UserAction::Login { user, .. } => format!("ftp.login('{user}', '********')"),
@@ -191,7 +191,7 @@ fn ftplib_call(a: &UserAction, server: SocketAddrV4) -> String {
         UserAction::Put { name, .. } => format!("ftp.storbinary('STOR {name}', data)"),
         UserAction::Quit => "ftp.quit()".to_owned(),
     };
-    format!(">>> {call}")
+    Some(format!(">>> {call}"))
 }
 
 /// ftplib's debug output: `*resp* ` and the line as Python's `repr` writes it.
@@ -239,8 +239,8 @@ pub static FTPLIB: Behaviour = Behaviour {
 };
 
 /// FileZilla's message log: `Status:` its own lines, `Response:` the server's.
-fn filezilla_step(a: &UserAction, server: SocketAddrV4) -> String {
-    match a {
+fn filezilla_step(a: &UserAction, server: SocketAddrV4) -> Option<String> {
+    Some(match a {
         UserAction::Connect => {
             format!("Status: Connecting to {}:{}...", server.ip(), server.port())
         }
@@ -257,7 +257,7 @@ fn filezilla_step(a: &UserAction, server: SocketAddrV4) -> String {
         UserAction::Get(f) => format!("Status: Starting download of /{f}"),
         UserAction::Put { name, .. } => format!("Status: Starting upload of {name}"),
         UserAction::Quit => "Command: QUIT".to_owned(),
-    }
+    })
 }
 
 fn filezilla_reply(r: &Reply) -> String {
