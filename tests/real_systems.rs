@@ -327,3 +327,64 @@ fn the_working_runs_work_with_their_clients() {
         );
     }
 }
+
+/// Read by `explain`, the real forged RST is blamed on nobody in the packet line (a capture
+/// cannot see who sent it) and called forged in the outcome, by its TTL and its IP ID 0.
+#[test]
+fn explain_reads_the_real_forged_rst_as_forged() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/real/vsftpd-active-reject-rst.pcap");
+    let x = ftp_lab::capture::explain_file(&path, |_| {}).unwrap();
+    let words = ftp_lab::export::transcript::render(
+        &x.trace,
+        ftp_lab::export::transcript::Options { verbose: false },
+    );
+    assert!(
+        words.contains("REJECTED (answered with a TCP reset"),
+        "{words}"
+    );
+    assert!(!words.contains("REJECTED by"), "{words}");
+    let d = &x.trace.outcome.diagnosis;
+    assert!(d.contains("forged") && d.contains("IP ID 0"), "{d}");
+}
+
+/// As Linux numbers them: a listener's SYN-ACK has IP ID 0, each connection counts from its
+/// own start (real/vsftpd-passive-drop: SYN-ACK 0x0000, the data SYN elsewhere).
+#[test]
+fn ip_ids_are_numbered_per_connection_and_a_syn_ack_has_none() {
+    let t = run(&setup(
+        "profile: Curl, mode: Passive, commands: Classic",
+        OPEN,
+        "",
+    ));
+    let id = |p: &ftp_lab::trace::Packet| u16::from_be_bytes([p.bytes[4], p.bytes[5]]);
+    let synack = t
+        .packets
+        .iter()
+        .find(|p| p.flags.syn && p.flags.ack)
+        .unwrap();
+    assert_eq!(id(synack), 0);
+    let from_client: Vec<&ftp_lab::trace::Packet> = t
+        .packets
+        .iter()
+        .filter(|p| p.src.ip().to_string() == "198.51.100.7" && p.prev.is_none())
+        .collect();
+    let control: Vec<u16> = from_client
+        .iter()
+        .filter(|p| p.dst.port() == 21)
+        .map(|p| id(p))
+        .collect();
+    assert!(
+        control.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "{control:?}"
+    );
+    // With one counter per host the data SYN would take the number after the control
+    // packet sent just before it.
+    let k = from_client.iter().position(|p| p.dst.port() != 21).unwrap();
+    let (before, data) = (from_client[k - 1], from_client[k]);
+    assert_ne!(
+        id(data),
+        id(before).wrapping_add(1),
+        "the data connection counts on its own"
+    );
+}
