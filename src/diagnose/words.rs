@@ -9,7 +9,7 @@ use crate::ftp::server::{ServerNote, ServerProfile};
 use crate::net::is_private;
 use crate::rules::Reason;
 use crate::time::Time;
-use crate::trace::{Blocker, Connection, Mechanism, NodeKind, Trace, Vantage};
+use crate::trace::{Blocker, Connection, EventKind, Mechanism, NodeKind, Trace, Vantage};
 
 /// The sentence after the headline (it starts with ": "), the mechanism and the blocking rule.
 pub type Found = (String, Mechanism, Option<Blocker>);
@@ -326,6 +326,12 @@ fn refused_port(f: &Facts) -> Option<Found> {
         let private =
             matches!(note, ServerNote::RefusedAnnouncement { addr, .. } if is_private(*addr.ip()));
         let mut s = format!(": the server {note}.");
+        if f.failed.reply.is_some_and(|r| r != 500 && r != 501) {
+            s.push_str(&format!(
+                " The client then sent the transfer command without PORT, as the classic ftp does, and the server had no data port ({}).",
+                f.failed.detail
+            ));
+        }
         if private {
             s.push_str(
                 " The client is behind a NAT: its PORT names its private address, which the NAT did \
@@ -338,15 +344,21 @@ fn refused_port(f: &Facts) -> Option<Found> {
     refused_port_reply(f)
 }
 
-/// A 500 or 501 to the client's PORT/EPRT (what a capture shows).
+/// A 500 or 501 to the client's PORT/EPRT (what a capture shows): the failing reply, or the
+/// PORT's own when the classic ftp went on without it (and got `425 Use PORT or PASV first.`).
 fn refused_port_reply(f: &Facts) -> Option<Found> {
-    let reply = f.failed.reply?;
     let ann = f.announcement().filter(|a| a.active)?;
+    let (reply, text) = port_answer(f, &ann.line)?;
     if reply != 500 && reply != 501 {
         return None;
     }
-    let text = &f.failed.detail;
-    let mut s = format!(": the server refused {} ({text}).", ann.line);
+    let mut s = format!(": the server refused {} ({reply} {text}).", ann.line);
+    if f.failed.reply != Some(reply) {
+        s.push_str(&format!(
+            " The client then sent the transfer command without PORT, as the classic ftp does, and the server had no data port ({}).",
+            f.failed.detail
+        ));
+    }
     let addr = ann.parsed.as_ref().and_then(|a| a.ip);
     let control = f.control();
     if let (Some(a), Some(ci)) = (addr, control.map(|k| *k.initiator.ip())) {
@@ -362,6 +374,23 @@ fn refused_port_reply(f: &Facts) -> Option<Found> {
         }
     }
     Some((s, Mechanism::PortRefused, None))
+}
+
+/// The reply the client read after sending `line`.
+fn port_answer(f: &Facts, line: &str) -> Option<(u16, String)> {
+    let events = f.events();
+    let sent = events.iter().position(|e| {
+        e.node == f.client
+            && matches!(&e.kind, EventKind::FtpCommand { line: l, sent: true } if l == line)
+    })?;
+    events[sent..].iter().find_map(|e| match &e.kind {
+        EventKind::FtpReply {
+            code,
+            text,
+            sent: false,
+        } if e.node == f.client => Some((*code, text.clone())),
+        _ => None,
+    })
 }
 
 /// The server had no free port in its passive range: its note (a simulation) or its reply.

@@ -639,6 +639,11 @@ impl ClientSession {
             };
         }
         self.out.push_back(ClientAction::AbortData);
+        if !extended && reply.code >= 500 && self.behaves().retries_without_port {
+            // The classic ftp tries once more without PORT: the server is left to connect to
+            // the default data port, which vsftpd refuses (425 Use PORT or PASV first.).
+            return self.send_transfer(x, now);
+        }
         self.finish(false, Some(reply.code), reply.to_string(), now)
     }
 
@@ -911,6 +916,32 @@ mod tests {
         assert_eq!(sent(&a), ["QUIT"]);
         let ls = &c.results()[2];
         assert_eq!((ls.ok, ls.reply), (false, Some(425)));
+    }
+
+    /// tnftp's `initconn`: a 5xx to PORT with `sendport == -1` (its default) goes to
+    /// `noport`, so the classic ftp sends LIST without PORT; curl, ftplib and FileZilla stop
+    /// at the refusal.
+    #[test]
+    fn the_classic_ftp_sends_list_without_port_after_a_refused_port() {
+        for (profile, then) in [
+            (ClientProfile::Classic, vec!["LIST"]),
+            (ClientProfile::Ftplib, vec!["QUIT"]),
+        ] {
+            let mut c = client(Mode::Active);
+            c.cfg.profile = profile;
+            connect_and_login(&mut c);
+            drain(&mut c);
+            c.listen_result(Ok(()), Time::ZERO);
+            drain(&mut c);
+            c.control_bytes(b"500 Illegal PORT command.\r\n", Time::ZERO);
+            assert_eq!(sent(&drain(&mut c)), then, "{profile:?}");
+            if profile == ClientProfile::Classic {
+                c.control_bytes(b"425 Use PORT or PASV first.\r\n", Time::ZERO);
+                drain(&mut c);
+                let ls = &c.results()[2];
+                assert_eq!((ls.ok, ls.reply), (false, Some(425)));
+            }
+        }
     }
 
     #[test]

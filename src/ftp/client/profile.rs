@@ -72,6 +72,10 @@ pub struct Behaviour {
     /// script that catches the error), or close the control connection without QUIT and stop
     /// (curl exits: measured, a FIN and no QUIT).
     pub hangs_up_after_timeout: bool,
+    /// After a 5xx to PORT, send the transfer command anyway, without PORT (tnftp and netkit
+    /// ftp with `sendport == -1`, their default: `initconn` goes to `noport`); the server
+    /// then has no data port (vsftpd: `425 Use PORT or PASV first.`).
+    pub retries_without_port: bool,
     /// How long it waits for a connection or a reply when the scenario does not say; `None`:
     /// as long as the kernel's `connect()` (131 s on Linux ≥ 6.5).
     pub timeout: Option<Duration>,
@@ -106,6 +110,7 @@ pub static CLASSIC: Behaviour = Behaviour {
     pasv_address: PasvAddress::Trust,
     timeout: None,
     hangs_up_after_timeout: false,
+    retries_without_port: true,
     texts: Texts {
         typed: prompt,
         reply: as_sent,
@@ -166,6 +171,7 @@ pub static CURL: Behaviour = Behaviour {
     pasv_address: PasvAddress::ControlPeer,
     timeout: None,
     hangs_up_after_timeout: true,
+    retries_without_port: false,
     texts: Texts {
         typed: curl_step,
         reply: curl_reply,
@@ -228,6 +234,7 @@ pub static FTPLIB: Behaviour = Behaviour {
     pasv_address: PasvAddress::ControlPeer,
     timeout: None,
     hangs_up_after_timeout: false,
+    retries_without_port: false,
     texts: Texts {
         typed: ftplib_call,
         reply: ftplib_reply,
@@ -290,6 +297,7 @@ pub static FILEZILLA: Behaviour = Behaviour {
     pasv_address: PasvAddress::ControlPeerIfUnroutable,
     timeout: Some(Duration::from_secs(20)),
     hangs_up_after_timeout: false,
+    retries_without_port: false,
     texts: Texts {
         typed: filezilla_step,
         reply: filezilla_reply,
