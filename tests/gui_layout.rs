@@ -953,7 +953,7 @@ fn at_the_end_the_conclusion_and_the_last_terminal_line_are_whole() {
                 t.full
             );
         };
-        whole("gave up 60.022 s after the first");
+        whole("the transfer failed 60.022 s after the first SYN");
         whole("221 Goodbye.");
     }
 }

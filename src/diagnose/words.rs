@@ -209,7 +209,7 @@ fn syn_retries(f: &Facts, p: crate::ids::PacketId, who: &str) -> String {
         .map(|t| secs(Time::from_micros(t.micros() - first.micros())))
         .collect();
     format!(
-        " Its SYN was never answered: {who} retried it {} times (after {} s) and gave up {} s after the first.",
+        " Its SYN was never answered: {who} retried it {} times (after {} s), and the transfer failed {} s after the first SYN.",
         at.len(),
         at.join(", "),
         secs(Time::from_micros(
