@@ -315,14 +315,7 @@ fn each_client_goes_where_its_code_sends_it_after_a_private_227() {
             "{profile:?}: {}",
             t.outcome.diagnosis
         );
-        let lines: Vec<String> = t
-            .events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Console { line, .. } => Some(line.clone()),
-                _ => None,
-            })
-            .collect();
+        let lines = console(&t);
         if let Some(line) = says {
             assert!(lines.iter().any(|l| l == line), "{profile:?}: {lines:?}");
         }
@@ -349,14 +342,7 @@ fn a_router_with_no_route_can_answer_net_unreachable() {
         .expect("an ICMP net unreachable");
     assert_eq!(icmp.src.ip().to_string(), "192.0.2.1");
     assert_eq!(icmp.dst.ip().to_string(), "198.51.100.7");
-    let lines: Vec<String> = t
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Console { line, .. } => Some(line.clone()),
-            _ => None,
-        })
-        .collect();
+    let lines = console(&t);
     assert!(
         lines
             .iter()

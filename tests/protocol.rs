@@ -30,16 +30,6 @@ fn reply_sent_at(t: &Trace, prefix: &str) -> Option<f64> {
     })
 }
 
-fn console(t: &Trace) -> Vec<String> {
-    t.events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Console { line, .. } => Some(line.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn rounded(xs: &[f64], from: f64) -> Vec<i64> {
     xs.iter().map(|x| (x - from).round() as i64).collect()
 }

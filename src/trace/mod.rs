@@ -126,6 +126,18 @@ pub struct LinkInfo {
     pub delay_us: u64,
 }
 
+/// A box forwarded this version on unchanged: one routed hop off its TTL (a rewritten packet
+/// travels on as a new version, which carries the lowered TTL in its bytes).
+fn is_hop(fate: &PacketFate) -> bool {
+    matches!(
+        fate,
+        PacketFate::Forwarded {
+            rewritten: None,
+            ..
+        }
+    )
+}
+
 impl Trace {
     /// Each event's packet TTL as it was at that node: the version's TTL (as its sender, or
     /// the box that rewrote it, sent it) less one for every box that forwarded that version
@@ -140,10 +152,7 @@ impl Trace {
                     return 0;
                 };
                 let h = hops.get(packet).copied().unwrap_or(0);
-                if let PacketFate::Forwarded {
-                    rewritten: None, ..
-                } = fate
-                {
+                if is_hop(fate) {
                     hops.insert(*packet, h.saturating_add(1));
                 }
                 self.packets[*packet].ttl.saturating_sub(h)
@@ -158,9 +167,7 @@ impl Trace {
         };
         let before = self.events[..i]
             .iter()
-            .filter(|e| {
-                matches!(&e.kind, EventKind::Packet { packet: q, fate: PacketFate::Forwarded { rewritten: None, .. } } if q == packet)
-            })
+            .filter(|e| matches!(&e.kind, EventKind::Packet { packet: q, fate } if q == packet && is_hop(fate)))
             .count();
         Some(
             self.packets[*packet]

@@ -65,6 +65,17 @@ pub fn data_syn_times(t: &Trace) -> Vec<f64> {
         .collect()
 }
 
+/// Every line the clients' terminals showed, in order.
+pub fn console(t: &Trace) -> Vec<String> {
+    t.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Console { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The time of the first FTP line at any node whose text starts with `prefix`.
 pub fn ftp_line_time(t: &Trace, prefix: &str) -> Option<f64> {
     t.events.iter().find_map(|e| match &e.kind {
