@@ -63,7 +63,14 @@ enum Cmd {
         /// Show every hop of every packet.
         #[arg(long, short)]
         verbose: bool,
+        /// Also write the report as a handout any browser opens, for sending to a colleague.
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
     },
+    /// Export a lesson, an exercise or a capture: pictures for slides (SVG, PNG) or a
+    /// handout any browser opens (HTML; an exercise becomes a worksheet). Exit 0 when
+    /// written, 2 when a file cannot be read or written.
+    Export(ExportArgs),
     /// Serve a directory with FTP Lab's FTP server over real sockets (for your own clients).
     Serve(ServeArgs),
     /// Try a real FTP server in active and/or passive mode, and say which works and why.
@@ -97,6 +104,34 @@ struct RunArgs {
     /// The capture point for --pcap: `client`, `server`, or a node's name (a firewall).
     #[arg(long, default_value = "client", requires = "pcap")]
     at: String,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("out").required(true).multiple(true).args(["svg", "png", "html"])))]
+struct ExportArgs {
+    /// A lesson (.ron), an exercise (.ron) or a capture (.pcap, .pcapng).
+    file: PathBuf,
+    /// Write the picture as SVG (text as text, for slides and documents).
+    #[arg(long, value_name = "OUT.svg")]
+    svg: Option<PathBuf>,
+    /// Write the same picture as PNG (drawn from the SVG, twice the size, for a projector).
+    #[arg(long, value_name = "OUT.png")]
+    png: Option<PathBuf>,
+    /// Write the handout (an exercise: the worksheet) as one self-contained HTML file.
+    #[arg(long, value_name = "OUT.html")]
+    html: Option<PathBuf>,
+    /// What the picture shows.
+    #[arg(long, value_enum, default_value = "both")]
+    view: ftp_lab::export::picture::View,
+    /// The moment the picture shows: end, start, event:N or step:N (1 to 4).
+    #[arg(long, default_value = "end")]
+    at: String,
+    /// The window's look: normal, or presentation (for the back row).
+    #[arg(long, default_value = "normal", value_parser = ["normal", "presentation"])]
+    look: String,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 #[derive(Args)]
@@ -206,6 +241,78 @@ fn write_pcap(
     }
 }
 
+/// Writes `bytes` to a temporary file beside `out`, synced, then renames it (a full disk
+/// leaves no half file); a device or a pipe is written straight.
+fn write_file(out: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    if out.metadata().is_ok_and(|m| !m.is_file()) {
+        let mut f = std::fs::OpenOptions::new().write(true).open(out)?;
+        f.write_all(bytes)?;
+        return Ok(f.flush()?);
+    }
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(".part");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        Ok(())
+    })();
+    match result.and_then(|()| Ok(std::fs::rename(&tmp, out)?)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// `ftp-lab export`.
+fn export(a: &ExportArgs) -> Result<ExitCode> {
+    use ftp_lab::export::files;
+    let fail = |e: String| {
+        warn!("ftp-lab export: {e}");
+        Ok(ExitCode::from(2))
+    };
+    let opened = match files::open(&a.file) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let run = match files::run_of(&opened, a.seed) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("{}: {e}", a.file.display())),
+    };
+    let cursor = match files::cursor(&run, &a.at) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let svg = files::svg(&run, a.view, cursor, a.look == "presentation");
+    let mut outputs: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
+    if let Some(p) = &a.svg {
+        outputs.push((p, svg.clone().into_bytes()));
+    }
+    if let Some(p) = &a.png {
+        match ftp_lab::export::picture::png(&svg, 2.0) {
+            Ok(b) => outputs.push((p, b)),
+            Err(e) => return fail(e),
+        }
+    }
+    if let Some(p) = &a.html {
+        let name = a
+            .file
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        outputs.push((p, files::html(&opened, &run, &name).into_bytes()));
+    }
+    for (p, bytes) in outputs {
+        if let Err(e) = write_file(p, &bytes) {
+            return fail(format!("writing {}: {e}", p.display()));
+        }
+        warn!("wrote {} ({} bytes)", p.display(), bytes.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `ftp-lab grade`.
 fn grade(
     exercise: &std::path::Path,
@@ -275,7 +382,12 @@ fn grade(
 }
 
 /// `ftp-lab explain`: a progress bar on stderr once reading takes more than a second.
-fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode> {
+fn explain(
+    file: &std::path::Path,
+    json: bool,
+    verbose: bool,
+    html: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let bar = indicatif::ProgressBar::hidden();
     bar.set_style(
@@ -297,6 +409,34 @@ fn explain(file: &std::path::Path, json: bool, verbose: bool) -> Result<ExitCode
         }
     };
     bar.finish_and_clear();
+    if let Some(out) = html {
+        let name = file
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let opened = ftp_lab::export::files::Opened::Capture(Box::new(explained));
+        let run = ftp_lab::export::files::run_of(&opened, None).map_err(anyhow::Error::msg)?;
+        let page = ftp_lab::export::files::html(&opened, &run, &name);
+        write_file(out, page.as_bytes())
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+        warn!(
+            "wrote the report of {} to {}",
+            file.display(),
+            out.display()
+        );
+        let ftp_lab::export::files::Opened::Capture(x) = opened else {
+            unreachable!("opened as a capture above")
+        };
+        return explain_text(&x, json, verbose);
+    }
+    explain_text(&explained, json, verbose)
+}
+
+/// `explain`'s transcript (or JSON) and its exit code.
+fn explain_text(
+    explained: &ftp_lab::capture::Explained,
+    json: bool,
+    verbose: bool,
+) -> Result<ExitCode> {
     let t = &explained.trace;
     let text = if json {
         serde_json::to_string_pretty(t)? + "\n"
@@ -364,7 +504,9 @@ fn real_main() -> Result<ExitCode> {
             file,
             json,
             verbose,
-        }) => explain(&file, json, verbose),
+            html,
+        }) => explain(&file, json, verbose, html.as_deref()),
+        Some(Cmd::Export(a)) => export(&a),
         Some(Cmd::Grade(g)) => grade(&g.exercise, g.answers, g.dir, g.json, g.csv),
         Some(Cmd::Check { file }) => {
             let s = match load(&file) {

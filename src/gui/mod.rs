@@ -39,6 +39,7 @@ mod side;
 pub mod style;
 mod timeline;
 mod topology;
+pub(crate) use topology::node_lines as topology_lines;
 mod transcript;
 
 use crate::ftp::client::Mode;
@@ -95,7 +96,7 @@ pub struct Run {
 impl Run {
     /// The window shows every text of the trace with control characters escaped (a
     /// capture's reply can hold ESC, BEL or a bidi override).
-    fn new(trace: Trace, questions: &[QuestionSpec]) -> Run {
+    pub fn new(trace: Trace, questions: &[QuestionSpec]) -> Run {
         let trace = trace.printable();
         let journeys = Journeys::new(&trace);
         let graph = graph::layout(&trace);

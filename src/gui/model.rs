@@ -320,6 +320,11 @@ impl Lesson {
     fn stops(&self, g: Granularity) -> &[usize] {
         &self.stops[g as usize]
     }
+
+    /// Where stepping at granularity `g` stops (event indices, in order).
+    pub fn stops_of(&self, g: Granularity) -> &[usize] {
+        self.stops(g)
+    }
 }
 
 /// The playback state.

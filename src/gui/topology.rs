@@ -338,7 +338,11 @@ fn bricks(painter: &egui::Painter, r: Rect) {
 /// A node box's lines, each with shorter forms to fall back on before it is cut (the
 /// router's public address is the fact of a NAT lesson and must not end in "…"), and the
 /// font size of each.
-fn node_lines(node: &crate::trace::NodeInfo, font: f32, trace: &Trace) -> Vec<(Vec<String>, f32)> {
+pub(crate) fn node_lines(
+    node: &crate::trace::NodeInfo,
+    font: f32,
+    trace: &Trace,
+) -> Vec<(Vec<String>, f32)> {
     let kind = match node.kind {
         NodeKind::Client => "FTP client",
         NodeKind::Server => "FTP server",
