@@ -85,9 +85,17 @@ fn every_shipped_file_exports_a_picture_whose_arrows_are_its_packets() {
             assert_eq!(arrows + folded, run.journeys.list.len(), "{}", p.display());
             // Each arrow says what the window's row says: the packet's words (a password
             // masked), and past a rewriting NAT the words after it.
-            for a in doc.descendants().filter(|n| n.attribute("class") == Some("arrow")) {
+            for a in doc
+                .descendants()
+                .filter(|n| n.attribute("class") == Some("arrow"))
+            {
                 let id: usize = a.attribute("data-packet").unwrap().parse().unwrap();
-                let ji = run.journeys.list.iter().position(|j| j.packet.index() == id).unwrap();
+                let ji = run
+                    .journeys
+                    .list
+                    .iter()
+                    .position(|j| j.packet.index() == id)
+                    .unwrap();
                 let j = &run.journeys.list[ji];
                 let words = picture::words(&run, j.packet);
                 let got = labels(a);
@@ -98,11 +106,19 @@ fn every_shipped_file_exports_a_picture_whose_arrows_are_its_packets() {
                         assert_eq!(got.len(), 2, "{}: {got:?}", p.display());
                         for (g, w) in got.iter().zip([&words, &after]) {
                             let tail = g.strip_prefix('…').unwrap_or(g);
-                            assert!(w.ends_with(tail) && !tail.is_empty(), "{}: {g} / {w}", p.display());
+                            assert!(
+                                w.ends_with(tail) && !tail.is_empty(),
+                                "{}: {g} / {w}",
+                                p.display()
+                            );
                         }
                     }
                 }
-                assert!(!got.iter().any(|l| l.contains("PASS ") && !l.contains("****")), "{got:?}");
+                assert!(
+                    !got.iter()
+                        .any(|l| l.contains("PASS ") && !l.contains("****")),
+                    "{got:?}"
+                );
             }
         }
     }
@@ -120,13 +136,29 @@ fn the_png_is_the_svg_rendered_at_twice_its_size() {
         let png = picture::png(&svg, 2.0).unwrap();
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         let doc = roxmltree::Document::parse(&svg).unwrap();
-        let w: f32 = doc.root_element().attribute("width").unwrap().parse().unwrap();
-        let h: f32 = doc.root_element().attribute("height").unwrap().parse().unwrap();
-        assert_eq!((img.width(), img.height()), ((w * 2.0) as u32, (h * 2.0) as u32));
+        let w: f32 = doc
+            .root_element()
+            .attribute("width")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let h: f32 = doc
+            .root_element()
+            .attribute("height")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            (img.width(), img.height()),
+            ((w * 2.0) as u32, (h * 2.0) as u32)
+        );
         // Drawn: the control connection's blue arrows, text (dark pixels), the ✖'s red.
         let count = |f: &dyn Fn(&image::Rgb<u8>) -> bool| img.pixels().filter(|p| f(p)).count();
         assert!(count(&|p| p.0 == CONTROL) > 2000, "{name}: no blue arrows");
-        assert!(count(&|p| p.0.iter().all(|c| *c < 60)) > 2000, "{name}: no text");
+        assert!(
+            count(&|p| p.0.iter().all(|c| *c < 60)) > 2000,
+            "{name}: no text"
+        );
         if name == "active-client-fw-drops" {
             assert!(count(&|p| p.0 == [190, 20, 30]) > 200, "{name}: no ✖");
         }
@@ -180,7 +212,9 @@ fn foreign_markup(html: &str) -> Vec<&'static str> {
     if lower.matches("<script").count() != 1 {
         bad.push("a script that is not the page's");
     }
-    for tag in ["<img", "<iframe", "<object", "<embed", "<link", "<base", "<svg><"] {
+    for tag in [
+        "<img", "<iframe", "<object", "<embed", "<link", "<base", "<svg><",
+    ] {
         if lower.contains(tag) {
             bad.push(tag);
         }
@@ -194,7 +228,12 @@ fn nothing_from_a_lesson_becomes_markup() {
     let p = write_hostile(&dir);
     let (o, run) = open(&p);
     assert!(run.trace.title.contains("<script>"), "{}", run.trace.title);
-    assert!(run.trace.events.iter().any(|e| format!("{:?}", e.kind).contains("<script>alert('file')")));
+    assert!(
+        run.trace
+            .events
+            .iter()
+            .any(|e| format!("{:?}", e.kind).contains("<script>alert('file')"))
+    );
     let html = files::html(&o, &run, "hostile <b>.ron");
     assert_eq!(foreign_markup(&html), Vec::<&str>::new());
     assert!(html.contains("&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;"));
@@ -203,10 +242,17 @@ fn nothing_from_a_lesson_becomes_markup() {
     for view in [View::Ladder, View::Both] {
         let svg = files::svg(&run, view, run.trace.events.len() - 1, false);
         let doc = roxmltree::Document::parse(&svg).unwrap();
-        let names: Vec<&str> = doc.descendants().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
+        let names: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
         for n in &names {
             assert!(
-                ["svg", "title", "rect", "g", "text", "line", "path", "circle"].contains(n),
+                [
+                    "svg", "title", "rect", "g", "text", "line", "path", "circle"
+                ]
+                .contains(n),
                 "an element {n} in the SVG"
             );
         }
@@ -227,7 +273,10 @@ fn nothing_from_a_capture_becomes_markup() {
     drop(f);
     let (o, run) = open(&cap);
     let html = files::html(&o, &run, "hostile.pcap");
-    assert!(html.contains("&lt;script&gt;alert(&#39;file&#39;)"), "the command is told");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;file&#39;)"),
+        "the command is told"
+    );
     assert_eq!(foreign_markup(&html), Vec::<&str>::new());
 }
 
@@ -235,7 +284,10 @@ fn nothing_from_a_capture_becomes_markup() {
 fn sha(text: &str) -> String {
     use base64::Engine;
     use sha2::Digest;
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text)))
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text))
+    )
 }
 
 fn between<'a>(s: &'a str, a: &str, b: &str) -> &'a str {
@@ -250,21 +302,36 @@ fn every_handout_is_one_file_that_asks_for_nothing_and_runs_only_its_own_code() 
         let html = files::html(&o, &run, &p.file_name().unwrap().to_string_lossy());
         let what = p.display();
         // (The policy's own `http-equiv` is the one "http" on the page.)
-        let lower = html.to_ascii_lowercase().replacen("<meta http-equiv=", "<meta ", 1);
+        let lower = html
+            .to_ascii_lowercase()
+            .replacen("<meta http-equiv=", "<meta ", 1);
         assert!(!lower.contains("http"), "{what}: an address");
         for attr in ["src=", "href=", "url(", "@import", "xlink"] {
             assert!(!html.contains(attr), "{what}: {attr}");
         }
         assert_eq!(foreign_markup(&html), Vec::<&str>::new(), "{what}");
-        let csp = between(&html, "http-equiv=\"Content-Security-Policy\" content=\"", "\"");
+        let csp = between(
+            &html,
+            "http-equiv=\"Content-Security-Policy\" content=\"",
+            "\"",
+        );
         assert!(csp.starts_with("default-src 'none';"), "{csp}");
         assert!(!csp.contains("unsafe"), "{csp}");
         // The policy names the page's own style and script by their hashes.
         let style = between(&html, "<style>", "</style>");
         let script = between(&html, "<script>", "</script>");
-        assert!(csp.contains(&format!("style-src {}", sha(style))), "{what}: {csp}");
-        assert!(csp.contains(&format!("script-src {}", sha(script))), "{what}: {csp}");
-        assert!(!html.contains(" style=\""), "{what}: an inline style the policy would block");
+        assert!(
+            csp.contains(&format!("style-src {}", sha(style))),
+            "{what}: {csp}"
+        );
+        assert!(
+            csp.contains(&format!("script-src {}", sha(script))),
+            "{what}: {csp}"
+        );
+        assert!(
+            !html.contains(" style=\""),
+            "{what}: an inline style the policy would block"
+        );
         // Every step and question is there, each once.
         let steps = handout::stops(&run).len();
         if !matches!(o, Opened::Exercise(_)) {
@@ -288,7 +355,10 @@ fn a_worksheet_has_the_task_the_checklist_and_hidden_hints_and_never_a_solution(
         assert!(html.contains(&picture::esc(&ex.task)));
         let boxes = html.matches("type=\"checkbox\"").count();
         assert_eq!(boxes, ex.goals.len() + ex.constraints.len());
-        assert_eq!(html.matches("<details class=\"hint\">").count(), ex.hints.len());
+        assert_eq!(
+            html.matches("<details class=\"hint\">").count(),
+            ex.hints.len()
+        );
         assert!(!html.contains("<details class=\"hint\" open"));
         // The solutions' own rules are nowhere in it.
         let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
@@ -300,7 +370,11 @@ fn a_worksheet_has_the_task_the_checklist_and_hidden_hints_and_never_a_solution(
             let sol = ftp_lab::Scenario::load(&sp).unwrap();
             let start = &ex.start;
             for line in solution_rules(&sol).difference(&solution_rules(start)) {
-                assert!(!html.contains(&picture::esc(line)), "{}: the solution's {line}", p.display());
+                assert!(
+                    !html.contains(&picture::esc(line)),
+                    "{}: the solution's {line}",
+                    p.display()
+                );
             }
         }
     }
@@ -331,7 +405,10 @@ fn big_run() -> Run {
             "files: {\"readme.txt\"",
             &format!("files: {{\"big.bin\": \"{body}\", \"readme.txt\""),
         )
-        .replace("Ls, Quit]", "Get(\"big.bin\"), Get(\"big.bin\"), Get(\"big.bin\"), Get(\"big.bin\"), Quit]");
+        .replace(
+            "Ls, Quit]",
+            "Get(\"big.bin\"), Get(\"big.bin\"), Get(\"big.bin\"), Get(\"big.bin\"), Quit]",
+        );
     let s = ftp_lab::Scenario::parse(&text, "big.ron").unwrap();
     let t = ftp_lab::simulate(&s).unwrap();
     Run::new(t, &[])
@@ -340,23 +417,53 @@ fn big_run() -> Run {
 #[test]
 fn a_run_of_17000_events_exports_in_under_a_second_and_a_few_megabytes() {
     let run = big_run();
-    assert!(run.trace.events.len() >= 17_000, "{} events", run.trace.events.len());
+    assert!(
+        run.trace.events.len() >= 17_000,
+        "{} events",
+        run.trace.events.len()
+    );
     let limit = Duration::from_secs(if cfg!(debug_assertions) { 10 } else { 1 });
     let start = Instant::now();
     let svg = files::svg(&run, View::Both, run.trace.events.len() - 1, false);
-    let o = Opened::Lesson(Box::new(ftp_lab::Scenario::parse(
-        &std::fs::read_to_string(common::scenario_path("passive-open")).unwrap(),
-        "x",
-    ).unwrap()));
+    let o = Opened::Lesson(Box::new(
+        ftp_lab::Scenario::parse(
+            &std::fs::read_to_string(common::scenario_path("passive-open")).unwrap(),
+            "x",
+        )
+        .unwrap(),
+    ));
     let html = files::html(&o, &run, "big.ron");
     let took = start.elapsed();
-    eprintln!("{} events, {} journeys: exported in {took:?}; HTML {} bytes, SVG {} bytes", run.trace.events.len(), run.journeys.list.len(), html.len(), svg.len());
+    eprintln!(
+        "{} events, {} journeys: exported in {took:?}; HTML {} bytes, SVG {} bytes",
+        run.trace.events.len(),
+        run.journeys.list.len(),
+        html.len(),
+        svg.len()
+    );
     assert!(took < limit, "{took:?}");
     assert!(html.len() < 3_000_000, "{} bytes", html.len());
     assert!(svg.len() < 1_000_000, "{} bytes", svg.len());
     // Folded, and said where.
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let (arrows, folded) = arrows_and_folds(&doc);
-    assert!(folded > 500 && arrows < 200, "{arrows} arrows, {folded} folded");
+    assert!(
+        folded > 500 && arrows < 200,
+        "{arrows} arrows, {folded} folded"
+    );
     assert!(svg.contains("more data packets folded"));
+}
+
+#[test]
+fn a_capture_report_says_a_vanished_syn_is_inferred_not_which_rule() {
+    // Seen in the report of a real capture: "Why: not answered: something after the capture
+    // point drops it of in between matched it. Connection tracking saw no reply to it was
+    // captured."
+    let (o, run) = open(&root().join("tests/data/real/vsftpd-active-drop-server.pcap"));
+    let html = files::html(&o, &run, "x.pcap");
+    assert!(
+        html.contains("Why, as far as the capture shows: not answered"),
+        "{html}"
+    );
+    assert!(!html.contains("matched it. Connection tracking saw no reply"));
 }

@@ -68,6 +68,15 @@ pub fn stops(run: &Run) -> Vec<Stop> {
         out.push(Stop::Event(e));
     }
     out.extend(qs.map(|(qi, _)| Stop::Question(qi)));
+    // Two stops at the same moment that would tell the same are one (a retried SYN is not:
+    // each try has its own time).
+    let t = &run.trace;
+    out.dedup_by(|b, a| match (a, b) {
+        (Stop::Event(x), Stop::Event(y)) => {
+            t.events[*x].time == t.events[*y].time && narrate(t, *x) == narrate(t, *y)
+        }
+        _ => false,
+    });
     out
 }
 

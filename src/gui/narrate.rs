@@ -96,6 +96,18 @@ fn verdict_sentence(v: &Verdict) -> String {
             v.why.trim_end_matches('.')
         );
     }
+    // Read from a capture: what came back (or did not) is all there is to go on.
+    if v.reason == Reason::Inferred {
+        let why = if v.why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.why)
+        };
+        return format!(
+            "Why, as far as the capture shows: {}{why}. Which box and which rule cannot be seen from the capture point.",
+            v.rule_text
+        );
+    }
     let seen = if v.why.is_empty() {
         state.to_owned()
     } else {

@@ -72,6 +72,7 @@ def main():
         out["alert"] = alert_shown(d)
         out["title"] = d.title
         out["scripts"] = len(d.find_elements(By.TAG_NAME, "script"))
+        out["foreign"] = len(d.find_elements(By.CSS_SELECTOR, "img, iframe, object, embed, link, base, form, svg script, svg foreignObject"))
         out["elements"] = d.execute_script("return document.getElementsByTagName('*').length")
         out["steps"] = len(d.find_elements(By.CSS_SELECTOR, "#story > .step"))
         out["js"] = d.execute_script("return document.documentElement.classList.contains('js')")

@@ -26,6 +26,8 @@ pub enum Peer {
     Xvfb,
     /// xdotool, to read and drive the real window.
     Xdotool,
+    /// Chromium and its WebDriver, driven by Python's selenium (tests/browser/).
+    Browser,
 }
 
 impl Peer {
@@ -39,6 +41,7 @@ impl Peer {
             Peer::Netns => "network namespaces or iptables are refused here (not root?)",
             Peer::Xvfb => "Xvfb is not installed",
             Peer::Xdotool => "xdotool is not installed",
+            Peer::Browser => "chromium, chromium-driver or Python's selenium is not installed",
         }
     }
 
@@ -57,6 +60,11 @@ impl Peer {
                 }),
             Peer::Xvfb => ok(Command::new("sh").args(["-c", "command -v Xvfb"])),
             Peer::Xdotool => ok(Command::new("sh").args(["-c", "command -v xdotool"])),
+            Peer::Browser => {
+                ok(Command::new("chromedriver").arg("--version"))
+                    && ok(Command::new("sh").args(["-c", "command -v chromium"]))
+                    && ok(Command::new("python3").args(["-c", "import selenium"]))
+            }
             Peer::Netns => {
                 let ns = format!("ftplab-probe{}", std::process::id());
                 let made = ok(Command::new("ip").args(["netns", "add", &ns]));
