@@ -594,6 +594,8 @@ fn export_capture_writes_the_packets_seen_at_the_chosen_node() {
     std::fs::create_dir_all(&dir).unwrap();
     let target = dir.join("at-client.pcap");
     let mut h = harness_with_file_dialog(default_app(), (1280.0, 800.0));
+    h.get_by_label("Export ▾").click();
+    h.run();
     h.get_by_label("Export capture…").click();
     h.run();
     h.get_by_label("Choose the file…").click();
@@ -876,4 +878,83 @@ fn fields_show_what_the_lesson_has_after_undo_and_esc_drops_what_was_typed() {
         h.get_by_label("Control port").value().as_deref(),
         Some("21")
     );
+}
+
+/// Export ▾ → Picture…: the drawing at the cursor, as SVG (its row highlighted is the
+/// cursor's packet) and as PNG.
+#[test]
+fn export_picture_writes_the_ladder_at_the_cursor_as_svg_and_png() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-gui-picture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness_with_file_dialog(default_app(), (1280.0, 800.0));
+    let drop = common::ui::first_drop(h.state());
+    h.state_mut()
+        .apply(ftp_lab::gui::model::Command::SeekEvent(drop));
+    h.run();
+    for png in [false, true] {
+        let target = dir.join(if png { "picture.png" } else { "picture.svg" });
+        h.get_by_label("Export ▾").click();
+        h.run();
+        h.get_by_label("Picture (SVG, PNG)…").click();
+        h.run();
+        if png {
+            h.get_by_label("PNG").click();
+            h.run();
+        }
+        h.get_by_label("Choose the file…").click();
+        h.run();
+        type_path(&mut h, &target);
+        h.get_by_label_contains(&format!("Wrote the picture to {}", target.display()));
+        let bytes = std::fs::read(&target).unwrap();
+        if png {
+            let img = image::load_from_memory(&bytes).unwrap();
+            assert!(img.width() > 1000 && img.height() > 1000);
+            continue;
+        }
+        let svg = String::from_utf8(bytes).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let lit: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("hl") && n.attribute("fill") != Some("none"))
+            .filter_map(|n| n.parent().and_then(|p| p.attribute("data-j")))
+            .collect();
+        let run = &h.state().run;
+        let cursor = h.state().playback.cursor;
+        assert_eq!(
+            lit,
+            vec![run.journeys.at_cursor(cursor).unwrap().to_string().as_str()]
+        );
+        assert!(svg.contains("dropped by client-fw rule 2"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Export ▾ → Handout…: the lesson's page; in an exercise, its worksheet.
+#[test]
+fn export_handout_writes_the_lessons_page_and_an_exercises_worksheet() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-gui-handout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("exercises/01-active-through-the-client-firewall.ron");
+    for (app, name, says) in [
+        (default_app(), "lesson.html", "Predict before you go on"),
+        (
+            FtpLabApp::new(Some(&ex)),
+            "worksheet.html",
+            "Your answer must",
+        ),
+    ] {
+        let mut h = harness_with_file_dialog(app, (1280.0, 800.0));
+        let target = dir.join(name);
+        h.get_by_label("Export ▾").click();
+        h.run();
+        h.get_by_label("Handout (HTML)…").click();
+        h.run();
+        type_path(&mut h, &target);
+        h.get_by_label_contains(&format!("Wrote the page to {}", target.display()));
+        let page = std::fs::read_to_string(&target).unwrap();
+        assert!(page.contains(says), "{name}");
+        assert!(page.contains(&ftp_lab::export::picture::esc(&h.state().trace().title)));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -326,6 +326,8 @@ fn the_top_bar_does_not_grow_after_save_as_or_export() {
         assert!(target.is_file(), "{}", target.display());
         h.get_by_label_contains(&format!("Saved to {}", target.display()));
         steady(&mut h, "Save as");
+        h.get_by_label("Export ▾").click();
+        h.run();
         h.get_by_label("Export capture…").click();
         h.run();
         h.get_by_label("Choose the file…").click();

@@ -121,9 +121,9 @@ pub fn handout(run: &Run, src: &Source) -> String {
     controls(&mut b, stops.len());
     b.push_str("<div class=\"stage\">\n<figure class=\"ladder\" id=\"ladder\">");
     b.push_str(&inline_svg(run, View::Ladder));
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<figcaption>The ladder: one arrow per packet, from its sender to where it ended; time runs down.</figcaption></figure>\n<div class=\"side\"><figure class=\"topology\">{}<figcaption>The network: the control connection in blue, the data connection in orange.</figcaption></figure>\n<ol class=\"story\" id=\"story\">\n",
+        "<figcaption>The ladder: one arrow per packet, from its sender to where it ended; time runs down.</figcaption></figure>\n<div class=\"side\"><figure class=\"topology\">{}<figcaption>The network: the control connection in blue, the data connection in orange.</figcaption></figure>\n<ol class=\"story\" id=\"story\">",
         inline_svg(run, View::Topology)
     );
     for (k, s) in stops.iter().enumerate() {
@@ -138,19 +138,19 @@ pub fn handout(run: &Run, src: &Source) -> String {
 }
 
 fn header(b: &mut String, run: &Run, src: &Source) {
-    let _ = write!(b, "<header>\n<h1>{}</h1>\n", esc(&run.trace.title));
+    let _ = writeln!(b, "<header>\n<h1>{}</h1>", esc(&run.trace.title));
     match src {
         Source::Lesson { scenario, file } => {
             if !scenario.description.trim().is_empty() {
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    "<p class=\"description\">{}</p>\n",
+                    "<p class=\"description\">{}</p>",
                     esc(&scenario.description)
                 );
             }
-            let _ = write!(
+            let _ = writeln!(
                 b,
-                "<p class=\"meta\">A lesson of FTP Lab, from <code>{}</code>, seed {}. The simulator runs real TCP (smoltcp) in virtual time; {}.</p>\n",
+                "<p class=\"meta\">A lesson of FTP Lab, from <code>{}</code>, seed {}. The simulator runs real TCP (smoltcp) in virtual time; {}.</p>",
                 esc(file),
                 run.trace.seed,
                 esc(&run.trace.tcp_profile)
@@ -161,9 +161,9 @@ fn header(b: &mut String, run: &Run, src: &Source) {
             stats,
             vantage,
         } => {
-            let _ = write!(
+            let _ = writeln!(
                 b,
-                "<p class=\"meta\">A real capture, <code>{}</code>, explained by FTP Lab: {} frames, {} IPv4; taken {}. Not FTP: {} packets; cut short by the snap length: {}; bad checksums (often the sender's offloading): {}.{}</p>\n",
+                "<p class=\"meta\">A real capture, <code>{}</code>, explained by FTP Lab: {} frames, {} IPv4; taken {}. Not FTP: {} packets; cut short by the snap length: {}; bad checksums (often the sender's offloading): {}.{}</p>",
                 esc(file),
                 stats.frames,
                 stats.ipv4,
@@ -183,9 +183,9 @@ fn header(b: &mut String, run: &Run, src: &Source) {
 }
 
 fn controls(b: &mut String, n: usize) {
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<nav class=\"controls noprint\" aria-label=\"Steps\"><button id=\"prev\" type=\"button\">← Previous</button><input id=\"slider\" type=\"range\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"Step\"><button id=\"next\" type=\"button\">Next →</button><span id=\"where\" aria-live=\"polite\">Step 1 of {n}</span></nav>\n",
+        "<nav class=\"controls noprint\" aria-label=\"Steps\"><button id=\"prev\" type=\"button\">← Previous</button><input id=\"slider\" type=\"range\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"Step\"><button id=\"next\" type=\"button\">Next →</button><span id=\"where\" aria-live=\"polite\">Step 1 of {n}</span></nav>",
         n.saturating_sub(1)
     );
 }
@@ -310,9 +310,9 @@ fn question_step(b: &mut String, run: &Run, k: usize, qi: usize) {
         let _ = write!(b, "<li>{}</li>", esc(c));
     }
     let answer = q.choices.get(q.answer).map_or("", String::as_str);
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "</ol><details class=\"answer\"><summary>Show the answer</summary><p><b>{}: {}</b></p><p>{}</p></details></li>\n",
+        "</ol><details class=\"answer\"><summary>Show the answer</summary><p><b>{}: {}</b></p><p>{}</p></details></li>",
         char::from(b'A' + (q.answer.min(25)) as u8),
         esc(answer),
         esc(&q.explain)
@@ -358,16 +358,16 @@ fn outcome(b: &mut String, t: &Trace, src: &Source) {
 /// made from the exercise and its starting scenario only.
 pub fn worksheet(ex: &crate::exercise::Exercise, run: &Run) -> String {
     let mut b = String::with_capacity(16 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<header><h1>{}</h1><p class=\"meta\">An exercise of FTP Lab ({}). Open it in FTP Lab to try your answer, and <code>ftp-lab grade</code> checks it.</p></header>\n<section class=\"task\"><h2>Your task</h2><p>{}</p></section>\n",
+        "<header><h1>{}</h1><p class=\"meta\">An exercise of FTP Lab ({}). Open it in FTP Lab to try your answer, and <code>ftp-lab grade</code> checks it.</p></header>\n<section class=\"task\"><h2>Your task</h2><p>{}</p></section>",
         esc(&ex.title),
         esc(&ex.id),
         esc(&ex.task)
     );
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<figure class=\"topology\">{}<figcaption>The network you start with.</figcaption></figure>\n",
+        "<figure class=\"topology\">{}<figcaption>The network you start with.</figcaption></figure>",
         inline_svg(run, View::Topology)
     );
     starting_rules(&mut b, &ex.start);

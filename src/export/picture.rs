@@ -406,7 +406,7 @@ fn journey_row(s: &mut String, run: &Run, o: &Options, pal: &Palette, g: &Grid, 
         );
     }
     arrow(s, run, pal, g, j, &m, y);
-    let _ = write!(s, "<title>{}</title></g>\n", esc(&row_name(run, ji)));
+    let _ = writeln!(s, "<title>{}</title></g>", esc(&row_name(run, ji)));
 }
 
 /// The arrow from sender to where the packet ended, with its words, a NAT's dot and the ✖.
@@ -596,9 +596,9 @@ fn folded_row(
         list[a].start.secs_f64(),
         list[b].start.secs_f64()
     );
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<g class=\"row fold\" data-j=\"{a}\" data-first=\"{}\" data-last=\"{}\" data-folded=\"{}\"><rect class=\"hl\" x=\"0\" y=\"{y:.1}\" width=\"{w:.0}\" height=\"{:.1}\" fill=\"none\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" font-style=\"italic\" fill=\"{}\">{}</text></g>\n",
+        "<g class=\"row fold\" data-j=\"{a}\" data-first=\"{}\" data-last=\"{}\" data-folded=\"{}\"><rect class=\"hl\" x=\"0\" y=\"{y:.1}\" width=\"{w:.0}\" height=\"{:.1}\" fill=\"none\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" font-style=\"italic\" fill=\"{}\">{}</text></g>",
         list[a].first_event,
         list[b].last_event,
         b - a + 1,

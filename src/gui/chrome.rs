@@ -269,7 +269,17 @@ impl FtpLabApp {
     pub(super) fn dialogs(&mut self, ctx: &egui::Context) {
         let Some(d) = self.dialog.take() else { return };
         let start = self.start_dir();
-        match dialogs::show(ctx, d, &mut self.doc, &self.run.trace, &start) {
+        let scenario = self.doc.scenario().clone();
+        let name = self.doc.name.clone();
+        let ex = super::exporting::Context {
+            run: &self.run,
+            cursor: self.playback.cursor,
+            presentation: self.looks.presentation,
+            showing: &self.showing,
+            scenario: &scenario,
+            name: &name,
+        };
+        match dialogs::show(ctx, d, &mut self.doc, &ex, &start) {
             dialogs::Outcome::Keep(d) => self.dialog = Some(d),
             dialogs::Outcome::Done(msg, folder) => self.dialog_done(msg, folder),
             dialogs::Outcome::Open(p) => {

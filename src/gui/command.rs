@@ -25,6 +25,10 @@ pub enum AppCommand {
     OpenDialog,
     SaveAs,
     ExportCapture,
+    /// Export ▾ → Picture… (SVG or PNG).
+    ExportPicture,
+    /// Export ▾ → Handout… (HTML; an exercise's worksheet).
+    ExportHandout,
     /// Show the packet inspector (after a click on a packet).
     Inspect,
     /// "Make a scenario from this capture".

@@ -50,6 +50,13 @@ impl FtpLabApp {
             AppCommand::ExportCapture => {
                 self.dialog = Some(dialogs::Dialog::export(&self.run.trace));
             }
+            AppCommand::ExportPicture => {
+                self.dialog = Some(dialogs::Dialog::picture(self.looks.presentation));
+            }
+            AppCommand::ExportHandout => {
+                let start = self.start_dir();
+                self.dialog = Some(dialogs::Dialog::handout(&self.doc, &self.showing, &start));
+            }
             AppCommand::Inspect => self.right = RightTab::Inspector,
             AppCommand::ScenarioFromCapture => self.scenario_from_capture(),
             AppCommand::BackToLesson => {

@@ -1,10 +1,11 @@
-//! Dialogs: "Open…", "Save as…" and "Export capture…" use a file dialog drawn in egui (the
+//! Dialogs: "Open…", "Save as…" and Export ▾ (capture, picture, handout) use a file dialog drawn in egui (the
 //! `egui_file` crate), starting in the last folder used or the user's documents; saving is
 //! atomic (a temp file, then rename) and says where it wrote, with the full path. The
 //! unsaved-changes question, and the capture point for an export, are small modals.
 
 use super::Document;
 use super::builtin::Entry;
+use super::exporting::Context;
 use crate::export::pcap;
 use crate::ids::NodeId;
 use crate::trace::Trace;
@@ -29,6 +30,8 @@ pub enum Purpose {
     /// A student's answer to an exercise, with the student's name.
     SaveAnswer(String),
     Export(NodeId),
+    Picture(super::exporting::PictureChoice),
+    Handout,
 }
 
 pub enum Dialog {
@@ -42,6 +45,10 @@ pub enum Dialog {
     /// The capture point of an export, before the file is chosen.
     ExportAt {
         at: NodeId,
+    },
+    /// What a picture shows, before the file is chosen.
+    Picture {
+        choice: super::exporting::PictureChoice,
     },
     File {
         dialog: Box<FileDialog>,
@@ -126,6 +133,41 @@ impl Dialog {
             .position(|n| n.kind == crate::trace::NodeKind::Client)
             .map_or(NodeId(0), NodeId::new);
         Dialog::ExportAt { at }
+    }
+
+    pub fn picture(presentation: bool) -> Dialog {
+        Dialog::Picture {
+            choice: super::exporting::PictureChoice::new(presentation),
+        }
+    }
+
+    fn picture_file(
+        doc: &Document,
+        choice: super::exporting::PictureChoice,
+        start: &Path,
+    ) -> Dialog {
+        let ext = choice.extension();
+        let mut d = FileDialog::save_file()
+            .title("Export the picture as")
+            .initial_path(start.to_path_buf())
+            .default_filename(format!("{}.{ext}", doc.name));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::Picture(choice),
+        }
+    }
+
+    pub fn handout(doc: &Document, showing: &super::Showing, start: &Path) -> Dialog {
+        let mut d = FileDialog::save_file()
+            .title(super::exporting::handout_words(showing))
+            .initial_path(start.to_path_buf())
+            .default_filename(format!("{}.html", doc.name));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::Handout,
+        }
     }
 
     fn export_file(doc: &Document, trace: &Trace, at: NodeId, start: &Path) -> Dialog {
@@ -307,9 +349,18 @@ fn saved(r: Result<(), String>, p: &Path, then: Option<Next>, folder: Option<Pat
 }
 
 /// A chosen file: what the purpose asks of it.
-fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, trace: &Trace) -> Outcome {
+fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, ex: &Context) -> Outcome {
     let folder = folder_of(p);
+    let trace = &ex.run.trace;
     match purpose {
+        Purpose::Picture(choice) => {
+            let r = super::exporting::picture_bytes(ex, choice);
+            exported(r, p, "the picture", folder)
+        }
+        Purpose::Handout => {
+            let page = super::exporting::handout_html(ex).into_bytes();
+            exported(Ok(page), p, "the page", folder)
+        }
         Purpose::Open => Outcome::Open(p.to_path_buf()),
         Purpose::SaveAs(then) => saved(save(doc, &ron(p)), &ron(p), then, folder),
         Purpose::SaveAnswer(student) => {
@@ -343,14 +394,34 @@ fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, trace: &Trace) -> Outc
     }
 }
 
+/// Writes an export's bytes, and says where.
+fn exported(r: Result<Vec<u8>, String>, p: &Path, what: &str, folder: Option<PathBuf>) -> Outcome {
+    let r = r.and_then(|b| {
+        write_atomic(p, &b).map_err(|e| format!("could not write {}: {e}", p.display()))
+    });
+    match r {
+        Ok(()) => Outcome::Done(
+            Some((false, format!("Wrote {what} to {}", full(p).display()))),
+            folder,
+        ),
+        Err(e) => Outcome::Done(Some((true, e)), None),
+    }
+}
+
 pub fn show(
     ctx: &egui::Context,
     d: Dialog,
     doc: &mut Document,
-    trace: &Trace,
+    ex: &Context,
     start: &Path,
 ) -> Outcome {
+    let trace = &ex.run.trace;
     match d {
+        Dialog::Picture { mut choice } => match super::exporting::picture_modal(ctx, &mut choice) {
+            Some(true) => Outcome::Keep(Dialog::picture_file(doc, choice, start)),
+            Some(false) => Outcome::Done(None, None),
+            None => Outcome::Keep(Dialog::Picture { choice }),
+        },
         Dialog::File {
             mut dialog,
             purpose,
@@ -359,7 +430,7 @@ pub fn show(
             if dialog.selected()
                 && let Some(p) = dialog.path().map(Path::to_path_buf)
             {
-                return chosen(purpose, &p, doc, trace);
+                return chosen(purpose, &p, doc, ex);
             }
             if dialog.visible() {
                 Outcome::Keep(Dialog::File { dialog, purpose })

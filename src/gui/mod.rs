@@ -17,6 +17,7 @@ mod controls;
 mod dialogs;
 pub mod document;
 mod events;
+pub mod exporting;
 pub mod files;
 mod focus;
 pub mod graph;

@@ -298,9 +298,19 @@ pub(super) fn lesson_section(ui: &mut egui::Ui, s: &Scenario, v: &View, out: &mu
         {
             out.push(AppCommand::Revert);
         }
-        if ui.button("Export capture…").clicked() {
-            out.push(AppCommand::ExportCapture);
-        }
+        ui.menu_button("Export ▾", |ui| {
+            let items = [
+                ("Export capture…", "The packets seen at one node, as a pcap for Wireshark", AppCommand::ExportCapture),
+                ("Picture (SVG, PNG)…", "The ladder and the network as a drawing for slides", AppCommand::ExportPicture),
+                ("Handout (HTML)…", "The run told step by step, in one page any browser opens (an exercise: its worksheet)", AppCommand::ExportHandout),
+            ];
+            for (label, hover, cmd) in items {
+                if ui.button(label).on_hover_text(hover).clicked() {
+                    out.push(cmd);
+                    ui.close();
+                }
+            }
+        });
     });
     description(ui, s, v);
 }
