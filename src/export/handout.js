@@ -18,8 +18,9 @@
   // Scrolls the ladder (not the page) so the current row is in view, a third from the top.
   function follow(row) {
     var r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
-    if (r.top < b.top + 30 || r.bottom > b.bottom - 10) {
-      box.scrollTop += r.top - b.top - box.clientHeight / 3;
+    var bottom = Math.min(b.bottom, window.innerHeight);
+    if (r.top < b.top + 30 || r.bottom > bottom - 10) {
+      box.scrollTop += r.top - b.top - Math.max(30, (bottom - b.top) / 3);
     }
   }
   // A packet on its way when a question is asked: its arrow only as far as it has got, no

@@ -206,10 +206,10 @@ fn event_step(b: &mut String, run: &Run, src: &Source, k: usize, i: usize) {
         e.time,
         esc(t.node_name(e.node)),
         e.step.map_or(String::new(), |s| format!(
-            " <span class=\"badge {}\">step {} of 4: {}</span>",
+            " <span class=\"badge {}\" title=\"{}\">step {} of 4</span>",
             channel_class(e.channel),
-            s.n,
-            esc(step_title(s))
+            esc(step_title(s)),
+            s.n
         ))
     );
     if !headline.is_empty() {

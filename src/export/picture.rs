@@ -615,11 +615,11 @@ fn folded_row(
 /// and where the cursor's packet is (or the ✖ of the last one stopped). `width`: as wide as
 /// the ladder under it.
 pub fn topology(run: &Run, o: &Options, pal: &Palette, width: Option<f32>) -> (String, f32, f32) {
-    let (bw, bh) = (150.0 + pal.font * 2.0, pal.font * 4.2 + 12.0);
+    let (bw, bh) = (box_width(run, pal), pal.font * 4.2 + 12.0);
     let cols = run.graph.columns.max(1) as f32;
     let rows = run.graph.rows.max(1) as f32;
-    let w = width.unwrap_or(0.0).max(cols * (bw + 60.0) + 40.0);
-    let h = rows * (bh + 40.0) + 90.0;
+    let w = width.unwrap_or(0.0).max(cols * (bw + 40.0) + 40.0);
+    let h = rows * (bh + 40.0) + if o.cursor_marks { 90.0 } else { 70.0 };
     let at = |n: NodeId| {
         let (ux, uy) = run.graph.pos.get(n.index()).copied().unwrap_or((0.5, 0.5));
         (
@@ -645,6 +645,23 @@ pub fn topology(run: &Run, o: &Options, pal: &Palette, width: Option<f32>) -> (S
     legend(&mut s, pal, h - 22.0);
     s.push_str("</g>\n");
     (s, w, h)
+}
+
+/// A node box as wide as its widest line needs in its shortest form (the window's forms).
+fn box_width(run: &Run, pal: &Palette) -> f32 {
+    let need = run
+        .trace
+        .nodes
+        .iter()
+        .flat_map(|n| crate::gui::topology_lines(n, pal.font, &run.trace))
+        .map(|(forms, f)| {
+            forms
+                .iter()
+                .map(|t| text_width(t, f))
+                .fold(f32::MAX, f32::min)
+        })
+        .fold(0.0f32, f32::max);
+    (need + 20.0).clamp(96.0, 220.0)
 }
 
 fn node_box(
