@@ -208,3 +208,64 @@ fn explain_prints_hostile_bytes_escaped() {
         assert!(out.contains("pwned"), "{out}");
     }
 }
+
+#[test]
+fn export_writes_what_it_is_asked_and_exits_2_on_what_it_cannot() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-cli-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let lesson = "scenarios/active-client-fw-drops.ron";
+    let (code, _, err) = ftp_lab(&[
+        "export",
+        lesson,
+        "--svg",
+        &out("a.svg"),
+        "--png",
+        &out("a.png"),
+        "--html",
+        &out("a.html"),
+        "--at",
+        "step:3",
+        "--look",
+        "presentation",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for f in ["a.svg", "a.png", "a.html"] {
+        assert!(err.contains(&format!("wrote {}", out(f))), "{err}");
+        assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000);
+    }
+    // Nothing asked: clap says what is needed.
+    let (code, _, err) = ftp_lab(&["export", lesson]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--svg") && err.contains("--html"), "{err}");
+    // A moment the run does not have, a word --at does not know.
+    for (at, says) in [
+        ("event:99999999999999999999", "--at takes"),
+        ("event:100000", "this run has events 1 to"),
+        ("event:0", "this run has events 1 to"),
+        ("step:9", "no step 9"),
+        ("middle", "--at takes end, start, event:N or step:N"),
+    ] {
+        let (code, _, err) = ftp_lab(&["export", lesson, "--svg", &out("b.svg"), "--at", at]);
+        assert_eq!(code, 2, "{at}: {err}");
+        assert!(err.contains(says), "{at}: {err}");
+    }
+    assert!(!dir.join("b.svg").exists());
+    // A folder for a file, a file that is not there, a folder that is not there.
+    let (code, _, err) = ftp_lab(&["export", lesson, "--svg", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("writing"), "{err}");
+    let (code, _, err) = ftp_lab(&["export", "no-such.ron", "--svg", &out("c.svg")]);
+    assert_eq!(code, 2, "{err}");
+    let missing = dir.join("no/such/dir/x.html");
+    let (code, _, err) = ftp_lab(&["export", lesson, "--html", missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    // No half file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

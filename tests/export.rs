@@ -369,7 +369,7 @@ fn a_worksheet_has_the_task_the_checklist_and_hidden_hints_and_never_a_solution(
             }
             let sol = ftp_lab::Scenario::load(&sp).unwrap();
             let start = &ex.start;
-            for line in solution_rules(&sol).difference(&solution_rules(start)) {
+            for line in common::solution_rules(&sol).difference(&common::solution_rules(start)) {
                 assert!(
                     !html.contains(&picture::esc(line)),
                     "{}: the solution's {line}",
@@ -378,22 +378,6 @@ fn a_worksheet_has_the_task_the_checklist_and_hidden_hints_and_never_a_solution(
             }
         }
     }
-}
-
-/// Every firewall rule of a scenario as iptables writes it, and its helper.
-fn solution_rules(s: &ftp_lab::Scenario) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for n in &s.nodes {
-        if let ftp_lab::scenario::NodeSpec::Firewall(f) = n {
-            for r in &f.rules {
-                out.insert(ftp_lab::firewall::analysis::iptables(r));
-            }
-            if f.ftp_helper {
-                out.insert("FTP helper attached".to_owned());
-            }
-        }
-    }
-    out
 }
 
 /// A download big enough for 17,000 events or more.

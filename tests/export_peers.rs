@@ -247,6 +247,22 @@ fn a_browser_opens_a_real_captures_report_and_a_worksheet() {
     assert_eq!(v["hints_open"], 0);
     assert_eq!(v["hint_shown_before"], false);
     assert!(v["hint_text"].as_str().unwrap().contains(&e.hints[0]));
+    // Nothing of the reference solution is on the page.
+    let sol = ftp_lab::Scenario::load(
+        &root().join("exercises/solutions/01-active-through-the-client-firewall.ron"),
+    )
+    .unwrap();
+    let body = v["body_text"].as_str().unwrap();
+    let (theirs, start) = (common::solution_rules(&sol), common::solution_rules(&e.start));
+    let extra: Vec<_> = theirs.difference(&start).collect();
+    assert!(!extra.is_empty(), "the solution adds a rule or the helper");
+    for line in extra {
+        assert!(
+            !body.contains(line.as_str()),
+            "the solution's {line} is on the worksheet"
+        );
+    }
+    assert!(body.contains("Your answer must"), "{body}");
 }
 
 fn nothing_hostile_runs_in_the_browser() {

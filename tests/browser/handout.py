@@ -80,6 +80,7 @@ def main():
             "return Array.prototype.filter.call(document.querySelectorAll('#story > .step'),"
             " function (s) { return s.offsetParent !== null; }).length")
         out["start"] = state(d)
+        out["body_text"] = d.execute_script("return document.body.innerText")
         body = d.find_element(By.TAG_NAME, "body")
         if a.until:
             for _ in range(out["steps"] + 1):

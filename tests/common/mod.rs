@@ -125,3 +125,19 @@ pub fn at_the_limits(mode: &str) -> String {
         links.join(",\n")
     )
 }
+
+/// Every firewall rule of a scenario as iptables writes it, and its helper.
+pub fn solution_rules(s: &ftp_lab::Scenario) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for n in &s.nodes {
+        if let ftp_lab::scenario::NodeSpec::Firewall(f) = n {
+            for r in &f.rules {
+                out.insert(ftp_lab::firewall::analysis::iptables(r));
+            }
+            if f.ftp_helper {
+                out.insert("FTP helper attached".to_owned());
+            }
+        }
+    }
+    out
+}
