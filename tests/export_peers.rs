@@ -253,7 +253,10 @@ fn a_browser_opens_a_real_captures_report_and_a_worksheet() {
     )
     .unwrap();
     let body = v["body_text"].as_str().unwrap();
-    let (theirs, start) = (common::solution_rules(&sol), common::solution_rules(&e.start));
+    let (theirs, start) = (
+        common::solution_rules(&sol),
+        common::solution_rules(&e.start),
+    );
     let extra: Vec<_> = theirs.difference(&start).collect();
     assert!(!extra.is_empty(), "the solution adds a rule or the helper");
     for line in extra {

@@ -50,8 +50,9 @@ pub enum Stop {
 
 /// Where the story stops: every FTP command and reply, every packet that decides the data
 /// connection, every step of the handshake, each question before the event it asks about,
-/// and the run's last event.
-pub fn stops(run: &Run) -> Vec<Stop> {
+/// and the run's last event. `questions`: off for a capture's report (it is for a colleague,
+/// not a class).
+pub fn stops(run: &Run, questions: bool) -> Vec<Stop> {
     let mut ev: Vec<usize> = run.lesson.stops_of(Granularity::Ftp).to_vec();
     ev.extend_from_slice(run.lesson.stops_of(Granularity::Step));
     if let Some(last) = run.trace.events.len().checked_sub(1) {
@@ -60,7 +61,12 @@ pub fn stops(run: &Run) -> Vec<Stop> {
     ev.sort_unstable();
     ev.dedup();
     let mut out = Vec::with_capacity(ev.len() + run.lesson.questions.len());
-    let mut qs = run.lesson.questions.iter().enumerate().peekable();
+    let asked = if questions {
+        run.lesson.questions.as_slice()
+    } else {
+        &[]
+    };
+    let mut qs = asked.iter().enumerate().peekable();
     for e in ev {
         while let Some((qi, _)) = qs.next_if(|(_, q)| q.at <= e) {
             out.push(Stop::Question(qi));
@@ -117,7 +123,7 @@ fn inline_svg(run: &Run, view: View) -> String {
 pub fn handout(run: &Run, src: &Source) -> String {
     let mut b = String::with_capacity(64 * 1024);
     header(&mut b, run, src);
-    let stops = stops(run);
+    let stops = stops(run, matches!(src, Source::Lesson { .. }));
     controls(&mut b, stops.len());
     b.push_str("<div class=\"stage\">\n<figure class=\"ladder\" id=\"ladder\">");
     b.push_str(&inline_svg(run, View::Ladder));
