@@ -267,6 +267,30 @@ fn write_file(out: &std::path::Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Two outputs to one file, or an output over the file read: refused before anything is
+/// written (`--html lesson.ron` would replace the lesson).
+fn clashing_outputs(a: &ExportArgs) -> Option<String> {
+    let same = |x: &std::path::Path, y: &std::path::Path| {
+        x == y || matches!((x.canonicalize(), y.canonicalize()), (Ok(p), Ok(q)) if p == q)
+    };
+    let outs: Vec<&PathBuf> = [&a.svg, &a.png, &a.html].into_iter().flatten().collect();
+    for (i, o) in outs.iter().enumerate() {
+        if same(o, &a.file) {
+            return Some(format!(
+                "{} is the file being exported: choose another name",
+                o.display()
+            ));
+        }
+        if outs[..i].iter().any(|p| same(p, o)) {
+            return Some(format!(
+                "{} is asked for twice: give each output its own file",
+                o.display()
+            ));
+        }
+    }
+    None
+}
+
 /// `ftp-lab export`.
 fn export(a: &ExportArgs) -> Result<ExitCode> {
     use ftp_lab::export::files;
@@ -286,6 +310,9 @@ fn export(a: &ExportArgs) -> Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    if let Some(e) = clashing_outputs(a) {
+        return fail(e);
+    }
     let svg = files::svg(&run, a.view, cursor, a.look == "presentation");
     let mut outputs: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
     if let Some(p) = &a.svg {
@@ -423,10 +450,18 @@ fn explain(
             file.display(),
             out.display()
         );
-        let ftp_lab::export::files::Opened::Capture(x) = opened else {
-            unreachable!("opened as a capture above")
-        };
-        return explain_text(&x, json, verbose);
+        // The report is the page: standard output says only how it ended.
+        let o = &run.trace.outcome;
+        write_stdout(&format!(
+            "{} {}\n",
+            if o.success {
+                "It worked."
+            } else {
+                "It failed."
+            },
+            o.diagnosis
+        ))?;
+        return Ok(explain_code(&run.trace));
     }
     explain_text(&explained, json, verbose)
 }
@@ -464,12 +499,17 @@ fn explain_text(
         s
     };
     write_stdout(&text)?;
-    Ok(match (t.outcome.success, &t.outcome.mechanism) {
+    Ok(explain_code(t))
+}
+
+/// `explain`'s exit code: 0 every transfer worked, 1 one failed, 2 nothing FTP to explain.
+fn explain_code(t: &ftp_lab::Trace) -> ExitCode {
+    match (t.outcome.success, &t.outcome.mechanism) {
         // Nothing to explain: the file is not what explain reads.
         (_, Some(ftp_lab::trace::Mechanism::NoFtp)) => ExitCode::from(2),
         (true, _) => ExitCode::SUCCESS,
         (false, _) => ExitCode::from(1),
-    })
+    }
 }
 
 fn main() -> ExitCode {

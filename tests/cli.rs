@@ -251,6 +251,19 @@ fn export_writes_what_it_is_asked_and_exits_2_on_what_it_cannot() {
         assert!(err.contains(says), "{at}: {err}");
     }
     assert!(!dir.join("b.svg").exists());
+    // An output over the lesson, or twice the same output: refused, nothing written.
+    let copy = dir.join("copy.ron");
+    std::fs::copy(lesson, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let copy_s = copy.to_str().unwrap();
+    let (code, _, err) = ftp_lab(&["export", copy_s, "--html", copy_s]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is the file being exported"), "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    let (code, _, err) = ftp_lab(&["export", lesson, "--svg", &out("d.x"), "--png", &out("d.x")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("asked for twice"), "{err}");
+    assert!(!dir.join("d.x").exists());
     // A folder for a file, a file that is not there, a folder that is not there.
     let (code, _, err) = ftp_lab(&["export", lesson, "--svg", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
@@ -268,4 +281,15 @@ fn export_writes_what_it_is_asked_and_exits_2_on_what_it_cannot() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Found by a fresh look: `explain` printed `PASS ftp@example.com` in its packet list while
+/// its terminal section said `PASS ****`; `run` did the same with the lesson's password.
+#[test]
+fn passwords_are_masked_in_the_packet_list_too() {
+    let (_, out, _) = ftp_lab(&["run", "scenarios/passive-open.ron"]);
+    assert!(out.contains("PASS ****"), "{out}");
+    assert!(!out.contains("student@example.org"), "{out}");
+    let (_, out, _) = ftp_lab(&["explain", "tests/data/real/hostile-replies.pcap"]);
+    assert!(!out.contains("ftp@example.com"), "{out}");
 }

@@ -110,8 +110,11 @@ fn every_shipped_file_exports_a_picture_whose_arrows_are_its_packets() {
                     Some((_, after)) => {
                         let after = picture::words(&run, after);
                         assert_eq!(got.len(), 2, "{}: {got:?}", p.display());
+                        // Whole, or "…" and the part the NAT changed (the packet's kind kept
+                        // before it, as the window does: "SYN-ACK …10.0.0.5:21 → …").
                         for (g, w) in got.iter().zip([&words, &after]) {
-                            let tail = g.strip_prefix('…').unwrap_or(g);
+                            let (kind, tail) = g.split_once('…').unwrap_or(("", g));
+                            assert!(w.starts_with(kind.trim_end()), "{}: {g} / {w}", p.display());
                             assert!(
                                 w.ends_with(tail) && !tail.is_empty(),
                                 "{}: {g} / {w}",
@@ -460,4 +463,50 @@ fn a_capture_report_says_a_vanished_syn_is_inferred_not_which_rule() {
         "{html}"
     );
     assert!(!html.contains("matched it. Connection tracking saw no reply"));
+}
+
+/// A lesson inside every limit whose one rule comment is 900 KB, decided 10 times per
+/// listing and listed 95 times (found by an attacker's fresh look: a 1 MB lesson made a
+/// 346 MB page).
+#[test]
+fn a_huge_comment_does_not_make_a_huge_page() {
+    let text = std::fs::read_to_string(common::scenario_path("active-client-fw-drops")).unwrap();
+    let big = "x".repeat(900_000);
+    let ls = vec!["Ls"; 95].join(", ");
+    let text = text
+        .replacen(
+            "comment: \"drop inbound new\"",
+            &format!("comment: \"{big}\""),
+            1,
+        )
+        .replace("Ls, Quit]", &format!("{ls}, Quit]"));
+    let s = ftp_lab::Scenario::parse(&text, "big-comment.ron").unwrap();
+    let run = Run::new(ftp_lab::simulate(&s).unwrap(), &s.questions);
+    let o = Opened::Lesson(Box::new(s));
+    let html = files::html(&o, &run, "big-comment.ron");
+    assert!(html.len() < 4_000_000, "{} bytes", html.len());
+    assert!(html.contains("more characters)"));
+    let svg = files::svg(&run, View::Both, 0, false);
+    assert!(svg.len() < 4_000_000, "{} bytes", svg.len());
+}
+
+/// Found by an attacker's fresh look: a firewall named "cfw\u{202e}" reversed the page's
+/// own words after it ("of cfwa :wen was gnikcart noitcennoC").
+#[test]
+fn a_bidi_override_in_a_name_or_file_is_shown_not_obeyed() {
+    let text = std::fs::read_to_string(common::scenario_path("active-client-fw-drops")).unwrap();
+    let text = text.replace("\"client-fw\"", "\"cfw\u{202e}\"");
+    let s = ftp_lab::Scenario::parse(&text, "bidi.ron").unwrap();
+    assert!(s.nodes.iter().any(|n| n.name().contains('\u{202e}')));
+    let run = Run::new(ftp_lab::simulate(&s).unwrap(), &s.questions);
+    let o = Opened::Lesson(Box::new(s));
+    let html = files::html(&o, &run, "evil\u{202e}.ron");
+    let svg = files::svg(&run, View::Both, run.trace.events.len() - 1, false);
+    for page in [&html, &svg] {
+        assert!(!page.contains('\u{202e}'), "a raw U+202E");
+        assert!(
+            page.contains("cfw\\u{202e}"),
+            "the name shown with its escape"
+        );
+    }
 }

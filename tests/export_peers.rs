@@ -181,15 +181,16 @@ fn a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer() 
         let s = common::load("active-client-fw-drops");
         ftp_lab::gui::Run::new(common::run(&s), &s.questions)
     });
-    let dropped = run
-        .journeys
-        .list
-        .iter()
-        .position(|j| matches!(j.end, ftp_lab::gui::model::End::Dropped(_)))
-        .unwrap();
     let u = &v["until"];
-    assert_eq!(u["row"], dropped.to_string(), "{u}");
+    let row: usize = u["row"].as_str().unwrap().parse().unwrap();
+    let dropped = &run.journeys.list[row];
+    assert!(
+        matches!(dropped.end, ftp_lab::gui::model::End::Dropped(_)),
+        "{u}"
+    );
     let text = u["text"].as_str().unwrap();
+    // The ten tries are one step: the same words, each try's time.
+    assert!(text.contains("10 times in all"), "{text}");
     assert!(text.contains("is DROPPED at client-fw"), "{text}");
     assert!(text.contains("rule 2 'drop inbound new'"), "{text}");
     assert!(
@@ -200,8 +201,18 @@ fn a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer() 
         u["row_title"]
             .as_str()
             .unwrap()
-            .contains(&picture::words(&run, run.journeys.list[dropped].packet))
+            .contains(&picture::words(&run, dropped.packet))
     );
+    // Nothing ahead is shown while stepping: not the later rows, not the description or the
+    // outcome, which tell the ending (found by a teacher's fresh look).
+    let st = &v["start"];
+    assert!(st["unseen"].as_u64().unwrap() > 20, "{st}");
+    let body = v["body_text"].as_str().unwrap();
+    assert!(
+        !body.contains("is dropped by rule 2"),
+        "the description shows: {body}"
+    );
+    assert!(!body.contains("It failed."), "the outcome shows: {body}");
     // One step back is the question about it: the rows after are not shown, nor the fate.
     let b = &v["back"];
     assert_eq!(b["ask"], true, "{b}");
@@ -209,7 +220,11 @@ fn a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer() 
     // The first question: the answer hidden until asked, then shown, and the rows with it.
     assert_eq!(v["answer_hidden"], true);
     assert!(v["asked"]["unseen"].as_u64().unwrap() > 0);
-    assert_eq!(v["answered"]["unseen"], 0);
+    // Revealed: the rows still to come stay hidden as on any step (the packet on its way is
+    // drawn whole again); "show what comes later" shows them all.
+    assert!(v["answered"]["unseen"].as_u64() <= v["asked"]["unseen"].as_u64());
+    assert_eq!(v["ahead"]["unseen"], 0, "{}", v["ahead"]);
+    assert!(v["until"]["unseen"].as_u64().unwrap() > 0);
     let q = &run.lesson.questions[0];
     let answer = v["answer_text"].as_str().unwrap();
     assert!(answer.contains(&q.choices[q.answer]), "{answer}");

@@ -8,6 +8,7 @@
   var where = document.getElementById("where");
   var prev = document.getElementById("prev");
   var next = document.getElementById("next");
+  var ahead = document.getElementById("ahead");
   if (!steps.length || !slider) { return; }
   var k = 0;
   function asking(s) {
@@ -48,6 +49,10 @@
     steps.forEach(function (x, i) { x.classList.toggle("current", i === k); });
     var cursor = Number(s.dataset.cursor);
     var hide = asking(s);
+    // Later rows tell what happens next: hidden, unless asked for (faint then); never
+    // while a question waits for its answer.
+    var hideLater = hide || !(ahead && ahead.checked);
+    document.documentElement.classList.toggle("holding", k < steps.length - 1);
     var current = null;
     rows.forEach(function (r) {
       var later = Number(r.dataset.first) > cursor;
@@ -55,7 +60,7 @@
       var on = r.dataset.j === s.dataset.row && !later;
       r.classList.toggle("current", on);
       r.classList.toggle("future", later);
-      r.classList.toggle("unseen", hide && later);
+      r.classList.toggle("unseen", hideLater && later);
       if (on) { current = r; }
     });
     slider.value = String(k);
@@ -68,6 +73,7 @@
   prev.addEventListener("click", function () { show(k - 1); });
   next.addEventListener("click", function () { show(k + 1); });
   slider.addEventListener("input", function () { show(Number(slider.value)); });
+  if (ahead) { ahead.addEventListener("change", function () { show(k); }); }
   document.addEventListener("keydown", function (e) {
     if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === "ArrowRight") { show(k + 1); e.preventDefault(); }
@@ -77,6 +83,14 @@
     var d = s.querySelector("details.answer");
     if (d) { d.addEventListener("toggle", function () { show(k); }); }
   });
+  // On paper every row is whole, whatever step the screen was on.
+  window.addEventListener("beforeprint", function () {
+    rows.forEach(function (r) {
+      reach(r, null);
+      r.classList.remove("future", "unseen", "current");
+    });
+  });
+  window.addEventListener("afterprint", function () { show(k); });
   var m = /^#step-(\d+)$/.exec(location.hash);
   show(m ? Number(m[1]) - 1 : 0);
 })();

@@ -41,10 +41,12 @@ pub enum Source<'a> {
     },
 }
 
-/// One stop of the story: an event, or a question asked before it.
+/// One stop of the story: events told alike (one, or a packet retried: each try has its own
+/// time; the story tells the first and the cursor is on the last), or a question asked
+/// before it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stop {
-    Event(usize),
+    Event(Vec<usize>),
     Question(usize),
 }
 
@@ -71,20 +73,34 @@ pub fn stops(run: &Run, questions: bool) -> Vec<Stop> {
         while let Some((qi, _)) = qs.next_if(|(_, q)| q.at <= e) {
             out.push(Stop::Question(qi));
         }
-        out.push(Stop::Event(e));
+        // The same words again (a SYN retried, dropped by the same rule): one stop.
+        if let Some(Stop::Event(prev)) = out.last_mut()
+            && narrate(&run.trace, prev[0]) == narrate(&run.trace, e)
+        {
+            prev.push(e);
+            continue;
+        }
+        out.push(Stop::Event(vec![e]));
     }
     out.extend(qs.map(|(qi, _)| Stop::Question(qi)));
-    // Two stops at the same moment that would tell the same are one (a retried SYN is not:
-    // each try has its own time).
-    let t = &run.trace;
-    out.dedup_by(|b, a| match (a, b) {
-        (Stop::Event(x), Stop::Event(y)) => {
-            t.events[*x].time == t.events[*y].time && narrate(t, *x) == narrate(t, *y)
-        }
-        _ => false,
-    });
     out
 }
+
+/// `s`, or its first `n` characters and how many more there were: a 1 MB rule comment is
+/// told in every step it decides, and must not make the page a thousand times larger.
+fn short(s: &str, n: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(n) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((i, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} more characters)",
+            &s[..i],
+            s[i..].chars().count()
+        )),
+    }
+}
+
+/// The most characters of one text the page shows (a title, a comment, one narration).
+const LONG: usize = 600;
 
 /// The `'sha256-…'` source of a style or script, for the page's policy.
 fn csp_hash(text: &str) -> String {
@@ -121,46 +137,51 @@ fn inline_svg(run: &Run, view: View) -> String {
 
 /// The handout of a run.
 pub fn handout(run: &Run, src: &Source) -> String {
+    let lesson = matches!(src, Source::Lesson { .. });
     let mut b = String::with_capacity(64 * 1024);
     header(&mut b, run, src);
-    let stops = stops(run, matches!(src, Source::Lesson { .. }));
+    let _ = writeln!(
+        b,
+        "<figure class=\"topology\">{}<figcaption>The network: the control connection in blue, the data connection in orange.</figcaption></figure>",
+        inline_svg(run, View::Topology)
+    );
+    let stops = stops(run, lesson);
     controls(&mut b, stops.len());
     b.push_str("<div class=\"stage\">\n<figure class=\"ladder\" id=\"ladder\">");
     b.push_str(&inline_svg(run, View::Ladder));
-    let _ = writeln!(
-        b,
-        "<figcaption>The ladder: one arrow per packet, from its sender to where it ended; time runs down.</figcaption></figure>\n<div class=\"side\"><figure class=\"topology\">{}<figcaption>The network: the control connection in blue, the data connection in orange.</figcaption></figure>\n<ol class=\"story\" id=\"story\">",
-        inline_svg(run, View::Topology)
-    );
+    b.push_str("<figcaption>The ladder: one arrow per packet, from its sender to where it ended; time runs down.</figcaption></figure>\n<ol class=\"story\" id=\"story\">\n");
     for (k, s) in stops.iter().enumerate() {
         match s {
-            Stop::Event(i) => event_step(&mut b, run, src, k, *i),
+            Stop::Event(group) => event_step(&mut b, run, src, k, group),
             Stop::Question(q) => question_step(&mut b, run, k, *q),
         }
     }
-    b.push_str("</ol>\n</div>\n</div>\n");
+    b.push_str("</ol>\n</div>\n");
     outcome(&mut b, &run.trace, src);
-    page(&format!("{} — FTP Lab", run.trace.title), &b)
+    if lesson {
+        answers(&mut b, run);
+    }
+    colophon(&mut b, run, src);
+    page(&format!("{} — FTP Lab", short(&run.trace.title, 200)), &b)
 }
 
 fn header(b: &mut String, run: &Run, src: &Source) {
-    let _ = writeln!(b, "<header>\n<h1>{}</h1>", esc(&run.trace.title));
+    let _ = writeln!(
+        b,
+        "<header>\n<h1>{}</h1>",
+        esc(&short(&run.trace.title, LONG))
+    );
     match src {
-        Source::Lesson { scenario, file } => {
+        Source::Lesson { scenario, .. } => {
+            // The description tells the ending: as in the window's predict mode, it waits
+            // for the run's end (print shows it).
             if !scenario.description.trim().is_empty() {
                 let _ = writeln!(
                     b,
-                    "<p class=\"description\">{}</p>",
-                    esc(&scenario.description)
+                    "<p class=\"description held\">{}</p><p class=\"held-note noprint\">The lesson's description and how the run ends show at its last step.</p>",
+                    esc(&short(&scenario.description, 5 * LONG))
                 );
             }
-            let _ = writeln!(
-                b,
-                "<p class=\"meta\">A lesson of FTP Lab, from <code>{}</code>, seed {}. The simulator runs real TCP (smoltcp) in virtual time; {}.</p>",
-                esc(file),
-                run.trace.seed,
-                esc(&run.trace.tcp_profile)
-            );
         }
         Source::Capture {
             file,
@@ -170,7 +191,7 @@ fn header(b: &mut String, run: &Run, src: &Source) {
             let _ = writeln!(
                 b,
                 "<p class=\"meta\">A real capture, <code>{}</code>, explained by FTP Lab: {} frames, {} IPv4; taken {}. Not FTP: {} packets; cut short by the snap length: {}; bad checksums (often the sender's offloading): {}.{}</p>",
-                esc(file),
+                esc(&short(file, LONG)),
                 stats.frames,
                 stats.ipv4,
                 esc(vantage.words()),
@@ -183,32 +204,96 @@ fn header(b: &mut String, run: &Run, src: &Source) {
                     .map(|w| format!(" The file ends early: {}.", esc(w)))
                     .unwrap_or_default()
             );
+            let o = &run.trace.outcome;
+            let _ = writeln!(
+                b,
+                "<p class=\"summary {}\"><b>{}</b> {}</p>",
+                if o.success { "ok" } else { "bad" },
+                if o.success {
+                    "It worked."
+                } else {
+                    "It failed."
+                },
+                esc(&short(&o.diagnosis, 5 * LONG))
+            );
         }
     }
-    b.push_str("<p class=\"keys noprint\">Step through the run with <kbd>←</kbd> <kbd>→</kbd>, the buttons or the slider. Printed, the page shows every step.</p>\n</header>\n");
+    b.push_str("</header>\n");
+}
+
+/// Where the page came from, at its end.
+fn colophon(b: &mut String, run: &Run, src: &Source) {
+    b.push_str("<footer class=\"meta\">");
+    if let Source::Lesson { file, .. } = src {
+        let _ = write!(
+            b,
+            "<p>A lesson of FTP Lab, from <code>{}</code>, seed {}. The simulator runs real TCP (smoltcp) in virtual time; {}.</p>",
+            esc(&short(file, LONG)),
+            run.trace.seed,
+            esc(&run.trace.tcp_profile)
+        );
+    }
+    b.push_str("<p class=\"noprint\">Step through the run with <kbd>←</kbd> <kbd>→</kbd>, the buttons or the slider. Printed, the page shows every step.</p></footer>\n");
+}
+
+/// The questions and their answers, on paper only (the screen has "Show the answer").
+fn answers(b: &mut String, run: &Run) {
+    if run.lesson.questions.is_empty() {
+        return;
+    }
+    b.push_str("<section class=\"answers printonly\"><h2>Answers to the questions</h2><ol>");
+    for q in &run.lesson.questions {
+        let _ = write!(
+            b,
+            "<li><p>{}</p><p><b>{}</b>: {}</p></li>",
+            esc(&short(&q.text, LONG)),
+            esc(&short(
+                q.choices.get(q.answer).map_or("", String::as_str),
+                LONG
+            )),
+            esc(&short(&q.explain, 2 * LONG))
+        );
+    }
+    b.push_str("</ol></section>\n");
 }
 
 fn controls(b: &mut String, n: usize) {
     let _ = writeln!(
         b,
-        "<nav class=\"controls noprint\" aria-label=\"Steps\"><button id=\"prev\" type=\"button\">← Previous</button><input id=\"slider\" type=\"range\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"Step\"><button id=\"next\" type=\"button\">Next →</button><span id=\"where\" aria-live=\"polite\">Step 1 of {n}</span></nav>",
+        "<nav class=\"controls noprint\" aria-label=\"Steps\"><button id=\"prev\" type=\"button\">← Previous</button><input id=\"slider\" type=\"range\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"Step\"><button id=\"next\" type=\"button\">Next →</button><span id=\"where\" aria-live=\"polite\">Step 1 of {n}</span><label class=\"ahead\" title=\"The ladder's later rows, faint (they tell what happens next)\"><input id=\"ahead\" type=\"checkbox\"> show what comes later</label></nav>",
         n.saturating_sub(1)
     );
 }
 
 /// The journey (ladder row) an event belongs to, for the highlight.
-fn row_of(run: &Run, i: usize) -> Option<usize> {
-    run.journeys.at_cursor(i)
+/// A line sent is not a packet yet: its row is the packet that carries it, sent at once by
+/// the same node. Returns (row, the event the cursor is on).
+fn row_of(run: &Run, i: usize) -> (Option<usize>, usize) {
+    if let Some(r) = run.journeys.at_cursor(i) {
+        return (Some(r), i);
+    }
+    let e = &run.trace.events[i];
+    let next = run
+        .journeys
+        .list
+        .iter()
+        .position(|j| j.first_event > i && j.start == e.time && j.from == e.node);
+    match next {
+        Some(r) => (Some(r), run.journeys.list[r].first_event),
+        None => (None, i),
+    }
 }
 
-fn event_step(b: &mut String, run: &Run, src: &Source, k: usize, i: usize) {
+fn event_step(b: &mut String, run: &Run, src: &Source, k: usize, group: &[usize]) {
     let t = &run.trace;
-    let e = &t.events[i];
-    let (headline, detail) = narrate(t, i);
-    let row = row_of(run, i).map_or(String::new(), |r| r.to_string());
+    let (first, last) = (group[0], group[group.len() - 1]);
+    let e = &t.events[first];
+    let (headline, detail) = narrate(t, first);
+    let (row, cursor) = row_of(run, last);
+    let row = row.map_or(String::new(), |r| r.to_string());
     let _ = write!(
         b,
-        "<li class=\"step\" data-k=\"{k}\" data-cursor=\"{i}\" data-row=\"{row}\"><p class=\"when\">t = {} at {}{}</p>",
+        "<li class=\"step\" data-k=\"{k}\" data-cursor=\"{cursor}\" data-row=\"{row}\"><p class=\"when\">t = {} at {}{}</p>",
         e.time,
         esc(t.node_name(e.node)),
         e.step.map_or(String::new(), |s| format!(
@@ -219,11 +304,31 @@ fn event_step(b: &mut String, run: &Run, src: &Source, k: usize, i: usize) {
         ))
     );
     if !headline.is_empty() {
-        let _ = write!(b, "<p class=\"headline\">{}</p>", esc(&headline));
+        let _ = write!(
+            b,
+            "<p class=\"headline\">{}</p>",
+            esc(&short(&headline, LONG))
+        );
     }
-    let _ = write!(b, "<p class=\"detail\">{}</p>", esc(&detail));
-    decisions(b, run, src, i);
-    if i + 1 == t.events.len() {
+    let _ = write!(
+        b,
+        "<p class=\"detail\">{}</p>",
+        esc(&short(&detail, 2 * LONG))
+    );
+    if group.len() > 1 {
+        let times: Vec<String> = group[1..]
+            .iter()
+            .map(|&i| t.events[i].time.to_string())
+            .collect();
+        let _ = write!(
+            b,
+            "<p class=\"again\">The same again at {}: {} times in all.</p>",
+            times.join(", "),
+            group.len()
+        );
+    }
+    decisions(b, run, src, first);
+    if last + 1 == t.events.len() {
         let o = &t.outcome;
         let _ = write!(
             b,
@@ -264,6 +369,14 @@ fn decisions(b: &mut String, run: &Run, src: &Source, i: usize) {
     if verdicts.is_empty() {
         return;
     }
+    // Read from a capture, the narration already says all that is known.
+    let verdicts: Vec<&Verdict> = verdicts
+        .into_iter()
+        .filter(|v| v.reason != Reason::Inferred)
+        .collect();
+    if verdicts.is_empty() {
+        return;
+    }
     b.push_str("<ul class=\"decisions\">");
     for v in verdicts {
         let _ = write!(
@@ -272,9 +385,9 @@ fn decisions(b: &mut String, run: &Run, src: &Source, i: usize) {
             esc(&v.middlebox),
             v.action,
             esc(&format!("{:?}", v.state).to_uppercase()),
-            esc(&v.rule_text),
+            esc(&short(&v.rule_text, LONG)),
             rule_code(src, v)
-                .map(|c| format!(" <code>{}</code>", esc(&c)))
+                .map(|c| format!(" <code>{}</code>", esc(&short(&c, LONG))))
                 .unwrap_or_default()
         );
     }
@@ -306,22 +419,25 @@ fn rule_code(src: &Source, v: &Verdict) -> Option<String> {
 fn question_step(b: &mut String, run: &Run, k: usize, qi: usize) {
     let q = &run.lesson.questions[qi];
     let cursor = q.at.saturating_sub(1);
-    let row = row_of(run, cursor).map_or(String::new(), |r| r.to_string());
+    let row = run
+        .journeys
+        .at_cursor(cursor)
+        .map_or(String::new(), |r| r.to_string());
     let _ = write!(
         b,
         "<li class=\"step ask\" data-k=\"{k}\" data-cursor=\"{cursor}\" data-row=\"{row}\"><p class=\"when\">Predict before you go on</p><p class=\"headline\">{}</p><ol class=\"choices\" type=\"A\">",
-        esc(&q.text)
+        esc(&short(&q.text, LONG))
     );
     for c in &q.choices {
-        let _ = write!(b, "<li>{}</li>", esc(c));
+        let _ = write!(b, "<li>{}</li>", esc(&short(c, LONG)));
     }
     let answer = q.choices.get(q.answer).map_or("", String::as_str);
     let _ = writeln!(
         b,
         "</ol><details class=\"answer\"><summary>Show the answer</summary><p><b>{}: {}</b></p><p>{}</p></details></li>",
         char::from(b'A' + (q.answer.min(25)) as u8),
-        esc(answer),
-        esc(&q.explain)
+        esc(&short(answer, LONG)),
+        esc(&short(&q.explain, 2 * LONG))
     );
 }
 
@@ -329,14 +445,19 @@ fn outcome(b: &mut String, t: &Trace, src: &Source) {
     let o = &t.outcome;
     let _ = write!(
         b,
-        "<section class=\"outcome {}\"><h2>{}</h2><p>{}</p>",
+        "<section class=\"outcome {}{}\"><h2>{}</h2><p>{}</p>",
         if o.success { "ok" } else { "bad" },
+        if matches!(src, Source::Lesson { .. }) {
+            " held"
+        } else {
+            ""
+        },
         if o.success {
             "It worked."
         } else {
             "It failed."
         },
-        esc(&o.diagnosis)
+        esc(&short(&o.diagnosis, 5 * LONG))
     );
     b.push_str("<ul class=\"actions\">");
     for c in &t.clients {
@@ -347,8 +468,8 @@ fn outcome(b: &mut String, t: &Trace, src: &Source) {
                 if a.ok { "ok" } else { "bad" },
                 if a.ok { "✔" } else { "✖" },
                 esc(&c.name),
-                esc(&a.action.to_string()),
-                esc(&a.detail)
+                esc(&short(&a.action.to_string(), LONG)),
+                esc(&short(&a.detail, LONG))
             );
         }
     }
@@ -367,9 +488,9 @@ pub fn worksheet(ex: &crate::exercise::Exercise, run: &Run) -> String {
     let _ = writeln!(
         b,
         "<header><h1>{}</h1><p class=\"meta\">An exercise of FTP Lab ({}). Open it in FTP Lab to try your answer, and <code>ftp-lab grade</code> checks it.</p></header>\n<section class=\"task\"><h2>Your task</h2><p>{}</p></section>",
-        esc(&ex.title),
+        esc(&short(&ex.title, LONG)),
         esc(&ex.id),
-        esc(&ex.task)
+        esc(&short(&ex.task, 10 * LONG))
     );
     let _ = writeln!(
         b,
@@ -382,7 +503,7 @@ pub fn worksheet(ex: &crate::exercise::Exercise, run: &Run) -> String {
         let _ = write!(
             b,
             "<li><label><input type=\"checkbox\"> {}</label></li>",
-            esc(&crate::exercise::words(c))
+            esc(&short(&crate::exercise::words(c), LONG))
         );
     }
     b.push_str("</ul></section>\n<section class=\"hints\"><h2>Hints</h2>");
@@ -391,11 +512,11 @@ pub fn worksheet(ex: &crate::exercise::Exercise, run: &Run) -> String {
             b,
             "<details class=\"hint\"><summary>Show hint {}</summary><p>{}</p></details>",
             k + 1,
-            esc(h)
+            esc(&short(h, 4 * LONG))
         );
     }
     b.push_str("</section>\n<section class=\"notes\"><h2>Your notes</h2><div class=\"lines\"></div></section>\n");
-    page(&format!("{} — FTP Lab exercise", ex.title), &b)
+    page(&format!("{} — FTP Lab exercise", short(&ex.title, 200)), &b)
 }
 
 fn starting_rules(b: &mut String, s: &Scenario) {
@@ -407,7 +528,7 @@ fn starting_rules(b: &mut String, s: &Scenario) {
         let _ = write!(
             b,
             "<h3>{}</h3><p>{}, FTP helper {}.</p><pre>",
-            esc(&f.name),
+            esc(&short(&f.name, LONG)),
             if f.stateful { "Stateful" } else { "Stateless" },
             if f.ftp_helper {
                 "attached"
@@ -421,7 +542,8 @@ fn starting_rules(b: &mut String, s: &Scenario) {
             format!("{:?}", f.default_policy).to_uppercase()
         );
         for r in &f.rules {
-            let _ = writeln!(b, "{}", esc(&crate::firewall::analysis::iptables(r)));
+            let rule = crate::firewall::analysis::iptables(r);
+            let _ = writeln!(b, "{}", esc(&short(&rule, LONG)));
         }
         b.push_str("</pre>");
     }

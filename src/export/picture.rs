@@ -42,9 +42,12 @@ pub struct Options {
 pub const FONTS: &str =
     "Ubuntu, 'Ubuntu Light', 'Segoe UI', 'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif";
 
-/// Text for XML: `&`, `<`, `>` and both quotes as entities, and the characters XML 1.0 cannot
-/// hold (controls but tab and newline) as U+FFFD.
+/// Text for XML: control and bidi characters escaped as the terminal shows them, then `&`,
+/// `<`, `>` and both quotes as entities (and anything left XML 1.0 cannot hold as U+FFFD).
 pub fn esc(s: &str) -> String {
+    // Controls and bidi overrides first, as everywhere FTP Lab shows text (`\u{202e}`): an
+    // override in a name would reorder the page's own words.
+    let s = crate::text::printable_lines(s);
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -89,6 +92,11 @@ pub fn text_width(text: &str, size: f32) -> f32 {
         })
         .sum();
     em * size
+}
+
+/// A time as the transcript and the window write it, without the unit: "1.034".
+pub fn seconds(t: crate::time::Time) -> String {
+    t.to_string().trim_end_matches('s').to_owned()
 }
 
 /// One row of the ladder: a packet's journey, or a fold of many bulk-data journeys.
@@ -177,7 +185,13 @@ fn fit_or_tail(text: &str, cut: usize, size: f32, room: f32) -> String {
     if text_width(text, size) <= room - 4.0 || cut == 0 || cut >= text.len() {
         text.to_owned()
     } else {
-        format!("…{}", &text[cut..])
+        // The packet's kind stays ("SYN-ACK …10.0.0.5:21 → …"), as in the window.
+        match text.split_once(' ') {
+            // Nothing between the kind and the cut: the whole text is that.
+            Some((kind, _)) if kind.len() + 1 == cut => text.to_owned(),
+            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} …{}", &text[cut..]),
+            _ => format!("…{}", &text[cut..]),
+        }
     }
 }
 
@@ -198,6 +212,10 @@ pub fn stop_words(run: &Run, j: &Journey) -> Option<String> {
         End::Unroutable => return Some(format!("no route at {}", run.trace.node_name(j.to))),
         _ => return None,
     };
+    // Read from a capture: what came back (or did not) is all there is to go on.
+    if v.reason == crate::rules::Reason::Inferred {
+        return Some(v.rule_text.clone());
+    }
     let verb = if matches!(j.end, End::Rejected(_)) {
         "rejected"
     } else {
@@ -207,6 +225,17 @@ pub fn stop_words(run: &Run, j: &Journey) -> Option<String> {
         Some(r) => format!("{verb} by {} rule {r}", v.middlebox),
         None => format!("{verb} by {} (default policy)", v.middlebox),
     })
+}
+
+/// The window's palette, and for a slide in presentation look text half as large again (a
+/// slide is scaled down to fit the screen: the window's few pixels more were lost).
+pub fn palette(presentation: bool) -> Palette {
+    let mut pal = Palette::new(presentation);
+    if presentation {
+        pal.font *= 1.4;
+        pal.small *= 1.4;
+    }
+    pal
 }
 
 /// The ladder's measures.
@@ -280,7 +309,7 @@ impl Grid {
 
 /// The picture's SVG document: the view asked for, at the cursor.
 pub fn svg(run: &Run, o: &Options) -> String {
-    let pal = Palette::new(o.presentation);
+    let pal = palette(o.presentation);
     let title = esc(&run.trace.title);
     let (body, w, h) = match o.view {
         View::Ladder => ladder(run, o, &pal),
@@ -385,10 +414,10 @@ fn journey_row(s: &mut String, run: &Run, o: &Options, pal: &Palette, g: &Grid, 
     );
     let _ = write!(
         s,
-        "<text x=\"4\" y=\"{:.1}\" font-size=\"{:.0}\" font-family=\"Hack, 'DejaVu Sans Mono', Consolas, monospace\" fill=\"{text_col}\">{:.3}</text>",
+        "<text x=\"4\" y=\"{:.1}\" font-size=\"{:.0}\" font-family=\"Hack, 'DejaVu Sans Mono', Consolas, monospace\" fill=\"{text_col}\">{}</text>",
         y + g.row_h * 0.66,
         g.small,
-        j.start.secs_f64()
+        seconds(j.start)
     );
     if let Some(st) = j.step {
         let (cx, cy, r) = (
@@ -406,6 +435,7 @@ fn journey_row(s: &mut String, run: &Run, o: &Options, pal: &Palette, g: &Grid, 
         );
     }
     arrow(s, run, pal, g, j, &m, y);
+    // Its fate has a title of its own (a question before it hides it, with the ✖).
     let _ = writeln!(s, "<title>{}</title></g>", esc(&row_name(run, ji)));
 }
 
@@ -556,7 +586,8 @@ fn labels(s: &mut String, run: &Run, pal: &Palette, g: &Grid, j: &Journey, m: &M
     }
 }
 
-/// A row's name, as the window's screen reader and hover say it.
+/// A row's name, as the window's screen reader and hover say it (without its fate, which
+/// has its own).
 pub fn row_name(run: &Run, ji: usize) -> String {
     let j = &run.journeys.list[ji];
     let text = match rewritten(run, j) {
@@ -568,10 +599,7 @@ pub fn row_name(run: &Run, ji: usize) -> String {
         ),
         None => words(run, j.packet),
     };
-    match stop_words(run, j) {
-        Some(w) => format!("Arrow {}: {text} ({w})", ji + 1),
-        None => format!("Arrow {}: {text}", ji + 1),
-    }
+    format!("Arrow {}: {text}", ji + 1)
 }
 
 /// A fold: many bulk-data packets in one row, said in words.
@@ -590,11 +618,11 @@ fn folded_row(
         .map(|j| run.trace.packets[j.packet].payload_len)
         .sum();
     let text = format!(
-        "⋮ {} more data packets folded ({} bytes of data, {:.3}–{:.3} s)",
+        "⋮ {} more data packets folded ({} bytes of data, {}–{} s)",
         b - a + 1,
         bytes,
-        list[a].start.secs_f64(),
-        list[b].start.secs_f64()
+        seconds(list[a].start),
+        seconds(list[b].start)
     );
     let _ = writeln!(
         s,

@@ -160,7 +160,12 @@ fn packet_words(p: &crate::trace::Packet) -> (String, String) {
     };
     let what = match &p.ftp_text {
         _ if p.icmp.is_some() => p.summary(),
-        Some(t) => format!("{} {}", p.flags, t.lines().next().unwrap_or("")),
+        // A password is masked here too (the terminal section and the window mask it).
+        Some(t) => format!(
+            "{} {}",
+            p.flags,
+            crate::ftp::command::masked(t.lines().next().unwrap_or(""))
+        ),
         None if p.payload_len > 0 => format!("{} data {} bytes", p.flags, p.payload_len),
         None => p.flags.to_string(),
     };

@@ -148,7 +148,13 @@ fn fit_or_tail(p: &egui::Painter, pal: &Palette, text: &str, cut: usize, room: f
     if wide <= room - 4.0 || cut == 0 || cut >= text.len() {
         text.to_owned()
     } else {
-        format!("…{}", &text[cut..])
+        // The packet's kind stays: "SYN-ACK …10.0.0.5:21 → 198.51.100.7:36823".
+        match text.split_once(' ') {
+            // Nothing between the kind and the cut: the whole text is that.
+            Some((kind, _)) if kind.len() + 1 == cut => text.to_owned(),
+            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} …{}", &text[cut..]),
+            _ => format!("…{}", &text[cut..]),
+        }
     }
 }
 
@@ -289,7 +295,7 @@ impl Row<'_> {
         p.text(
             Pos2::new(r.left() + 4.0, r.center().y),
             Align2::LEFT_CENTER,
-            format!("{:.3}", self.j.start.secs_f64()),
+            crate::export::picture::seconds(self.j.start),
             egui::FontId::monospace(pal.small),
             self.text_col(),
         );

@@ -88,6 +88,11 @@ def main():
                     break
                 body.send_keys(Keys.ARROW_RIGHT)
             out["until"] = state(d)
+            ahead = d.find_elements(By.ID, "ahead")
+            if ahead:
+                ahead[0].click()
+                out["ahead"] = state(d)
+                ahead[0].click()
             body.send_keys(Keys.ARROW_LEFT)
             out["back"] = state(d)
             body.send_keys(Keys.ARROW_RIGHT)
