@@ -230,6 +230,28 @@ fn a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer() 
     assert!(answer.contains(&q.choices[q.answer]), "{answer}");
 }
 
+/// Found by a teacher's fresh look at a NAT lesson: while the server's 227 was on its way,
+/// the row already showed what the NAT would make of it.
+fn a_packet_on_its_way_shows_nothing_of_what_a_nat_will_do() {
+    let dir = tmp("nat");
+    let html = dir.join("nat.html");
+    export(&common::scenario_path("nat-server-passive-alg"), &html);
+    let v = browse(&html, &["--until", "server sends 227"]);
+    clean(&v, "nat handout");
+    let u = &v["until"];
+    assert!(
+        u["text"].as_str().unwrap().contains("server sends 227"),
+        "{u}"
+    );
+    assert_eq!(u["pending"], 1, "{u}");
+    assert_eq!(
+        u["unseen_parts"], 1,
+        "the NAT's rewrite shows before it happens: {u}"
+    );
+    // With what comes later shown, the row is whole.
+    assert_eq!(v["ahead"]["unseen_parts"], 0, "{}", v["ahead"]);
+}
+
 fn a_browser_opens_a_real_captures_report_and_a_worksheet() {
     let dir = tmp("report");
     let html = dir.join("report.html");
@@ -334,6 +356,6 @@ fn nothing_hostile_runs_in_the_browser() {
 fn main() -> std::process::ExitCode {
     common::peers::main(tests![
         needs [Peer::Tshark] => the_ladders_ftp_lines_are_the_ones_tshark_reads_at_the_client;
-        needs [Peer::Browser] => a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer, a_browser_opens_a_real_captures_report_and_a_worksheet, nothing_hostile_runs_in_the_browser;
+        needs [Peer::Browser] => a_browser_steps_through_a_handout_to_the_dropped_syn_and_reveals_an_answer, a_packet_on_its_way_shows_nothing_of_what_a_nat_will_do, a_browser_opens_a_real_captures_report_and_a_worksheet, nothing_hostile_runs_in_the_browser;
     ])
 }

@@ -56,7 +56,7 @@
     var current = null;
     rows.forEach(function (r) {
       var later = Number(r.dataset.first) > cursor;
-      reach(r, hide && !later && Number(r.dataset.last) > cursor ? cursor : null);
+      reach(r, hideLater && !later && Number(r.dataset.last) > cursor ? cursor : null);
       var on = r.dataset.j === s.dataset.row && !later;
       r.classList.toggle("current", on);
       r.classList.toggle("future", later);

@@ -52,6 +52,8 @@ def state(d):
         row: r ? r.dataset.j : null,
         row_title: t ? t.textContent : null,
         unseen: document.querySelectorAll('#ladder .row.unseen').length,
+        pending: document.querySelectorAll('#ladder .row.pending').length,
+        unseen_parts: document.querySelectorAll('#ladder .unseen-part').length,
         where: (document.getElementById('where') || {}).textContent || ''
       };""")
 
