@@ -244,6 +244,10 @@ fn a_packet_on_its_way_shows_nothing_of_what_a_nat_will_do() {
         "{u}"
     );
     assert_eq!(u["pending"], 1, "{u}");
+    assert!(
+        !u["row_title"].as_str().unwrap().contains("rewritten"),
+        "{u}"
+    );
     assert_eq!(
         u["unseen_parts"], 1,
         "the NAT's rewrite shows before it happens: {u}"

@@ -564,6 +564,7 @@ fn labels(s: &mut String, run: &Run, pal: &Palette, g: &Grid, j: &Journey, m: &M
             } else {
                 (max_x - xn, xn - g.gutter)
             };
+            let title = format!("rewritten by {} to {after}", run.trace.node_name(nat));
             let before = fit_or_tail(&before, cut, g.small, room_before);
             let after = fit_or_tail(&after, cut, g.small, room_after);
             one(&before, x0, xn, before_side, s);
@@ -573,7 +574,11 @@ fn labels(s: &mut String, run: &Run, pal: &Palette, g: &Grid, j: &Journey, m: &M
                 .iter()
                 .find(|h| h.packet != j.packet)
                 .map_or(0, |h| h.event);
-            let _ = write!(s, "<g class=\"after\" data-at=\"{at}\">");
+            let _ = write!(
+                s,
+                "<g class=\"after\" data-at=\"{at}\"><title>{}</title>",
+                esc(&title)
+            );
             one(&after, xn, x1, after_side, s);
             let yn = y + g.row_h * (0.62 + 0.24 * (xn - x0) / (x1 - x0));
             let _ = write!(
@@ -586,20 +591,12 @@ fn labels(s: &mut String, run: &Run, pal: &Palette, g: &Grid, j: &Journey, m: &M
     }
 }
 
-/// A row's name, as the window's screen reader and hover say it (without its fate, which
-/// has its own).
+/// A row's name, as the window's screen reader and hover say it, without what became of the
+/// packet: its fate and a NAT's rewrite have titles of their own (a question before them
+/// hides them).
 pub fn row_name(run: &Run, ji: usize) -> String {
     let j = &run.journeys.list[ji];
-    let text = match rewritten(run, j) {
-        Some((nat, after)) => format!(
-            "{}, rewritten by {} to {}",
-            words(run, j.packet),
-            run.trace.node_name(nat),
-            words(run, after)
-        ),
-        None => words(run, j.packet),
-    };
-    format!("Arrow {}: {text}", ji + 1)
+    format!("Arrow {}: {}", ji + 1, words(run, j.packet))
 }
 
 /// A fold: many bulk-data packets in one row, said in words.
