@@ -186,11 +186,16 @@ fn fit_or_tail(text: &str, cut: usize, size: f32, room: f32) -> String {
         text.to_owned()
     } else {
         // The packet's kind stays ("SYN-ACK …10.0.0.5:21 → …"), as in the window.
-        match text.split_once(' ') {
-            // Nothing between the kind and the cut: the whole text is that.
-            Some((kind, _)) if kind.len() + 1 == cut => text.to_owned(),
-            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} …{}", &text[cut..]),
-            _ => format!("…{}", &text[cut..]),
+        // (when that fits; else "…" and the part the NAT changed, which must show whole).
+        let tail = format!("…{}", &text[cut..]);
+        let kept = match text.split_once(' ') {
+            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} {tail}"),
+            _ => return tail,
+        };
+        if text_width(&kept, size) <= room - 4.0 {
+            kept
+        } else {
+            tail
         }
     }
 }

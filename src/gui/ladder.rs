@@ -149,12 +149,18 @@ fn fit_or_tail(p: &egui::Painter, pal: &Palette, text: &str, cut: usize, room: f
         text.to_owned()
     } else {
         // The packet's kind stays: "SYN-ACK …10.0.0.5:21 → 198.51.100.7:36823".
-        match text.split_once(' ') {
-            // Nothing between the kind and the cut: the whole text is that.
-            Some((kind, _)) if kind.len() + 1 == cut => text.to_owned(),
-            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} …{}", &text[cut..]),
-            _ => format!("…{}", &text[cut..]),
-        }
+        // (when that fits; else "…" and the part the NAT changed, which must show whole).
+        let tail = format!("…{}", &text[cut..]);
+        let kept = match text.split_once(' ') {
+            Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} {tail}"),
+            _ => return tail,
+        };
+        let font = egui::FontId::proportional(pal.small.max(pal.font - 1.0));
+        let w = p
+            .layout_no_wrap(kept.clone(), font, egui::Color32::BLACK)
+            .size()
+            .x;
+        if w <= room - 4.0 { kept } else { tail }
     }
 }
 
