@@ -126,9 +126,14 @@ struct ExportArgs {
     /// The moment the picture shows: end, start, event:N or step:N (1 to 4).
     #[arg(long, default_value = "end")]
     at: String,
-    /// The window's look: normal, or presentation (for the back row).
+    /// The window's look: normal, or presentation (for the back row: larger text, the
+    /// lesson's title on top, 14 ladder rows around the moment).
     #[arg(long, default_value = "normal", value_parser = ["normal", "presentation"])]
     look: String,
+    /// At most N rows of the ladder, around the moment (0: every row). Default: every row,
+    /// 14 in the presentation look. --at, --look and --rows shape the pictures only.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100000))]
+    rows: Option<u32>,
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -267,12 +272,15 @@ fn write_file(out: &std::path::Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Whether two paths name one file (the same path, or the same file once resolved).
+fn same_file(x: &std::path::Path, y: &std::path::Path) -> bool {
+    x == y || matches!((x.canonicalize(), y.canonicalize()), (Ok(p), Ok(q)) if p == q)
+}
+
 /// Two outputs to one file, or an output over the file read: refused before anything is
 /// written (`--html lesson.ron` would replace the lesson).
 fn clashing_outputs(a: &ExportArgs) -> Option<String> {
-    let same = |x: &std::path::Path, y: &std::path::Path| {
-        x == y || matches!((x.canonicalize(), y.canonicalize()), (Ok(p), Ok(q)) if p == q)
-    };
+    let same = same_file;
     let outs: Vec<&PathBuf> = [&a.svg, &a.png, &a.html].into_iter().flatten().collect();
     for (i, o) in outs.iter().enumerate() {
         if same(o, &a.file) {
@@ -313,7 +321,13 @@ fn export(a: &ExportArgs) -> Result<ExitCode> {
     if let Some(e) = clashing_outputs(a) {
         return fail(e);
     }
-    let svg = files::svg(&run, a.view, cursor, a.look == "presentation");
+    let presentation = a.look == "presentation";
+    let rows = match a.rows {
+        Some(0) => None,
+        Some(n) => Some(n as usize),
+        None => files::default_rows(presentation),
+    };
+    let svg = files::svg_rows(&run, a.view, cursor, presentation, rows);
     let mut outputs: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
     if let Some(p) = &a.svg {
         outputs.push((p, svg.clone().into_bytes()));
@@ -436,6 +450,15 @@ fn explain(
         }
     };
     bar.finish_and_clear();
+    if let Some(out) = html
+        && same_file(out, file)
+    {
+        warn!(
+            "ftp-lab explain: {} is the capture being explained: choose another name",
+            out.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     if let Some(out) = html {
         let name = file
             .file_name()

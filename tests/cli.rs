@@ -293,3 +293,29 @@ fn passwords_are_masked_in_the_packet_list_too() {
     let (_, out, _) = ftp_lab(&["explain", "tests/data/real/hostile-replies.pcap"]);
     assert!(!out.contains("ftp@example.com"), "{out}");
 }
+
+/// Found by a second fresh look: `explain cap.pcap --html cap.pcap` replaced the capture.
+#[test]
+fn explain_html_never_writes_over_its_capture() {
+    let dir = std::env::temp_dir().join(format!("ftp-lab-cli-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cap = dir.join("cap.pcap");
+    std::fs::copy("tests/data/real/vsftpd-active-drop-server.pcap", &cap).unwrap();
+    let before = std::fs::read(&cap).unwrap();
+    let c = cap.to_str().unwrap();
+    let (code, _, err) = ftp_lab(&["explain", c, "--html", c]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is the capture being explained"), "{err}");
+    assert_eq!(std::fs::read(&cap).unwrap(), before);
+    // And a report elsewhere is written, with only the outcome on standard output.
+    let out = dir.join("r.html");
+    let (code, text, err) = ftp_lab(&["explain", c, "--html", out.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(text.starts_with("It failed."), "{text}");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("It failed.")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -499,6 +499,11 @@ fn a_bidi_override_in_a_name_or_file_is_shown_not_obeyed() {
     let s = ftp_lab::Scenario::parse(&text, "bidi.ron").unwrap();
     assert!(s.nodes.iter().any(|n| n.name().contains('\u{202e}')));
     let run = Run::new(ftp_lab::simulate(&s).unwrap(), &s.questions);
+    // Its questions are all there (a second fresh look: the override in the firewall's name
+    // made two of three vanish, in the window too).
+    let plain = common::load("active-client-fw-drops");
+    let plain = Run::new(common::run(&plain), &plain.questions);
+    assert_eq!(run.lesson.questions.len(), plain.lesson.questions.len());
     let o = Opened::Lesson(Box::new(s));
     let html = files::html(&o, &run, "evil\u{202e}.ron");
     let svg = files::svg(&run, View::Both, run.trace.events.len() - 1, false);

@@ -95,8 +95,25 @@ pub fn cursor(run: &Run, at: &str) -> Result<usize, String> {
     Ok(k - 1)
 }
 
-/// The SVG picture of the run.
+/// The ladder rows a slide shows around its moment: every row in the normal look; 14 in the
+/// presentation look, which is for a projector.
+pub fn default_rows(presentation: bool) -> Option<usize> {
+    presentation.then_some(14)
+}
+
+/// The SVG picture of the run, with the look's rows.
 pub fn svg(run: &Run, view: View, cursor: usize, presentation: bool) -> String {
+    svg_rows(run, view, cursor, presentation, default_rows(presentation))
+}
+
+/// The SVG picture of the run, with at most `rows` ladder rows around the cursor.
+pub fn svg_rows(
+    run: &Run,
+    view: View,
+    cursor: usize,
+    presentation: bool,
+    rows: Option<usize>,
+) -> String {
     picture::svg(
         run,
         &Options {
@@ -104,6 +121,8 @@ pub fn svg(run: &Run, view: View, cursor: usize, presentation: bool) -> String {
             cursor,
             presentation,
             cursor_marks: true,
+            rows,
+            titled: true,
         },
     )
 }

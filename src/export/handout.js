@@ -48,19 +48,22 @@
     var s = steps[k];
     steps.forEach(function (x, i) { x.classList.toggle("current", i === k); });
     var cursor = Number(s.dataset.cursor);
-    var hide = asking(s);
-    // Later rows tell what happens next: hidden, unless asked for (faint then); never
-    // while a question waits for its answer.
-    var hideLater = hide || !(ahead && ahead.checked);
+    // How far the ladder may show: later rows tell what happens next, so only as far as
+    // the cursor, unless "show what comes later" is ticked (faint then); and never past a
+    // question from here on not yet answered (two questions can wait at one moment).
+    var limit = (ahead && ahead.checked) ? Infinity : cursor;
+    for (var q = k; q < steps.length; q++) {
+      if (asking(steps[q])) { limit = Math.min(limit, Number(steps[q].dataset.cursor)); break; }
+    }
     document.documentElement.classList.toggle("holding", k < steps.length - 1);
     var current = null;
     rows.forEach(function (r) {
-      var later = Number(r.dataset.first) > cursor;
-      reach(r, hideLater && !later && Number(r.dataset.last) > cursor ? cursor : null);
+      var first = Number(r.dataset.first), later = first > cursor;
+      reach(r, first <= limit && Number(r.dataset.last) > limit ? limit : null);
       var on = r.dataset.j === s.dataset.row && !later;
       r.classList.toggle("current", on);
       r.classList.toggle("future", later);
-      r.classList.toggle("unseen", hideLater && later);
+      r.classList.toggle("unseen", first > limit);
       if (on) { current = r; }
     });
     slider.value = String(k);

@@ -129,6 +129,8 @@ fn inline_svg(run: &Run, view: View) -> String {
         cursor: run.trace.events.len().saturating_sub(1),
         presentation: false,
         cursor_marks: false,
+        rows: None,
+        titled: false,
     };
     let s = picture::svg(run, &o);
     // Inline SVG needs no namespace in HTML, and the page then holds no address at all.
@@ -162,15 +164,29 @@ pub fn handout(run: &Run, src: &Source) -> String {
         answers(&mut b, run);
     }
     colophon(&mut b, run, src);
-    page(&format!("{} — FTP Lab", short(&run.trace.title, 200)), &b)
+    let tab = match src {
+        Source::Lesson { scenario, .. } => crate::gui::setup_words(scenario),
+        Source::Capture { .. } => short(&run.trace.title, 200).into_owned(),
+    };
+    page(&format!("{tab} — FTP Lab"), &b)
 }
 
 fn header(b: &mut String, run: &Run, src: &Source) {
-    let _ = writeln!(
-        b,
-        "<header>\n<h1>{}</h1>",
-        esc(&short(&run.trace.title, LONG))
-    );
+    let title = esc(&short(&run.trace.title, LONG));
+    match src {
+        // A lesson's title tells its ending ("… drops inbound connections"): as in the
+        // window's predict mode, what it sets up stands in for it until the last step.
+        Source::Lesson { scenario, .. } => {
+            let _ = writeln!(
+                b,
+                "<header>\n<h1><span class=\"held\">{title}</span><span class=\"holding-only\">{}</span></h1>",
+                esc(&crate::gui::setup_words(scenario))
+            );
+        }
+        Source::Capture { .. } => {
+            let _ = writeln!(b, "<header>\n<h1>{title}</h1>");
+        }
+    }
     match src {
         Source::Lesson { scenario, .. } => {
             // The description tells the ending: as in the window's predict mode, it waits
@@ -178,7 +194,7 @@ fn header(b: &mut String, run: &Run, src: &Source) {
             if !scenario.description.trim().is_empty() {
                 let _ = writeln!(
                     b,
-                    "<p class=\"description held\">{}</p><p class=\"held-note noprint\">The lesson's description and how the run ends show at its last step.</p>",
+                    "<p class=\"description held\">{}</p><p class=\"held-note noprint\">The lesson's title, its description and how the run ends show at its last step.</p>",
                     esc(&short(&scenario.description, 5 * LONG))
                 );
             }
@@ -273,11 +289,12 @@ fn row_of(run: &Run, i: usize) -> (Option<usize>, usize) {
         return (Some(r), i);
     }
     let e = &run.trace.events[i];
+    let soon = e.time.micros() + 5_000;
     let next = run
         .journeys
         .list
         .iter()
-        .position(|j| j.first_event > i && j.start == e.time && j.from == e.node);
+        .position(|j| j.first_event > i && j.from == e.node && j.start.micros() <= soon);
     match next {
         Some(r) => (Some(r), run.journeys.list[r].first_event),
         None => (None, i),

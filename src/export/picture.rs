@@ -35,6 +35,11 @@ pub struct Options {
     /// Highlight the cursor's row, fade later ones and show the cursor's packet in the
     /// topology (a handout marks the rows itself, and its topology shows no moment).
     pub cursor_marks: bool,
+    /// At most this many ladder rows, around the cursor (a slide); `None`: every row.
+    pub rows: Option<usize>,
+    /// The lesson's title as the picture's title, and in the presentation look written at
+    /// its top (off: a handout's pictures, whose title tells the ending, say what they are).
+    pub titled: bool,
 }
 
 /// The fonts the picture asks for, in order: the window's own (Ubuntu), then what every
@@ -107,6 +112,11 @@ pub enum Row {
     Folded {
         first: usize,
         last: usize,
+    },
+    /// A slide's cut: this many packets before (or after) the rows shown.
+    More {
+        packets: usize,
+        earlier: bool,
     },
 }
 
@@ -190,6 +200,8 @@ fn fit_or_tail(text: &str, cut: usize, size: f32, room: f32) -> String {
         let tail = format!("…{}", &text[cut..]);
         let kept = match text.split_once(' ') {
             Some((kind, _)) if kind.len() + 1 < cut => format!("{kind} {tail}"),
+            // Nothing between the kind and the cut: the whole text it is.
+            Some((kind, _)) if kind.len() + 1 == cut => return text.to_owned(),
             _ => return tail,
         };
         if text_width(&kept, size) <= room - 4.0 {
@@ -292,7 +304,9 @@ impl Grid {
                 }
             })
             .fold(0.0f32, f32::max);
-        let col = (widest_name + 24.0).max(label + 20.0).clamp(120.0, 260.0);
+        // (Wider with larger text: the presentation look's labels need it.)
+        let most = 260.0 * small / 12.0;
+        let col = (widest_name + 24.0).max(label + 20.0).clamp(120.0, most);
         Grid {
             gutter: small * 4.0 + font * 1.4 + 20.0,
             col,
@@ -315,7 +329,14 @@ impl Grid {
 /// The picture's SVG document: the view asked for, at the cursor.
 pub fn svg(run: &Run, o: &Options) -> String {
     let pal = palette(o.presentation);
-    let title = esc(&run.trace.title);
+    let title = if o.titled {
+        esc(&run.trace.title)
+    } else {
+        match o.view {
+            View::Topology => "The network".to_owned(),
+            _ => "The ladder diagram".to_owned(),
+        }
+    };
     let (body, w, h) = match o.view {
         View::Ladder => ladder(run, o, &pal),
         View::Topology => topology(run, o, &pal, None),
@@ -330,17 +351,79 @@ pub fn svg(run: &Run, o: &Options) -> String {
             )
         }
     };
+    // A slide says what it is at its top.
+    let (head, body, h) = if o.titled && o.presentation {
+        let f = pal.font * 1.3;
+        let line = format!(
+            "<text class=\"heading\" x=\"20\" y=\"{:.1}\" font-size=\"{f:.0}\" fill=\"{}\">{}</text>",
+            f * 1.3,
+            hex(pal.text),
+            esc(&run.trace.title.chars().take(160).collect::<String>())
+        );
+        let dy = f * 2.0;
+        (
+            line,
+            format!("<g transform=\"translate(0 {dy:.0})\">{body}</g>"),
+            h + dy,
+        )
+    } else {
+        (String::new(), body, h)
+    };
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"{FONTS}\">\n<title>{title}</title>\n<rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"{}\"/>\n{body}</svg>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"{FONTS}\">\n<title>{title}</title>\n<rect width=\"{w:.0}\" height=\"{h:.0}\" fill=\"{}\"/>\n{head}{body}</svg>\n",
         hex(pal.background)
     )
+}
+
+/// How many packets rows stand for.
+fn packets_in(rs: &[Row]) -> usize {
+    rs.iter()
+        .map(|r| match r {
+            Row::Journey(_) => 1,
+            Row::Folded { first, last } => last - first + 1,
+            Row::More { packets, .. } => *packets,
+        })
+        .sum()
+}
+
+/// The rows shown: all, or at most `n` around the cursor's (two thirds of them before it),
+/// with a row saying how many packets come before and after.
+fn window(run: &Run, o: &Options, all: Vec<Row>) -> Vec<Row> {
+    let Some(n) = o.rows.filter(|n| *n < all.len()) else {
+        return all;
+    };
+    let n = n.max(3);
+    let at = all
+        .iter()
+        .position(|r| match r {
+            Row::Journey(ji) => run.journeys.list[*ji].last_event >= o.cursor,
+            Row::Folded { last, .. } => run.journeys.list[*last].last_event >= o.cursor,
+            Row::More { .. } => false,
+        })
+        .unwrap_or(all.len() - 1);
+    let start = at.saturating_sub(n * 2 / 3).min(all.len() - n);
+    let mut out = Vec::with_capacity(n + 2);
+    if start > 0 {
+        out.push(Row::More {
+            packets: packets_in(&all[..start]),
+            earlier: true,
+        });
+    }
+    out.extend_from_slice(&all[start..start + n]);
+    if start + n < all.len() {
+        out.push(Row::More {
+            packets: packets_in(&all[start + n..]),
+            earlier: false,
+        });
+    }
+    out
 }
 
 /// The ladder as an SVG group, with its width and height. `o.cursor_marks` off: no row is
 /// highlighted or faded (the handout's script does it).
 pub fn ladder(run: &Run, o: &Options, pal: &Palette) -> (String, f32, f32) {
     let g = Grid::new(run, pal);
-    let rows = rows(run);
+    let rows = window(run, o, rows(run));
     let (w, h) = (g.width(run), g.head + g.row_h * rows.len() as f32 + 8.0);
     let mut s = String::with_capacity(rows.len() * 600 + 1024);
     let _ = write!(
@@ -373,6 +456,17 @@ pub fn ladder(run: &Run, o: &Options, pal: &Palette) -> (String, f32, f32) {
         match r {
             Row::Journey(ji) => journey_row(&mut s, run, o, pal, &g, *ji, y),
             Row::Folded { first, last } => folded_row(&mut s, run, pal, &g, (*first, *last), y, w),
+            Row::More { packets, earlier } => {
+                let _ = write!(
+                    s,
+                    "<text class=\"more\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" font-style=\"italic\" fill=\"{}\">⋮ {packets} {} packets</text>",
+                    g.gutter,
+                    y + g.row_h * 0.62,
+                    g.small,
+                    hex(pal.faint),
+                    if *earlier { "earlier" } else { "later" }
+                );
+            }
         }
     }
     s.push_str("</g>\n");
@@ -801,14 +895,18 @@ fn moment(
 }
 
 fn legend(s: &mut String, pal: &Palette, y: f32) {
+    // The second entry after the first's words, at any text size.
+    let x2 = 66.0 + text_width("control connection", pal.small + 1.0) + 30.0;
     let _ = write!(
         s,
-        "<line x1=\"30\" y1=\"{y:.1}\" x2=\"60\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\"/><text x=\"66\" y=\"{:.1}\" font-size=\"{:.0}\" fill=\"{}\">control connection</text><line x1=\"230\" y1=\"{y:.1}\" x2=\"260\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\"/><text x=\"266\" y=\"{:.1}\" font-size=\"{:.0}\" fill=\"{}\">data connection</text>",
+        "<line x1=\"30\" y1=\"{y:.1}\" x2=\"60\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\"/><text x=\"66\" y=\"{:.1}\" font-size=\"{:.0}\" fill=\"{}\">control connection</text><line x1=\"{x2:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" fill=\"{}\">data connection</text>",
         hex(pal.control),
         y + 4.0,
         pal.small + 1.0,
         hex(pal.text),
+        x2 + 30.0,
         hex(pal.data),
+        x2 + 36.0,
         y + 4.0,
         pal.small + 1.0,
         hex(pal.text)

@@ -823,7 +823,18 @@ impl Trace {
             }
         };
         fix(&mut self.title);
+        // Every copy of a name alike: the questions find a firewall by its name.
         for n in &mut self.nodes {
+            fix(&mut n.name);
+            if let Some(p) = &mut n.protects {
+                fix(p);
+            }
+        }
+        for f in &mut self.firewalls {
+            fix(&mut f.name);
+            f.rules.iter_mut().for_each(fix);
+        }
+        for n in &mut self.nats {
             fix(&mut n.name);
         }
         for p in &mut self.packets {
@@ -839,6 +850,7 @@ impl Trace {
                 EventKind::ActionFinished { result } => fix_action(result, &fix),
                 EventKind::Packet { fate, .. } => {
                     if let Some(v) = fate.verdict_mut() {
+                        fix(&mut v.middlebox);
                         fix(&mut v.rule_text);
                         fix(&mut v.why);
                     }

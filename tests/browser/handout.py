@@ -65,10 +65,16 @@ def main():
     ap.add_argument("--answer", action="store_true")
     ap.add_argument("--hint", action="store_true")
     ap.add_argument("--pdf")
+    ap.add_argument("--phone", action="store_true", help="a 390x844 phone (mobile emulation)")
+    ap.add_argument("--ahead-reveal", help="tick 'show what comes later', go to the question "
+                    "saying this, reveal its answer")
     a = ap.parse_args()
     out = {}
     d = browser()
     try:
+        if a.phone:
+            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                              {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
         d.get("file://" + a.file)
         time.sleep(0.3)
         out["alert"] = alert_shown(d)
@@ -83,6 +89,10 @@ def main():
             " function (s) { return s.offsetParent !== null; }).length")
         out["start"] = state(d)
         out["body_text"] = d.execute_script("return document.body.innerText")
+        out["widths"] = d.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        out["h1"] = d.execute_script(
+            "var h = document.querySelector('h1'); return h ? h.textContent : ''")
         body = d.find_element(By.TAG_NAME, "body")
         if a.until:
             for _ in range(out["steps"] + 1):
@@ -114,6 +124,20 @@ def main():
             out["answered"] = state(d)
             out["answer_text"] = d.find_element(
                 By.CSS_SELECTOR, "#story > .step.current details.answer").text
+        if a.ahead_reveal:
+            d.find_element(By.ID, "ahead").click()
+            for _ in range(out["steps"] + 1):
+                st = state(d)
+                if st["ask"] and a.ahead_reveal in st["text"]:
+                    break
+                body.send_keys(Keys.ARROW_RIGHT)
+            d.find_element(By.CSS_SELECTOR,
+                           "#story > .step.current details.answer summary").click()
+            time.sleep(0.2)
+            out["ahead_revealed"] = state(d)
+            out["fates_shown"] = d.execute_script(
+                "return Array.prototype.filter.call(document.querySelectorAll('#ladder .fate'),"
+                " function (f) { return getComputedStyle(f).visibility === 'visible'; }).length")
         if a.hint:
             h = d.find_elements(By.CSS_SELECTOR, "details.hint")
             out["hints"] = len(h)
