@@ -190,6 +190,16 @@ pub fn shared_cut(before: &str, after: &str) -> usize {
     }
 }
 
+/// The narrowest form `fit_or_tail` may give: "…" and the tail, or the whole text when
+/// only the packet's kind comes before the cut.
+fn narrowest(text: &str, cut: usize) -> String {
+    match text.split_once(' ') {
+        Some((kind, _)) if kind.len() + 1 == cut => text.to_owned(),
+        _ if cut == 0 || cut >= text.len() => text.to_owned(),
+        _ => format!("…{}", &text[cut..]),
+    }
+}
+
 /// `text`, or "…" and what follows byte `cut` when it is wider than `room`.
 fn fit_or_tail(text: &str, cut: usize, size: f32, room: f32) -> String {
     if text_width(text, size) <= room - 4.0 || cut == 0 || cut >= text.len() {
@@ -297,8 +307,8 @@ impl Grid {
                         } else {
                             (right, left)
                         };
-                        (text_width(&before[cut..], small) / rb.max(0.5))
-                            .max(text_width(&after[cut..], small) / ra.max(0.5))
+                        (text_width(&narrowest(&before, cut), small) / rb.max(0.5))
+                            .max(text_width(&narrowest(&after, cut), small) / ra.max(0.5))
                     }
                     None => need(&words(run, j.packet), j.from, j.to),
                 }
@@ -459,12 +469,13 @@ pub fn ladder(run: &Run, o: &Options, pal: &Palette) -> (String, f32, f32) {
             Row::More { packets, earlier } => {
                 let _ = write!(
                     s,
-                    "<text class=\"more\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" font-style=\"italic\" fill=\"{}\">⋮ {packets} {} packets</text>",
+                    "<text class=\"more\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{:.0}\" font-style=\"italic\" fill=\"{}\">… {packets} {} packet{}</text>",
                     g.gutter,
                     y + g.row_h * 0.62,
                     g.small,
                     hex(pal.faint),
-                    if *earlier { "earlier" } else { "later" }
+                    if *earlier { "earlier" } else { "later" },
+                    if *packets == 1 { "" } else { "s" }
                 );
             }
         }
@@ -714,7 +725,7 @@ fn folded_row(
         .map(|j| run.trace.packets[j.packet].payload_len)
         .sum();
     let text = format!(
-        "⋮ {} more data packets folded ({} bytes of data, {}–{} s)",
+        "… {} more data packets folded ({} bytes of data, {}–{} s)",
         b - a + 1,
         bytes,
         seconds(list[a].start),
