@@ -959,7 +959,10 @@ fn export_handout_writes_the_lessons_page_and_an_exercises_worksheet() {
             Some(x) => x.ex.title.clone(),
             None => h.state().trace().title.clone(),
         };
-        assert!(page.contains(&ftp_lab::export::picture::esc(&title)), "{name}");
+        assert!(
+            page.contains(&ftp_lab::export::picture::esc(&title)),
+            "{name}"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
