@@ -13,6 +13,7 @@
 #![warn(clippy::too_many_lines)]
 
 pub mod capture;
+pub mod class;
 pub mod diagnose;
 pub mod exercise;
 pub mod export;

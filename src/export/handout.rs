@@ -103,7 +103,7 @@ fn short(s: &str, n: usize) -> std::borrow::Cow<'_, str> {
 const LONG: usize = 600;
 
 /// The `'sha256-…'` source of a style or script, for the page's policy.
-fn csp_hash(text: &str) -> String {
+pub(crate) fn csp_hash(text: &str) -> String {
     let d = sha2::Sha256::digest(text.as_bytes());
     format!(
         "'sha256-{}'",
