@@ -93,10 +93,10 @@ fn two_hundred_students_answer_within_a_second_and_the_tally_is_exact() {
     let took = start.elapsed();
     let limit = Duration::from_secs(if cfg!(debug_assertions) { 10 } else { 1 });
     assert!(took < limit, "{took:?}");
-    assert_eq!(s.with(|x| x.answered()), (200, 200));
+    assert_eq!(s.read(|x| x.answered()), (200, 200));
     s.with(|x| x.reveal(1, "141·256 + 221"));
     assert_eq!(
-        s.with(|x| x.histogram().unwrap().counts.clone()),
+        s.read(|x| x.histogram().unwrap().counts.clone()),
         vec![67, 67, 66]
     );
     s.stop();
@@ -164,7 +164,7 @@ fn wrong_tokens_big_bodies_and_floods_are_refused_and_change_nothing() {
     );
     drop(held);
     // None of it changed the tally.
-    assert_eq!(s.with(|x| x.answered()), (1, 1));
+    assert_eq!(s.read(|x| x.answered()), (1, 1));
     assert!(s.refused() >= 300);
     s.stop();
 }

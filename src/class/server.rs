@@ -143,7 +143,12 @@ impl ClassServer {
         )
     }
 
-    /// The session, for a moment (ask, reveal, read the count).
+    /// The session, for a moment, to read it (the count): the pages are not told.
+    pub fn read<R>(&self, f: impl FnOnce(&Session) -> R) -> R {
+        f(&lock(&self.shared.session))
+    }
+
+    /// The session, for a moment, to change it (ask, reveal): every page is told.
     pub fn with<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
         let r = f(&mut lock(&self.shared.session));
         self.shared.changed.send_modify(|v| *v += 1);

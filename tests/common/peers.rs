@@ -145,6 +145,13 @@ impl Bounded for Command {
     }
 }
 
+/// Waits for a child started by the test, at most `secs`, failing the test when it takes
+/// longer (it is killed then).
+pub fn wait_child(child: std::process::Child, secs: u64) -> Output {
+    collect(child, Duration::from_secs(secs))
+        .unwrap_or_else(|| panic!("a child did not finish within {secs} s"))
+}
+
 /// Waits for `child` at most `limit`, reading whichever of its streams are piped.
 fn collect(mut child: std::process::Child, limit: Duration) -> Option<Output> {
     let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
