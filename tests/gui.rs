@@ -966,3 +966,62 @@ fn export_handout_writes_the_lessons_page_and_an_exercises_worksheet() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Class ▾ → "Let the class answer": the join address and QR show; the predict question goes
+/// to the session; the top bar counts answers without their split; when the window shows the
+/// answer the class's counts stand beside the choices; Stop ends the session.
+#[test]
+fn the_class_answers_a_predict_question_and_stop_ends_it() {
+    let mut h = harness_with_file_dialog(default_app(), (1366.0, 768.0));
+    h.state_mut().start_class(0);
+    h.run();
+    h.get_by_label("Join the class");
+    let url = h.state().class.as_ref().unwrap().url.clone();
+    assert!(url.starts_with("http://") && url.contains("/c/"), "{url}");
+    h.get_by_label_contains(&url);
+    h.state_mut().toggle_predict();
+    h.run();
+    assert!(common::ui::step_to_question(
+        &mut h,
+        "What will client-fw do"
+    ));
+    h.run_steps(3);
+    let id = {
+        let c = h.state().class.as_ref().unwrap();
+        match c.server().read(|s| s.phase().clone()) {
+            ftp_lab::class::Phase::Asking(a) => {
+                assert!(a.text.starts_with("What will client-fw do"), "{}", a.text);
+                a.id
+            }
+            p => panic!("not asked: {p:?}"),
+        }
+    };
+    for (k, choice) in [(1u32, 1usize), (2, 1), (3, 0)] {
+        let c = h.state().class.as_ref().unwrap();
+        c.server()
+            .with(|s| s.answer(&format!("{k:032x}"), id, choice))
+            .unwrap();
+    }
+    h.run_steps(3);
+    h.get_by_label_contains("Class: 3 joined · 3 answered");
+    assert!(
+        h.query_by_label_contains("Hands:").is_none(),
+        "the split shows before the answer"
+    );
+    h.get_by_label("b. drop").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Hands: 2 of 3 chose b (66 %)");
+    let c = h.state().class.as_ref().unwrap();
+    assert!(matches!(
+        c.server().read(|s| s.phase().clone()),
+        ftp_lab::class::Phase::Revealed { .. }
+    ));
+    assert!(c.csv().contains(",(all),3,66% right"), "{}", c.csv());
+    // Stop: the session ends, the window says so.
+    h.get_by_label_contains("Class: 3 joined").click();
+    h.run();
+    h.get_by_label("Stop the class session").click();
+    h.run();
+    assert!(h.state().class.is_none());
+    h.get_by_label_contains("The class session has ended");
+}

@@ -55,6 +55,7 @@ impl FtpLabApp {
                     );
             }
             self.view_menu(ui);
+            self.class_menu(ui, pal);
             self.next_lesson(ui);
             // Presentation mode zooms with the screen; its slider is in View ▾ (the top bar
             // has no room for it on a 1024 projector).
@@ -106,6 +107,66 @@ impl FtpLabApp {
                 ui.close();
             }
         });
+    }
+
+    /// Class ▾: start the class session, show its address and QR code, stop it; while it
+    /// runs, how many joined and answered (never what).
+    fn class_menu(&mut self, ui: &mut egui::Ui, pal: &style::Palette) {
+        let label = match &self.class {
+            Some(c) => {
+                let (joined, answered) = c.counts();
+                format!("Class: {joined} joined · {answered} answered ▾")
+            }
+            None => "Class ▾".to_owned(),
+        };
+        let mut start = false;
+        let mut stop = false;
+        ui.menu_button(RichText::new(label).color(if self.class.is_some() { pal.ok } else { pal.text }), |ui| {
+            match &mut self.class {
+                None => {
+                    if ui
+                        .button("Let the class answer")
+                        .on_hover_text("Students answer each predict question on their phones: the count shows here, the split at the answer")
+                        .clicked()
+                    {
+                        start = true;
+                        ui.close();
+                    }
+                }
+                Some(c) => {
+                    ui.label(RichText::new(&c.url).monospace());
+                    if ui.button("Show the address and QR code").clicked() {
+                        c.show_qr = true;
+                        ui.close();
+                    }
+                    if ui.button("Stop the class session").clicked() {
+                        stop = true;
+                        ui.close();
+                    }
+                }
+            }
+        });
+        if start {
+            self.start_class(super::class_ui::PORT);
+        }
+        if stop && let Some(c) = self.class.take() {
+            c.stop();
+            self.say(
+                false,
+                "The class session has ended; the students' pages say so.",
+            );
+        }
+    }
+
+    /// Starts the class session on `port` and shows its address.
+    pub fn start_class(&mut self, port: u16) {
+        match super::class_ui::ClassUi::start(port) {
+            Ok(mut c) => {
+                c.show_qr = true;
+                self.class = Some(c);
+            }
+            Err(e) => self.say(true, e),
+        }
     }
 
     fn zoom_slider(&mut self, ui: &mut egui::Ui) {

@@ -11,6 +11,7 @@
 
 mod builtin;
 mod chrome;
+pub mod class_ui;
 pub mod command;
 mod commands;
 mod controls;
@@ -204,6 +205,8 @@ pub struct FtpLabApp {
     pub toast: Option<Toast>,
     pub looks: Looks,
     pub show_help: bool,
+    /// "Let the class answer": the session, while it runs.
+    pub class: Option<class_ui::ClassUi>,
     pub show_controls: bool,
     pub centre: CentreTab,
     pub right: RightTab,
@@ -255,6 +258,7 @@ impl FtpLabApp {
                 layout_width: 0.0,
             },
             show_help: false,
+            class: None,
             show_controls: true,
             centre: CentreTab::Ladder,
             right: RightTab::Story,
@@ -549,6 +553,16 @@ impl FtpLabApp {
             && let Some(c) = predict::show(&ctx, &mut self.panels.predict, k, q, &pal)
         {
             self.queue.push(AppCommand::Playback(c));
+        }
+        if let Some(c) = &mut self.class {
+            c.sync(
+                self.playback.asking,
+                &self.run.lesson.questions,
+                &mut self.panels.predict,
+            );
+            c.qr_window(&ctx);
+            // The count changes with the class, not with the mouse.
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
         self.working(&ctx, &pal);
         self.toast(&ctx, &pal);

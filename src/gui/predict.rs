@@ -27,6 +27,18 @@ pub struct PredictState {
 }
 
 impl PredictState {
+    /// The question whose answer is shown, if one is.
+    pub fn revealed_question(&self) -> Option<usize> {
+        self.question.filter(|_| self.revealed)
+    }
+
+    /// The class's counts per choice, where the teacher's hands would go.
+    pub fn set_hands(&mut self, counts: &[usize]) {
+        for (h, c) in self.hands.iter_mut().zip(counts) {
+            *h = u32::try_from(*c).unwrap_or(u32::MAX);
+        }
+    }
+
     /// The state for question `k`: fresh when another question is asked.
     fn on(&mut self, k: usize, choices: usize) {
         if self.question != Some(k) {
