@@ -1017,6 +1017,23 @@ fn the_class_answers_a_predict_question_and_stop_ends_it() {
         ftp_lab::class::Phase::Revealed { .. }
     ));
     assert!(c.csv().contains(",(all),3,66% right"), "{}", c.csv());
+    // The answers as CSV, from the menu.
+    let dir = std::env::temp_dir().join(format!("ftp-lab-gui-class-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("class.csv");
+    h.get_by_label_contains("Class: 3 joined").click();
+    h.run();
+    h.get_by_label("Export the answers (CSV)…").click();
+    h.run();
+    type_path(&mut h, &csv);
+    h.get_by_label_contains(&format!("Wrote the class's answers to {}", csv.display()));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("question,choice,answers,right\n"),
+        "{text}"
+    );
+    assert!(text.contains("\"drop\",2,yes"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
     // Stop: the session ends, the window says so.
     h.get_by_label_contains("Class: 3 joined").click();
     h.run();

@@ -119,8 +119,7 @@ impl FtpLabApp {
             }
             None => "Class ▾".to_owned(),
         };
-        let mut start = false;
-        let mut stop = false;
+        let (mut start, mut stop, mut tally) = (false, false, false);
         ui.menu_button(RichText::new(label).color(if self.class.is_some() { pal.ok } else { pal.text }), |ui| {
             match &mut self.class {
                 None => {
@@ -139,6 +138,14 @@ impl FtpLabApp {
                         c.show_qr = true;
                         ui.close();
                     }
+                    if ui
+                        .button("Export the answers (CSV)…")
+                        .on_hover_text("Per question: the answers per choice and the share right")
+                        .clicked()
+                    {
+                        tally = true;
+                        ui.close();
+                    }
                     if ui.button("Stop the class session").clicked() {
                         stop = true;
                         ui.close();
@@ -148,6 +155,10 @@ impl FtpLabApp {
         });
         if start {
             self.start_class(super::class_ui::PORT);
+        }
+        if tally {
+            let dir = self.start_dir();
+            self.dialog = Some(super::dialogs::Dialog::tally(&self.doc, &dir));
         }
         if stop && let Some(c) = self.class.take() {
             c.stop();
@@ -339,6 +350,7 @@ impl FtpLabApp {
             showing: &self.showing,
             scenario: &scenario,
             name: &name,
+            tally: self.class.as_ref().map(super::class_ui::ClassUi::csv),
         };
         match dialogs::show(ctx, d, &mut self.doc, &ex, &start) {
             dialogs::Outcome::Keep(d) => self.dialog = Some(d),

@@ -32,6 +32,8 @@ pub enum Purpose {
     Export(NodeId),
     Picture(super::exporting::PictureChoice),
     Handout,
+    /// The class session's tally, as CSV.
+    Tally,
 }
 
 pub enum Dialog {
@@ -155,6 +157,18 @@ impl Dialog {
         Dialog::File {
             dialog: Box::new(d),
             purpose: Purpose::Picture(choice),
+        }
+    }
+
+    pub fn tally(doc: &Document, start: &Path) -> Dialog {
+        let mut d = FileDialog::save_file()
+            .title("Export the class's answers as")
+            .initial_path(start.to_path_buf())
+            .default_filename(format!("{}-class.csv", doc.name));
+        d.open();
+        Dialog::File {
+            dialog: Box::new(d),
+            purpose: Purpose::Tally,
         }
     }
 
@@ -360,6 +374,14 @@ fn chosen(purpose: Purpose, p: &Path, doc: &mut Document, ex: &Context) -> Outco
         Purpose::Handout => {
             let page = super::exporting::handout_html(ex).into_bytes();
             exported(Ok(page), p, "the page", folder)
+        }
+        Purpose::Tally => {
+            let csv = ex
+                .tally
+                .clone()
+                .ok_or_else(|| "the class session has ended".to_owned())
+                .map(String::into_bytes);
+            exported(csv, p, "the class's answers", folder)
         }
         Purpose::Open => Outcome::Open(p.to_path_buf()),
         Purpose::SaveAs(then) => saved(save(doc, &ron(p)), &ron(p), then, folder),

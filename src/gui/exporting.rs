@@ -17,6 +17,8 @@ pub struct Context<'a> {
     pub scenario: &'a Scenario,
     /// The document's name (the file's, without `.ron`).
     pub name: &'a str,
+    /// The class session's tally as CSV, while one runs.
+    pub tally: Option<String>,
 }
 
 /// The choices of Export ▾ → Picture….
