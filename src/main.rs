@@ -280,16 +280,15 @@ fn same_file(x: &std::path::Path, y: &std::path::Path) -> bool {
 /// Two outputs to one file, or an output over the file read: refused before anything is
 /// written (`--html lesson.ron` would replace the lesson).
 fn clashing_outputs(a: &ExportArgs) -> Option<String> {
-    let same = same_file;
     let outs: Vec<&PathBuf> = [&a.svg, &a.png, &a.html].into_iter().flatten().collect();
     for (i, o) in outs.iter().enumerate() {
-        if same(o, &a.file) {
+        if same_file(o, &a.file) {
             return Some(format!(
                 "{} is the file being exported: choose another name",
                 o.display()
             ));
         }
-        if outs[..i].iter().any(|p| same(p, o)) {
+        if outs[..i].iter().any(|p| same_file(p, o)) {
             return Some(format!(
                 "{} is asked for twice: give each output its own file",
                 o.display()

@@ -124,14 +124,21 @@ fn browse(html: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn export(file: &Path, html: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
-        .arg("export")
-        .arg(file)
-        .arg("--html")
-        .arg(html)
+/// `ftp-lab` with `args`, bounded.
+fn ftp_lab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
+        .args(args)
         .output_within(120)
-        .unwrap();
+        .unwrap()
+}
+
+fn export(file: &Path, html: &Path) {
+    let out = ftp_lab(&[
+        "export",
+        file.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -293,13 +300,12 @@ fn a_browser_opens_a_real_captures_report_and_a_worksheet() {
     let dir = tmp("report");
     let html = dir.join("report.html");
     let cap = root().join("tests/data/real/vsftpd-active-drop-server.pcap");
-    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
-        .arg("explain")
-        .arg(&cap)
-        .arg("--html")
-        .arg(&html)
-        .output_within(120)
-        .unwrap();
+    let out = ftp_lab(&[
+        "explain",
+        cap.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -375,13 +381,12 @@ fn nothing_hostile_runs_in_the_browser() {
     // The real capture whose server sends terminal escapes and colour codes.
     let cap = root().join("tests/data/real/hostile-replies.pcap");
     let html = dir.join("hostile-capture.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_ftp-lab"))
-        .arg("explain")
-        .arg(&cap)
-        .arg("--html")
-        .arg(&html)
-        .output_within(120)
-        .unwrap();
+    let out = ftp_lab(&[
+        "explain",
+        cap.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
     assert!(out.status.code().is_some(), "{out:?}");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(!page.contains('\u{1b}'), "an escape byte in the page");

@@ -69,17 +69,21 @@ pub fn stops(run: &Run, questions: bool) -> Vec<Stop> {
         &[]
     };
     let mut qs = asked.iter().enumerate().peekable();
+    // The last event stop's words, to tell a repeat.
+    let mut last_words = None;
     for e in ev {
         while let Some((qi, _)) = qs.next_if(|(_, q)| q.at <= e) {
             out.push(Stop::Question(qi));
         }
         // The same words again (a SYN retried, dropped by the same rule): one stop.
+        let words = narrate(&run.trace, e);
         if let Some(Stop::Event(prev)) = out.last_mut()
-            && narrate(&run.trace, prev[0]) == narrate(&run.trace, e)
+            && last_words.as_ref() == Some(&words)
         {
             prev.push(e);
             continue;
         }
+        last_words = Some(words);
         out.push(Stop::Event(vec![e]));
     }
     out.extend(qs.map(|(qi, _)| Stop::Question(qi)));

@@ -346,7 +346,6 @@ impl FtpLabApp {
         let ex = super::exporting::Context {
             run: &self.run,
             cursor: self.playback.cursor,
-            presentation: self.looks.presentation,
             showing: &self.showing,
             scenario: &scenario,
             name: &name,

@@ -12,7 +12,6 @@ use eframe::egui;
 pub struct Context<'a> {
     pub run: &'a Run,
     pub cursor: usize,
-    pub presentation: bool,
     pub showing: &'a Showing,
     pub scenario: &'a Scenario,
     /// The document's name (the file's, without `.ron`).

@@ -400,13 +400,7 @@ impl Row<'_> {
         // What they share is said once: where a side is too narrow for its whole label, it
         // shows "…" and the part the NAT changed (the inside address of a data SYN was cut
         // off exactly where it differed).
-        let shared = before
-            .char_indices()
-            .zip(after.chars())
-            .take_while(|((_, a), b)| a == b)
-            .last()
-            .map_or(0, |((i, c), _)| i + c.len_utf8());
-        let cut = before[..shared].rfind(' ').map_or(0, |k| k + 1);
+        let cut = crate::export::picture::shared_cut(&before, &after);
         // Each side's room: from the NAT's lifeline to the row's edge on that side.
         let (lo, hi) = (r.left() + gutter(pal), r.right());
         let (room_before, room_after) = if x0 < xn {
